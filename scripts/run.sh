@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# The README's main command: servers up (installed when absent), then the gateway with its demo.
+# Extra arguments go to `commsgw demo` (e.g. --exit to stop after the demo).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+eval "$(bash scripts/servers.sh)"
+dotnet build src/CommsGateway.Cli -c Release -nologo -clp:ErrorsOnly
+exec dotnet src/CommsGateway.Cli/bin/Release/net10.0/commsgw.dll demo "$@"

@@ -1,0 +1,7 @@
+using System.CommandLine;
+using CommsGateway.Cli.Commands;
+
+var root = new RootCommand("commsgw: operate the CommsGateway marketing-communications gateway");
+root.Subcommands.Add(RunCommand.Create());
+root.Subcommands.Add(DemoCommand.Create());
+return await root.Parse(args).InvokeAsync();

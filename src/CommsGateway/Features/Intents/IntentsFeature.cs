@@ -1,0 +1,41 @@
+using CommsGateway.Core.Classification;
+using CommsGateway.Hosting;
+using MassTransit;
+using Microsoft.Extensions.Options;
+
+namespace CommsGateway.Features.Intents;
+
+public static class IntentsFeature
+{
+    public static IHostApplicationBuilder AddIntents(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddOptions<RabbitMqOptions>().BindConfiguration(RabbitMqOptions.Section)
+            .ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<ContentClassifier>();
+        builder.Services.AddSingleton<DecisionLog>();
+        builder.Services.AddSingleton<IntentPipeline>();
+        builder.Services.AddHostedService<ErrorQueueSweeper>();
+
+        builder.Services.AddMassTransit(x =>
+        {
+            x.SetKebabCaseEndpointNameFormatter();
+            x.AddConsumer<IntentConsumer, IntentConsumerDefinition>();
+            x.UsingRabbitMq((context, cfg) =>
+            {
+                var rabbit = context.GetRequiredService<IOptions<RabbitMqOptions>>().Value;
+                cfg.Host(rabbit.Host, (ushort)rabbit.Port, rabbit.VirtualHost, h =>
+                {
+                    h.Username(rabbit.Username);
+                    h.Password(rabbit.Password);
+                });
+                // Plain JSON (content_type application/json) from producers without MassTransit,
+                // beside MassTransit's own envelope, on the same queue.
+                cfg.UseRawJsonDeserializer(RawSerializerOptions.AnyMessageType, isDefault: false);
+                cfg.ConfigureEndpoints(context);
+            });
+        });
+        return builder;
+    }
+}

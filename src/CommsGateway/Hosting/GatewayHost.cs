@@ -1,0 +1,40 @@
+using CommsGateway.Data;
+using CommsGateway.Features.Intents;
+using CommsGateway.Providers;
+
+namespace CommsGateway.Hosting;
+
+/// <summary>Builds the gateway process. The CLI and the tests host the same application.</summary>
+public static class GatewayHost
+{
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        configure?.Invoke(builder);
+        builder.AddGatewayServices();
+
+        var app = builder.Build();
+        app.MapGatewayEndpoints();
+        return app;
+    }
+
+    public static IHostApplicationBuilder AddGatewayServices(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.Section)
+            .ValidateDataAnnotations().ValidateOnStart();
+
+        // Order matters: migrations run before the bus starts consuming.
+        builder.AddDatabase();
+        builder.AddProviders();
+        builder.AddIntents();
+        return builder;
+    }
+
+    public static IEndpointRouteBuilder MapGatewayEndpoints(this IEndpointRouteBuilder endpoints)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        endpoints.MapGet("/health/live", () => TypedResults.Ok("live"));
+        return endpoints;
+    }
+}

@@ -1,0 +1,47 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace CommsGateway.Hosting;
+
+public sealed class RabbitMqOptions
+{
+    public const string Section = "RabbitMq";
+
+    [Required] public string Host { get; set; } = "127.0.0.1";
+
+    [Range(1, 65535)] public int Port { get; set; } = 5672;
+
+    [Required] public string VirtualHost { get; set; } = "/";
+
+    [Required] public string Username { get; set; } = "guest";
+
+    [Required] public string Password { get; set; } = "guest";
+
+    /// <summary>Set explicitly: MassTransit's default (16 on 2 cores) starves a batching consumer.</summary>
+    [Range(1, 10_000)] public int PrefetchCount { get; set; } = 256;
+
+    [Range(1, 10_000)] public int ConcurrentMessageLimit { get; set; } = 128;
+}
+
+public sealed class DatabaseOptions
+{
+    public const string Section = "Database";
+
+    [Required] public string ConnectionString { get; set; } = "";
+}
+
+public sealed class GatewayOptions
+{
+    public const string Section = "Gateway";
+
+    /// <summary>Where patients reach the gateway (unsubscribe links). Must be absolute.</summary>
+    [Required, Url] public string PublicBaseUrl { get; set; } = "http://127.0.0.1:5080";
+
+    /// <summary>Queue the gateway consumes intents from; producers may publish plain JSON straight to it.</summary>
+    [Required] public string IntentQueue { get; set; } = "commsgw-intents";
+
+    /// <summary>Start the sweeper that turns unparseable messages in the error queue into Rejected decisions.</summary>
+    public bool SweepErrorQueue { get; set; } = true;
+
+    /// <summary>Times a faulted (not malformed) intent is put back on the queue before it is decided Failed.</summary>
+    [Range(0, 100)] public int MaxFaultReplays { get; set; } = 5;
+}

@@ -1,0 +1,148 @@
+using CommsGateway.Contracts;
+using CommsGateway.IntegrationTests.Infrastructure;
+using Dapper;
+using Npgsql;
+
+namespace CommsGateway.IntegrationTests.Features.Intents;
+
+[Collection(GatewayCollection.Name)]
+public sealed class IntentIngestionTests(GatewayFixture gateway)
+{
+    private static string NewId(string prefix) => $"{prefix}-{Guid.NewGuid():N}";
+
+    private static MessageIntent Reminder(string tenant, string intentId) => new()
+    {
+        IntentId = intentId,
+        TenantId = tenant,
+        Producer = "booking",
+        PatientId = "p-1",
+        Channel = Channel.Sms,
+        DeclaredPurpose = Purpose.Service,
+        Category = "appointment_reminder",
+        Body = "Reminder: your appointment with Dr Patel is tomorrow at 10:30.",
+    };
+
+    [Fact]
+    public async Task Should_decide_an_envelope_intent_exactly_once_and_publish_MessageDecided()
+    {
+        var tenant = NewId("t");
+        var intentId = NewId("envelope");
+
+        await gateway.PublishAsync(Reminder(tenant, intentId));
+
+        var rows = await gateway.WaitForDecisionsAsync(tenant, intentId);
+        var events = await gateway.WaitForDecidedAsync(intentId);
+        await Task.Delay(300); // a late second row or event would show up here
+        Assert.Single(await gateway.DecisionsAsync(tenant, intentId));
+        Assert.Equal("Sent", Assert.Single(rows).Outcome);
+        var decided = Assert.Single(gateway.Decided, d => d.IntentId == intentId);
+        Assert.Equal(DecisionOutcome.Sent, decided.Outcome);
+        Assert.Equal(rows[0].DecisionId, decided.DecisionId);
+        Assert.Single(events);
+    }
+
+    [Fact]
+    public async Task Should_decide_a_plain_json_intent_exactly_once()
+    {
+        var tenant = NewId("t");
+        var intentId = NewId("raw");
+        var json = $$"""
+            {"intentId":"{{intentId}}","tenantId":"{{tenant}}","producer":"php-booking","patientId":"p-2",
+             "channel":"sms","declaredPurpose":"service","category":"appointment_reminder",
+             "body":"Rappel : RDV demain 10h30 avec le Dr Martin."}
+            """;
+
+        await gateway.PublishRawAsync(json);
+
+        var rows = await gateway.WaitForDecisionsAsync(tenant, intentId);
+        var decided = Assert.Single(await gateway.WaitForDecidedAsync(intentId));
+        Assert.Equal("Sent", Assert.Single(rows).Outcome);
+        Assert.Equal(DecisionOutcome.Sent, decided.Outcome);
+        Assert.Equal("sms", await Scalar<string>("select channel from decisions where intent_id = @intentId", new { intentId }));
+    }
+
+    [Fact]
+    public async Task Should_decide_once_and_report_duplicate_when_the_same_intent_is_published_twice()
+    {
+        var tenant = NewId("t");
+        var intentId = NewId("dup");
+        var intent = Reminder(tenant, intentId);
+
+        await gateway.PublishAsync(intent);
+        await gateway.WaitForDecisionsAsync(tenant, intentId);
+        await gateway.PublishRawAsync(System.Text.Json.JsonSerializer.Serialize(intent, JsonOptions));
+
+        var events = await gateway.WaitForDecidedAsync(intentId, count: 2);
+        Assert.Equal([DecisionOutcome.Sent, DecisionOutcome.Duplicate], events.Select(e => e.Outcome).Order());
+        Assert.Contains(ReasonCodes.DuplicateIntent, events.Single(e => e.Outcome == DecisionOutcome.Duplicate).Reasons);
+        Assert.Single(await gateway.DecisionsAsync(tenant, intentId));
+        Assert.Equal(1, await Scalar<long>("select count(*) from dispatches where intent_id = @intentId", new { intentId }));
+    }
+
+    [Fact]
+    public async Task Should_reject_malformed_json_with_a_readable_reason()
+    {
+        var messageId = NewId("broken");
+        await gateway.PublishRawAsync("""{"intentId": "x", "tenantId": "t", "body": "unterminated""", messageId);
+
+        var rows = await gateway.WaitForDecisionsAsync("", "rejected:" + messageId);
+        var row = Assert.Single(rows);
+        Assert.Equal("Rejected", row.Outcome);
+        Assert.Equal([ReasonCodes.MalformedMessage], row.Reasons);
+        Assert.Contains(row.Details, d => d.StartsWith("unparseable message:", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Should_reject_an_unknown_channel_naming_the_field()
+    {
+        var tenant = NewId("t");
+        var intentId = NewId("fax");
+        await gateway.PublishRawAsync($$"""{"intentId":"{{intentId}}","tenantId":"{{tenant}}","patientId":"p","channel":"fax","body":"hi"}""");
+
+        var row = Assert.Single(await gateway.WaitForDecisionsAsync(tenant, intentId));
+        Assert.Equal("Rejected", row.Outcome);
+        Assert.Contains(ReasonCodes.UnknownChannel, row.Reasons);
+        Assert.Contains(row.Details, d => d.StartsWith("channel:", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Should_reject_a_2MB_body_as_too_large()
+    {
+        var tenant = NewId("t");
+        var intentId = NewId("huge");
+        var intent = Reminder(tenant, intentId) with { Channel = Channel.Email, Subject = "Huge", Body = new string('a', 2 * 1024 * 1024) };
+
+        await gateway.PublishAsync(intent);
+
+        var row = Assert.Single(await gateway.WaitForDecisionsAsync(tenant, intentId));
+        Assert.Equal("Rejected", row.Outcome);
+        Assert.Contains(ReasonCodes.BodyTooLarge, row.Reasons);
+        Assert.Equal(0, await Scalar<long>("select count(*) from dispatches where intent_id = @intentId", new { intentId }));
+    }
+
+    [Fact]
+    public async Task Should_refuse_update_and_delete_on_the_decision_log()
+    {
+        var tenant = NewId("t");
+        var intentId = NewId("immutable");
+        await gateway.PublishAsync(Reminder(tenant, intentId));
+        await gateway.WaitForDecisionsAsync(tenant, intentId);
+
+        await using var connection = await gateway.Db.OpenConnectionAsync();
+        var update = await Assert.ThrowsAsync<PostgresException>(() =>
+            connection.ExecuteAsync("update decisions set outcome = 'Blocked' where intent_id = @intentId", new { intentId }));
+        var delete = await Assert.ThrowsAsync<PostgresException>(() =>
+            connection.ExecuteAsync("delete from decisions where intent_id = @intentId", new { intentId }));
+        Assert.Contains("append-only", update.MessageText, StringComparison.Ordinal);
+        Assert.Contains("append-only", delete.MessageText, StringComparison.Ordinal);
+        Assert.Equal("Sent", Assert.Single(await gateway.DecisionsAsync(tenant, intentId)).Outcome);
+    }
+
+    private static readonly System.Text.Json.JsonSerializerOptions JsonOptions = new(System.Text.Json.JsonSerializerDefaults.Web);
+
+    private async Task<T> Scalar<T>(string sql, object args)
+    {
+        await using var connection = await gateway.Db.OpenConnectionAsync();
+        return await connection.ExecuteScalarAsync<T>(sql, args) ?? throw new InvalidOperationException("no value");
+    }
+}

@@ -1,0 +1,160 @@
+using System.Collections.Concurrent;
+using System.Text;
+using CommsGateway.Contracts;
+using Dapper;
+using MassTransit;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using RabbitMQ.Client;
+
+namespace CommsGateway.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// One gateway (WebApplicationFactory over the real Program) on the real servers, shared by a test collection.
+/// Tests isolate themselves by unique tenant and intent ids, never by resetting the append-only log.
+/// </summary>
+public sealed class GatewayFixture : IAsyncLifetime
+{
+    private WebApplicationFactory<Program>? _factory;
+    private HostReceiveEndpointHandle? _decidedEndpoint;
+
+    public TestServers Servers { get; private set; } = null!;
+
+    public WebApplicationFactory<Program> Factory => _factory ?? throw new InvalidOperationException("Fixture not started");
+
+    public IServiceProvider Services => Factory.Services;
+
+    /// <summary>Every MessageDecided the gateway published, as the bus delivered it.</summary>
+    public ConcurrentQueue<MessageDecided> Decided { get; } = new();
+
+    /// <summary>Extra settings a derived fixture or collection wants (fake provider URLs ...).</summary>
+    public Dictionary<string, string?> ExtraSettings { get; } = [];
+
+    public async Task InitializeAsync()
+    {
+        Servers = await TestServers.StartAsync();
+        var settings = Servers.GatewaySettings();
+        foreach (var (key, value) in ExtraSettings)
+        {
+            settings[key] = value;
+        }
+
+        _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
+        {
+            web.UseEnvironment("Testing");
+            web.ConfigureAppConfiguration((_, config) => config.AddInMemoryCollection(settings));
+        });
+        _ = _factory.Server; // start the host: migrations, bus, sweeper
+
+        var bus = Services.GetRequiredService<IBus>();
+        _decidedEndpoint = bus.ConnectReceiveEndpoint("test-decided-" + Guid.NewGuid().ToString("N")[..8], e =>
+        {
+            if (e is IRabbitMqReceiveEndpointConfigurator rabbit)
+            {
+                rabbit.AutoDelete = true;
+                rabbit.Durable = false;
+            }
+
+            e.Handler<MessageDecided>(context =>
+            {
+                Decided.Enqueue(context.Message);
+                return Task.CompletedTask;
+            });
+        });
+        await _decidedEndpoint.Ready;
+    }
+
+    public NpgsqlDataSource Db => Services.GetRequiredService<NpgsqlDataSource>();
+
+    public Task PublishAsync(MessageIntent intent) => Services.GetRequiredService<IBus>().Publish(intent);
+
+    /// <summary>Publishes a plain-JSON body straight to the intent queue, as a producer without MassTransit would.</summary>
+    public async Task PublishRawAsync(string json, string? messageId = null, string contentType = "application/json")
+    {
+        var factory = new ConnectionFactory
+        {
+            HostName = Servers.RabbitHost, Port = Servers.RabbitPort, VirtualHost = Servers.RabbitVirtualHost,
+            UserName = Servers.RabbitUser, Password = Servers.RabbitPassword,
+        };
+        await using var connection = await factory.CreateConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true));
+        var properties = new BasicProperties { ContentType = contentType, Persistent = true, MessageId = messageId };
+        await channel.BasicPublishAsync("", "commsgw-intents", mandatory: true, properties, Encoding.UTF8.GetBytes(json));
+    }
+
+    /// <summary>Decision rows for an intent, polled until at least <paramref name="count"/> exist or the timeout passes.</summary>
+    public async Task<IReadOnlyList<DecisionRow>> WaitForDecisionsAsync(string tenantId, string intentId, int count = 1, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            var rows = await DecisionsAsync(tenantId, intentId);
+            if (rows.Count >= count || DateTime.UtcNow > deadline)
+            {
+                return rows;
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
+    public async Task<IReadOnlyList<DecisionRow>> DecisionsAsync(string tenantId, string intentId)
+    {
+        await using var connection = await Db.OpenConnectionAsync();
+        return (await connection.QueryAsync<DecisionRow>(
+            "select decision_id, tenant_id, intent_id, outcome, reasons, details, detected_purpose, declared_purpose from decisions where tenant_id = @tenantId and intent_id = @intentId order by seq",
+            new { tenantId, intentId })).ToList();
+    }
+
+    /// <summary>MessageDecided events for an intent, waited for until at least <paramref name="count"/> arrived.</summary>
+    public async Task<IReadOnlyList<MessageDecided>> WaitForDecidedAsync(string intentId, int count = 1, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            var events = Decided.Where(d => d.IntentId == intentId).ToList();
+            if (events.Count >= count || DateTime.UtcNow > deadline)
+            {
+                return events;
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_decidedEndpoint is not null)
+        {
+            await _decidedEndpoint.StopAsync();
+        }
+
+        if (_factory is not null)
+        {
+            await _factory.DisposeAsync();
+        }
+
+        await Servers.DisposeAsync();
+    }
+}
+
+public sealed record DecisionRow
+{
+    public Guid DecisionId { get; init; }
+    public string TenantId { get; init; } = "";
+    public string IntentId { get; init; } = "";
+    public string Outcome { get; init; } = "";
+    public string[] Reasons { get; init; } = [];
+    public string[] Details { get; init; } = [];
+    public string DetectedPurpose { get; init; } = "";
+    public string DeclaredPurpose { get; init; } = "";
+}
+
+[CollectionDefinition(Name)]
+public sealed class GatewayCollection : ICollectionFixture<GatewayFixture>
+{
+    public const string Name = "gateway";
+}
