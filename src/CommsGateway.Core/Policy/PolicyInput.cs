@@ -1,9 +1,31 @@
 using CommsGateway.Contracts;
+using CommsGateway.Core.Consent;
 
 namespace CommsGateway.Core.Policy;
 
-/// <summary>Everything the send policy may look at. The policy itself does no I/O.</summary>
+/// <summary>Everything the send policy may look at. The gateway loads it; the policy itself does no I/O.</summary>
 public sealed record PolicyInput(
     MessageIntent Intent,
     Classification.Classification Classification,
-    DateTimeOffset Now);
+    DateTimeOffset Now)
+{
+    /// <summary>The patient's contact point, or null when the directory has no such patient.</summary>
+    public ContactPoint? Contact { get; init; }
+
+    public ConsentSnapshot Consent { get; init; } = ConsentSnapshot.Empty;
+
+    /// <summary>True when the address this channel would use is suppressed (bounce, complaint, opt-out, erasure).</summary>
+    public bool AddressSuppressed { get; init; }
+
+    public TenantPolicySettings Settings { get; init; } = TenantPolicySettings.Default;
+
+    /// <summary>Marketing messages sent to this patient in the 7 days before <see cref="Now"/>.</summary>
+    public int MarketingSentLast7Days { get; init; }
+
+    /// <summary>Current consent of each patient pictured in the intent's media (before/after photos).</summary>
+    public IReadOnlyDictionary<string, ConsentSnapshot> PicturedPatientsConsent { get; init; } =
+        new Dictionary<string, ConsentSnapshot>();
+
+    /// <summary>True when the campaign this intent belongs to was cancelled before it was decided.</summary>
+    public bool CampaignCancelled { get; init; }
+}
