@@ -2,6 +2,9 @@ using CommsGateway.Contracts;
 
 namespace CommsGateway.Core.Decisions;
 
+/// <summary>The content that will actually go out (marketing blocks removed when the policy says so).</summary>
+public sealed record SendableContent(string? Subject, string Body, string? Html, bool IsMarketing);
+
 /// <summary>What the policy decided for one intent, and why, in stable reason codes.</summary>
 public sealed record Decision(
     DecisionOutcome Outcome,
@@ -16,6 +19,12 @@ public sealed record Decision(
 
     /// <summary>Human-readable details for the DPO (validation messages, classifier signals).</summary>
     public IReadOnlyList<string> Details { get; init; } = [];
+
+    /// <summary>When the decision is to send: the content to render and send.</summary>
+    public SendableContent? Content { get; init; }
+
+    /// <summary>The address the message goes to (from the patient's record, never from the producer).</summary>
+    public string? Recipient { get; init; }
 
     public bool ShouldSend => Outcome is DecisionOutcome.Sent or DecisionOutcome.SentWithMarketingRemoved;
 

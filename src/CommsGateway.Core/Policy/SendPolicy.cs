@@ -1,30 +1,192 @@
 using CommsGateway.Contracts;
+using CommsGateway.Core.Consent;
 using CommsGateway.Core.Decisions;
 
 namespace CommsGateway.Core.Policy;
 
 /// <summary>
-/// The one place that answers "why was this sent / blocked / deferred?".
-/// Pure: same input, same decision.
+/// The one place that answers "why was this sent, blocked or deferred?". Pure: the same input always gives
+/// the same decision. Rules from DOMAIN.md: the producer's declared purpose is never trusted (the classifier
+/// decides), marketing needs a live grant for the channel (GDPR art. 6(1)(a), 7; PECR reg. 22; CNIL), a
+/// withdrawal blocks every later decision (art. 7(3)), consent lapses after N months (CNIL: 3 years).
+/// Checks run from the most fundamental (is there anyone to send to?) to the most circumstantial (is now a
+/// good time?), so the first blocking reason is the one a DPO would cite.
 /// </summary>
 public static class SendPolicy
 {
-    public const string Version = "2026-11-skeleton";
+    /// <summary>Recorded on every decision; bump when a rule changes meaning.</summary>
+    public const string Version = "2026-11-22.1";
 
     public static Decision Decide(PolicyInput input)
     {
         ArgumentNullException.ThrowIfNull(input);
         var intent = input.Intent;
         var detected = input.Classification.Purpose;
+        var details = input.Classification.Signals.Select(s => "signal: " + s).ToList();
+
+        Decision Block(string reason, long? consentEventId = null, string? secondReason = null) =>
+            new(DecisionOutcome.Blocked, secondReason is null ? [reason] : [reason, secondReason], detected)
+            {
+                ConsentEventId = consentEventId,
+                Details = details,
+            };
+
+        if (input.CampaignCancelled)
+        {
+            return Block(ReasonCodes.CampaignCancelled);
+        }
 
         if (intent.ExpiresAt is { } expiresAt && expiresAt <= input.Now)
         {
-            return new Decision(DecisionOutcome.Blocked, [ReasonCodes.Expired], detected);
+            return Block(ReasonCodes.Expired);
         }
 
-        return new Decision(
-            DecisionOutcome.Sent,
-            [detected == Purpose.Marketing ? ReasonCodes.MarketingConsentGranted : ReasonCodes.ServiceMessage],
-            detected);
+        var recipient = input.Contact?.AddressFor(intent.Channel);
+        if (recipient is null)
+        {
+            return Block(ReasonCodes.NoContactPoint);
+        }
+
+        if (!string.IsNullOrWhiteSpace(intent.To) && !RecipientMatch.Same(intent.Channel, intent.To, recipient))
+        {
+            return Block(ReasonCodes.RecipientMismatch);
+        }
+
+        // A patient may refuse a channel even for service messages ("no WhatsApp"); that refusal covers marketing too.
+        var channelRefusal = input.Consent.Find(ConsentPurpose.Service, intent.Channel);
+        if (channelRefusal is { Granted: false })
+        {
+            return Block(ReasonCodes.ChannelRefused, channelRefusal.EventId);
+        }
+
+        if (input.AddressSuppressed)
+        {
+            return Block(ReasonCodes.Suppressed);
+        }
+
+        if (intent.NotBefore is { } notBefore && notBefore > input.Now)
+        {
+            return new Decision(DecisionOutcome.Deferred, [ReasonCodes.NotYetDue], detected)
+            {
+                DeferredUntil = notBefore,
+                Details = details,
+            };
+        }
+
+        foreach (var pictured in intent.Media?.Where(m => !string.IsNullOrWhiteSpace(m.PicturedPatientId)) ?? [])
+        {
+            var photoConsent = input.PicturedPatientsConsent.GetValueOrDefault(pictured.PicturedPatientId!)
+                ?.FindPhoto(PhotoPlacement.Newsletter);
+            if (photoConsent is not { Granted: true })
+            {
+                return Block(ReasonCodes.PhotoConsentMissing, photoConsent?.EventId);
+            }
+        }
+
+        var warnings = Warnings(input, detected);
+        if (detected != Purpose.Marketing)
+        {
+            return Send(DecisionOutcome.Sent, [ReasonCodes.ServiceMessage, .. warnings], null,
+                FullContent(intent, isMarketing: false), recipient);
+        }
+
+        var consent = MarketingConsent(input);
+        if (consent.Reason is not null)
+        {
+            // No live marketing grant. A service message whose only marketing sits in blocks the producer
+            // marked as such can still go, with those blocks removed; marketing anywhere else blocks it.
+            var marketingOnlyInBlocks = input.WithoutMarketingBlocks is { Purpose: Purpose.Service };
+            var remainder = WithoutMarketingBlocks(intent);
+            if (marketingOnlyInBlocks && remainder.Body.Trim().Length > 0)
+            {
+                // What goes out is service content, as declared: only the health warning still applies.
+                return Send(DecisionOutcome.SentWithMarketingRemoved,
+                    [ReasonCodes.MarketingBlocksRemoved, consent.Reason, .. Warnings(input, Purpose.Service)], consent.EventId, remainder, recipient);
+            }
+
+            return intent.DeclaredPurpose == Purpose.Marketing
+                ? Block(consent.Reason, consent.EventId)
+                : Block(ReasonCodes.MarketingInServiceMessage, consent.EventId, consent.Reason);
+        }
+
+        if (input.MarketingSentLast7Days >= input.Settings.MarketingFrequencyCapPer7Days)
+        {
+            // Blocked, not deferred: a promotion held for days goes stale and piles up behind the next
+            // campaign; marketing staff see the count in the campaign report and can re-queue.
+            return Block(ReasonCodes.FrequencyCap, consent.EventId);
+        }
+
+        if (QuietHoursApply(intent.Channel, input.Settings)
+            && MarketingWindow.NextOpening(input.Now, input.Contact!.TimeZone, input.Settings) is { } opening)
+        {
+            return new Decision(DecisionOutcome.Deferred, [ReasonCodes.QuietHours], detected)
+            {
+                DeferredUntil = opening,
+                ConsentEventId = consent.EventId,
+                Details = details,
+            };
+        }
+
+        return Send(DecisionOutcome.Sent, [ReasonCodes.MarketingConsentGranted, .. warnings], consent.EventId,
+            FullContent(intent, isMarketing: true), recipient);
+
+        Decision Send(DecisionOutcome outcome, IReadOnlyList<string> reasons, long? consentEventId, SendableContent content, string to) =>
+            new(outcome, reasons, detected)
+            {
+                ConsentEventId = consentEventId,
+                Content = content,
+                Recipient = to,
+                Details = details,
+            };
+    }
+
+    private static (string? Reason, long? EventId) MarketingConsent(PolicyInput input)
+    {
+        var state = input.Consent.Find(ConsentPurpose.Marketing, input.Intent.Channel);
+        if (state is not { Granted: true })
+        {
+            return (ReasonCodes.NoMarketingConsent, state?.EventId);
+        }
+
+        return ConsentLapse.IsLapsed(state.OccurredAt, input.Contact?.LastInteractionAt, input.Settings.ConsentLapseMonths, input.Now)
+            ? (ReasonCodes.ConsentLapsed, state.EventId)
+            : (null, state.EventId);
+    }
+
+    private static List<string> Warnings(PolicyInput input, Purpose detected)
+    {
+        var warnings = new List<string>();
+        if (input.HealthSignals.Count > 0 && input.Intent.Channel is Channel.Sms or Channel.WhatsApp)
+        {
+            warnings.Add(ReasonCodes.HealthDetailsFlagged);
+        }
+
+        if (input.Intent.DeclaredPurpose != Purpose.Unknown && input.Intent.DeclaredPurpose != detected)
+        {
+            warnings.Add(ReasonCodes.DeclaredPurposeMismatch);
+        }
+
+        return warnings;
+    }
+
+    private static bool QuietHoursApply(Channel channel, TenantPolicySettings settings) =>
+        channel is Channel.Sms or Channel.WhatsApp || settings.QuietHoursForEmail;
+
+    private static SendableContent FullContent(MessageIntent intent, bool isMarketing) =>
+        new(intent.Subject, Join(intent.Body, intent.Blocks?.Select(b => b.Text)), JoinHtml(intent.Html, intent.Blocks?.Select(b => b.Html)), isMarketing);
+
+    private static SendableContent WithoutMarketingBlocks(MessageIntent intent)
+    {
+        var kept = intent.Blocks?.Where(b => b.Kind != Purpose.Marketing).ToList() ?? [];
+        return new SendableContent(intent.Subject, Join(intent.Body, kept.Select(b => b.Text)), JoinHtml(intent.Html, kept.Select(b => b.Html)), false);
+    }
+
+    private static string Join(string body, IEnumerable<string>? blocks) =>
+        string.Join("\n\n", new[] { body }.Concat(blocks ?? []).Where(t => !string.IsNullOrWhiteSpace(t)));
+
+    private static string? JoinHtml(string? html, IEnumerable<string?>? blocks)
+    {
+        var parts = new[] { html }.Concat(blocks ?? []).Where(t => !string.IsNullOrWhiteSpace(t)).ToList();
+        return parts.Count == 0 ? null : string.Concat(parts);
     }
 }

@@ -1,0 +1,44 @@
+using CommsGateway.Contracts;
+using CommsGateway.Core.Consent;
+using CommsGateway.Core.Policy;
+using Cls = CommsGateway.Core.Classification.Classification;
+
+namespace CommsGateway.Core.Tests.Policy;
+
+/// <summary>Builds policy inputs for table-driven tests: a consenting French patient on a Tuesday at 11:00 Paris time.</summary>
+internal static class PolicyScenario
+{
+    /// <summary>Tuesday 2026-11-24 11:00 Europe/Paris (10:00 UTC).</summary>
+    public static readonly DateTimeOffset Tuesday11 = new(2026, 11, 24, 10, 0, 0, TimeSpan.Zero);
+
+    public static readonly Cls Service = new(Purpose.Service, 0.05, []);
+    public static readonly Cls Marketing = new(Purpose.Marketing, 0.95, ["offer: discount offered (body)"]);
+
+    public static readonly ContactPoint Patient = new("t-1", "p-1", "camille@example.org", "+33612345678", null, "fr", "Europe/Paris",
+        Tuesday11.AddMonths(-2));
+
+    public static MessageIntent Intent(Channel channel = Channel.Sms, Purpose declared = Purpose.Service) => new()
+    {
+        IntentId = "i-1",
+        TenantId = "t-1",
+        PatientId = "p-1",
+        Channel = channel,
+        DeclaredPurpose = declared,
+        Category = declared == Purpose.Marketing ? "campaign" : "appointment_reminder",
+        Subject = channel == Channel.Email ? "Votre rendez-vous" : null,
+        Body = "Rappel : rendez-vous mardi 10h30 avec le Dr Martin.",
+    };
+
+    public static ConsentState Grant(ConsentPurpose purpose, Channel channel, long id = 10, DateTimeOffset? at = null) =>
+        new(id, purpose, channel, null, true, at ?? Tuesday11.AddMonths(-1));
+
+    public static ConsentState Withdraw(ConsentPurpose purpose, Channel channel, long id = 11, DateTimeOffset? at = null) =>
+        new(id, purpose, channel, null, false, at ?? Tuesday11.AddDays(-1));
+
+    public static PolicyInput Input(MessageIntent intent, Cls classification, params ConsentState[] consent) =>
+        new(intent, classification, Tuesday11)
+        {
+            Contact = Patient,
+            Consent = new ConsentSnapshot(consent),
+        };
+}
