@@ -16,6 +16,7 @@ public sealed class IntentPipeline(
     DecisionLog decisionLog,
     ContentClassifier classifier,
     IMessageDispatcher dispatcher,
+    DeferredIntents deferredIntents,
     TimeProvider clock,
     ILogger<IntentPipeline> logger)
 {
@@ -42,14 +43,62 @@ public sealed class IntentPipeline(
             return Duplicate(intent, existing);
         }
 
+        return (await DecideAndActAsync(intent, now, ct)).Decided
+            ?? throw new InvalidOperationException("A first evaluation always records a decision");
+    }
+
+    /// <summary>
+    /// Runs the policy again for an intent deferred earlier (consent may have changed meanwhile).
+    /// Returns the new due time when it is still deferred (no new row), else records the final decision.
+    /// </summary>
+    public async Task<(MessageDecided? Decided, DateTimeOffset? DeferredUntil)> ReevaluateAsync(MessageIntent intent, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(intent);
+        return await DecideAndActAsync(intent, clock.GetUtcNow(), ct, reevaluation: true);
+    }
+
+    private async Task<(MessageDecided? Decided, DateTimeOffset? DeferredUntil)> DecideAndActAsync(
+        MessageIntent intent, DateTimeOffset now, CancellationToken ct, bool reevaluation = false)
+    {
         var classification = classifier.Classify(intent);
-        var decision = SendPolicy.Decide(new PolicyInput(intent, classification, now));
-        var decided = await RecordAsync(intent, decision, classification, now, ct);
-        if (decided.Outcome == DecisionOutcome.Duplicate || !decision.ShouldSend)
+        var input = await LoadPolicyInputAsync(intent, classification, now, ct);
+        var decision = SendPolicy.Decide(input);
+        if (reevaluation && decision.Outcome == DecisionOutcome.Deferred)
         {
-            return decided;
+            return (null, decision.DeferredUntil);
         }
 
+        var decided = await RecordAsync(intent, decision, classification, now, ct);
+        if (decided.Outcome == DecisionOutcome.Deferred)
+        {
+            await deferredIntents.ParkAsync(intent, decided.DecisionId, decision.DeferredUntil ?? now, ct);
+            return (decided, null);
+        }
+
+        if (decided.Outcome == DecisionOutcome.Duplicate || !decision.ShouldSend)
+        {
+            return (decided, null);
+        }
+
+        return (await SendAsync(intent, decision, decided, ct), null);
+    }
+
+    /// <summary>Everything the policy needs besides the intent: contact point, consent, suppression, settings.</summary>
+    private Task<PolicyInput> LoadPolicyInputAsync(MessageIntent intent, Classification classification, DateTimeOffset now, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        var input = new PolicyInput(intent, classification, now)
+        {
+            WithoutMarketingBlocks = intent.Blocks?.Any(b => b.Kind == Purpose.Marketing) == true
+                ? classifier.Classify(intent with { Blocks = intent.Blocks.Where(b => b.Kind != Purpose.Marketing).ToList() })
+                : null,
+        };
+        return Task.FromResult(input);
+    }
+
+    private async Task<MessageDecided> SendAsync(MessageIntent intent, Decision decision, MessageDecided decided, CancellationToken ct)
+    {
+        _ = decision;
         var result = await dispatcher.DispatchAsync(new OutboundMessage(decided.DecisionId, intent), ct);
         await decisionLog.RecordDispatchAsync(decided.DecisionId, intent.TenantId, intent.IntentId, intent.Channel,
             result.Succeeded ? "sent" : "failed", result.ProviderMessageId, result.ReasonCode, result.Detail, ct);

@@ -16,7 +16,10 @@ public static class IntentsFeature
         builder.Services.AddSingleton<ContentClassifier>();
         builder.Services.AddSingleton<DecisionLog>();
         builder.Services.AddSingleton<IntentPipeline>();
+        builder.Services.AddSingleton<DeferredIntents>();
         builder.Services.AddHostedService<ErrorQueueSweeper>();
+        builder.Services.AddSingleton<DeferredIntentPoller>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<DeferredIntentPoller>());
 
         builder.Services.AddMassTransit(x =>
         {
