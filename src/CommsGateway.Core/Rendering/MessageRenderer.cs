@@ -102,7 +102,7 @@ public static class MessageRenderer
     }
 
     /// <summary>Escapes text and attribute values; leaves accents as they are (the HTML part is UTF-8).</summary>
-    internal static string Escape(string value) => value
+    public static string Escape(string value) => value
         .Replace("&", "&amp;", StringComparison.Ordinal)
         .Replace("<", "&lt;", StringComparison.Ordinal)
         .Replace(">", "&gt;", StringComparison.Ordinal)
