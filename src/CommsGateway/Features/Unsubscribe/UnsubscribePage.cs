@@ -43,8 +43,10 @@ internal static class UnsubscribePage
             ? $"C'est fait : vous ne recevrez {E(what)} de <strong>{E(clinic)}</strong>. Cela prend effet immédiatement."
             : $"Done: you will receive {E(what)} from <strong>{E(clinic)}</strong>. This takes effect immediately.";
         var body = $"""
-            <h1 id="confirmation" role="status">{E(title)}</h1>
+            <div role="status">
+            <h1 id="confirmation">{E(title)}</h1>
             <p>{text}</p>
+            </div>
             """;
         return Layout(locale, title, body);
     }
