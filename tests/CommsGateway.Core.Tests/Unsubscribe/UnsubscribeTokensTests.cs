@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using CommsGateway.Contracts;
 using CommsGateway.Core.Unsubscribe;
+using Xunit.Abstractions;
 
 namespace CommsGateway.Core.Tests.Unsubscribe;
 
@@ -176,5 +177,25 @@ public sealed class UnsubscribeTokensTests
             .Where(t => Base64Url.IsValid(t) && Base64Url.DecodeFromChars(t).SequenceEqual(Base64Url.DecodeFromChars(token)));
 
         Assert.All(variants, v => Assert.False(tokens.Verify(v, Now).IsValid));
+    }
+}
+
+public sealed class UnsubscribeTokenSizeTests(ITestOutputHelper output)
+{
+    [Fact]
+    public void Should_keep_a_typical_link_short_enough_for_sms()
+    {
+        var tokens = new UnsubscribeTokens(new UnsubscribeKeyRing([new UnsubscribeKey("k2026a", RandomNumberGenerator.GetBytes(32))], "k2026a"));
+        var reference = SubscriberReference.Compute(RandomNumberGenerator.GetBytes(32), "clinic-belle-peau", "p-1002");
+        var withCampaign = tokens.Issue("clinic-belle-peau", reference, Channel.Sms, UnsubscribeScope.Channel, UnsubscribeLocale.Fr, "spring-peel-2026", DateTimeOffset.UnixEpoch.AddYears(56));
+        var without = tokens.Issue("clinic-belle-peau", reference, Channel.Sms, UnsubscribeScope.Channel, UnsubscribeLocale.Fr, null, DateTimeOffset.UnixEpoch.AddYears(56));
+        var footer = Core.Rendering.MessageRenderer.Render(new(Channel.Sms, Purpose.Marketing, UnsubscribeLocale.Fr, null, "x", null)
+        {
+            UnsubscribeUrl = new Uri("https://gw.example.fr/u/" + withCampaign),
+        }).Text.Length - 1;
+
+        output.WriteLine($"token {withCampaign.Length} chars with campaign, {without.Length} without; FR SMS footer {footer} chars");
+        Assert.Equal(Base64Url.GetEncodedLength(1 + 7 + 18 + 16 + 3 + 17 + 8 + 16), withCampaign.Length);
+        Assert.True(withCampaign.Length <= 120, $"{withCampaign.Length} chars");
     }
 }

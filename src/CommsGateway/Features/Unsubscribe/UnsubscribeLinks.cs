@@ -54,8 +54,10 @@ public sealed class UnsubscribeLinks(
         {
             request = request with
             {
+                // SMS links leave the campaign out: it costs ~21 characters of a 160-character segment, and the
+                // decision log already ties the message to its campaign.
                 UnsubscribeUrl = await IssueAsync(intent.TenantId, intent.PatientId, intent.Channel, UnsubscribeScope.Channel,
-                    locale, intent.CampaignId, ct),
+                    locale, intent.Channel == Channel.Sms ? null : intent.CampaignId, ct),
             };
         }
 
