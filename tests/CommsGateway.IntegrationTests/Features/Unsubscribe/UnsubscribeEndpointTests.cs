@@ -78,7 +78,8 @@ public sealed class UnsubscribeEndpointTests(GatewayFixture gateway)
         Assert.Null(response.Headers.Location);
         Assert.False(response.Headers.Contains("Set-Cookie"));
         var row = Assert.Single(await EventsAsync(tenant));
-        Assert.Equal(new EventRow("p-1002", "email", "channel", "one_click", "spring-peel", "dev-2026", "MailboxProvider-OneClick/1.0"), row);
+        var activeKey = gateway.Services.GetRequiredService<UnsubscribeTokens>().ActiveKeyId;
+        Assert.Equal(new EventRow("p-1002", "email", "channel", "one_click", "spring-peel", activeKey, "MailboxProvider-OneClick/1.0"), row);
     }
 
     [Fact]
@@ -134,7 +135,8 @@ public sealed class UnsubscribeEndpointTests(GatewayFixture gateway)
         var token = path["/u/".Length..];
         var tokens = gateway.Services.GetRequiredService<UnsubscribeTokens>();
         var claims = tokens.Verify(token, DateTimeOffset.UtcNow).Claims!;
-        var otherKey = new UnsubscribeTokens(new UnsubscribeKeyRing([new UnsubscribeKey("dev-2026", RandomNumberGenerator.GetBytes(32))], "dev-2026"));
+        // Same key id as the gateway's, another secret: what a forger who read the id in a token would try.
+        var otherKey = new UnsubscribeTokens(new UnsubscribeKeyRing([new UnsubscribeKey(claims.KeyId, RandomNumberGenerator.GetBytes(32))], claims.KeyId));
         var reSigned = otherKey.Issue(tenant, claims.SubscriberRef, Channel.Email, UnsubscribeScope.AllMarketing, UnsubscribeLocale.En, null, DateTimeOffset.UtcNow);
         var flipped = token[..10] + (token[10] == 'A' ? 'B' : 'A') + token[11..];
         using var client = Client();
@@ -213,5 +215,22 @@ public sealed class UnsubscribeEndpointTests(GatewayFixture gateway)
         Assert.Equal("42501", update.SqlState);
         Assert.Equal("42501", delete.SqlState);
         Assert.Single(await EventsAsync(tenant));
+    }
+
+    [Fact]
+    public async Task Should_map_one_reference_per_patient_and_keep_the_patient_id_out_of_the_link()
+    {
+        var tenant = NewId("t");
+        var first = await Links.IssueAsync(tenant, "p-42", Channel.Sms, UnsubscribeScope.Channel, UnsubscribeLocale.Fr, null, CancellationToken.None);
+        var second = await Links.IssueAsync(tenant, "p-42", Channel.Email, UnsubscribeScope.AllMarketing, UnsubscribeLocale.En, "c-1", CancellationToken.None);
+        await using var connection = await gateway.Db.OpenConnectionAsync();
+
+        var mapped = (await connection.QueryAsync<(string Ref, string Patient)>(
+            "select subscriber_ref, patient_id from unsubscribe_subscribers where tenant_id = @tenant", new { tenant })).ToList();
+
+        Assert.NotEqual(first, second);
+        Assert.Equal("p-42", Assert.Single(mapped).Patient);
+        Assert.DoesNotContain("p-42", first.AbsoluteUri, StringComparison.Ordinal);
+        Assert.DoesNotContain(mapped[0].Ref, first.AbsoluteUri, StringComparison.OrdinalIgnoreCase);
     }
 }
