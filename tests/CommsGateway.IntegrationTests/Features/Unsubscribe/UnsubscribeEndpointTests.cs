@@ -233,4 +233,17 @@ public sealed class UnsubscribeEndpointTests(GatewayFixture gateway)
         Assert.DoesNotContain("p-42", first.AbsoluteUri, StringComparison.Ordinal);
         Assert.DoesNotContain(mapped[0].Ref, first.AbsoluteUri, StringComparison.OrdinalIgnoreCase);
     }
+
+    [Fact]
+    public async Task Should_refuse_an_oversized_body()
+    {
+        var (tenant, path) = await IssueAsync();
+        using var client = Client();
+
+        using var response = await client.PostAsync(path, new StringContent(
+            OneClickBody + "&padding=" + new string('x', 10_000), Encoding.ASCII, "application/x-www-form-urlencoded"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Empty(await EventsAsync(tenant));
+    }
 }
