@@ -1,5 +1,6 @@
 using CommsGateway.Data;
 using CommsGateway.Features.Intents;
+using CommsGateway.Features.Unsubscribe;
 using CommsGateway.Providers;
 
 namespace CommsGateway.Hosting;
@@ -28,6 +29,7 @@ public static class GatewayHost
         builder.AddDatabase();
         builder.AddProviders();
         builder.AddIntents();
+        builder.AddUnsubscribe();
         return builder;
     }
 
@@ -35,6 +37,7 @@ public static class GatewayHost
     {
         ArgumentNullException.ThrowIfNull(endpoints);
         endpoints.MapGet("/health/live", () => TypedResults.Ok("live"));
+        endpoints.MapUnsubscribe();
         return endpoints;
     }
 }

@@ -1,0 +1,141 @@
+using CommsGateway.Core.Unsubscribe;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+
+namespace CommsGateway.Features.Unsubscribe;
+
+public static class UnsubscribeFeature
+{
+    /// <summary>An unsubscribe POST is a few bytes; anything bigger is not one.</summary>
+    private const long MaxBodyBytes = 8 * 1024;
+
+    private const string Html = "text/html; charset=utf-8";
+
+    public static IHostApplicationBuilder AddUnsubscribe(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddOptions<UnsubscribeOptions>().BindConfiguration(UnsubscribeOptions.Section)
+            .ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<UnsubscribeOptions>>().Value;
+            if (options.ActiveKeyId.StartsWith(UnsubscribeOptions.DevelopmentKeyPrefix, StringComparison.Ordinal))
+            {
+                sp.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(UnsubscribeFeature))
+                    .LogWarning("Unsubscribe links are signed with the development key {KeyId}: configure Unsubscribe:Keys for production", options.ActiveKeyId);
+            }
+
+            return new UnsubscribeTokens(options.KeyRing(), TimeSpan.FromDays(options.ValidityDays));
+        });
+        builder.Services.AddSingleton<UnsubscribeLinks>();
+        builder.Services.AddSingleton<UnsubscribeRecorder>();
+        return builder;
+    }
+
+    public static IEndpointRouteBuilder MapUnsubscribe(this IEndpointRouteBuilder endpoints)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        var group = endpoints.MapGroup("/u").AddEndpointFilter(async (context, next) =>
+        {
+            // The token is in the URL: never leak it in a Referer, never cache or frame the page.
+            var headers = context.HttpContext.Response.Headers;
+            headers.CacheControl = "no-store";
+            headers["Referrer-Policy"] = "no-referrer";
+            headers["X-Content-Type-Options"] = "nosniff";
+            headers["X-Robots-Tag"] = "noindex";
+            headers.ContentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+            return await next(context);
+        });
+        group.MapGet("/{token}", ShowAsync);
+        group.MapPost("/{token}", WithdrawAsync).DisableAntiforgery();
+        return endpoints;
+    }
+
+    /// <summary>GET never changes anything: mail scanners and link previews fetch it (RFC 8058 section 1).</summary>
+    internal static ContentHttpResult ShowAsync(string token, HttpRequest request, UnsubscribeTokens tokens,
+        IOptions<UnsubscribeOptions> options, TimeProvider clock)
+    {
+        var verification = tokens.Verify(token, clock.GetUtcNow());
+        if (verification.Claims is not { } claims)
+        {
+            return Refused(request);
+        }
+
+        return TypedResults.Content(UnsubscribePage.Choice(claims.Locale, options.Value.ClinicName(claims.TenantId), claims.Channel), Html);
+    }
+
+    /// <summary>
+    /// RFC 8058 section 3.2: a POST whose body is "List-Unsubscribe=One-Click" (urlencoded or multipart) unsubscribes at
+    /// once, with no cookie, no authentication and no redirect. The page's own form posts scope=channel|all.
+    /// Any other body is refused.
+    /// </summary>
+    internal static async Task<ContentHttpResult> WithdrawAsync(string token, HttpContext context, UnsubscribeTokens tokens,
+        UnsubscribeRecorder recorder, IOptions<UnsubscribeOptions> options, TimeProvider clock, ILoggerFactory loggers)
+    {
+        var request = context.Request;
+        var verification = tokens.Verify(token, clock.GetUtcNow());
+        if (verification.Claims is not { } claims)
+        {
+            loggers.CreateLogger(typeof(UnsubscribeFeature)).LogInformation("Unsubscribe token refused: {Rejection}", verification.Rejection);
+            return Refused(request);
+        }
+
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = MaxBodyBytes;
+        }
+
+        if (!request.HasFormContentType || request.ContentLength > MaxBodyBytes)
+        {
+            return BadRequest(claims.Locale);
+        }
+
+        IFormCollection form;
+        try
+        {
+            form = await request.ReadFormAsync(context.RequestAborted);
+        }
+        catch (Exception ex) when (ex is InvalidDataException or BadHttpRequestException or IOException)
+        {
+            return BadRequest(claims.Locale);
+        }
+
+        UnsubscribeScope scope;
+        UnsubscribeMethod method;
+        if (form.TryGetValue("List-Unsubscribe", out var oneClick) && oneClick == "One-Click")
+        {
+            (scope, method) = (claims.Scope, UnsubscribeMethod.OneClick);
+        }
+        else if (form.TryGetValue("scope", out var chosen) && chosen == "channel")
+        {
+            (scope, method) = (UnsubscribeScope.Channel, UnsubscribeMethod.Page);
+        }
+        else if (chosen == "all")
+        {
+            (scope, method) = (UnsubscribeScope.AllMarketing, UnsubscribeMethod.Page);
+        }
+        else
+        {
+            return BadRequest(claims.Locale);
+        }
+
+        await recorder.WithdrawAsync(UnsubscribeRequest.From(claims, scope, method,
+            context.Connection.RemoteIpAddress, request.Headers[HeaderNames.UserAgent].ToString()), context.RequestAborted);
+        return TypedResults.Content(
+            UnsubscribePage.Confirmation(claims.Locale, options.Value.ClinicName(claims.TenantId), claims.Channel, scope), Html);
+    }
+
+    private static ContentHttpResult Refused(HttpRequest request) =>
+        TypedResults.Content(UnsubscribePage.Invalid(LocaleOf(request)), Html, statusCode: StatusCodes.Status400BadRequest);
+
+    private static ContentHttpResult BadRequest(UnsubscribeLocale locale) =>
+        TypedResults.Content(UnsubscribePage.Invalid(locale), Html, statusCode: StatusCodes.Status400BadRequest);
+
+    /// <summary>With no valid token, the browser's first language decides between French and English.</summary>
+    private static UnsubscribeLocale LocaleOf(HttpRequest request) =>
+        UnsubscribeLocales.From(request.GetTypedHeaders().AcceptLanguage.OrderByDescending(l => l.Quality ?? 1).FirstOrDefault()?.Value.Value);
+}

@@ -1,0 +1,66 @@
+using CommsGateway.Contracts;
+using CommsGateway.Core.Rendering;
+using CommsGateway.Core.Unsubscribe;
+using CommsGateway.Hosting;
+using Dapper;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace CommsGateway.Features.Unsubscribe;
+
+/// <summary>
+/// Mints unsubscribe links and renders marketing messages with them: the pipeline's seam between "decided: send"
+/// and the provider. Records reference -> patient so the withdrawal can name the patient without the link doing so.
+/// </summary>
+public sealed class UnsubscribeLinks(
+    UnsubscribeTokens tokens,
+    IOptions<UnsubscribeOptions> options,
+    IOptions<GatewayOptions> gateway,
+    NpgsqlDataSource dataSource,
+    TimeProvider clock)
+{
+    /// <summary>A signed link for one patient and channel: {PublicBaseUrl}/u/{token}.</summary>
+    public async Task<Uri> IssueAsync(string tenantId, string patientId, Channel channel, UnsubscribeScope scope,
+        UnsubscribeLocale locale, string? campaignId, CancellationToken ct)
+    {
+        var reference = SubscriberReference.Compute(options.Value.SubscriberKeyBytes(), tenantId, patientId);
+        await using (var connection = await dataSource.OpenConnectionAsync(ct))
+        {
+            await connection.ExecuteAsync(new CommandDefinition("""
+                insert into unsubscribe_subscribers (tenant_id, subscriber_ref, patient_id)
+                values (@tenantId, @reference, @patientId)
+                on conflict (tenant_id, subscriber_ref) do nothing
+                """, new { tenantId, reference, patientId }, cancellationToken: ct));
+        }
+
+        var token = tokens.Issue(tenantId, reference, channel, scope, locale, campaignId, clock.GetUtcNow());
+        return new Uri(gateway.Value.PublicBaseUrl.TrimEnd('/') + "/u/" + token);
+    }
+
+    /// <summary>
+    /// The message as the provider must get it. Marketing (by DETECTED purpose) gets its channel's unsubscribe means;
+    /// when <see cref="RenderedMessage.FooterFits"/> is false the caller must not send it (FooterExceedsLimit).
+    /// </summary>
+    public async Task<RenderedMessage> RenderAsync(MessageIntent intent, Purpose detectedPurpose, string? patientLocale, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(intent);
+        var locale = UnsubscribeLocales.From(intent.Locale ?? patientLocale);
+        var request = new RenderRequest(intent.Channel, detectedPurpose, locale, intent.Subject, intent.Body, intent.Html)
+        {
+            ClinicName = options.Value.ClinicName(intent.TenantId),
+            UnsubscribeMailto = options.Value.Mailto,
+        };
+        if (detectedPurpose == Purpose.Marketing)
+        {
+            request = request with
+            {
+                // SMS links leave the campaign out: it costs ~21 characters of a 160-character segment, and the
+                // decision log already ties the message to its campaign.
+                UnsubscribeUrl = await IssueAsync(intent.TenantId, intent.PatientId, intent.Channel, UnsubscribeScope.Channel,
+                    locale, intent.Channel == Channel.Sms ? null : intent.CampaignId, ct),
+            };
+        }
+
+        return MessageRenderer.Render(request);
+    }
+}

@@ -1,0 +1,70 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using CommsGateway.Hosting;
+using CommsGateway.IntegrationTests.Infrastructure;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace CommsGateway.BrowserTests.Infrastructure;
+
+/// <summary>
+/// The real gateway (GatewayHost.Build, as `commsgw run` builds it) on Kestrel at 127.0.0.1:&lt;free port&gt;:
+/// Chromium needs a real socket, which the in-memory TestServer does not give. Real RabbitMQ and PostgreSQL,
+/// isolated per run by <see cref="TestServers"/>; fresh unsubscribe keys per run.
+/// </summary>
+public sealed class KestrelGateway : IAsyncLifetime
+{
+    private WebApplication? _app;
+
+    public TestServers Servers { get; private set; } = null!;
+
+    public Uri BaseUrl { get; private set; } = null!;
+
+    public IServiceProvider Services => _app?.Services ?? throw new InvalidOperationException("Gateway not started");
+
+    public NpgsqlDataSource Db => Services.GetRequiredService<NpgsqlDataSource>();
+
+    public const string ClinicName = "Clinique Belle Peau";
+
+    public const string Tenant = "clinic-browser";
+
+    public async Task InitializeAsync()
+    {
+        Servers = await TestServers.StartAsync();
+        BaseUrl = new Uri($"http://127.0.0.1:{FreePort()}");
+        var settings = Servers.GatewaySettings();
+        settings["Gateway:PublicBaseUrl"] = BaseUrl.AbsoluteUri.TrimEnd('/');
+        settings["Unsubscribe:ActiveKeyId"] = "browser-k1";
+        settings["Unsubscribe:Keys:0:Id"] = "browser-k1";
+        settings["Unsubscribe:Keys:0:Secret"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+        settings["Unsubscribe:SubscriberKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+        settings[$"Unsubscribe:ClinicNames:{Tenant}"] = ClinicName;
+        settings["Logging:LogLevel:Default"] = "Warning";
+
+        _app = GatewayHost.Build(["--urls", BaseUrl.AbsoluteUri.TrimEnd('/'), "--environment", "Testing"],
+            builder => builder.Configuration.AddInMemoryCollection(settings));
+        await _app.StartAsync();
+    }
+
+    /// <summary>A port nobody listens on now; Kestrel binds it a moment later (loopback only, so the race is ours alone).</summary>
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_app is not null)
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+
+        await Servers.DisposeAsync();
+    }
+}

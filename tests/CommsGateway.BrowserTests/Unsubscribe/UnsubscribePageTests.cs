@@ -1,0 +1,114 @@
+using CommsGateway.BrowserTests.Infrastructure;
+using CommsGateway.Contracts;
+using CommsGateway.Features.Unsubscribe;
+using Dapper;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+
+namespace CommsGateway.BrowserTests.Unsubscribe;
+
+/// <summary>A patient opens the link of a marketing email the gateway rendered, in a real browser, and unsubscribes.</summary>
+public sealed class UnsubscribePageTests(KestrelGateway gateway) : IClassFixture<KestrelGateway>, IAsyncLifetime
+{
+    private IPlaywright? _playwright;
+    private IBrowser? _browser;
+
+    private sealed record EventRow(string PatientId, string Channel, string Scope, string Method, string? Ip, string? UserAgent);
+
+    public async Task InitializeAsync() => (_playwright, _browser) = await Chromium.LaunchAsync();
+
+    public async Task DisposeAsync()
+    {
+        if (_browser is not null)
+        {
+            await _browser.DisposeAsync();
+        }
+
+        _playwright?.Dispose();
+    }
+
+    private async Task<Uri> RenderedLinkAsync(string patientId, string locale)
+    {
+        var intent = new MessageIntent
+        {
+            IntentId = "i-" + Guid.NewGuid().ToString("N"), TenantId = KestrelGateway.Tenant, PatientId = patientId,
+            Channel = Channel.Email, DeclaredPurpose = Purpose.Marketing, Category = "campaign", CampaignId = "spring-peel",
+            Locale = locale, Subject = "Offre de printemps", Body = "-20% sur les peelings ce mois-ci.",
+            Html = "<html><body><p>-20% sur les peelings ce mois-ci.</p></body></html>",
+        };
+        var rendered = await gateway.Services.GetRequiredService<UnsubscribeLinks>().RenderAsync(intent, Purpose.Marketing, null, CancellationToken.None);
+        var link = new Uri(rendered.Headers["List-Unsubscribe"].Trim('<', '>'));
+        Assert.Contains(link.AbsoluteUri, rendered.Text, StringComparison.Ordinal);
+        Assert.StartsWith(gateway.BaseUrl.AbsoluteUri + "u/", link.AbsoluteUri, StringComparison.Ordinal);
+        return link;
+    }
+
+    private async Task<IReadOnlyList<EventRow>> EventsAsync(string patientId)
+    {
+        await using var connection = await gateway.Db.OpenConnectionAsync();
+        return (await connection.QueryAsync<EventRow>(
+            "select patient_id, channel, scope, method, host(ip) as ip, user_agent from unsubscribe_events where tenant_id = @tenant and patient_id = @patientId order by seq",
+            new { tenant = KestrelGateway.Tenant, patientId })).ToList();
+    }
+
+    [Fact]
+    public async Task Should_unsubscribe_from_email_marketing_with_one_click_on_the_page()
+    {
+        var patientId = "p-" + Guid.NewGuid().ToString("N")[..8];
+        var link = await RenderedLinkAsync(patientId, "fr");
+        var page = await _browser!.NewPageAsync(new BrowserNewPageOptions { Locale = "fr-FR" });
+
+        var response = await page.GotoAsync(link.AbsoluteUri);
+
+        Assert.Equal(200, response?.Status);
+        Assert.Equal("fr", await page.GetAttributeAsync("html", "lang"));
+        Assert.Contains(KestrelGateway.ClinicName, await page.InnerTextAsync("main"), StringComparison.Ordinal);
+        Assert.Empty(await EventsAsync(patientId)); // opening the page changed nothing
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Ne plus recevoir d'offres par e-mail" }).ClickAsync();
+        var confirmation = page.GetByRole(AriaRole.Heading, new() { Name = "Désinscription confirmée" });
+        await confirmation.WaitForAsync();
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Chromium.ArtefactPath("unsubscribe-confirmation.png"), FullPage = true });
+
+        Assert.Equal(link.AbsoluteUri, page.Url); // no redirect
+        Assert.Contains("de Clinique Belle Peau", await page.InnerTextAsync("main"), StringComparison.Ordinal);
+        var row = Assert.Single(await EventsAsync(patientId));
+        Assert.Equal((patientId, "email", "channel", "page", "127.0.0.1"), (row.PatientId, row.Channel, row.Scope, row.Method, row.Ip));
+        Assert.Contains("Chrome", row.UserAgent, StringComparison.Ordinal);
+        Assert.Empty(await page.Context.CookiesAsync());
+    }
+
+    [Fact]
+    public async Task Should_unsubscribe_from_all_marketing_in_english()
+    {
+        var patientId = "p-" + Guid.NewGuid().ToString("N")[..8];
+        var link = await RenderedLinkAsync(patientId, "en");
+        var page = await _browser!.NewPageAsync();
+
+        await page.GotoAsync(link.AbsoluteUri);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Chromium.ArtefactPath("unsubscribe-choice-en.png"), FullPage = true });
+        await page.GetByRole(AriaRole.Button, new() { Name = "Stop all marketing (email, SMS, WhatsApp)" }).ClickAsync();
+        await page.GetByRole(AriaRole.Heading, new() { Name = "You are unsubscribed" }).WaitForAsync();
+
+        var rows = await EventsAsync(patientId);
+        Assert.Equal(["email", "sms", "whatsapp"], rows.Select(r => r.Channel).Order());
+        Assert.All(rows, r => Assert.Equal("all_marketing", r.Scope));
+    }
+
+    [Fact]
+    public async Task Should_show_the_neutral_page_for_a_forged_link()
+    {
+        var patientId = "p-" + Guid.NewGuid().ToString("N")[..8];
+        var link = await RenderedLinkAsync(patientId, "en");
+        var token = link.AbsolutePath["/u/".Length..];
+        var forged = new Uri(gateway.BaseUrl, "/u/" + token[..^2] + (token[^2] == 'A' ? "B" : "A") + token[^1]);
+        var page = await _browser!.NewPageAsync(new BrowserNewPageOptions { Locale = "en-GB" });
+
+        var response = await page.GotoAsync(forged.AbsoluteUri);
+
+        Assert.Equal(400, response?.Status);
+        Assert.Equal(0, await page.GetByRole(AriaRole.Button).CountAsync());
+        Assert.Contains("not valid", await page.InnerTextAsync("main"), StringComparison.Ordinal);
+        Assert.Empty(await EventsAsync(patientId));
+    }
+}
