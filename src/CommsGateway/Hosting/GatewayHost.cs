@@ -1,5 +1,7 @@
 using CommsGateway.Data;
+using CommsGateway.Features.Audit;
 using CommsGateway.Features.Intents;
+using CommsGateway.Observability;
 using CommsGateway.Providers;
 
 namespace CommsGateway.Hosting;
@@ -25,9 +27,11 @@ public static class GatewayHost
             .ValidateDataAnnotations().ValidateOnStart();
 
         // Order matters: migrations run before the bus starts consuming.
+        builder.AddObservability();
         builder.AddDatabase();
         builder.AddProviders();
         builder.AddIntents();
+        builder.AddAudit();
         return builder;
     }
 
@@ -35,6 +39,8 @@ public static class GatewayHost
     {
         ArgumentNullException.ThrowIfNull(endpoints);
         endpoints.MapGet("/health/live", () => TypedResults.Ok("live"));
+        endpoints.MapObservability();
+        endpoints.MapAudit();
         return endpoints;
     }
 }
