@@ -7,6 +7,11 @@ public static class AuditFeature
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddSingleton<DecisionQuery>();
+        builder.Services.AddSingleton<BreachScope>();
+        builder.Services.AddSingleton<RetentionService>();
+        builder.Services.AddOptions<RetentionOptions>().BindConfiguration(RetentionOptions.Section)
+            .ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddHostedService<RetentionJob>();
         // Authentication (the API-key scheme) is registered by the admin API (branch consent).
         builder.Services.AddAuthorization();
         return builder;
