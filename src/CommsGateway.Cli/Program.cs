@@ -4,4 +4,7 @@ using CommsGateway.Cli.Commands;
 var root = new RootCommand("commsgw: operate the CommsGateway marketing-communications gateway");
 root.Subcommands.Add(RunCommand.Create());
 root.Subcommands.Add(DemoCommand.Create());
+root.Subcommands.Add(DecisionsCommand.Create());
+root.Subcommands.Add(RetentionCommand.Create());
+root.Subcommands.Add(BreachCommand.Create());
 return await root.Parse(args).InvokeAsync();

@@ -1,6 +1,8 @@
 using CommsGateway.Data;
+using CommsGateway.Features.Audit;
 using CommsGateway.Features.Intents;
 using CommsGateway.Features.Unsubscribe;
+using CommsGateway.Observability;
 using CommsGateway.Providers;
 
 namespace CommsGateway.Hosting;
@@ -26,10 +28,12 @@ public static class GatewayHost
             .ValidateDataAnnotations().ValidateOnStart();
 
         // Order matters: migrations run before the bus starts consuming.
+        builder.AddObservability();
         builder.AddDatabase();
         builder.AddProviders();
         builder.AddIntents();
         builder.AddUnsubscribe();
+        builder.AddAudit();
         return builder;
     }
 
@@ -38,6 +42,9 @@ public static class GatewayHost
         ArgumentNullException.ThrowIfNull(endpoints);
         endpoints.MapGet("/health/live", () => TypedResults.Ok("live"));
         endpoints.MapUnsubscribe();
+        endpoints.MapObservability();
+        endpoints.MapAudit();
         return endpoints;
     }
 }
+

@@ -4,6 +4,7 @@ using CommsGateway.Core.Classification;
 using CommsGateway.Core.Decisions;
 using CommsGateway.Core.Policy;
 using CommsGateway.Core.Validation;
+using CommsGateway.Observability;
 using CommsGateway.Providers;
 
 namespace CommsGateway.Features.Intents;
@@ -18,7 +19,8 @@ public sealed class IntentPipeline(
     IMessageDispatcher dispatcher,
     DeferredIntents deferredIntents,
     TimeProvider clock,
-    ILogger<IntentPipeline> logger)
+    ILogger<IntentPipeline> logger,
+    GatewayMetrics metrics)
 {
     public async Task<MessageDecided> ProcessAsync(MessageIntent intent, string? transportMessageId, CancellationToken ct)
     {
@@ -60,7 +62,9 @@ public sealed class IntentPipeline(
     private async Task<(MessageDecided? Decided, DateTimeOffset? DeferredUntil)> DecideAndActAsync(
         MessageIntent intent, DateTimeOffset now, CancellationToken ct, bool reevaluation = false)
     {
+        var started = GatewayMetrics.Start();
         var classification = classifier.Classify(intent);
+        metrics.Classified(started);
         var input = await LoadPolicyInputAsync(intent, classification, now, ct);
         var decision = SendPolicy.Decide(input);
         if (reevaluation && decision.Outcome == DecisionOutcome.Deferred)
@@ -99,7 +103,9 @@ public sealed class IntentPipeline(
     private async Task<MessageDecided> SendAsync(MessageIntent intent, Decision decision, MessageDecided decided, CancellationToken ct)
     {
         _ = decision;
+        var started = GatewayMetrics.Start();
         var result = await dispatcher.DispatchAsync(new OutboundMessage(decided.DecisionId, intent), ct);
+        metrics.ProviderCalled(intent.Channel, started, result.Succeeded, result.ReasonCode);
         await decisionLog.RecordDispatchAsync(decided.DecisionId, intent.TenantId, intent.IntentId, intent.Channel,
             result.Succeeded ? "sent" : "failed", result.ProviderMessageId, result.ReasonCode, result.Detail, ct);
         return result.Succeeded
@@ -138,6 +144,7 @@ public sealed class IntentPipeline(
                 : Duplicate(intent, existing);
         }
 
+        metrics.Decided(record.Outcome, record.Channel, record.Reasons);
         logger.LogInformation("Decided {IntentId} for tenant {TenantId}: {Outcome} ({Reasons})",
             record.IntentId, record.TenantId, record.Outcome, string.Join(',', record.Reasons));
         return ToEvent(record);

@@ -1,0 +1,15 @@
+# The gateway image: `commsgw run` (the CLI hosts the same application as src/CommsGateway).
+FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+WORKDIR /src
+COPY . .
+RUN dotnet publish src/CommsGateway.Cli -c Release -o /app
+
+FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
+WORKDIR /app
+COPY --from=build /app .
+# curl for the compose health check (/health/ready answers 200 only when PostgreSQL and RabbitMQ do).
+RUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*
+USER app
+EXPOSE 8080
+ENTRYPOINT ["dotnet", "commsgw.dll"]
+CMD ["run", "--urls", "http://0.0.0.0:8080"]

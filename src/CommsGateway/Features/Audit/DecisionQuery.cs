@@ -1,0 +1,124 @@
+using CommsGateway.Contracts;
+using Dapper;
+using Npgsql;
+
+namespace CommsGateway.Features.Audit;
+
+/// <summary>Filters of a DPO query over the decision log. The tenant is mandatory: no cross-clinic query exists.</summary>
+public sealed record DecisionFilter
+{
+    public required string TenantId { get; init; }
+    public string? PatientId { get; init; }
+    public string? CampaignId { get; init; }
+    public Channel? Channel { get; init; }
+    public DecisionOutcome? Outcome { get; init; }
+    public string? Reason { get; init; }
+    public DateTimeOffset? From { get; init; }
+    public DateTimeOffset? To { get; init; }
+
+    /// <summary>Keyset: only rows with a larger seq (stable under concurrent appends, unlike offsets).</summary>
+    public long After { get; init; }
+
+    /// <summary>1-based page on top of the keyset, for people paging in a terminal.</summary>
+    public int Page { get; init; } = 1;
+
+    public int PageSize { get; init; } = 50;
+
+    public const int MaxPageSize = 1000;
+}
+
+/// <summary>One decision as a DPO reads it, with the provider call's state when there was one.</summary>
+public sealed record DecisionEntry
+{
+    public long Seq { get; init; }
+    public Guid DecisionId { get; init; }
+    public string TenantId { get; init; } = "";
+    public string IntentId { get; init; } = "";
+    public string? PatientId { get; init; }
+    public string? Producer { get; init; }
+    public string Channel { get; init; } = "";
+    public string? Category { get; init; }
+    public string? CampaignId { get; init; }
+    public string DeclaredPurpose { get; init; } = "";
+    public string DetectedPurpose { get; init; } = "";
+    public string Outcome { get; init; } = "";
+    public string[] Reasons { get; init; } = [];
+    public string[] Details { get; init; } = [];
+    public string? ContentSha256 { get; init; }
+    public long? ConsentEventId { get; init; }
+    public string PolicyVersion { get; init; } = "";
+    public DateTime? DeferredUntil { get; init; }
+    public DateTime DecidedAt { get; init; }
+    public string? DispatchStatus { get; init; }
+    public string? Provider { get; init; }
+    public string? ProviderMessageId { get; init; }
+}
+
+/// <param name="Items">In seq order.</param>
+/// <param name="NextAfter">Pass as After for the next page; null when this page was the last.</param>
+public sealed record DecisionPage(IReadOnlyList<DecisionEntry> Items, long? NextAfter);
+
+/// <summary>The decision log, read side (the write side is DecisionLog; nothing here can change a row).</summary>
+public sealed class DecisionQuery(NpgsqlDataSource dataSource)
+{
+    internal const string Columns = """
+        d.seq, d.decision_id, d.tenant_id, d.intent_id, d.patient_id, d.producer, d.channel, d.category, d.campaign_id,
+        d.declared_purpose, d.detected_purpose, d.outcome, d.reasons, d.details, encode(d.content_sha256, 'hex') as content_sha256,
+        d.consent_event_id, d.policy_version, d.deferred_until, d.decided_at,
+        p.status as dispatch_status, p.provider, p.provider_message_id
+        """;
+
+    public async Task<DecisionPage> SearchAsync(DecisionFilter filter, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        var size = Math.Clamp(filter.PageSize, 1, DecisionFilter.MaxPageSize);
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        // One extra row tells whether a next page exists without a count(*) over the tenant's log.
+        var rows = (await connection.QueryAsync<DecisionEntry>(new CommandDefinition($"""
+            select {Columns}
+            from decisions d
+            left join dispatches p on p.decision_id = d.decision_id
+            where d.tenant_id = @TenantId
+              and d.seq > @After
+              and (@PatientId::text is null or d.patient_id = @PatientId)
+              and (@CampaignId::text is null or d.campaign_id = @CampaignId)
+              and (@Channel::text is null or d.channel = @Channel)
+              and (@Outcome::text is null or d.outcome = @Outcome)
+              and (@Reason::text is null or @Reason = any (d.reasons))
+              and (@From::timestamptz is null or d.decided_at >= @From)
+              and (@To::timestamptz is null or d.decided_at < @To)
+            order by d.seq
+            limit @Limit offset @Offset
+            """, Parameters(filter, size + 1, (Math.Max(filter.Page, 1) - 1) * size), cancellationToken: ct))).ToList();
+        var more = rows.Count > size;
+        if (more)
+        {
+            rows.RemoveAt(rows.Count - 1);
+        }
+
+        return new DecisionPage(rows, more ? rows[^1].Seq : null);
+    }
+
+    /// <summary>The highest seq of the tenant (where a live tail starts).</summary>
+    public async Task<long> HeadAsync(string tenantId, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        return await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
+            "select max(seq) from decisions where tenant_id = @tenantId", new { tenantId }, cancellationToken: ct)) ?? 0;
+    }
+
+    private static object Parameters(DecisionFilter f, int limit, int offset) => new
+    {
+        f.TenantId,
+        f.After,
+        f.PatientId,
+        f.CampaignId,
+        Channel = f.Channel is { } channel ? Intents.DecisionLog.WireName(channel) : null,
+        Outcome = f.Outcome?.ToString(),
+        f.Reason,
+        From = f.From?.UtcDateTime,
+        To = f.To?.UtcDateTime,
+        Limit = limit,
+        Offset = offset,
+    };
+}

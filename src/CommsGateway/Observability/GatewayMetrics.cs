@@ -1,0 +1,62 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using CommsGateway.Contracts;
+
+namespace CommsGateway.Observability;
+
+/// <summary>
+/// The gateway's own instruments, on the "CommsGateway" meter (exported at /metrics in Prometheus format).
+/// Labels are low-cardinality codes only: never a tenant, patient, intent or address.
+/// </summary>
+public sealed class GatewayMetrics
+{
+    public const string MeterName = "CommsGateway";
+
+    private readonly Counter<long> _decisions;
+    private readonly Counter<long> _reasons;
+    private readonly Histogram<double> _classification;
+    private readonly Histogram<double> _provider;
+    private readonly Counter<long> _providerErrors;
+    private readonly Histogram<double> _queueLag;
+
+    public GatewayMetrics(IMeterFactory meterFactory)
+    {
+        ArgumentNullException.ThrowIfNull(meterFactory);
+        var meter = meterFactory.Create(MeterName);
+        _decisions = meter.CreateCounter<long>("commsgw.decisions", "{decision}", "Decisions recorded, by outcome and channel");
+        _reasons = meter.CreateCounter<long>("commsgw.decision.reasons", "{reason}", "Reason codes on recorded decisions, by outcome");
+        _classification = meter.CreateHistogram<double>("commsgw.classification.duration", "s", "Time to classify an intent's content");
+        _provider = meter.CreateHistogram<double>("commsgw.provider.duration", "s", "Provider call latency, by channel and result");
+        _providerErrors = meter.CreateCounter<long>("commsgw.provider.errors", "{error}", "Provider calls that failed, by channel and reason code");
+        _queueLag = meter.CreateHistogram<double>("commsgw.queue.lag", "s", "Publish to consume delay of intents (from the message's SentTime)");
+    }
+
+    public static long Start() => Stopwatch.GetTimestamp();
+
+    public void Decided(DecisionOutcome outcome, Channel channel, IReadOnlyList<string> reasons)
+    {
+        ArgumentNullException.ThrowIfNull(reasons);
+        var outcomeTag = new KeyValuePair<string, object?>("outcome", outcome.ToString());
+        _decisions.Add(1, outcomeTag, new KeyValuePair<string, object?>("channel", channel.ToString()));
+        foreach (var reason in reasons)
+        {
+            _reasons.Add(1, outcomeTag, new KeyValuePair<string, object?>("reason", reason));
+        }
+    }
+
+    public void Classified(long startTimestamp) =>
+        _classification.Record(Stopwatch.GetElapsedTime(startTimestamp).TotalSeconds);
+
+    public void ProviderCalled(Channel channel, long startTimestamp, bool succeeded, string? reasonCode)
+    {
+        var channelTag = new KeyValuePair<string, object?>("channel", channel.ToString());
+        _provider.Record(Stopwatch.GetElapsedTime(startTimestamp).TotalSeconds, channelTag,
+            new KeyValuePair<string, object?>("result", succeeded ? "ok" : "error"));
+        if (!succeeded)
+        {
+            _providerErrors.Add(1, channelTag, new KeyValuePair<string, object?>("reason", reasonCode ?? "unknown"));
+        }
+    }
+
+    public void QueueLag(TimeSpan lag) => _queueLag.Record(Math.Max(0, lag.TotalSeconds));
+}
