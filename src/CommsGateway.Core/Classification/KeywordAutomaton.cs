@@ -18,9 +18,12 @@ internal sealed class KeywordAutomaton
     private static readonly byte[] CharClass = BuildCharClasses(out AlphabetSize);
     private static readonly int AlphabetSize;
 
-    private readonly int[] transitions;
+    private readonly ushort[] transitions;
     private readonly int[] output;
     private readonly int[] dictionaryLink;
+
+    /// <summary>Per state: the state whose keyword to report first (itself or its dictionary link), or -1.</summary>
+    private readonly int[] report;
 
     public KeywordAutomaton(IReadOnlyList<Keyword> keywords)
     {
@@ -56,43 +59,73 @@ internal sealed class KeywordAutomaton
         }
 
         Duplicates = duplicates;
-        var count = children.Count;
-        transitions = new int[count * AlphabetSize];
-        output = [.. outputs];
-        dictionaryLink = new int[count];
-        var failure = new int[count];
-        Array.Fill(dictionaryLink, -1);
 
-        // Breadth-first: complete the goto function into a DFA and link each state to the longest
-        // proper suffix that is also a keyword (dictionary link), so overlapping keywords all report.
-        var queue = new Queue<int>();
-        for (var cls = 0; cls < AlphabetSize; cls++)
+        // Number the states breadth-first: the shallow states, where a scan spends nearly all its time,
+        // then sit together at the start of the table and stay in cache.
+        var count = children.Count;
+        if (count > ushort.MaxValue)
         {
-            var child = children[0][cls];
-            transitions[cls] = child > 0 ? child : 0;
-            if (child > 0)
+            throw new InvalidOperationException($"Lexicon too large for a 16-bit automaton ({count} states)");
+        }
+
+        var order = new List<int>(count) { 0 };
+        for (var i = 0; i < order.Count; i++)
+        {
+            foreach (var child in children[order[i]])
             {
-                queue.Enqueue(child);
+                if (child > 0)
+                {
+                    order.Add(child);
+                }
             }
         }
 
-        while (queue.Count > 0)
+        var rank = new int[count];
+        for (var i = 0; i < count; i++)
         {
-            var state = queue.Dequeue();
-            var fail = failure[state];
-            dictionaryLink[state] = output[fail] >= 0 ? fail : dictionaryLink[fail];
+            rank[order[i]] = i;
+        }
+
+        var goTo = new int[count * AlphabetSize];
+        output = new int[count];
+        for (var old = 0; old < count; old++)
+        {
+            output[rank[old]] = outputs[old];
             for (var cls = 0; cls < AlphabetSize; cls++)
             {
-                var child = children[state][cls];
+                var child = children[old][cls];
+                goTo[(rank[old] * AlphabetSize) + cls] = child > 0 ? rank[child] : 0;
+            }
+        }
+
+        // Complete the goto function into a DFA (failure links folded in) and link each state to the
+        // longest proper suffix that is also a keyword, so overlapping keywords all report. States are
+        // already in breadth-first order, so a plain loop visits each state after its failure state.
+        transitions = new ushort[count * AlphabetSize];
+        dictionaryLink = new int[count];
+        report = new int[count];
+        var failure = new int[count];
+        Array.Fill(dictionaryLink, -1);
+        for (var state = 0; state < count; state++)
+        {
+            var fail = failure[state];
+            if (state > 0)
+            {
+                dictionaryLink[state] = output[fail] >= 0 ? fail : dictionaryLink[fail];
+            }
+
+            report[state] = output[state] >= 0 ? state : dictionaryLink[state];
+            for (var cls = 0; cls < AlphabetSize; cls++)
+            {
+                var child = goTo[(state * AlphabetSize) + cls];
                 if (child > 0)
                 {
-                    failure[child] = transitions[(fail * AlphabetSize) + cls];
-                    transitions[(state * AlphabetSize) + cls] = child;
-                    queue.Enqueue(child);
+                    failure[child] = state == 0 ? 0 : transitions[(fail * AlphabetSize) + cls];
+                    transitions[(state * AlphabetSize) + cls] = (ushort)child;
                 }
                 else
                 {
-                    transitions[(state * AlphabetSize) + cls] = transitions[(fail * AlphabetSize) + cls];
+                    transitions[(state * AlphabetSize) + cls] = state == 0 ? (ushort)0 : transitions[(fail * AlphabetSize) + cls];
                 }
             }
         }
@@ -116,7 +149,7 @@ internal sealed class KeywordAutomaton
         for (var i = 0; i < text.Length; i++)
         {
             state = table[(state * AlphabetSize) + ClassOf(text[i])];
-            var hit = output[state] >= 0 ? state : dictionaryLink[state];
+            var hit = report[state];
             while (hit >= 0)
             {
                 var keyword = Keywords[output[hit]];

@@ -17,7 +17,7 @@ internal static class Lexicon
             "0% de remise", "0 % de remise", "0% sur", "0 % sur", "0% on your", "0 % on your", "0% on all", "0% on our", "0% de rabais",
             "£0 off", "€0 off", "$0 off", "0€ off", "0 € off", "0€ de reduction", "0 € de reduction", "0€ de remise", "0 € de remise",
             "0€ sur", "0 € sur", "0 euros sur", "0 euros de reduction", "0 euros de remise", "£0 off your", "save £0", "save €0", "save 0%",
-            "save up to", "economisez", "economiser", "half price", "half-price", "moitie prix", "prix barre", "prix casse*", "0 for 0",
+            "save up to", "economisez", "economiser", "half price", "moitie prix", "prix barre", "prix casse*", "0 for 0",
             "0 pour le prix de 0", "buy one get one", "0 achete 0 offert", "0 achetee 0 offerte", "discount", "discounts", "discounted",
             "rabais", "reduction exceptionnelle", "remise exceptionnelle", "remise de 0", "0% de moins", "two for one", "for the price of one", "pour le prix d'un", "pour le prix d'une",
         ]),
@@ -64,7 +64,7 @@ internal static class Lexicon
         [
             "portes ouvertes", "porte ouverte", "journee decouverte", "open day", "open days", "open evening", "open house",
             "evening event", "workshop", "workshops", "atelier", "ateliers", "masterclass*", "webinar*", "webinaire*", "seminar*",
-            "prize draw", "tirage au sort", "jeu concours", "jeu-concours", "giveaway", "competition", "concours", "cocktail*", "apero*",
+            "prize draw", "tirage au sort", "jeu concours", "giveaway", "competition", "concours", "cocktail*", "apero*",
             "afterwork", "inauguration", "we're hosting", "we are hosting", "nous organisons", "organisons une", "goodie bag*", "product demo*", "skincare evening", "evening of", "soiree de", "cours collectif*", "cours de groupe", "group class*", "classes", "join us", "une soiree", "notre soiree", "soiree speciale", "soiree privee", "soiree decouverte", "vous invite a notre", "invite you to our", "you're invited", "vous etes invite*", "vous etes convie*", "cours en groupe", "cours collectifs",
             "rejoignez nous", "venez nous rencontrer", "come and meet", "come along", "live demo*", "demonstration*", "talk by",
             "conference gratuite", "celebrate with us", "celebrez avec nous", "win a", "a gagner", "to win",
@@ -93,10 +93,10 @@ internal static class Lexicon
         ]),
         (SignalKind.BookingInvitation,
         [
-            "book now", "book online", "book today", "book your", "book at", "book here", "book via", "book in", "book a", "book directly",
+            "book now", "book online", "book today", "book your", "book at", "book here", "book via", "book in", "book a", "book directly", "book this", "book before", "book by", "reservez avant",
             "book on", "to book", "reservez", "reserver", "reservation en ligne", "prenez rendez-vous", "prendre rendez-vous", "prenez rdv",
             "prendre rdv", "taking bookings", "taking appointments", "now taking", "accepting bookings", "accepting new", "inscriptions",
-            "inscrivez vous", "inscrivez-vous", "s'inscrire", "vous inscrire", "sign up", "signup", "register now", "register here", "rsvp",
+            "inscrivez vous", "s'inscrire", "vous inscrire", "sign up", "signup", "register now", "register here", "rsvp",
             "shop", "shop now", "order now", "commandez", "achetez", "buy now", "get yours", "claim your", "hold a first session", "can be booked", "can now be booked", "booked online", "peut etre reserve*", "peuvent etre reserve*", "ask about our", "ask us about", "renseignez vous sur nos", "demandez nos", "message us to", "envoyez nous un message pour", "grab one", "grab yours", "grab a", "reservation au", "reservations au", "reservation sur", "sur reservation", "want to come", "envie de venir", "voulez vous venir",
             "consultation decouverte", "seance decouverte",             "want me to save you", "shall i save you", "let me know if you'd like", "if you'd like one", "if you'd like us to hold",
             "would you like to book", "souhaitez vous reserver", "n'hesitez pas a reserver", "n'hesitez pas a prendre", "parlez-en",
@@ -119,7 +119,7 @@ internal static class Lexicon
         ]),
         (SignalKind.SlotsOnOffer,
         [
-            "has openings", "have openings", "some openings", "openings next", "has availability", "have availability", "has spaces", "has space next", "have slots", "has a few slots", "a few slots", "some slots", "slots left", "slots available", "spaces available",
+            "has slots", "has openings", "have openings", "some openings", "openings next", "has availability", "have availability", "has spaces", "has space next", "have slots", "has a few slots", "a few slots", "some slots", "slots left", "slots available", "spaces available",
             "quelques creneaux", "des creneaux", "creneaux disponibles", "creneaux libres", "encore des places", "encore quelques places",
             "availability next", "des disponibilites", "de la disponibilite", "some availability", "diary is filling", "agenda se remplit",
             "planning se remplit", "filling up", "se remplit",
@@ -160,7 +160,7 @@ internal static class Lexicon
         (SignalKind.Deadline,
         [
             "jusqu'au", "jusqu'a fin", "jusqu'a la fin", "until the end", "until 0", "valable", "valid until", "valid till", "ends on",
-            "this month", "ce mois ci", "ce mois-ci", "before the end of", "avant la fin", "through the end", "d'ici le", "only until",
+            "this month", "ce mois ci", "before the end of", "avant la fin", "through the end", "d'ici le", "only until",
         ]),
         (SignalKind.Enticement,
         [
@@ -172,7 +172,7 @@ internal static class Lexicon
         (SignalKind.NewsletterFraming,
         [
             "newsletter*", "lettre d'information", "lettre d'info", "infolettre", "you're receiving this", "you are receiving this",
-            "you received this", "vous recevez cet", "vous recevez ce", "opted in to", "opted-in to", "email preferences",
+            "you received this", "vous recevez cet", "vous recevez ce", "opted in to", "email preferences",
             "preferences email", "preferences de communication", "mailing list", "liste de diffusion", "news from",
             "actualites de la clinique", "actus", "les nouvelles du", "this month's edition",
         ]),
@@ -190,7 +190,7 @@ internal static class Lexicon
         (SignalKind.Amount, ["0 €", "0€", "€0", "£0", "$0", "0 euros", "0 euro", "0 eur", "0 gbp", "0 chf"]),
         (SignalKind.Ledger,
         [
-            "-0 €", "-0€", "- 0 €", "-£0", "- £0", "-€0", "-$0", "total", "sous total", "sous-total", "subtotal", "amount paid", "amount due",
+            "-0 €", "-0€", "- 0 €", "-£0", "- £0", "-€0", "-$0", "total", "sous total", "subtotal", "amount paid", "amount due",
             "montant", "regle le", "regle par", "reglee le", "regles le", "paid", "payee", "payment received", "paiement recu",
             "paid by", "adjustment", "ajustement", "remise appliquee", "remises appliquees", "discount applied", "deduit", "deduite",
             "deducted", "facture", "invoice", "receipt", "recu", "ttc", "ht", "tva", "vat", "solde", "balance due", "balance of", "reste a payer",
@@ -231,8 +231,8 @@ internal static class Lexicon
         (SignalKind.NotAnOffer,
         [
             "free parking", "step free", "step-free access", "barrier free", "free of charge up to", "free of charge if", "parking gratuit", "stationnement gratuit", "parking is free", "parking est gratuit", "free of charge to cancel",
-            "feel free", "n'hesitez pas", "sugar free", "sugar-free", "gluten free", "alcohol free", "fragrance free", "toll free",
-            "pain free", "pain-free", "symptom free", "free from", "free to", "free wifi", "wifi gratuit", "numero gratuit", "appel gratuit",
+            "feel free", "n'hesitez pas", "sugar free", "gluten free", "alcohol free", "fragrance free", "toll free",
+            "pain free", "symptom free", "free from", "free to", "free wifi", "wifi gratuit", "numero gratuit", "appel gratuit",
             "free call", "freephone", "sans frais", "gratuit depuis un fixe", "hands free", "smoke free", "latex free", "free time",
             "feel free to", "offerts par votre mutuelle", "pris en charge", "covered by", "nhs", "secu", "securite sociale",
             "verification code", "code de verification", "code de connexion", "access code", "code d'acces", "door code",
@@ -244,7 +244,7 @@ internal static class Lexicon
             "nouveau numero", "new number", "new telephone", "new opening hours", "nouveaux horaires", "nouvel horaire", "new portal",
             "nouveau portail", "nouvel espace patient", "new booking system", "nouveau logiciel", "new software", "new provider",
             "nouvel hebergeur", "nouveau prestataire", "new privacy", "nouvelle politique", "new patient portal", "nouvelle date",
-            "new date", "new time", "nouveau creneau", "nouvel horaire", "new appointment", "nouveau rendez-vous", "new slot",
+            "new date", "new time", "nouveau creneau", "new appointment", "nouveau rendez-vous", "new slot",
             "new patient", "nouveau patient", "nouvelle patiente", "new prescription", "nouvelle ordonnance", "new record",
             "new records", "new system", "nouveau systeme", "nouvelles modalites", "new procedure for", "new rules", "nouvelles regles",
             "new parking", "new entrance", "nouvelle entree", "new email", "nouvelle adresse e-mail", "new login", "nouveau mot de passe",
