@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
 namespace CommsGateway.Core.Classification;
 
 /// <summary>One keyword of a lexicon, already normalised. A stem ("parrain*") matches any word it starts.</summary>
@@ -15,6 +18,8 @@ internal readonly record struct KeywordMatch(int Keyword, int Start, int End);
 internal sealed class KeywordAutomaton
 {
     private const int Other = 0;
+    private const int StateMask = 0x7FFF;
+    private const ushort ReportFlag = 0x8000;
     private static readonly byte[] CharClass = BuildCharClasses(out AlphabetSize);
     private static readonly int AlphabetSize;
 
@@ -63,9 +68,9 @@ internal sealed class KeywordAutomaton
         // Number the states breadth-first: the shallow states, where a scan spends nearly all its time,
         // then sit together at the start of the table and stay in cache.
         var count = children.Count;
-        if (count > ushort.MaxValue)
+        if (count > StateMask)
         {
-            throw new InvalidOperationException($"Lexicon too large for a 16-bit automaton ({count} states)");
+            throw new InvalidOperationException($"Lexicon too large for a 15-bit automaton ({count} states)");
         }
 
         var order = new List<int>(count) { 0 };
@@ -130,6 +135,16 @@ internal sealed class KeywordAutomaton
             }
         }
 
+        // Flag the transitions that land on a state with something to report, so the scan reads
+        // one table entry per character and nothing else on the common path.
+        for (var i = 0; i < transitions.Length; i++)
+        {
+            if (report[transitions[i]] >= 0)
+            {
+                transitions[i] |= ReportFlag;
+            }
+        }
+
         StateCount = count;
     }
 
@@ -145,12 +160,23 @@ internal sealed class KeywordAutomaton
     {
         var found = 0;
         var state = 0;
-        var table = transitions;
+        ref var table = ref MemoryMarshal.GetArrayDataReference(transitions);
+        ref var classes = ref MemoryMarshal.GetArrayDataReference(CharClass);
+        var width = AlphabetSize;
         for (var i = 0; i < text.Length; i++)
         {
-            state = table[(state * AlphabetSize) + ClassOf(text[i])];
-            var hit = report[state];
-            while (hit >= 0)
+            var c = text[i];
+            int cls = c < 128 ? Unsafe.Add(ref classes, c) : ClassOf(c);
+
+            // The index is in range by construction: state < StateCount and cls < AlphabetSize.
+            int next = Unsafe.Add(ref table, (state * width) + cls);
+            state = next & StateMask;
+            if (next < ReportFlag)
+            {
+                continue;
+            }
+
+            for (var hit = report[state]; hit >= 0; hit = dictionaryLink[hit])
             {
                 var keyword = Keywords[output[hit]];
                 var end = i + 1;
@@ -164,8 +190,6 @@ internal sealed class KeywordAutomaton
 
                     matches[found++] = new KeywordMatch(output[hit], start, end);
                 }
-
-                hit = dictionaryLink[hit];
             }
         }
 

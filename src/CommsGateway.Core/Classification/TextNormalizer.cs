@@ -32,6 +32,20 @@ internal static class TextNormalizer
         for (var i = 0; i < text.Length; i++)
         {
             var c = text[i];
+
+            // Fast path: most of a message is plain ASCII letters and single spaces.
+            if ((uint)(c - 'a') <= 'z' - 'a')
+            {
+                destination[n++] = c;
+                continue;
+            }
+
+            if ((uint)(c - 'A') <= 'Z' - 'A')
+            {
+                destination[n++] = (char)(c | 0x20);
+                continue;
+            }
+
             if (html && c == '<')
             {
                 var close = text[i..].IndexOf('>');
