@@ -7,4 +7,5 @@ root.Subcommands.Add(DemoCommand.Create());
 root.Subcommands.Add(DecisionsCommand.Create());
 root.Subcommands.Add(RetentionCommand.Create());
 root.Subcommands.Add(BreachCommand.Create());
+root.Subcommands.Add(ClassifyCommand.Create());
 return await root.Parse(args).InvokeAsync();

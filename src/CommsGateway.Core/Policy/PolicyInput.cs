@@ -5,19 +5,14 @@ namespace CommsGateway.Core.Policy;
 
 /// <summary>Everything the send policy may look at. The gateway loads it; the policy itself does no I/O.</summary>
 /// <param name="Intent">The validated intent.</param>
-/// <param name="Classification">The classifier's verdict on the whole content (subject, body, html, every block).</param>
+/// <param name="Classification">The classifier's verdict on the whole content (subject, body, html, every block), including
+/// whether marketing remains outside the blocks the producer marked marketing, and health details.</param>
 /// <param name="Now">The decision instant.</param>
 public sealed record PolicyInput(
     MessageIntent Intent,
     Classification.Classification Classification,
     DateTimeOffset Now)
 {
-    /// <summary>
-    /// The classifier's verdict on the content with the blocks the producer marked marketing removed:
-    /// tells whether marketing remains in unstructured text. Null when the intent has no marketing blocks.
-    /// </summary>
-    public Classification.Classification? WithoutMarketingBlocks { get; init; }
-
     /// <summary>The patient's contact point, or null when the directory has no such patient.</summary>
     public ContactPoint? Contact { get; init; }
 
@@ -37,7 +32,4 @@ public sealed record PolicyInput(
 
     /// <summary>True when the campaign this intent belongs to was cancelled before it was decided.</summary>
     public bool CampaignCancelled { get; init; }
-
-    /// <summary>Health-detail signals found in an SMS/WhatsApp body (diagnosis, results ...): flagged, not silently passed.</summary>
-    public IReadOnlyList<string> HealthSignals { get; init; } = [];
 }

@@ -95,7 +95,8 @@ public static class SendPolicy
         {
             // No live marketing grant. A service message whose only marketing sits in blocks the producer
             // marked as such can still go, with those blocks removed; marketing anywhere else blocks it.
-            var marketingOnlyInBlocks = input.WithoutMarketingBlocks is { Purpose: Purpose.Service };
+            var marketingOnlyInBlocks = intent.Blocks?.Any(b => b.Kind == Purpose.Marketing) == true
+                                        && !input.Classification.MarketingOutsideMarkedBlocks;
             var remainder = WithoutMarketingBlocks(intent);
             if (marketingOnlyInBlocks && remainder.Body.Trim().Length > 0)
             {
@@ -156,7 +157,7 @@ public static class SendPolicy
     private static List<string> Warnings(PolicyInput input, Purpose detected)
     {
         var warnings = new List<string>();
-        if (input.HealthSignals.Count > 0 && input.Intent.Channel is Channel.Sms or Channel.WhatsApp)
+        if (input.Classification.HealthDetails.Count > 0 && input.Intent.Channel is Channel.Sms or Channel.WhatsApp)
         {
             warnings.Add(ReasonCodes.HealthDetailsFlagged);
         }

@@ -12,7 +12,7 @@ internal static class PolicyScenario
     public static readonly DateTimeOffset Tuesday11 = new(2026, 11, 24, 10, 0, 0, TimeSpan.Zero);
 
     public static readonly Cls Service = new(Purpose.Service, 0.05, []);
-    public static readonly Cls Marketing = new(Purpose.Marketing, 0.95, ["offer: discount offered (body)"]);
+    public static readonly Cls Marketing = new(Purpose.Marketing, 0.95, ["discount-offered@body: \"-#%\""]) { MarketingInText = true };
 
     public static readonly ContactPoint Patient = new("t-1", "p-1", "camille@example.org", "+33612345678", null, "fr", "Europe/Paris",
         Tuesday11.AddMonths(-2));

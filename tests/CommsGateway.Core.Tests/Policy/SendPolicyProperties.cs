@@ -37,10 +37,9 @@ public sealed class SendPolicyProperties
             {
                 Blocks = hasBlocks ? [new ContentBlock { Kind = Purpose.Marketing, Text = "-20% ce mois-ci" }] : null,
             },
-            new Cls(detected, detected == Purpose.Marketing ? 0.9 : 0.1, []),
+            new Cls(detected, detected == Purpose.Marketing ? 0.9 : 0.1, []) { MarketingInText = remainder == Purpose.Marketing },
             PolicyScenario.Tuesday11.AddHours(hoursOffset))
         {
-            WithoutMarketingBlocks = remainder is { } r && hasBlocks ? new Cls(r, 0.5, []) : null,
             Contact = hasContact ? PolicyScenario.Patient with { WhatsApp = "+33612345678" } : null,
             Consent = new ConsentSnapshot(Latest(states)),
             AddressSuppressed = suppressed,

@@ -33,8 +33,8 @@ public sealed class SendPolicyTests
         { "marketing SMS on Sunday", Input(Intent(declared: Purpose.Marketing), Marketing, SmsMarketing) with { Now = Tuesday11.AddDays(5) }, DecisionOutcome.Deferred, [ReasonCodes.QuietHours] },
         { "marketing email on Sunday (email exempt by default)", Input(Intent(Channel.Email, Purpose.Marketing), Marketing, Grant(ConsentPurpose.Marketing, Channel.Email)) with { Now = Tuesday11.AddDays(5) }, DecisionOutcome.Sent, [ReasonCodes.MarketingConsentGranted] },
         { "service SMS at night", Input(Intent(), Service) with { Now = Tuesday11.AddHours(13) }, DecisionOutcome.Sent, [ReasonCodes.ServiceMessage] },
-        { "health details in SMS", Input(Intent(), Service) with { HealthSignals = ["diagnosis"] }, DecisionOutcome.Sent, [ReasonCodes.ServiceMessage, ReasonCodes.HealthDetailsFlagged] },
-        { "health details in email not flagged", Input(Intent(Channel.Email), Service) with { HealthSignals = ["diagnosis"] }, DecisionOutcome.Sent, [ReasonCodes.ServiceMessage] },
+        { "health details in SMS", Input(Intent(), Service) with { Classification = Service with { HealthDetails = ["condition@body: \"diabete\""] } }, DecisionOutcome.Sent, [ReasonCodes.ServiceMessage, ReasonCodes.HealthDetailsFlagged] },
+        { "health details in email not flagged", Input(Intent(Channel.Email), Service) with { Classification = Service with { HealthDetails = ["condition@body: \"diabete\""] } }, DecisionOutcome.Sent, [ReasonCodes.ServiceMessage] },
         {
             "pictured patient without photo consent",
             Input(Intent(declared: Purpose.Marketing) with { Media = [new MediaItem { Url = "https://x/a.jpg", PicturedPatientId = "p-9" }] }, Marketing, SmsMarketing),
@@ -77,7 +77,7 @@ public sealed class SendPolicyTests
     public void Should_remove_marked_marketing_blocks_from_a_reminder_without_consent()
     {
         var intent = Intent() with { Blocks = [new ContentBlock { Kind = Purpose.Marketing, Text = "-20% sur les peelings ce mois-ci !" }] };
-        var input = Input(intent, Marketing) with { WithoutMarketingBlocks = Service };
+        var input = Input(intent, Marketing);
 
         var decision = SendPolicy.Decide(input);
 
@@ -92,7 +92,7 @@ public sealed class SendPolicyTests
     public void Should_block_when_marketing_remains_in_text_after_removing_blocks()
     {
         var intent = Intent() with { Blocks = [new ContentBlock { Kind = Purpose.Marketing, Text = "-20% !" }] };
-        var decision = SendPolicy.Decide(Input(intent, Marketing) with { WithoutMarketingBlocks = Marketing });
+        var decision = SendPolicy.Decide(Input(intent, Marketing with { MarketingInText = true }));
 
         Assert.Equal(DecisionOutcome.Blocked, decision.Outcome);
         Assert.Equal([ReasonCodes.MarketingInServiceMessage, ReasonCodes.NoMarketingConsent], decision.Reasons);
@@ -102,7 +102,7 @@ public sealed class SendPolicyTests
     public void Should_send_blocks_as_marketing_when_the_patient_consents()
     {
         var intent = Intent() with { Blocks = [new ContentBlock { Kind = Purpose.Marketing, Text = "-20% sur les peelings" }] };
-        var decision = SendPolicy.Decide(Input(intent, Marketing, SmsMarketing) with { WithoutMarketingBlocks = Service });
+        var decision = SendPolicy.Decide(Input(intent, Marketing, SmsMarketing));
 
         Assert.Equal(DecisionOutcome.Sent, decision.Outcome);
         Assert.True(decision.Content!.IsMarketing);

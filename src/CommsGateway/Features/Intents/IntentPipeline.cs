@@ -91,12 +91,7 @@ public sealed class IntentPipeline(
     private Task<PolicyInput> LoadPolicyInputAsync(MessageIntent intent, Classification classification, DateTimeOffset now, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
-        var input = new PolicyInput(intent, classification, now)
-        {
-            WithoutMarketingBlocks = intent.Blocks?.Any(b => b.Kind == Purpose.Marketing) == true
-                ? classifier.Classify(intent with { Blocks = intent.Blocks.Where(b => b.Kind != Purpose.Marketing).ToList() })
-                : null,
-        };
+        var input = new PolicyInput(intent, classification, now);
         return Task.FromResult(input);
     }
 

@@ -1,0 +1,61 @@
+using BenchmarkDotNet.Attributes;
+using CommsGateway.Contracts;
+using CommsGateway.Core.Classification;
+
+namespace CommsGateway.Benchmarks;
+
+/// <summary>
+/// The classifier's hot path on a 1 KB message (FR + EN, a reminder with a promotion in its last line, so
+/// every guard runs) against the naive way: lower-case the text, then string.Contains for each keyword of
+/// the same lexicon. Target: ≤ 5 µs and 0 B allocated per message for <see cref="ContentClassifier.Score"/>.
+/// </summary>
+[MemoryDiagnoser]
+public class ClassifierBenchmarks
+{
+    private const string Body1K =
+        "Bonjour Madame Lefèvre,\n\nNous vous confirmons votre rendez-vous du mardi 14 mai à 10h30 avec le Dr Aubert " +
+        "pour votre séance de laser pigmentaire. Merci d’arriver 10 minutes en avance et de vous munir de votre carte Vitale. " +
+        "Le parking souterrain est gratuit pour nos patients (entrée rue des Lilas, code d’accès 4821).\n\n" +
+        "Après la séance : pas d’exposition au soleil pendant 15 jours, crème cicatrisante matin et soir, SPF 50. " +
+        "En cas de rougeur inhabituelle, contactez-nous au 01 23 45 67 89.\n\n" +
+        "Reminder for English-speaking patients: your appointment is on Tuesday 14 May at 10:30 with Dr Aubert. " +
+        "Please arrive ten minutes early. If you need to cancel, call us at least 48 hours before.\n\n" +
+        "Votre facture de l’acompte (30 %, 120,00 €) est disponible dans votre espace patient.\n\n" +
+        "PS : en mai, -20 % sur le peeling si vous l’ajoutez à votre séance 😉 Réservez en ligne !\n\n" +
+        "L’équipe de la Clinique des Tilleuls";
+
+    private readonly ContentClassifier classifier = new();
+    private readonly MessageIntent intent = new() { Channel = Channel.Email, Subject = "Votre rendez-vous du 14 mai", Body = Body1K };
+    private string[] keywords = [];
+
+    [GlobalSetup]
+    public void Setup() =>
+        keywords = [.. Lexicon.Marketing.Concat(Lexicon.Contexts).SelectMany(g => g.Keywords).Select(k => k.TrimEnd('*'))];
+
+    public static int BodyLength => Body1K.Length;
+
+    /// <summary>The naive way: one lower-cased copy, then a Contains per keyword (no accent folding, no guards).</summary>
+    [Benchmark(Baseline = true)]
+    public int NaiveContains()
+    {
+        var text = (intent.Subject + "\n" + intent.Body).ToLowerInvariant();
+        var hits = 0;
+        foreach (var keyword in keywords)
+        {
+            if (text.Contains(keyword, StringComparison.Ordinal))
+            {
+                hits++;
+            }
+        }
+
+        return hits;
+    }
+
+    /// <summary>The gateway's hot path: normalise + automaton + guarded weighing, no explanation.</summary>
+    [Benchmark]
+    public double Classifier() => ContentClassifier.Score(intent.Subject, intent.Body, null);
+
+    /// <summary>The full explained verdict the gateway records (allocates its result: signal strings, lists).</summary>
+    [Benchmark]
+    public Classification ClassifierExplained() => classifier.Classify(intent);
+}
