@@ -1,4 +1,5 @@
 using CommsGateway.Data;
+using CommsGateway.Features.Admin;
 using CommsGateway.Features.Intents;
 using CommsGateway.Providers;
 
@@ -28,6 +29,7 @@ public static class GatewayHost
         builder.AddDatabase();
         builder.AddProviders();
         builder.AddIntents();
+        builder.AddAdminApi();
         return builder;
     }
 
@@ -35,6 +37,7 @@ public static class GatewayHost
     {
         ArgumentNullException.ThrowIfNull(endpoints);
         endpoints.MapGet("/health/live", () => TypedResults.Ok("live"));
+        endpoints.MapAdminApi();
         return endpoints;
     }
 }

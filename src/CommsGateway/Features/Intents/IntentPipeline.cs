@@ -16,6 +16,7 @@ public sealed class IntentPipeline(
     DecisionLog decisionLog,
     ContentClassifier classifier,
     IMessageDispatcher dispatcher,
+    Consent.DecisionContextQuery decisionContext,
     TimeProvider clock,
     ILogger<IntentPipeline> logger)
 {
@@ -43,7 +44,10 @@ public sealed class IntentPipeline(
         }
 
         var classification = classifier.Classify(intent);
-        var decision = SendPolicy.Decide(new PolicyInput(intent, classification, now));
+        // The recipient's facts (contact point, consent, suppression, settings) in one round trip.
+        var context = await decisionContext.LoadAsync(intent.TenantId, intent.PatientId, intent.Channel,
+            [.. intent.Media?.Select(m => m?.PicturedPatientId).OfType<string>() ?? []], now, ct);
+        var decision = SendPolicy.Decide(context.ApplyTo(new PolicyInput(intent, classification, now)) with { TenantKnown = context.TenantKnown });
         var decided = await RecordAsync(intent, decision, classification, now, ct);
         if (decided.Outcome == DecisionOutcome.Duplicate || !decision.ShouldSend)
         {
