@@ -9,7 +9,12 @@ namespace CommsGateway.Cli.Commands;
 /// <summary>`commsgw export` (access request, GDPR art. 15) and `commsgw erase` (erasure, art. 17).</summary>
 internal static class PatientDataCommands
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+    // Relaxed escaping: the document is a file for the patient, not HTML ("+33..." stays readable).
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
 
     public static Command Export()
     {

@@ -1,4 +1,4 @@
-using System.Text.Json;
+
 using CommsGateway.Core.Contacts;
 using CommsGateway.Features.Admin;
 using CommsGateway.Features.Consent;
@@ -169,5 +169,4 @@ public sealed class PatientRecords(NpgsqlDataSource dataSource, ConsentLedger le
         public string? DispatchStatus { get; init; }
     }
 
-    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 }
