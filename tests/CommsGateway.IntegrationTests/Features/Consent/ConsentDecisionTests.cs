@@ -32,6 +32,8 @@ public sealed class ConsentDecisionTests(GatewayFixture gateway)
             IntentId = intentId, TenantId = clinic.TenantId, Producer = declared == Purpose.Marketing ? "campaigns" : "booking",
             PatientId = patient, Channel = channel, DeclaredPurpose = declared,
             Category = declared == Purpose.Marketing ? "campaign" : "appointment_reminder", Subject = "Hello", Body = body,
+            // Structured marketing section: classified as marketing by the skeleton's classifier and by issue 4's.
+            Blocks = declared == Purpose.Marketing ? [new ContentBlock { Kind = Purpose.Marketing, Text = body }] : null,
         });
         Assert.Single(await gateway.WaitForDecisionsAsync(clinic.TenantId, intentId));
         await using var connection = await gateway.Db.OpenConnectionAsync();
