@@ -22,7 +22,7 @@ internal static class ContactsCommand
             Description = "UTF-8 CSV with a header: patient_id, first_name, last_name, email, phone, whatsapp, locale, time_zone, last_interaction_at",
         };
         var tenant = CliHost.TenantOption();
-        var parallel = new Option<int>("--parallel") { Description = "Rows written at once", DefaultValueFactory = _ => 4 };
+        var parallel = new Option<int>("--parallel") { Description = "Transactions (of 250 rows) written at once", DefaultValueFactory = _ => 2 };
         var actor = CliHost.ActorOption();
         var import = new Command("import", "Import contacts from CSV; rejected rows are listed with line number and reason") { file, tenant, parallel, actor };
         import.SetAction((parse, ct) => CliHost.RunAsync(services =>
@@ -56,6 +56,23 @@ internal static class ContactsCommand
 
         var rows = lines.Select((text, i) => (Line: i + 1, Text: text)).Skip(1).Where(r => !string.IsNullOrWhiteSpace(r.Text)).ToList();
         var rejected = new ConcurrentBag<(int Line, string Reason)>();
+        // A patient twice in the file: the first row counts, later ones are rejected, so the outcome never
+        // depends on which batch happens to commit last.
+        var firstLine = new Dictionary<string, int>(StringComparer.Ordinal);
+        var patientColumn = index["patient_id"];
+        rows = rows.Where(r =>
+        {
+            var fields = Csv.Split(r.Text);
+            var id = patientColumn < fields.Count ? fields[patientColumn].Trim() : "";
+            if (id.Length > 0 && firstLine.TryGetValue(id, out var first))
+            {
+                rejected.Add((r.Line, $"duplicate patient_id (first at line {first})"));
+                return false;
+            }
+
+            firstLine[id] = r.Line;
+            return true;
+        }).ToList();
         var imported = 0;
         var stopwatch = Stopwatch.StartNew();
         await AnsiConsole.Progress().AutoClear(false)
@@ -63,9 +80,11 @@ internal static class ContactsCommand
             .StartAsync(async progress =>
             {
                 var task = progress.AddTask($"Importing {rows.Count} contacts", maxValue: rows.Count);
-                await Parallel.ForEachAsync(rows, new ParallelOptions { MaxDegreeOfParallelism = parallel, CancellationToken = ct }, async (row, token) =>
+                // Chunks of 250 rows, one transaction each, two at a time (the machine has 2 cores).
+                await Parallel.ForEachAsync(rows.Chunk(250), new ParallelOptions { MaxDegreeOfParallelism = parallel, CancellationToken = ct }, async (chunk, token) =>
                 {
-                    try
+                    var parsed = new List<(int Line, string PatientId, ContactInput Input)>(chunk.Length);
+                    foreach (var row in chunk)
                     {
                         var fields = Csv.Split(row.Text);
                         string? Field(string name) => index[name] >= 0 && index[name] < fields.Count && !string.IsNullOrWhiteSpace(fields[index[name]])
@@ -73,33 +92,30 @@ internal static class ContactsCommand
                         DateTimeOffset? lastInteraction = null;
                         if (Field("last_interaction_at") is { } last)
                         {
-                            if (!DateTimeOffset.TryParse(last, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed))
+                            if (!DateTimeOffset.TryParse(last, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at))
                             {
                                 rejected.Add((row.Line, "last_interaction_at: not a date"));
-                                return;
+                                continue;
                             }
 
-                            lastInteraction = parsed;
+                            lastInteraction = at;
                         }
 
-                        var result = await contacts.UpsertAsync(tenantId, Field("patient_id") ?? "", new ContactInput
+                        parsed.Add((row.Line, Field("patient_id") ?? "", new ContactInput
                         {
                             FirstName = Field("first_name"), LastName = Field("last_name"), Email = Field("email"), Phone = Field("phone"),
                             WhatsApp = Field("whatsapp"), Locale = Field("locale"), TimeZone = Field("time_zone"), LastInteractionAt = lastInteraction,
-                        }, actor, null, token);
-                        if (result.Ok)
-                        {
-                            Interlocked.Increment(ref imported);
-                        }
-                        else
-                        {
-                            rejected.Add((row.Line, string.Join("; ", result.Errors)));
-                        }
+                        }));
                     }
-                    finally
+
+                    var refused = await contacts.ImportAsync(tenantId, parsed, actor, token);
+                    foreach (var (line, errors) in refused)
                     {
-                        task.Increment(1);
+                        rejected.Add((line, string.Join("; ", errors)));
                     }
+
+                    Interlocked.Add(ref imported, parsed.Count - refused.Count);
+                    task.Increment(chunk.Length);
                 });
             });
 
