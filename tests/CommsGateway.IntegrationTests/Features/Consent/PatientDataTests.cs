@@ -15,7 +15,8 @@ public sealed class PatientDataTests(GatewayFixture gateway)
 {
     internal static (string Email, string NationalPhone, string E164) NewAddresses()
     {
-        var digits = Random.Shared.NextInt64(10_000_000, 99_999_999).ToString(CultureInfo.InvariantCulture);
+        // 06 12 xx xx xx: an allocated French mobile range (libphonenumber refuses unallocated ones such as 06 9x).
+        var digits = "12" + Random.Shared.Next(100_000, 999_999).ToString(CultureInfo.InvariantCulture);
         return ($"{Guid.NewGuid():N}@example.fr", "06 " + digits, "+336" + digits);
     }
 
