@@ -182,6 +182,7 @@ public sealed class ConsentLedgerTests(GatewayFixture gateway)
         var paths = document.GetProperty("paths").EnumerateObject().Select(p => p.Name).ToList();
         Assert.Contains("/api/patients/{patientId}/consents", paths);
         Assert.Contains("/api/patients/{patientId}/export", paths);
+        Assert.Equal("bearer", document.GetProperty("components").GetProperty("securitySchemes").GetProperty("ApiKey").GetProperty("scheme").GetString());
     }
 
     [Fact]
