@@ -1,18 +1,27 @@
 namespace CommsGateway.Core.Consent;
 
 /// <summary>
-/// CNIL: prospect data may be used for marketing for at most 3 years from the last contact. A marketing
-/// grant therefore lapses N months after the later of the grant itself and the patient's last interaction.
+/// CNIL keeps prospect data for marketing at most 3 years from the last contact: marketing consent counts as
+/// lapsed once more than N months have passed since the later of its grant and the patient's last interaction.
 /// </summary>
 public static class ConsentLapse
 {
-    public static DateTimeOffset LapsesAt(DateTimeOffset grantedAt, DateTimeOffset? lastInteractionAt, int months)
+    /// <summary>
+    /// True when a granted state is older than <paramref name="months"/> months, counted from the later of the
+    /// grant and the last interaction. Exactly N months is not yet "older than" N months.
+    /// A withdrawn state is never "lapsed": it is simply not granted.
+    /// </summary>
+    public static bool IsLapsed(ConsentState state, DateTimeOffset? lastInteractionAt, int months, DateTimeOffset now)
     {
-        var from = lastInteractionAt is { } last && last > grantedAt ? last : grantedAt;
-        return from.AddMonths(months);
-    }
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(months);
+        if (!state.Granted)
+        {
+            return false;
+        }
 
-    /// <summary>Lapsed from the instant the N months have run out (inclusive).</summary>
-    public static bool IsLapsed(DateTimeOffset grantedAt, DateTimeOffset? lastInteractionAt, int months, DateTimeOffset now) =>
-        now >= LapsesAt(grantedAt, lastInteractionAt, months);
+        var anchor = lastInteractionAt is { } last && last > state.OccurredAt ? last : state.OccurredAt;
+        // Calendar months in UTC, so the boundary does not move with the offset the timestamps were written in.
+        return now.ToUniversalTime() > anchor.ToUniversalTime().AddMonths(months);
+    }
 }

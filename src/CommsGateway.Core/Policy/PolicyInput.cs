@@ -30,6 +30,9 @@ public sealed record PolicyInput(
     public IReadOnlyDictionary<string, ConsentSnapshot> PicturedPatientsConsent { get; init; } =
         new Dictionary<string, ConsentSnapshot>();
 
+    /// <summary>False when no tenants row exists for the intent's tenant (the policy decides: UnknownTenant).</summary>
+    public bool TenantKnown { get; init; } = true;
+
     /// <summary>True when the campaign this intent belongs to was cancelled before it was decided.</summary>
     public bool CampaignCancelled { get; init; }
 }

@@ -31,6 +31,15 @@ public static class SendPolicy
                 Details = details,
             };
 
+        if (!input.TenantKnown)
+        {
+            // A producer naming a clinic we do not serve is a configuration error, not a patient matter.
+            return new Decision(DecisionOutcome.Rejected, [ReasonCodes.UnknownTenant], detected)
+            {
+                Details = [$"tenantId: no clinic '{intent.TenantId}' is configured on this gateway"],
+            };
+        }
+
         if (input.CampaignCancelled)
         {
             return Block(ReasonCodes.CampaignCancelled);
@@ -149,7 +158,7 @@ public static class SendPolicy
             return (ReasonCodes.NoMarketingConsent, state?.EventId);
         }
 
-        return ConsentLapse.IsLapsed(state.OccurredAt, input.Contact?.LastInteractionAt, input.Settings.ConsentLapseMonths, input.Now)
+        return ConsentLapse.IsLapsed(state, input.Contact?.LastInteractionAt, input.Settings.ConsentLapseMonths, input.Now)
             ? (ReasonCodes.ConsentLapsed, state.EventId)
             : (null, state.EventId);
     }

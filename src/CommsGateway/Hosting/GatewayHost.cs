@@ -1,5 +1,6 @@
 using CommsGateway.Data;
 using CommsGateway.Features.Audit;
+using CommsGateway.Features.Admin;
 using CommsGateway.Features.Intents;
 using CommsGateway.Features.Unsubscribe;
 using CommsGateway.Observability;
@@ -34,6 +35,7 @@ public static class GatewayHost
         builder.AddIntents();
         builder.AddUnsubscribe();
         builder.AddAudit();
+        builder.AddAdminApi();
         return builder;
     }
 
@@ -44,6 +46,7 @@ public static class GatewayHost
         endpoints.MapUnsubscribe();
         endpoints.MapObservability();
         endpoints.MapAudit();
+        endpoints.MapAdminApi();
         return endpoints;
     }
 }

@@ -56,7 +56,7 @@ public sealed class SendPolicyProperties
     {
         var grant = input.Consent.Find(ConsentPurpose.Marketing, input.Intent.Channel);
         return grant is { Granted: true }
-               && !ConsentLapse.IsLapsed(grant.OccurredAt, input.Contact?.LastInteractionAt, input.Settings.ConsentLapseMonths, input.Now);
+               && !ConsentLapse.IsLapsed(grant, input.Contact?.LastInteractionAt, input.Settings.ConsentLapseMonths, input.Now);
     }
 
     [Fact]

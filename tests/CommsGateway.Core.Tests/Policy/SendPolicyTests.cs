@@ -21,6 +21,7 @@ public sealed class SendPolicyTests
         { "lapsed grant", Input(Intent(declared: Purpose.Marketing), Marketing, Grant(ConsentPurpose.Marketing, Channel.Sms, at: Tuesday11.AddMonths(-40))) with { Contact = Patient with { LastInteractionAt = Tuesday11.AddMonths(-37) } }, DecisionOutcome.Blocked, [ReasonCodes.ConsentLapsed] },
         { "service on refused channel", Input(Intent(), Service, Withdraw(ConsentPurpose.Service, Channel.Sms)), DecisionOutcome.Blocked, [ReasonCodes.ChannelRefused] },
         { "suppressed address", Input(Intent(), Service) with { AddressSuppressed = true }, DecisionOutcome.Blocked, [ReasonCodes.Suppressed] },
+        { "unknown clinic", Input(Intent(), Service) with { TenantKnown = false }, DecisionOutcome.Rejected, [ReasonCodes.UnknownTenant] },
         { "unknown patient", Input(Intent(), Service) with { Contact = null }, DecisionOutcome.Blocked, [ReasonCodes.NoContactPoint] },
         { "no email on record", Input(Intent(Channel.Email), Service) with { Contact = Patient with { Email = null } }, DecisionOutcome.Blocked, [ReasonCodes.NoContactPoint] },
         { "explicit address differs", Input(Intent() with { To = "+33699999999" }, Service), DecisionOutcome.Blocked, [ReasonCodes.RecipientMismatch] },

@@ -18,6 +18,7 @@ public sealed class IntentPipeline(
     ContentClassifier classifier,
     IMessageDispatcher dispatcher,
     DeferredIntents deferredIntents,
+    Consent.DecisionContextQuery decisionContext,
     TimeProvider clock,
     ILogger<IntentPipeline> logger,
     GatewayMetrics metrics)
@@ -88,11 +89,12 @@ public sealed class IntentPipeline(
     }
 
     /// <summary>Everything the policy needs besides the intent: contact point, consent, suppression, settings.</summary>
-    private Task<PolicyInput> LoadPolicyInputAsync(MessageIntent intent, Classification classification, DateTimeOffset now, CancellationToken ct)
+    private async Task<PolicyInput> LoadPolicyInputAsync(MessageIntent intent, Classification classification, DateTimeOffset now, CancellationToken ct)
     {
-        ct.ThrowIfCancellationRequested();
-        var input = new PolicyInput(intent, classification, now);
-        return Task.FromResult(input);
+        // The recipient's facts (contact point, consent, suppression, settings) in one round trip.
+        var context = await decisionContext.LoadAsync(intent.TenantId, intent.PatientId, intent.Channel,
+            [.. intent.Media?.Select(m => m?.PicturedPatientId).OfType<string>() ?? []], now, ct);
+        return context.ApplyTo(new PolicyInput(intent, classification, now)) with { TenantKnown = context.TenantKnown };
     }
 
     private async Task<MessageDecided> SendAsync(MessageIntent intent, Decision decision, MessageDecided decided, CancellationToken ct)

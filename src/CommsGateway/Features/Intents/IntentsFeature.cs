@@ -25,6 +25,7 @@ public static class IntentsFeature
         {
             x.SetKebabCaseEndpointNameFormatter();
             x.AddConsumer<IntentConsumer, IntentConsumerDefinition>();
+            x.AddConsumer<Contacts.PatientContactChangedConsumer>();
             x.UsingRabbitMq((context, cfg) =>
             {
                 var rabbit = context.GetRequiredService<IOptions<RabbitMqOptions>>().Value;

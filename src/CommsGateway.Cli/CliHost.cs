@@ -1,0 +1,51 @@
+using CommsGateway.Data;
+using CommsGateway.Features.Admin;
+using System.CommandLine;
+
+namespace CommsGateway.Cli;
+
+/// <summary>
+/// The gateway's services without its bus or web server: admin commands talk to PostgreSQL through the same
+/// classes as the admin API (same validation, same SQL, same audit). Starting the host applies pending migrations.
+/// </summary>
+internal static class CliHost
+{
+    public static async Task<IHost> StartAsync(CancellationToken ct)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.SetBasePath(AppContext.BaseDirectory);
+        builder.Configuration.AddJsonFile("appsettings.json", optional: true);
+        builder.Configuration.AddEnvironmentVariables();
+        // A command's output is its result; the host's lifetime chatter would drown it.
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Logging:LogLevel:Default"] = "Warning",
+            ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Warning",
+        });
+        builder.AddDatabase();
+        builder.AddConsentServices();
+        var host = builder.Build();
+        await host.StartAsync(ct);
+        return host;
+    }
+
+    /// <summary>Runs <paramref name="body"/> against a started host and stops it afterwards.</summary>
+    public static async Task<int> RunAsync(Func<IServiceProvider, Task<int>> body, CancellationToken ct)
+    {
+        using var host = await StartAsync(ct);
+        try
+        {
+            return await body(host.Services);
+        }
+        finally
+        {
+            await host.StopAsync(CancellationToken.None);
+        }
+    }
+
+    public static Option<string> TenantOption() => new("--tenant") { Description = "Tenant (clinic) id", Required = true };
+
+    public static Option<string> PatientOption() => new("--patient") { Description = "Patient id", Required = true };
+
+    public static Option<string?> ActorOption() => new("--actor") { Description = "The person this command is run for (recorded in the audit trail)" };
+}

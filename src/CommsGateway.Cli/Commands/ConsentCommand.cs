@@ -1,0 +1,145 @@
+using System.CommandLine;
+using CommsGateway.Core.Consent;
+using CommsGateway.Features.Admin;
+using CommsGateway.Features.Consent;
+using Spectre.Console;
+
+namespace CommsGateway.Cli.Commands;
+
+/// <summary>`commsgw consent grant|withdraw|show`: the ledger, through the same class as the admin API.</summary>
+internal static class ConsentCommand
+{
+    public static Command Create() => new("consent", "Record and show consent (per purpose, per channel, with evidence)")
+    {
+        Record(ConsentAction.Grant), Record(ConsentAction.Withdraw), Show(),
+    };
+
+    private static Command Record(ConsentAction action)
+    {
+        var grant = action == ConsentAction.Grant;
+        var tenant = CliHost.TenantOption();
+        var patient = CliHost.PatientOption();
+        var purpose = new Option<string>("--purpose") { Description = "marketing | service | photo_marketing", DefaultValueFactory = _ => "marketing" };
+        var channels = new Option<string[]>("--channel") { Description = "email | sms | whatsapp (a grant takes exactly one)", AllowMultipleArgumentsPerToken = true };
+        var placement = new Option<string?>("--placement") { Description = "photo_marketing: newsletter | social_media | website | flyer | billboard | other" };
+        var source = new Option<string>("--source") { Description = "web_form | paper_form | staff_entry | sms_start | import ...", DefaultValueFactory = _ => "staff_entry" };
+        var wordingVersion = new Option<string?>("--wording-version") { Description = "Version id of the consent text shown" };
+        var wordingSha = new Option<string?>("--wording-sha256") { Description = "Hex SHA-256 of the exact text shown" };
+        var wordingFile = new Option<FileInfo?>("--wording-file") { Description = "The text shown; its SHA-256 is computed for you" };
+        var capturedBy = new Option<string?>("--captured-by") { Description = "Who or what captured it" };
+        var occurredAt = new Option<DateTimeOffset?>("--occurred-at") { Description = "When the patient gave or withdrew it (default now)" };
+        var preTicked = new Option<bool>("--pre-ticked") { Description = "The form's box was ticked in advance (the grant will be refused)" };
+        var actor = CliHost.ActorOption();
+        var command = new Command(grant ? "grant" : "withdraw", grant ? "Record a grant with its evidence" : "Record a withdrawal, effective at once")
+        {
+            tenant, patient, purpose, channels, placement, source, occurredAt, actor,
+        };
+        if (grant)
+        {
+            command.Options.Add(wordingVersion);
+            command.Options.Add(wordingSha);
+            command.Options.Add(wordingFile);
+            command.Options.Add(capturedBy);
+            command.Options.Add(preTicked);
+        }
+
+        command.SetAction((parse, ct) => CliHost.RunAsync(async services =>
+        {
+            var sha = parse.GetValue(wordingSha);
+            if (parse.GetValue(wordingFile) is { } file)
+            {
+                sha = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(await File.ReadAllBytesAsync(file.FullName, ct)));
+            }
+
+            var cliActor = Actor.Cli(parse.GetValue(actor));
+            var result = await services.GetRequiredService<ConsentLedger>().RecordAsync(new Core.Consent.ConsentCommand
+            {
+                TenantId = parse.GetValue(tenant)!,
+                PatientId = parse.GetValue(patient)!,
+                Action = action,
+                Purposes = [parse.GetValue(purpose)!],
+                Channels = parse.GetValue(channels) ?? [],
+                Placement = parse.GetValue(placement),
+                OccurredAt = parse.GetValue(occurredAt),
+                Evidence = new ConsentEvidence
+                {
+                    Source = parse.GetValue(source), WordingVersion = parse.GetValue(wordingVersion), WordingSha256 = sha,
+                    CapturedBy = parse.GetValue(capturedBy) ?? (grant ? cliActor.ToString() : null), PreTicked = parse.GetValue(preTicked),
+                },
+            }, cliActor, ct);
+            if (!result.PatientFound)
+            {
+                AnsiConsole.MarkupLine("[red]No such patient for this tenant.[/]");
+                return 3;
+            }
+
+            foreach (var error in result.Errors)
+            {
+                AnsiConsole.MarkupLine($"[red]{error.Code}[/]: {Markup.Escape(error.Message)}");
+            }
+
+            if (result.Errors.Count > 0)
+            {
+                return 2;
+            }
+
+            AnsiConsole.MarkupLine($"[green]Recorded[/] ledger event(s) {string.Join(", ", result.EventIds)}.");
+            return 0;
+        }, ct));
+        return command;
+    }
+
+    private static Command Show()
+    {
+        var tenant = CliHost.TenantOption();
+        var patient = CliHost.PatientOption();
+        var history = new Option<bool>("--history") { Description = "Every grant and withdrawal with its evidence" };
+        var command = new Command("show", "Current consent state (or full history) of a patient") { tenant, patient, history };
+        command.SetAction((parse, ct) => CliHost.RunAsync(async services =>
+        {
+            var ledger = services.GetRequiredService<ConsentLedger>();
+            var (t, p) = (parse.GetValue(tenant)!, parse.GetValue(patient)!);
+            if (parse.GetValue(history))
+            {
+                var events = await ledger.HistoryAsync(t, p, ct);
+                if (events is null)
+                {
+                    AnsiConsole.MarkupLine("[red]No such patient for this tenant.[/]");
+                    return 3;
+                }
+
+                var table = new Table().Border(TableBorder.Rounded)
+                    .AddColumns("Event", "Action", "Purpose", "Channel", "Occurred", "Source", "Wording", "Captured by", "Recorded by");
+                foreach (var e in events)
+                {
+                    table.AddRow(e.EventId.ToString(System.Globalization.CultureInfo.InvariantCulture), e.Action, e.Purpose,
+                        Markup.Escape(e.Channel ?? e.Placement ?? ""), e.OccurredAt.ToString("u", System.Globalization.CultureInfo.InvariantCulture),
+                        Markup.Escape(e.Source), Markup.Escape($"{e.WordingVersion} {e.WordingSha256?[..Math.Min(12, e.WordingSha256.Length)]}"),
+                        Markup.Escape(e.CapturedBy ?? ""), Markup.Escape(e.RecordedBy));
+                }
+
+                AnsiConsole.Write(table);
+                return 0;
+            }
+
+            var current = await ledger.CurrentAsync(t, p, ct);
+            if (current is null)
+            {
+                AnsiConsole.MarkupLine("[red]No such patient for this tenant.[/]");
+                return 3;
+            }
+
+            var state = new Table().Border(TableBorder.Rounded).AddColumns("Purpose", "Channel / placement", "State", "Since", "Event");
+            foreach (var c in current)
+            {
+                var label = !c.Granted ? "[red]withdrawn[/]" : c.Lapsed ? "[yellow]lapsed[/]" : "[green]granted[/]";
+                state.AddRow(c.Purpose, Markup.Escape(c.Channel ?? c.Placement ?? ""), label,
+                    c.OccurredAt.ToString("u", System.Globalization.CultureInfo.InvariantCulture), c.EventId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            }
+
+            AnsiConsole.Write(state);
+            return 0;
+        }, ct));
+        return command;
+    }
+}

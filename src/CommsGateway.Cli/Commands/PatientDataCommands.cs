@@ -1,0 +1,86 @@
+using System.CommandLine;
+using System.Text.Json;
+using CommsGateway.Features.Admin;
+using CommsGateway.Features.Patients;
+using Spectre.Console;
+
+namespace CommsGateway.Cli.Commands;
+
+/// <summary>`commsgw export` (access request, GDPR art. 15) and `commsgw erase` (erasure, art. 17).</summary>
+internal static class PatientDataCommands
+{
+    // Relaxed escaping: the document is a file for the patient, not HTML ("+33..." stays readable).
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    public static Command Export()
+    {
+        var tenant = CliHost.TenantOption();
+        var patient = CliHost.PatientOption();
+        var output = new Option<FileInfo?>("--output", "-o") { Description = "Write the JSON document here instead of stdout" };
+        var actor = CliHost.ActorOption();
+        var command = new Command("export", "Access request: one JSON document with contact points, consent history with evidence, suppressions and decisions")
+        {
+            tenant, patient, output, actor,
+        };
+        command.SetAction((parse, ct) => CliHost.RunAsync(async services =>
+        {
+            var export = await services.GetRequiredService<PatientRecords>().ExportAsync(parse.GetValue(tenant)!, parse.GetValue(patient)!,
+                Actor.Cli(parse.GetValue(actor)), ct);
+            if (export is null)
+            {
+                Console.Error.WriteLine("No such patient for this tenant.");
+                return 3;
+            }
+
+            var json = JsonSerializer.Serialize(export, Json);
+            if (parse.GetValue(output) is { } file)
+            {
+                await File.WriteAllTextAsync(file.FullName, json, ct);
+                AnsiConsole.MarkupLine($"Wrote {Markup.Escape(file.FullName)}: {export.ConsentHistory.Count} consent events, {export.Decisions.Count} decisions.");
+            }
+            else
+            {
+                Console.WriteLine(json);
+            }
+
+            return 0;
+        }, ct));
+        return command;
+    }
+
+    public static Command Erase()
+    {
+        var tenant = CliHost.TenantOption();
+        var patient = CliHost.PatientOption();
+        var yes = new Option<bool>("--yes") { Description = "Do not ask for confirmation" };
+        var actor = CliHost.ActorOption();
+        var command = new Command("erase", "Erasure: delete contact points and personal fields, keep pseudonymised consent/decision rows and a hashed suppression")
+        {
+            tenant, patient, yes, actor,
+        };
+        command.SetAction((parse, ct) => CliHost.RunAsync(async services =>
+        {
+            var (t, p) = (parse.GetValue(tenant)!, parse.GetValue(patient)!);
+            if (!parse.GetValue(yes) && !AnsiConsole.Confirm($"Erase patient {Markup.Escape(p)} of {Markup.Escape(t)}? This cannot be undone.", false))
+            {
+                return 1;
+            }
+
+            var result = await services.GetRequiredService<PatientRecords>().EraseAsync(t, p, Actor.Cli(parse.GetValue(actor)), ct);
+            if (result is null)
+            {
+                AnsiConsole.MarkupLine("[red]No such patient for this tenant.[/]");
+                return 3;
+            }
+
+            AnsiConsole.MarkupLine($"[green]Erased[/]: contact deleted={result.ContactDeleted}, suppressions added={result.SuppressionsAdded}, " +
+                $"consent events pseudonymised={result.ConsentEventsPseudonymised}.");
+            return 0;
+        }, ct));
+        return command;
+    }
+}

@@ -1,0 +1,207 @@
+using System.Text.Json;
+using CommsGateway.Contracts;
+using CommsGateway.Core.Consent;
+using CommsGateway.Features.Admin;
+using Dapper;
+using Npgsql;
+
+namespace CommsGateway.Features.Consent;
+
+/// <summary>The outcome of recording consent: refused (errors), unknown patient, or the ledger event ids written.</summary>
+public sealed record ConsentRecordResult(IReadOnlyList<ConsentError> Errors, IReadOnlyList<long> EventIds, bool PatientFound = true)
+{
+    public bool Ok => Errors.Count == 0 && PatientFound;
+}
+
+/// <summary>One ledger event with its evidence, as the history and the access-request export show it.</summary>
+public sealed record ConsentEventView(
+    long EventId,
+    string Purpose,
+    string? Channel,
+    string? Placement,
+    string Action,
+    DateTimeOffset OccurredAt,
+    DateTimeOffset RecordedAt,
+    string Source,
+    string? WordingVersion,
+    string? WordingSha256,
+    string? CapturedBy,
+    string? FormUrl,
+    string? Ip,
+    string? UserAgent,
+    JsonElement Evidence,
+    string RecordedBy);
+
+/// <summary>The current state of one (purpose, channel[, placement]), with the event it derives from.</summary>
+public sealed record ConsentCurrentView(
+    string Purpose,
+    string? Channel,
+    string? Placement,
+    bool Granted,
+    bool Lapsed,
+    long EventId,
+    DateTimeOffset OccurredAt);
+
+/// <summary>
+/// The consent ledger's SQL: append events, derive the current state (latest by occurred_at, ties by event_id),
+/// show the history with its evidence. The same code path for the admin API, the CLI and the unsubscribe flows.
+/// </summary>
+public sealed class ConsentLedger(NpgsqlDataSource dataSource, TenantDirectory tenants, TimeProvider clock)
+{
+    public async Task<ConsentRecordResult> RecordAsync(ConsentCommand command, Actor actor, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        ArgumentNullException.ThrowIfNull(actor);
+        var (events, errors) = ConsentRules.Validate(command, clock.GetUtcNow());
+        if (errors.Count > 0)
+        {
+            return new ConsentRecordResult(errors, []);
+        }
+
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        // One writer per patient at a time: event_id (the tie-breaker) then follows commit order, so two
+        // concurrent requests with the same occurred_at resolve to whichever was recorded last.
+        await connection.ExecuteAsync(new CommandDefinition("select pg_advisory_xact_lock(hashtextextended(@key, 0))",
+            new { key = "consent:" + command.TenantId + "\u001f" + command.PatientId }, tx, cancellationToken: ct));
+        if (!await PatientKnownAsync(connection, tx, command.TenantId, command.PatientId, ct))
+        {
+            return new ConsentRecordResult([], [], PatientFound: false);
+        }
+
+        var ids = new List<long>();
+        foreach (var e in events)
+        {
+            ids.Add(await connection.ExecuteScalarAsync<long>(new CommandDefinition("""
+                insert into consent_events (tenant_id, patient_id, purpose, channel, placement, action, occurred_at, source,
+                    wording_version, wording_sha256, captured_by, form_url, ip, user_agent, evidence, recorded_by)
+                values (@TenantId, @PatientId, @Purpose, @Channel, @Placement, @Action, @OccurredAt, @Source,
+                    @WordingVersion, @WordingSha256, @CapturedBy, @FormUrl, @Ip, @UserAgent, @Evidence::jsonb, @RecordedBy)
+                returning event_id
+                """, new
+            {
+                e.TenantId, e.PatientId,
+                Purpose = ConsentNames.Name(e.Purpose),
+                Channel = e.Channel is { } c ? ConsentNames.Name(c) : null,
+                Placement = e.Placement is { } p ? ConsentNames.Name(p) : null,
+                Action = ConsentNames.Name(e.Action),
+                OccurredAt = e.OccurredAt.UtcDateTime,
+                e.Evidence.Source, e.Evidence.WordingVersion, e.Evidence.WordingSha256, e.Evidence.CapturedBy,
+                e.Evidence.FormUrl, e.Evidence.Ip, e.Evidence.UserAgent,
+                Evidence = JsonSerializer.Serialize(e.Evidence.Extra ?? new Dictionary<string, string>()),
+                RecordedBy = actor.ToString(),
+            }, tx, cancellationToken: ct)));
+        }
+
+        await AdminAudit.WriteAsync(connection, tx, command.TenantId, actor, "consent." + ConsentNames.Name(command.Action),
+            command.PatientId, new { eventIds = ids }, ct);
+        await tx.CommitAsync(ct);
+        return new ConsentRecordResult([], ids);
+    }
+
+    /// <summary>Current state per (purpose, channel[, placement]); marketing grants past the clinic's lapse period show Lapsed.</summary>
+    public async Task<IReadOnlyList<ConsentCurrentView>?> CurrentAsync(string tenantId, string patientId, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        if (!await PatientKnownAsync(connection, null, tenantId, patientId, ct))
+        {
+            return null;
+        }
+
+        var rows = await connection.QueryAsync<CurrentRow>(new CommandDefinition("""
+            select event_id, purpose, channel, placement, action, occurred_at
+            from consent_current where tenant_id = @tenantId and patient_id = @patientId
+            order by purpose, channel, placement
+            """, new { tenantId, patientId }, cancellationToken: ct));
+        var lastInteraction = await connection.ExecuteScalarAsync<DateTime?>(new CommandDefinition(
+            "select last_interaction_at from contacts where tenant_id = @tenantId and patient_id = @patientId",
+            new { tenantId, patientId }, cancellationToken: ct));
+        var months = (await tenants.FindAsync(tenantId, ct))?.Settings.ConsentLapseMonths ?? 36;
+        var now = clock.GetUtcNow();
+        return rows.Select(r =>
+        {
+            var state = r.ToState();
+            var lapsed = state.Purpose == ConsentPurpose.Marketing
+                && ConsentLapse.IsLapsed(state, lastInteraction is { } l ? Utc(l) : null, months, now);
+            return new ConsentCurrentView(r.Purpose, r.Channel, r.Placement, state.Granted, lapsed, r.EventId, state.OccurredAt);
+        }).ToList();
+    }
+
+    public async Task<IReadOnlyList<ConsentEventView>?> HistoryAsync(string tenantId, string patientId, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        if (!await PatientKnownAsync(connection, null, tenantId, patientId, ct))
+        {
+            return null;
+        }
+
+        return await HistoryAsync(connection, tenantId, patientId, ct);
+    }
+
+    internal static async Task<IReadOnlyList<ConsentEventView>> HistoryAsync(NpgsqlConnection connection, string tenantId, string patientId, CancellationToken ct)
+    {
+        var rows = await connection.QueryAsync<HistoryRow>(new CommandDefinition("""
+            select event_id, purpose, channel, placement, action, occurred_at, recorded_at, source, wording_version,
+                   wording_sha256, captured_by, form_url, ip, user_agent, evidence::text as evidence, recorded_by
+            from consent_events where tenant_id = @tenantId and patient_id = @patientId
+            order by occurred_at, event_id
+            """, new { tenantId, patientId }, cancellationToken: ct));
+        return rows.Select(r => r.ToView()).ToList();
+    }
+
+    /// <summary>A patient exists for a tenant when the directory holds them or the ledger has events about them.</summary>
+    internal static Task<bool> PatientKnownAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, string tenantId, string patientId, CancellationToken ct) =>
+        connection.ExecuteScalarAsync<bool>(new CommandDefinition("""
+            select exists (select 1 from contacts where tenant_id = @tenantId and patient_id = @patientId)
+                or exists (select 1 from consent_events where tenant_id = @tenantId and patient_id = @patientId)
+            """, new { tenantId, patientId }, tx, cancellationToken: ct));
+
+    internal static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
+
+    private sealed record CurrentRow
+    {
+        public long EventId { get; init; }
+        public string Purpose { get; init; } = "";
+        public string? Channel { get; init; }
+        public string? Placement { get; init; }
+        public string Action { get; init; } = "";
+        public DateTime OccurredAt { get; init; }
+
+        public ConsentState ToState() => StateOf(EventId, Purpose, Channel, Placement, Action, OccurredAt);
+    }
+
+    internal static ConsentState StateOf(long eventId, string purpose, string? channel, string? placement, string action, DateTime occurredAt) => new(
+        eventId,
+        ConsentNames.ParsePurpose(purpose) ?? throw new InvalidOperationException($"Unknown purpose {purpose} in the ledger"),
+        ConsentNames.ParseChannel(channel) ?? Channel.Unknown,
+        ConsentNames.ParsePlacement(placement),
+        action == "grant",
+        Utc(occurredAt));
+
+    private sealed record HistoryRow
+    {
+        public long EventId { get; init; }
+        public string Purpose { get; init; } = "";
+        public string? Channel { get; init; }
+        public string? Placement { get; init; }
+        public string Action { get; init; } = "";
+        public DateTime OccurredAt { get; init; }
+        public DateTime RecordedAt { get; init; }
+        public string Source { get; init; } = "";
+        public string? WordingVersion { get; init; }
+        public string? WordingSha256 { get; init; }
+        public string? CapturedBy { get; init; }
+        public string? FormUrl { get; init; }
+        public string? Ip { get; init; }
+        public string? UserAgent { get; init; }
+        public string Evidence { get; init; } = "{}";
+        public string RecordedBy { get; init; } = "";
+
+        public ConsentEventView ToView()
+        {
+            using var document = JsonDocument.Parse(Evidence);
+            return new ConsentEventView(EventId, Purpose, Channel, Placement, Action, Utc(OccurredAt), Utc(RecordedAt), Source,
+                WordingVersion, WordingSha256, CapturedBy, FormUrl, Ip, UserAgent, document.RootElement.Clone(), RecordedBy);
+        }
+    }
+}

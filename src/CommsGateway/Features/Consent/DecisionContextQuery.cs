@@ -1,0 +1,151 @@
+using CommsGateway.Contracts;
+using CommsGateway.Core.Consent;
+using CommsGateway.Core.Policy;
+using CommsGateway.Features.Admin;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace CommsGateway.Features.Consent;
+
+/// <summary>What the policy needs to know about the recipient, loaded for one intent.</summary>
+public sealed record DecisionContext(
+    bool TenantKnown,
+    TenantPolicySettings Settings,
+    ContactPoint? Contact,
+    ConsentSnapshot Consent,
+    bool AddressSuppressed,
+    int MarketingSentLast7Days,
+    IReadOnlyDictionary<string, ConsentSnapshot> PicturedPatientsConsent)
+{
+    /// <summary>Fills the policy input's recipient facts; the caller keeps intent, classification and clock.</summary>
+    public PolicyInput ApplyTo(PolicyInput input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        return input with
+        {
+            Contact = Contact,
+            Consent = Consent,
+            AddressSuppressed = AddressSuppressed,
+            Settings = Settings,
+            MarketingSentLast7Days = MarketingSentLast7Days,
+            PicturedPatientsConsent = PicturedPatientsConsent,
+        };
+    }
+}
+
+/// <summary>
+/// The per-decision read, in ONE round trip (an NpgsqlBatch): the tenant's settings, the patient's contact point,
+/// the current consent of the patient and of every pictured patient, whether the channel's address is suppressed,
+/// and how many marketing messages the patient was sent in the last 7 days. Consent is read from the ledger at
+/// decision time, so a withdrawal recorded before this read blocks the message (GDPR art. 7(3)).
+/// </summary>
+public sealed class DecisionContextQuery(NpgsqlDataSource dataSource)
+{
+    public async Task<DecisionContext> LoadAsync(string tenantId, string patientId, Channel channel,
+        IReadOnlyCollection<string> picturedPatientIds, DateTimeOffset now, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(picturedPatientIds);
+        var pictured = picturedPatientIds.Where(p => !string.IsNullOrWhiteSpace(p)).Distinct(StringComparer.Ordinal).ToArray();
+        string[] consentOf = [.. pictured.Append(patientId).Distinct(StringComparer.Ordinal)];
+        var channelName = channel is Channel.Email or Channel.Sms or Channel.WhatsApp ? ConsentNames.Name(channel) : "";
+
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var batch = new NpgsqlBatch(connection)
+        {
+            BatchCommands =
+            {
+                Command("select settings::text from tenants where tenant_id = $1", Text(tenantId)),
+                Command("""
+                    select patient_id, first_name, last_name, email, phone_e164, whatsapp_e164, locale, time_zone, last_interaction_at
+                    from contacts where tenant_id = $1 and patient_id = $2
+                    """, Text(tenantId), Text(patientId)),
+                Command("""
+                    select patient_id, event_id, purpose, channel, placement, action, occurred_at
+                    from consent_current where tenant_id = $1 and patient_id = any($2)
+                    """, Text(tenantId), new NpgsqlParameter { Value = consentOf, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text }),
+                // The address the channel would use (WhatsApp falls back to the mobile), hashed as suppressions are.
+                Command("""
+                    select exists (
+                        select 1 from contacts c
+                        join suppressions s on s.tenant_id = c.tenant_id and s.channel = $3
+                         and s.address_hash = sha256(convert_to(case $3 when 'email' then c.email when 'sms' then c.phone_e164
+                                                                  when 'whatsapp' then coalesce(c.whatsapp_e164, c.phone_e164) end, 'UTF8'))
+                        where c.tenant_id = $1 and c.patient_id = $2)
+                    """, Text(tenantId), Text(patientId), Text(channelName)),
+                Command("""
+                    select count(*) from decisions
+                    where tenant_id = $1 and patient_id = $2 and detected_purpose = 'marketing'
+                      and outcome in ('Sent', 'SentWithMarketingRemoved') and decided_at > $3 and decided_at <= $4
+                    """, Text(tenantId), Text(patientId),
+                    new NpgsqlParameter { Value = now.AddDays(-7).UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz },
+                    new NpgsqlParameter { Value = now.UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz }),
+            },
+        };
+
+        await using var reader = await batch.ExecuteReaderAsync(ct);
+        string? settingsJson = null;
+        var tenantKnown = false;
+        if (await reader.ReadAsync(ct))
+        {
+            tenantKnown = true;
+            settingsJson = reader.GetString(0);
+        }
+
+        await reader.NextResultAsync(ct);
+        ContactPoint? contact = null;
+        if (await reader.ReadAsync(ct))
+        {
+            contact = new ContactPoint(tenantId, reader.GetString(0), NullableString(reader, 3), NullableString(reader, 4),
+                NullableString(reader, 5), NullableString(reader, 6) ?? "", NullableString(reader, 7) ?? "",
+                reader.IsDBNull(8) ? null : new DateTimeOffset(reader.GetFieldValue<DateTime>(8), TimeSpan.Zero))
+            {
+                FirstName = NullableString(reader, 1),
+                LastName = NullableString(reader, 2),
+            };
+        }
+
+        await reader.NextResultAsync(ct);
+        var states = new Dictionary<string, List<ConsentState>>(StringComparer.Ordinal);
+        while (await reader.ReadAsync(ct))
+        {
+            var owner = reader.GetString(0);
+            var state = ConsentLedger.StateOf(reader.GetInt64(1), reader.GetString(2), NullableString(reader, 3),
+                NullableString(reader, 4), reader.GetString(5), reader.GetFieldValue<DateTime>(6));
+            if (!states.TryGetValue(owner, out var list))
+            {
+                states[owner] = list = [];
+            }
+
+            list.Add(state);
+        }
+
+        await reader.NextResultAsync(ct);
+        await reader.ReadAsync(ct);
+        var suppressed = reader.GetBoolean(0);
+
+        await reader.NextResultAsync(ct);
+        await reader.ReadAsync(ct);
+        var sentLast7Days = (int)reader.GetInt64(0);
+
+        ConsentSnapshot SnapshotOf(string id) => states.TryGetValue(id, out var l) ? new ConsentSnapshot(l) : ConsentSnapshot.Empty;
+        return new DecisionContext(
+            tenantKnown,
+            tenantKnown ? TenantSettings.Read(settingsJson) : TenantPolicySettings.Default,
+            contact,
+            SnapshotOf(patientId),
+            suppressed,
+            sentLast7Days,
+            pictured.ToDictionary(p => p, SnapshotOf, StringComparer.Ordinal));
+    }
+
+    private static NpgsqlBatchCommand Command(string sql, params NpgsqlParameter[] parameters)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        command.Parameters.AddRange(parameters);
+        return command;
+    }
+
+    private static NpgsqlParameter Text(string value) => new() { Value = value, NpgsqlDbType = NpgsqlDbType.Text };
+
+    private static string? NullableString(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+}

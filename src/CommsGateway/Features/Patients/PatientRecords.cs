@@ -1,0 +1,172 @@
+
+using CommsGateway.Core.Contacts;
+using CommsGateway.Features.Admin;
+using CommsGateway.Features.Consent;
+using CommsGateway.Features.Contacts;
+using Dapper;
+using Npgsql;
+
+namespace CommsGateway.Features.Patients;
+
+/// <summary>The answer to an access request (GDPR art. 15): everything the gateway holds about one patient.</summary>
+public sealed record PatientExport(
+    string TenantId,
+    string PatientId,
+    DateTimeOffset ExportedAt,
+    PatientContactView? Contact,
+    IReadOnlyList<ConsentCurrentView> CurrentConsent,
+    IReadOnlyList<ConsentEventView> ConsentHistory,
+    IReadOnlyList<SuppressionView> Suppressions,
+    IReadOnlyList<DecisionView> Decisions);
+
+public sealed record PatientContactView(
+    string? FirstName, string? LastName, string? Email, string? Phone, string? WhatsApp, string? Locale, string? TimeZone,
+    DateTimeOffset? LastInteractionAt, string UpdatedBy, DateTimeOffset UpdatedAt);
+
+/// <summary>A suppression of one of the patient's current addresses (matched by hash).</summary>
+public sealed record SuppressionView(string Channel, string Reason, DateTimeOffset CreatedAt);
+
+public sealed record DecisionView(
+    Guid DecisionId, string IntentId, string? Producer, string Channel, string? Category, string? CampaignId,
+    string DeclaredPurpose, string DetectedPurpose, string Outcome, IReadOnlyList<string> Reasons, IReadOnlyList<string> Details,
+    long? ConsentEventId, string PolicyVersion, DateTimeOffset DecidedAt, string? DispatchStatus);
+
+public sealed record ErasureResult(int SuppressionsAdded, int ConsentEventsPseudonymised, bool ContactDeleted);
+
+/// <summary>Access requests and erasure, shared by the admin API and the CLI.</summary>
+public sealed class PatientRecords(NpgsqlDataSource dataSource, ConsentLedger ledger, TimeProvider clock)
+{
+    public async Task<PatientExport?> ExportAsync(string tenantId, string patientId, Actor actor, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        var known = await ConsentLedger.PatientKnownAsync(connection, null, tenantId, patientId, ct)
+            || await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+                "select exists (select 1 from decisions where tenant_id = @tenantId and patient_id = @patientId)",
+                new { tenantId, patientId }, cancellationToken: ct));
+        if (!known)
+        {
+            return null;
+        }
+
+        var contactRow = await connection.QueryFirstOrDefaultAsync<ContactRow>(new CommandDefinition(
+            $"select {ContactRow.Columns} from contacts where tenant_id = @tenantId and patient_id = @patientId",
+            new { tenantId, patientId }, cancellationToken: ct));
+        var contact = contactRow is null ? null : new PatientContactView(contactRow.FirstName, contactRow.LastName, contactRow.Email,
+            contactRow.PhoneE164, contactRow.WhatsappE164, contactRow.Locale, contactRow.TimeZone,
+            contactRow.LastInteractionAt is { } l ? ConsentLedger.Utc(l) : null, contactRow.UpdatedBy, ConsentLedger.Utc(contactRow.UpdatedAt));
+
+        var suppressions = contactRow is null ? [] : (await connection.QueryAsync<(string Channel, string Reason, DateTime CreatedAt)>(new CommandDefinition("""
+            select channel, reason, created_at from suppressions
+            where tenant_id = @tenantId and address_hash = any(@hashes)
+            order by created_at
+            """, new { tenantId, hashes = AddressHashes(contactRow).Select(a => a.Hash).ToArray() }, cancellationToken: ct)))
+            .Select(s => new SuppressionView(s.Channel, s.Reason, ConsentLedger.Utc(s.CreatedAt))).ToList();
+
+        var decisions = (await connection.QueryAsync<DecisionExportRow>(new CommandDefinition("""
+            select d.decision_id, d.intent_id, d.producer, d.channel, d.category, d.campaign_id, d.declared_purpose, d.detected_purpose,
+                   d.outcome, d.reasons, d.details, d.consent_event_id, d.policy_version, d.decided_at, x.status as dispatch_status
+            from decisions d left join dispatches x on x.decision_id = d.decision_id
+            where d.tenant_id = @tenantId and d.patient_id = @patientId
+            order by d.seq
+            """, new { tenantId, patientId }, cancellationToken: ct)))
+            .Select(d => new DecisionView(d.DecisionId, d.IntentId, d.Producer, d.Channel, d.Category, d.CampaignId, d.DeclaredPurpose,
+                d.DetectedPurpose, d.Outcome, d.Reasons, d.Details, d.ConsentEventId, d.PolicyVersion, ConsentLedger.Utc(d.DecidedAt), d.DispatchStatus))
+            .ToList();
+
+        var history = await ConsentLedger.HistoryAsync(connection, tenantId, patientId, ct);
+        var current = await ledger.CurrentAsync(tenantId, patientId, ct) ?? [];
+        await AdminAudit.WriteAsync(connection, null, tenantId, actor, "patient.export", patientId, new { decisions = decisions.Count, consentEvents = history.Count }, ct);
+        return new PatientExport(tenantId, patientId, clock.GetUtcNow(), contact, current, history, suppressions, decisions);
+    }
+
+    /// <summary>
+    /// Erasure (GDPR art. 17): the contact row and its personal fields go; consent and decision rows stay (the clinic
+    /// must still demonstrate what it did, art. 17(3)(e)) with the consent events' personal provenance (IP, user agent,
+    /// form URL, extra evidence) blanked; each erased address leaves a hashed suppression so it is never marketed to again.
+    /// </summary>
+    public async Task<ErasureResult?> EraseAsync(string tenantId, string patientId, Actor actor, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        await connection.ExecuteAsync(new CommandDefinition("select pg_advisory_xact_lock(hashtextextended(@key, 0))",
+            new { key = "consent:" + tenantId + "\u001f" + patientId }, tx, cancellationToken: ct));
+        if (!await ConsentLedger.PatientKnownAsync(connection, tx, tenantId, patientId, ct))
+        {
+            return null;
+        }
+
+        var contact = await connection.QueryFirstOrDefaultAsync<ContactRow>(new CommandDefinition(
+            $"select {ContactRow.Columns} from contacts where tenant_id = @tenantId and patient_id = @patientId for update",
+            new { tenantId, patientId }, tx, cancellationToken: ct));
+        var suppressions = 0;
+        if (contact is not null)
+        {
+            foreach (var (channel, hash) in AddressHashes(contact))
+            {
+                suppressions += await connection.ExecuteAsync(new CommandDefinition("""
+                    insert into suppressions (tenant_id, channel, address_hash, reason) values (@tenantId, @channel, @hash, 'erased')
+                    on conflict do nothing
+                    """, new { tenantId, channel, hash }, tx, cancellationToken: ct));
+            }
+
+            await connection.ExecuteAsync(new CommandDefinition(
+                "delete from contacts where tenant_id = @tenantId and patient_id = @patientId", new { tenantId, patientId }, tx, cancellationToken: ct));
+        }
+
+        // The ledger's guard lets exactly this update through, and only inside this transaction.
+        await connection.ExecuteAsync(new CommandDefinition("select set_config('commsgw.erasure', 'on', true)", transaction: tx, cancellationToken: ct));
+        var pseudonymised = await connection.ExecuteAsync(new CommandDefinition("""
+            update consent_events set ip = null, user_agent = null, form_url = null, evidence = '{"erased": true}'::jsonb
+            where tenant_id = @tenantId and patient_id = @patientId
+              and (ip is not null or user_agent is not null or form_url is not null or evidence <> '{"erased": true}'::jsonb)
+            """, new { tenantId, patientId }, tx, cancellationToken: ct));
+        await connection.ExecuteAsync(new CommandDefinition("select set_config('commsgw.erasure', 'off', true)", transaction: tx, cancellationToken: ct));
+
+        var result = new ErasureResult(suppressions, pseudonymised, contact is not null);
+        await AdminAudit.WriteAsync(connection, tx, tenantId, actor, "patient.erase", patientId, result, ct);
+        await tx.CommitAsync(ct);
+        return result;
+    }
+
+    /// <summary>Each address with the channels that would use it (WhatsApp falls back to the mobile).</summary>
+    private static IEnumerable<(string Channel, byte[] Hash)> AddressHashes(ContactRow contact)
+    {
+        if (contact.Email is { } email)
+        {
+            yield return ("email", AddressNormalizer.Hash(email));
+        }
+
+        if (contact.PhoneE164 is { } phone)
+        {
+            yield return ("sms", AddressNormalizer.Hash(phone));
+            yield return ("whatsapp", AddressNormalizer.Hash(phone));
+        }
+
+        if (contact.WhatsappE164 is { } whatsApp && whatsApp != contact.PhoneE164)
+        {
+            yield return ("whatsapp", AddressNormalizer.Hash(whatsApp));
+        }
+    }
+
+    private sealed record DecisionExportRow
+    {
+        public Guid DecisionId { get; init; }
+        public string IntentId { get; init; } = "";
+        public string? Producer { get; init; }
+        public string Channel { get; init; } = "";
+        public string? Category { get; init; }
+        public string? CampaignId { get; init; }
+        public string DeclaredPurpose { get; init; } = "";
+        public string DetectedPurpose { get; init; } = "";
+        public string Outcome { get; init; } = "";
+        public string[] Reasons { get; init; } = [];
+        public string[] Details { get; init; } = [];
+        public long? ConsentEventId { get; init; }
+        public string PolicyVersion { get; init; } = "";
+        public DateTime DecidedAt { get; init; }
+        public string? DispatchStatus { get; init; }
+    }
+
+}

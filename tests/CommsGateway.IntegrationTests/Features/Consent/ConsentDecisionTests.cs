@@ -1,0 +1,131 @@
+using System.Net.Http.Json;
+using CommsGateway.Contracts;
+using CommsGateway.IntegrationTests.Infrastructure;
+using Dapper;
+
+namespace CommsGateway.IntegrationTests.Features.Consent;
+
+/// <summary>
+/// The gateway's decisions read consent through the ledger (issue 3): publish an intent, read the decision row.
+/// These assert the consent rules of SendPolicy (issue 3/4 text); they pass once that policy is in place.
+/// </summary>
+[Collection(GatewayCollection.Name)]
+public sealed class ConsentDecisionTests(GatewayFixture gateway)
+{
+    private const string Promotion = "20% off all peels this month: book now!";
+    private const string Reminder = "Reminder: your appointment with Dr Patel is tomorrow at 10:30.";
+
+    private async Task<(Clinic Clinic, string Patient)> PatientAsync(object? contact = null)
+    {
+        var clinic = await Clinic.CreateAsync(gateway);
+        var patient = Clinic.NewPatient();
+        (await clinic.PutContactAsync(patient, contact ?? new { email = PatientDataTests.NewAddresses().Email, phone = PatientDataTests.NewAddresses().E164 })).EnsureSuccessStatusCode();
+        return (clinic, patient);
+    }
+
+    private async Task<(string Outcome, string[] Reasons, long? ConsentEventId)> DecideAsync(Clinic clinic, string patient, Channel channel, string body, Purpose declared)
+    {
+        var intentId = $"c-{Guid.NewGuid():N}";
+        await gateway.PublishAsync(new MessageIntent
+        {
+            IntentId = intentId, TenantId = clinic.TenantId, Producer = declared == Purpose.Marketing ? "campaigns" : "booking",
+            PatientId = patient, Channel = channel, DeclaredPurpose = declared,
+            Category = declared == Purpose.Marketing ? "campaign" : "appointment_reminder", Subject = "Hello", Body = body,
+            // Structured marketing section: classified as marketing by the skeleton's classifier and by issue 4's.
+            Blocks = declared == Purpose.Marketing ? [new ContentBlock { Kind = Purpose.Marketing, Text = body }] : null,
+        });
+        Assert.Single(await gateway.WaitForDecisionsAsync(clinic.TenantId, intentId));
+        await using var connection = await gateway.Db.OpenConnectionAsync();
+        return await connection.QueryFirstAsync<(string, string[], long?)>(
+            "select outcome, reasons, consent_event_id from decisions where tenant_id = @t and intent_id = @i", new { t = clinic.TenantId, i = intentId });
+    }
+
+    [Fact]
+    public async Task Should_block_marketing_without_a_grant_on_that_channel()
+    {
+        var (clinic, patient) = await PatientAsync();
+        (await clinic.GrantAsync(patient, "sms")).EnsureSuccessStatusCode(); // another channel's grant does not count
+
+        var (outcome, reasons, _) = await DecideAsync(clinic, patient, Channel.Email, Promotion, Purpose.Marketing);
+
+        Assert.Equal("Blocked", outcome);
+        Assert.Contains(ReasonCodes.NoMarketingConsent, reasons);
+    }
+
+    [Fact]
+    public async Task Should_send_marketing_with_a_live_grant_and_cite_its_event()
+    {
+        var (clinic, patient) = await PatientAsync();
+        var grant = await (await clinic.GrantAsync(patient, "email")).Content.ReadFromJsonAsync<Recorded>();
+
+        var (outcome, _, consentEventId) = await DecideAsync(clinic, patient, Channel.Email, Promotion, Purpose.Marketing);
+
+        Assert.Equal("Sent", outcome);
+        Assert.Equal(Assert.Single(grant!.EventIds), consentEventId);
+    }
+
+    [Fact]
+    public async Task Should_block_marketing_decided_after_a_withdrawal()
+    {
+        var (clinic, patient) = await PatientAsync();
+        (await clinic.GrantAsync(patient, "email")).EnsureSuccessStatusCode();
+        var withdrawal = await (await clinic.WithdrawAsync(patient, "email")).Content.ReadFromJsonAsync<Recorded>();
+
+        var (outcome, reasons, consentEventId) = await DecideAsync(clinic, patient, Channel.Email, Promotion, Purpose.Marketing);
+
+        Assert.Equal("Blocked", outcome);
+        Assert.Contains(ReasonCodes.NoMarketingConsent, reasons);
+        Assert.Equal(Assert.Single(withdrawal!.EventIds), consentEventId);
+    }
+
+    [Fact]
+    public async Task Should_block_marketing_whose_consent_lapsed()
+    {
+        var (clinic, patient) = await PatientAsync();
+        (await clinic.GrantAsync(patient, "email", occurredAt: DateTimeOffset.UtcNow.AddMonths(-37))).EnsureSuccessStatusCode();
+
+        var (outcome, reasons, _) = await DecideAsync(clinic, patient, Channel.Email, Promotion, Purpose.Marketing);
+
+        Assert.Equal("Blocked", outcome);
+        Assert.Contains(ReasonCodes.ConsentLapsed, reasons);
+    }
+
+    [Fact]
+    public async Task Should_block_a_service_message_on_a_refused_channel()
+    {
+        var (clinic, patient) = await PatientAsync();
+        (await clinic.WithdrawAsync(patient, "whatsapp", purpose: "service")).EnsureSuccessStatusCode();
+
+        var (outcome, reasons, _) = await DecideAsync(clinic, patient, Channel.WhatsApp, Reminder, Purpose.Service);
+
+        Assert.Equal("Blocked", outcome);
+        Assert.Contains(ReasonCodes.ChannelRefused, reasons);
+    }
+
+    [Fact]
+    public async Task Should_block_when_the_patient_has_no_address_for_the_channel()
+    {
+        var (clinic, patient) = await PatientAsync(new { email = PatientDataTests.NewAddresses().Email });
+
+        var (outcome, reasons, _) = await DecideAsync(clinic, patient, Channel.Sms, Reminder, Purpose.Service);
+
+        Assert.Equal("Blocked", outcome);
+        Assert.Contains(ReasonCodes.NoContactPoint, reasons);
+    }
+
+    [Fact]
+    public async Task Should_block_marketing_to_an_erased_address_even_under_a_new_record_with_a_grant()
+    {
+        var email = PatientDataTests.NewAddresses().Email;
+        var (clinic, erased) = await PatientAsync(new { email });
+        (await clinic.Http.DeleteAsync($"/api/patients/{erased}")).EnsureSuccessStatusCode();
+        var returning = Clinic.NewPatient();
+        (await clinic.PutContactAsync(returning, new { email })).EnsureSuccessStatusCode();
+        (await clinic.GrantAsync(returning, "email")).EnsureSuccessStatusCode();
+
+        var (outcome, reasons, _) = await DecideAsync(clinic, returning, Channel.Email, Promotion, Purpose.Marketing);
+
+        Assert.Equal("Blocked", outcome);
+        Assert.Contains(ReasonCodes.Suppressed, reasons);
+    }
+}
