@@ -10,6 +10,18 @@ public sealed class IntentIngestionTests(GatewayFixture gateway)
 {
     private static string NewId(string prefix) => $"{prefix}-{Guid.NewGuid():N}";
 
+    /// <summary>A configured clinic whose patients p-1 and p-2 have a mobile number and an email on record.</summary>
+    private async Task<string> ClinicWithPatientsAsync()
+    {
+        var clinic = await Consent.Clinic.CreateAsync(gateway);
+        foreach (var patient in new[] { "p-1", "p-2" })
+        {
+            (await clinic.PutContactAsync(patient, new { phone = "+33612345678", email = "patient@example.org" })).EnsureSuccessStatusCode();
+        }
+
+        return clinic.TenantId;
+    }
+
     private static MessageIntent Reminder(string tenant, string intentId) => new()
     {
         IntentId = intentId,
@@ -25,7 +37,7 @@ public sealed class IntentIngestionTests(GatewayFixture gateway)
     [Fact]
     public async Task Should_decide_an_envelope_intent_exactly_once_and_publish_MessageDecided()
     {
-        var tenant = NewId("t");
+        var tenant = await ClinicWithPatientsAsync();
         var intentId = NewId("envelope");
 
         await gateway.PublishAsync(Reminder(tenant, intentId));
@@ -44,7 +56,7 @@ public sealed class IntentIngestionTests(GatewayFixture gateway)
     [Fact]
     public async Task Should_decide_a_plain_json_intent_exactly_once()
     {
-        var tenant = NewId("t");
+        var tenant = await ClinicWithPatientsAsync();
         var intentId = NewId("raw");
         var json = $$"""
             {"intentId":"{{intentId}}","tenantId":"{{tenant}}","producer":"php-booking","patientId":"p-2",
@@ -64,7 +76,7 @@ public sealed class IntentIngestionTests(GatewayFixture gateway)
     [Fact]
     public async Task Should_decide_once_and_report_duplicate_when_the_same_intent_is_published_twice()
     {
-        var tenant = NewId("t");
+        var tenant = await ClinicWithPatientsAsync();
         var intentId = NewId("dup");
         var intent = Reminder(tenant, intentId);
 
@@ -95,7 +107,7 @@ public sealed class IntentIngestionTests(GatewayFixture gateway)
     [Fact]
     public async Task Should_reject_an_unknown_channel_naming_the_field()
     {
-        var tenant = NewId("t");
+        var tenant = await ClinicWithPatientsAsync();
         var intentId = NewId("fax");
         await gateway.PublishRawAsync($$"""{"intentId":"{{intentId}}","tenantId":"{{tenant}}","patientId":"p","channel":"fax","body":"hi"}""");
 
@@ -108,7 +120,7 @@ public sealed class IntentIngestionTests(GatewayFixture gateway)
     [Fact]
     public async Task Should_reject_a_2MB_body_as_too_large()
     {
-        var tenant = NewId("t");
+        var tenant = await ClinicWithPatientsAsync();
         var intentId = NewId("huge");
         var intent = Reminder(tenant, intentId) with { Channel = Channel.Email, Subject = "Huge", Body = new string('a', 2 * 1024 * 1024) };
 
@@ -123,7 +135,7 @@ public sealed class IntentIngestionTests(GatewayFixture gateway)
     [Fact]
     public async Task Should_refuse_update_and_delete_on_the_decision_log()
     {
-        var tenant = NewId("t");
+        var tenant = await ClinicWithPatientsAsync();
         var intentId = NewId("immutable");
         await gateway.PublishAsync(Reminder(tenant, intentId));
         await gateway.WaitForDecisionsAsync(tenant, intentId);

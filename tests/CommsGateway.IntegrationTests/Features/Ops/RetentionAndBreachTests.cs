@@ -132,7 +132,7 @@ public sealed class RetentionAndBreachTests(OpsFixture ops)
             create table if not exists contacts (tenant_id text not null, patient_id text not null, email text, phone_e164 text,
                 whatsapp_e164 text, primary key (tenant_id, patient_id))
             """);
-        await connection.ExecuteAsync("insert into contacts (tenant_id, patient_id, email, phone_e164) values (@b, 'p-2', 'p2@example.org', '+33600000002')", new { b });
+        await connection.ExecuteAsync("insert into contacts (tenant_id, patient_id, email, phone_e164, updated_by) values (@b, 'p-2', 'p2@example.org', '+33600000002', 'test')", new { b });
 
         await Assert.ThrowsAsync<ArgumentException>(() => scope.ScopeAsync(window, new RevealRequest("dpo@clinic", " "), default));
         Assert.Equal(0, await connection.ExecuteScalarAsync<int>("select count(*) from admin_audit where tenant_id = @b and action = 'breach.reveal'", new { b }));
