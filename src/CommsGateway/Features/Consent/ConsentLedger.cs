@@ -46,6 +46,19 @@ public sealed record ConsentCurrentView(
 /// The consent ledger's SQL: append events, derive the current state (latest by occurred_at, ties by event_id),
 /// show the history with its evidence. The same code path for the admin API, the CLI and the unsubscribe flows.
 /// </summary>
+/// <summary>A consent change the patient made themselves, with what proves it.</summary>
+internal sealed record PatientConsentAction(
+    string TenantId,
+    string PatientId,
+    Channel Channel,
+    bool Grant,
+    string Source,
+    DateTimeOffset OccurredAt,
+    string? Ip,
+    string? UserAgent,
+    IReadOnlyDictionary<string, string?> Evidence,
+    string? EvidenceSha256 = null);
+
 public sealed class ConsentLedger(NpgsqlDataSource dataSource, TenantDirectory tenants, TimeProvider clock)
 {
     public async Task<ConsentRecordResult> RecordAsync(ConsentCommand command, Actor actor, CancellationToken ct)
@@ -97,6 +110,36 @@ public sealed class ConsentLedger(NpgsqlDataSource dataSource, TenantDirectory t
             command.PatientId, new { eventIds = ids }, ct);
         await tx.CommitAsync(ct);
         return new ConsentRecordResult([], ids);
+    }
+
+    /// <summary>
+    /// Appends a marketing grant or withdrawal that a patient made themselves (unsubscribe link, STOP/START reply,
+    /// provider unsubscribe), inside the caller's transaction. Takes the same per-patient lock as RecordAsync, so
+    /// the ledger's order is the commit order. Returns the new event id.
+    /// </summary>
+    internal static async Task<long> AppendPatientActionAsync(NpgsqlConnection connection, NpgsqlTransaction tx,
+        PatientConsentAction action, CancellationToken ct)
+    {
+        await connection.ExecuteAsync(new CommandDefinition("select pg_advisory_xact_lock(hashtextextended(@key, 0))",
+            new { key = "consent:" + action.TenantId + "\u001f" + action.PatientId }, tx, cancellationToken: ct));
+        return await connection.ExecuteScalarAsync<long>(new CommandDefinition("""
+            insert into consent_events (tenant_id, patient_id, purpose, channel, action, occurred_at, source,
+                wording_version, wording_sha256, captured_by, ip, user_agent, evidence, recorded_by)
+            values (@TenantId, @PatientId, 'marketing', @Channel, @Action, @OccurredAt, @Source,
+                @WordingVersion, @WordingSha256, @CapturedBy, @Ip, @UserAgent, @Evidence::jsonb, @Source)
+            returning event_id
+            """, new
+        {
+            action.TenantId, action.PatientId, Channel = ConsentNames.Name(action.Channel),
+            Action = action.Grant ? "grant" : "withdraw",
+            OccurredAt = action.OccurredAt.UtcDateTime, action.Source,
+            // A re-subscription by keyword is affirmative and evidenced by the inbound message itself.
+            WordingVersion = action.Grant ? "keyword:" + action.Source : null,
+            WordingSha256 = action.Grant ? action.EvidenceSha256 : null,
+            CapturedBy = action.Grant ? action.Source : null,
+            action.Ip, action.UserAgent,
+            Evidence = JsonSerializer.Serialize(action.Evidence),
+        }, tx, cancellationToken: ct));
     }
 
     /// <summary>Current state per (purpose, channel[, placement]); marketing grants past the clinic's lapse period show Lapsed.</summary>

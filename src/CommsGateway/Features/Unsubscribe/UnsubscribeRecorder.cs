@@ -1,6 +1,7 @@
 using System.Net;
 using CommsGateway.Contracts;
 using CommsGateway.Core.Unsubscribe;
+using CommsGateway.Features.Consent;
 using Dapper;
 using Npgsql;
 
@@ -44,10 +45,10 @@ public sealed record UnsubscribeRequest(
 }
 
 /// <summary>
-/// THE seam through which every link or one-click unsubscribe withdraws marketing consent. Today it appends the
-/// evidence to unsubscribe_events; once the consent ledger lands it also appends, in the same transaction, one
-/// consent_events withdrawal per channel (purpose marketing, source unsubscribe_link). Repeating is harmless: each
-/// request is evidence, and withdrawing what is already withdrawn leaves the state as it is.
+/// THE seam through which every link or one-click unsubscribe withdraws marketing consent: it appends the request's
+/// evidence to unsubscribe_events and, in the same transaction, one consent_events withdrawal per channel (purpose
+/// marketing, source unsubscribe_link). Repeating is harmless: each request is evidence, and withdrawing what is
+/// already withdrawn leaves the state as it is.
 /// </summary>
 public sealed class UnsubscribeRecorder(NpgsqlDataSource dataSource, TimeProvider clock, ILogger<UnsubscribeRecorder> logger)
 {
@@ -78,7 +79,27 @@ public sealed class UnsubscribeRecorder(NpgsqlDataSource dataSource, TimeProvide
             }, tx, cancellationToken: ct));
         }
 
-        // The lead's ledger hook goes here (same connection and transaction): see README "Unsubscribe".
+        // Withdraw in the consent ledger in the same transaction: committed before the 200 goes back, so every
+        // decision made after it sees the withdrawal (GDPR art. 7(3): as easy as giving, effective at once).
+        if (patientId is not null)
+        {
+            foreach (var channel in request.Channels.Distinct())
+            {
+                await ConsentLedger.AppendPatientActionAsync(connection, tx, new PatientConsentAction(
+                    request.TenantId, patientId, channel, Grant: false, Source: "unsubscribe_link", now,
+                    request.Ip?.ToString(), request.UserAgent,
+                    new Dictionary<string, string?>
+                    {
+                        ["request_id"] = requestId.ToString(),
+                        ["key_id"] = request.KeyId,
+                        ["method"] = request.Method == UnsubscribeMethod.OneClick ? "one_click" : "page",
+                        ["scope"] = request.Scope == UnsubscribeScope.AllMarketing ? "all_marketing" : "channel",
+                        ["campaign_id"] = request.CampaignId,
+                        ["token_issued_at"] = request.TokenIssuedAt.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
+                    }), ct);
+            }
+        }
+
         await tx.CommitAsync(ct);
 
         if (patientId is null)
