@@ -4,4 +4,5 @@ using CommsGateway.Cli.Commands;
 var root = new RootCommand("commsgw: operate the CommsGateway marketing-communications gateway");
 root.Subcommands.Add(RunCommand.Create());
 root.Subcommands.Add(DemoCommand.Create());
+root.Subcommands.Add(BenchCommand.Create());
 return await root.Parse(args).InvokeAsync();

@@ -28,6 +28,9 @@ public sealed record DecisionRecord(
 /// <summary>The decision log's SQL. Insert-only; dedupe rides on the unique index per intent.</summary>
 public sealed class DecisionLog(NpgsqlDataSource dataSource)
 {
+    /// <summary>Raised once a new decision row is committed (bench, metrics). Handlers must be quick and not throw.</summary>
+    public event Action<DecisionRecord>? Committed;
+
     /// <summary>An existing decision for the intent (final first), or null.</summary>
     public async Task<DecisionRecord?> FindAsync(string tenantId, string intentId, CancellationToken ct)
     {
@@ -61,6 +64,11 @@ public sealed class DecisionLog(NpgsqlDataSource dataSource)
                 @ConsentEventId, @PolicyVersion, @DeferredUntil, @DecidedAt)
             on conflict (tenant_id, intent_id) {conflictTarget} do nothing
             """, DecisionRow.From(record), cancellationToken: ct));
+        if (inserted == 1)
+        {
+            Committed?.Invoke(record);
+        }
+
         return inserted == 1;
     }
 
