@@ -13,12 +13,19 @@ namespace CommsGateway.Cli.Bench;
 /// </summary>
 internal static class RawDatabaseBench
 {
-    public static async Task<double> RunAsync(BenchServers servers, int n, int concurrency, CancellationToken ct)
+    /// <param name="chained">false measures the same batched writer without the hash chain (its locks, head reads, hashing).</param>
+    public static async Task<double> RunAsync(BenchServers servers, int n, int concurrency, bool chained, CancellationToken ct)
     {
         var connectionString = await servers.CreateDatabaseAsync(ct);
         await using var dataSource = new NpgsqlDataSourceBuilder(connectionString).Build();
         await MigrationRunner.ApplyAsync(dataSource, ct);
-        var log = new DecisionLog(dataSource);
+        if (!chained)
+        {
+            await using var command = dataSource.CreateCommand("alter table decisions drop constraint decisions_chained");
+            await command.ExecuteNonQueryAsync(ct);
+        }
+
+        await using var log = new DecisionLog(dataSource, chained);
 
         var run = Guid.NewGuid().ToString("N")[..8];
         var records = Enumerable.Range(0, n).Select(i => Record(run, i)).ToArray();
@@ -29,7 +36,7 @@ internal static class RawDatabaseBench
             int i;
             while ((i = Interlocked.Increment(ref next)) < n)
             {
-                if (!await log.TryAppendAsync(records[i], ct))
+                if (!(await log.AppendAsync(records[i], ct)).Inserted)
                 {
                     throw new InvalidOperationException("bench rows are unique; a conflict means the writer is wrong");
                 }

@@ -52,6 +52,7 @@ internal static class BenchCommand
         double RawBrokerMsgsPerS,
         double RawBrokerAgainMsgsPerS,
         double RawDbRowsPerS,
+        double RawDbUnchainedRowsPerS,
         double GatewayDecisionsPerS,
         double Ratio,
         double P50Ms,
@@ -87,8 +88,9 @@ internal static class BenchCommand
         Say($"    {raw1:N0} msgs/s");
 
         Say($"2/4 raw PostgreSQL: {n} decision rows through the gateway's write path, {rabbit.ConcurrentMessageLimit} concurrent callers ...");
-        var db = await RawDatabaseBench.RunAsync(servers, n, rabbit.ConcurrentMessageLimit, ct);
-        Say($"    {db:N0} rows/s");
+        var db = await RawDatabaseBench.RunAsync(servers, n, rabbit.ConcurrentMessageLimit, chained: true, ct);
+        var dbUnchained = await RawDatabaseBench.RunAsync(servers, n, rabbit.ConcurrentMessageLimit, chained: false, ct);
+        Say($"    {db:N0} rows/s hash-chained ({dbUnchained:N0} rows/s with the same batching and no chain)");
 
         Say($"3/4 gateway in-process: {n} intents, plain JSON, publish -> decision committed ...");
         GatewayRun closed;
@@ -114,7 +116,7 @@ internal static class BenchCommand
 
         var latency = open ?? closed;
         var rawBroker = (raw1 + raw2) / 2;
-        return new BenchReport(n, Math.Round(rawBroker), Math.Round(raw2), Math.Round(db), Math.Round(closed.DecisionsPerSecond),
+        return new BenchReport(n, Math.Round(rawBroker), Math.Round(raw2), Math.Round(db), Math.Round(dbUnchained), Math.Round(closed.DecisionsPerSecond),
             Math.Round(closed.DecisionsPerSecond / rawBroker, 3), Math.Round(latency.P50Ms, 2), Math.Round(latency.P95Ms, 2),
             Math.Round(latency.P99Ms, 2), Math.Round(Math.Max(closed.PeakWorkingSetMb, open?.PeakWorkingSetMb ?? 0), 1),
             open is null ? "closed_loop" : "open_loop", open is null ? null : Math.Round(closed.DecisionsPerSecond / 2),
@@ -128,7 +130,8 @@ internal static class BenchCommand
         var table = new Table().Border(TableBorder.Rounded).Title($"[bold]commsgw bench, n = {r.N:N0}[/]").AddColumns("figure", "value");
         table.AddRow("raw broker (RabbitMQ.Client 7), mean of runs 1 and 4", F(r.RawBrokerMsgsPerS) + " msgs/s");
         table.AddRow("raw broker, run 4 alone (drift)", F(r.RawBrokerAgainMsgsPerS) + " msgs/s");
-        table.AddRow("raw PostgreSQL (decision write path)", F(r.RawDbRowsPerS) + " rows/s");
+        table.AddRow("raw PostgreSQL (decision write path, hash-chained)", F(r.RawDbRowsPerS) + " rows/s");
+        table.AddRow("raw PostgreSQL, same batching without the chain", F(r.RawDbUnchainedRowsPerS) + " rows/s");
         table.AddRow("[bold]gateway[/]", "[bold]" + F(r.GatewayDecisionsPerS) + " decisions/s[/]");
         table.AddRow("ratio gateway / raw broker", r.Ratio.ToString("0.000", CultureInfo.InvariantCulture));
         table.AddRow($"latency publish -> committed ({r.LatencyMode.Replace('_', ' ')}{(r.OfferedRatePerS is { } rate ? $" at {F(rate)}/s" : "")})",

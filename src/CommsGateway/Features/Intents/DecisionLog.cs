@@ -1,6 +1,8 @@
 using CommsGateway.Contracts;
+using CommsGateway.Core.Audit;
 using Dapper;
 using Npgsql;
+using NpgsqlTypes;
 
 namespace CommsGateway.Features.Intents;
 
@@ -25,20 +27,50 @@ public sealed record DecisionRecord(
     DateTimeOffset? DeferredUntil,
     DateTimeOffset DecidedAt);
 
-/// <summary>The decision log's SQL. Insert-only; dedupe rides on the unique index per intent.</summary>
-public sealed class DecisionLog(NpgsqlDataSource dataSource)
+/// <summary>The outcome of an append: the row was written, or the intent already had a decision (returned).</summary>
+public sealed record AppendResult(bool Inserted, DecisionRecord Decision);
+
+/// <summary>
+/// The decision log's SQL. Insert-only, hash-chained per tenant, and batched: every append goes through one
+/// writer loop per process, which takes what concurrent consumers queued (up to <see cref="MaxBatch"/> rows),
+/// and in ONE transaction locks the batch's tenants (sorted, so instances never deadlock), reads each tenant's
+/// chain head and the intents' existing decisions, chains and inserts the new rows, and commits (one fsync
+/// for the batch: synchronous_commit stays on). Each caller awaits its own row's result, so a consumer acks
+/// only after its row is durable and still learns "inserted or duplicate" without a second round trip.
+/// ALL appends must come through here: a row inserted around the writer would break its tenant's chain.
+/// </summary>
+public sealed class DecisionLog : IAsyncDisposable
 {
-    /// <summary>Raised once a new decision row is committed (bench, metrics). Handlers must be quick and not throw.</summary>
+    /// <summary>Rows per transaction at most; batches form naturally while the previous one commits.</summary>
+    internal const int MaxBatch = 512;
+
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly bool _chained;
+    private readonly System.Threading.Channels.Channel<PendingAppend> _queue = System.Threading.Channels.Channel.CreateUnbounded<PendingAppend>(
+        new System.Threading.Channels.UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = false });
+    private readonly Task _writer;
+
+    public DecisionLog(NpgsqlDataSource dataSource) : this(dataSource, chained: true)
+    {
+    }
+
+    /// <summary><paramref name="chained"/> false only for the bench's "cost of the chain" comparison.</summary>
+    internal DecisionLog(NpgsqlDataSource dataSource, bool chained)
+    {
+        _dataSource = dataSource;
+        _chained = chained;
+        _writer = Task.Run(WriteLoopAsync);
+    }
+
+    /// <summary>Raised once new decision rows are committed (bench, metrics). Handlers must be quick and not throw.</summary>
     public event Action<DecisionRecord>? Committed;
 
     /// <summary>An existing decision for the intent (final first), or null.</summary>
     public async Task<DecisionRecord?> FindAsync(string tenantId, string intentId, CancellationToken ct)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(ct);
-        var row = await connection.QueryFirstOrDefaultAsync<DecisionRow>(new CommandDefinition("""
-            select decision_id, tenant_id, intent_id, patient_id, producer, channel, category, campaign_id,
-                   declared_purpose, detected_purpose, outcome, reasons, details, content_sha256,
-                   consent_event_id, policy_version, deferred_until, decided_at
+        await using var connection = await _dataSource.OpenConnectionAsync(ct);
+        var row = await connection.QueryFirstOrDefaultAsync<DecisionRow>(new CommandDefinition($"""
+            select {DecisionRow.Columns}
             from decisions
             where tenant_id = @tenantId and intent_id = @intentId
             order by (outcome = 'Deferred'), seq
@@ -47,36 +79,201 @@ public sealed class DecisionLog(NpgsqlDataSource dataSource)
         return row?.ToRecord();
     }
 
-    /// <summary>Appends the decision; false when another delivery of the same intent got there first.</summary>
-    public async Task<bool> TryAppendAsync(DecisionRecord record, CancellationToken ct)
+    /// <summary>
+    /// The first decision of an intent: appended, or, when the intent already has any decision (a redelivery,
+    /// a re-publish), not appended and the existing one returned (final before deferred).
+    /// </summary>
+    public Task<AppendResult> AppendAsync(DecisionRecord record, CancellationToken ct) => EnqueueAsync(record, duplicateIfAny: true, ct);
+
+    /// <summary>
+    /// Appends the decision; false when the intent already has one of the same kind (final, or deferred:
+    /// a deferred decision may precede the final one).
+    /// </summary>
+    public async Task<bool> TryAppendAsync(DecisionRecord record, CancellationToken ct) =>
+        (await EnqueueAsync(record, duplicateIfAny: false, ct)).Inserted;
+
+    private Task<AppendResult> EnqueueAsync(DecisionRecord record, bool duplicateIfAny, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(record);
-        await using var connection = await dataSource.OpenConnectionAsync(ct);
-        var conflictTarget = record.Outcome == DecisionOutcome.Deferred
-            ? "where outcome = 'Deferred'"
-            : "where outcome <> 'Deferred'";
-        var inserted = await connection.ExecuteAsync(new CommandDefinition($"""
-            insert into decisions (decision_id, tenant_id, intent_id, patient_id, producer, channel, category,
-                campaign_id, declared_purpose, detected_purpose, outcome, reasons, details, content_sha256,
-                consent_event_id, policy_version, deferred_until, decided_at)
-            values (@DecisionId, @TenantId, @IntentId, @PatientId, @Producer, @Channel, @Category,
-                @CampaignId, @DeclaredPurpose, @DetectedPurpose, @Outcome, @Reasons, @Details, @ContentSha256,
-                @ConsentEventId, @PolicyVersion, @DeferredUntil, @DecidedAt)
-            on conflict (tenant_id, intent_id) {conflictTarget} do nothing
-            """, DecisionRow.From(record), cancellationToken: ct));
-        if (inserted == 1)
+        ct.ThrowIfCancellationRequested();
+        // The caller's token does not abandon a queued row: once queued it is written (or the batch fails),
+        // and the caller learns which, so it never acks a row that is not committed.
+        var pending = new PendingAppend(record, duplicateIfAny);
+        return _queue.Writer.TryWrite(pending)
+            ? pending.Completion.Task
+            : Task.FromException<AppendResult>(new ObjectDisposedException(nameof(DecisionLog)));
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        var reader = _queue.Reader;
+        var batch = new List<PendingAppend>(MaxBatch);
+        while (await reader.WaitToReadAsync())
         {
-            Committed?.Invoke(record);
+            while (batch.Count < MaxBatch && reader.TryRead(out var pending))
+            {
+                batch.Add(pending);
+            }
+
+            try
+            {
+                var committed = await FlushAsync(batch);
+                foreach (var record in committed)
+                {
+                    Committed?.Invoke(record);
+                }
+            }
+            catch (Exception ex)
+            {
+                // The whole transaction rolled back: every caller faults and its message is retried.
+                foreach (var pending in batch)
+                {
+                    pending.Completion.TrySetException(ex);
+                }
+            }
+
+            batch.Clear();
+        }
+    }
+
+    private async Task<List<DecisionRecord>> FlushAsync(List<PendingAppend> batch)
+    {
+        var tenants = batch.Select(p => p.Record.TenantId).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
+        await using var connection = await _dataSource.OpenConnectionAsync();
+        await using var tx = await connection.BeginTransactionAsync();
+
+        // Round trip 1: lock the tenants' chains, read their heads and the intents' existing decisions.
+        var heads = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        var existing = new Dictionary<(string, string), List<DecisionRecord>>();
+        await using (var lookup = new NpgsqlBatch(connection, tx))
+        {
+            if (_chained)
+            {
+                // Sorted by lock key so that two instances lock overlapping tenant sets in the same order.
+                lookup.BatchCommands.Add(Command("""
+                    select pg_advisory_xact_lock(k)
+                    from (select distinct hashtextextended(t, 0) as k from unnest($1::text[]) as t order by k) as keys
+                    """, tenants));
+                lookup.BatchCommands.Add(Command("""
+                    select t.tenant_id,
+                           (select d.row_hash from decisions d where d.tenant_id = t.tenant_id order by d.seq desc limit 1)
+                    from unnest($1::text[]) as t(tenant_id)
+                    """, tenants));
+            }
+
+            // One branch per partial unique index, so each probe is an index lookup.
+            lookup.BatchCommands.Add(Command($"""
+                select d.* from unnest($1::text[], $2::text[]) as k(tenant_id, intent_id)
+                cross join lateral (
+                    select {DecisionRow.Columns}, 0 as deferred_rank from decisions
+                    where tenant_id = k.tenant_id and intent_id = k.intent_id and outcome <> 'Deferred'
+                    union all
+                    select {DecisionRow.Columns}, 1 from decisions
+                    where tenant_id = k.tenant_id and intent_id = k.intent_id and outcome = 'Deferred'
+                ) as d
+                order by d.deferred_rank
+                """, batch.Select(p => p.Record.TenantId).ToArray(), batch.Select(p => p.Record.IntentId).ToArray()));
+            await lookup.PrepareAsync();
+            await using var reader = await lookup.ExecuteReaderAsync();
+            if (_chained)
+            {
+                await reader.NextResultAsync(); // past the locks
+                while (await reader.ReadAsync())
+                {
+                    heads[reader.GetString(0)] = reader.IsDBNull(1) ? ChainHash.Genesis.ToArray() : reader.GetFieldValue<byte[]>(1);
+                }
+
+                await reader.NextResultAsync();
+            }
+
+            while (await reader.ReadAsync())
+            {
+                var record = DecisionRow.Read(reader).ToRecord();
+                var key = (record.TenantId, record.IntentId);
+                if (!existing.TryGetValue(key, out var list))
+                {
+                    existing[key] = list = [];
+                }
+
+                list.Add(record);
+            }
         }
 
-        return inserted == 1;
+        // Decide, in queue order, which rows are new and chain them; the rest are duplicates.
+        var inserts = new List<(PendingAppend Pending, DecisionRow Row, byte[]? Prev, byte[]? Hash)>(batch.Count);
+        var outcomes = new AppendResult[batch.Count];
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var pending = batch[i];
+            var record = pending.Record;
+            var key = (record.TenantId, record.IntentId);
+            existing.TryGetValue(key, out var prior);
+            var duplicateOf = prior?.FirstOrDefault(p => pending.DuplicateIfAny
+                || (p.Outcome == DecisionOutcome.Deferred) == (record.Outcome == DecisionOutcome.Deferred));
+            if (duplicateOf is not null)
+            {
+                outcomes[i] = new AppendResult(false, duplicateOf);
+                continue;
+            }
+
+            var row = DecisionRow.From(record);
+            byte[]? prev = null, hash = null;
+            if (_chained)
+            {
+                prev = heads[record.TenantId];
+                hash = ChainHash.Compute(prev, row.Canonical());
+                heads[record.TenantId] = hash;
+            }
+
+            inserts.Add((pending, row, prev, hash));
+            outcomes[i] = new AppendResult(true, record);
+            if (prior is null)
+            {
+                existing[key] = prior = [];
+            }
+
+            prior.Insert(record.Outcome == DecisionOutcome.Deferred ? prior.Count : 0, record); // final first
+        }
+
+        // Round trip 2 (+ commit): the new rows. No ON CONFLICT: under the tenant lock a conflict means a row
+        // was written around the writer, and failing the batch (the messages retry) beats a silent chain gap.
+        if (inserts.Count > 0)
+        {
+            await using var insert = new NpgsqlBatch(connection, tx);
+            foreach (var (_, row, prev, hash) in inserts)
+            {
+                insert.BatchCommands.Add(row.InsertCommand(prev, hash, _chained ? ChainHash.Version : null));
+            }
+
+            await insert.PrepareAsync();
+            await insert.ExecuteNonQueryAsync();
+        }
+
+        await tx.CommitAsync();
+        for (var i = 0; i < batch.Count; i++)
+        {
+            batch[i].Completion.TrySetResult(outcomes[i]);
+        }
+
+        return inserts.ConvertAll(i => i.Pending.Record);
+    }
+
+    private static NpgsqlBatchCommand Command(string sql, params string[][] arrays)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        foreach (var array in arrays)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = array, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        }
+
+        return command;
     }
 
     /// <summary>Records the provider call's result for a decision to send (operational state, not the audit log).</summary>
     public async Task RecordDispatchAsync(Guid decisionId, string tenantId, string intentId, Channel channel,
         string status, string? providerMessageId, string? errorCode, string? errorDetail, CancellationToken ct)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var connection = await _dataSource.OpenConnectionAsync(ct);
         await connection.ExecuteAsync(new CommandDefinition("""
             insert into dispatches (decision_id, tenant_id, intent_id, channel, status, provider_message_id, error_code, error_detail, attempts)
             values (@decisionId, @tenantId, @intentId, @channel, @status, @providerMessageId, @errorCode, @errorDetail, 1)
@@ -88,61 +285,23 @@ public sealed class DecisionLog(NpgsqlDataSource dataSource)
             cancellationToken: ct));
     }
 
-    /// <summary>Flat row shape for Dapper: enums as text, lists as text[].</summary>
-    private sealed record DecisionRow
+    /// <summary>Drains the queue (rows already handed over are written) and stops the writer.</summary>
+    public async ValueTask DisposeAsync()
     {
-        public Guid DecisionId { get; init; }
-        public string TenantId { get; init; } = "";
-        public string IntentId { get; init; } = "";
-        public string? PatientId { get; init; }
-        public string? Producer { get; init; }
-        public string Channel { get; init; } = "";
-        public string? Category { get; init; }
-        public string? CampaignId { get; init; }
-        public string DeclaredPurpose { get; init; } = "";
-        public string DetectedPurpose { get; init; } = "";
-        public string Outcome { get; init; } = "";
-        public string[] Reasons { get; init; } = [];
-        public string[] Details { get; init; } = [];
-        public byte[]? ContentSha256 { get; init; }
-        public long? ConsentEventId { get; init; }
-        public string PolicyVersion { get; init; } = "";
-        public DateTime? DeferredUntil { get; init; }
-        public DateTime DecidedAt { get; init; }
-
-        public static DecisionRow From(DecisionRecord r) => new()
-        {
-            DecisionId = r.DecisionId,
-            TenantId = r.TenantId,
-            IntentId = r.IntentId,
-            PatientId = r.PatientId,
-            Producer = r.Producer,
-            Channel = WireName(r.Channel),
-            Category = r.Category,
-            CampaignId = r.CampaignId,
-            DeclaredPurpose = WireName(r.DeclaredPurpose),
-            DetectedPurpose = WireName(r.DetectedPurpose),
-            Outcome = r.Outcome.ToString(),
-            Reasons = [.. r.Reasons],
-            Details = [.. r.Details],
-            ContentSha256 = r.ContentSha256,
-            ConsentEventId = r.ConsentEventId,
-            PolicyVersion = r.PolicyVersion,
-            DeferredUntil = r.DeferredUntil?.UtcDateTime,
-            DecidedAt = r.DecidedAt.UtcDateTime,
-        };
-
-        public DecisionRecord ToRecord() => new(
-            DecisionId, TenantId, IntentId, PatientId, Producer,
-            Enum.Parse<Channel>(Channel, ignoreCase: true), Category, CampaignId,
-            Enum.Parse<Purpose>(DeclaredPurpose, ignoreCase: true),
-            Enum.Parse<Purpose>(DetectedPurpose, ignoreCase: true),
-            Enum.Parse<DecisionOutcome>(Outcome), Reasons, Details, ContentSha256, ConsentEventId, PolicyVersion,
-            DeferredUntil is { } d ? new DateTimeOffset(DateTime.SpecifyKind(d, DateTimeKind.Utc)) : null,
-            new DateTimeOffset(DateTime.SpecifyKind(DecidedAt, DateTimeKind.Utc)));
+        _queue.Writer.TryComplete();
+        await _writer;
     }
 
 #pragma warning disable CA1308 // stored lower-case, like the wire form
     internal static string WireName<TEnum>(TEnum value) where TEnum : struct, Enum => value.ToString().ToLowerInvariant();
 #pragma warning restore CA1308
+
+    private sealed class PendingAppend(DecisionRecord record, bool duplicateIfAny)
+    {
+        public DecisionRecord Record { get; } = record;
+
+        public bool DuplicateIfAny { get; } = duplicateIfAny;
+
+        public TaskCompletionSource<AppendResult> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
 }

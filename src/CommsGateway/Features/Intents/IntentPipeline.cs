@@ -36,12 +36,8 @@ public sealed class IntentPipeline(
             return await RecordAsync(keyed, Decision.Rejected(errors), null, now, ct);
         }
 
-        var existing = await decisionLog.FindAsync(intent.TenantId, intent.IntentId, ct);
-        if (existing is not null)
-        {
-            return Duplicate(intent, existing);
-        }
-
+        // No lookup first: classification and policy are pure and cheap, and the append itself reports a
+        // duplicate (any earlier decision of this IntentId) in the same round trip.
         var classification = classifier.Classify(intent);
         var decision = SendPolicy.Decide(new PolicyInput(intent, classification, now));
         var decided = await RecordAsync(intent, decision, classification, now, ct);
@@ -81,12 +77,10 @@ public sealed class IntentPipeline(
             decision.DeferredUntil,
             now);
 
-        if (!await decisionLog.TryAppendAsync(record, ct))
+        var appended = await decisionLog.AppendAsync(record, ct);
+        if (!appended.Inserted)
         {
-            var existing = await decisionLog.FindAsync(intent.TenantId, intent.IntentId, ct);
-            return existing is null
-                ? throw new InvalidOperationException($"Decision for {intent.IntentId} conflicted but cannot be read back")
-                : Duplicate(intent, existing);
+            return Duplicate(intent, appended.Decision);
         }
 
         logger.LogInformation("Decided {IntentId} for tenant {TenantId}: {Outcome} ({Reasons})",
