@@ -5,4 +5,5 @@ var root = new RootCommand("commsgw: operate the CommsGateway marketing-communic
 root.Subcommands.Add(RunCommand.Create());
 root.Subcommands.Add(DemoCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
+root.Subcommands.Add(AuditCommand.Create());
 return await root.Parse(args).InvokeAsync();
