@@ -10,7 +10,7 @@ using RabbitMQ.Client;
 
 namespace CommsGateway.Cli.Bench;
 
-internal sealed record GatewayRun(int N, double DecisionsPerSecond, double P50Ms, double P95Ms, double P99Ms, double PeakWorkingSetMb);
+internal sealed record GatewayRun(int N, double DecisionsPerSecond, double P50Ms, double P95Ms, double P99Ms, double PeakWorkingSetMb, string Stages);
 
 /// <summary>
 /// The gateway in this process (GatewayHost.Build, the same application `commsgw run` hosts) on its own database
@@ -27,8 +27,10 @@ internal sealed class GatewayBench : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly BenchServers _servers;
     private readonly string _virtualHost;
-    private readonly ConcurrentDictionary<string, long> _publishedAt = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (long Ticks, DateTimeOffset Wall)> _publishedAt = new(StringComparer.Ordinal);
     private readonly LongConcurrentHistogram _latencyMicros = new(1, 60_000_000, 3);
+    private readonly LongConcurrentHistogram _queuedMicros = new(1, 60_000_000, 3);
+    private readonly LongConcurrentHistogram _decideMicros = new(1, 60_000_000, 3);
     private TaskCompletionSource _allCommitted = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _committed;
     private int _expected;
@@ -65,9 +67,13 @@ internal sealed class GatewayBench : IAsyncDisposable
 
     private void OnCommitted(DecisionRecord record)
     {
-        if (_publishedAt.TryRemove(record.IntentId, out var started))
+        if (_publishedAt.TryRemove(record.IntentId, out var published))
         {
-            _latencyMicros.RecordValue(Math.Max(1, (long)Stopwatch.GetElapsedTime(started).TotalMicroseconds));
+            _latencyMicros.RecordValue(Math.Max(1, (long)Stopwatch.GetElapsedTime(published.Ticks).TotalMicroseconds));
+            // decided_at is stamped when the pipeline starts on the intent: it splits the latency in two.
+            var now = DateTimeOffset.UtcNow;
+            _queuedMicros.RecordValue(Math.Clamp((long)(record.DecidedAt - published.Wall).TotalMicroseconds, 1, 60_000_000));
+            _decideMicros.RecordValue(Math.Clamp((long)(now - record.DecidedAt).TotalMicroseconds, 1, 60_000_000));
             if (Interlocked.Increment(ref _committed) == Volatile.Read(ref _expected))
             {
                 _allCommitted.TrySetResult();
@@ -87,6 +93,10 @@ internal sealed class GatewayBench : IAsyncDisposable
         var bodies = Enumerable.Range(0, n).Select(i => IntentMix.Create(run, i))
             .Select(intent => (intent.IntentId, Body: JsonSerializer.SerializeToUtf8Bytes(intent, Json))).ToArray();
         _latencyMicros.Reset();
+        _queuedMicros.Reset();
+        _decideMicros.Reset();
+        var log = _app.Services.GetRequiredService<DecisionLog>();
+        log.Stats.Reset();
         _committed = 0;
         Volatile.Write(ref _expected, n);
         _allCommitted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -123,7 +133,7 @@ internal sealed class GatewayBench : IAsyncDisposable
             }
 
             var (intentId, body) = bodies[i];
-            _publishedAt[intentId] = scheduled;
+            _publishedAt[intentId] = (scheduled, DateTimeOffset.UtcNow - Stopwatch.GetElapsedTime(scheduled));
             var properties = new BasicProperties
             {
                 ContentType = "application/json", Persistent = true, MessageId = intentId,
@@ -143,7 +153,9 @@ internal sealed class GatewayBench : IAsyncDisposable
             _latencyMicros.GetValueAtPercentile(50) / 1000.0,
             _latencyMicros.GetValueAtPercentile(95) / 1000.0,
             _latencyMicros.GetValueAtPercentile(99) / 1000.0,
-            sampler.PeakBytes / 1024.0 / 1024.0);
+            sampler.PeakBytes / 1024.0 / 1024.0,
+            string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"publish -> pipeline start p50 {_queuedMicros.GetValueAtPercentile(50) / 1000.0:F1} ms / p99 {_queuedMicros.GetValueAtPercentile(99) / 1000.0:F1} ms; pipeline start -> committed p50 {_decideMicros.GetValueAtPercentile(50) / 1000.0:F1} ms / p99 {_decideMicros.GetValueAtPercentile(99) / 1000.0:F1} ms; writer: {log.Stats}"));
     }
 
     private static async Task DrainAsync(List<ValueTask> pending)

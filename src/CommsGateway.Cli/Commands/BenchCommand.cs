@@ -88,9 +88,10 @@ internal static class BenchCommand
         Say($"    {raw1:N0} msgs/s");
 
         Say($"2/4 raw PostgreSQL: {n} decision rows through the gateway's write path, {rabbit.ConcurrentMessageLimit} concurrent callers ...");
-        var db = await RawDatabaseBench.RunAsync(servers, n, rabbit.ConcurrentMessageLimit, chained: true, ct);
-        var dbUnchained = await RawDatabaseBench.RunAsync(servers, n, rabbit.ConcurrentMessageLimit, chained: false, ct);
-        Say($"    {db:N0} rows/s hash-chained ({dbUnchained:N0} rows/s with the same batching and no chain)");
+        var (db, dbProfile) = await RawDatabaseBench.RunAsync(servers, n, rabbit.ConcurrentMessageLimit, chained: true, ct);
+        Say($"    {db:N0} rows/s hash-chained: {dbProfile}");
+        var (dbUnchained, unchainedProfile) = await RawDatabaseBench.RunAsync(servers, n, rabbit.ConcurrentMessageLimit, chained: false, ct);
+        Say($"    {dbUnchained:N0} rows/s same batching, no chain: {unchainedProfile}");
 
         Say($"3/4 gateway in-process: {n} intents, plain JSON, publish -> decision committed ...");
         GatewayRun closed;
@@ -101,12 +102,14 @@ internal static class BenchCommand
             await gateway.RunClosedLoopAsync(Math.Min(2_000, n), ct);
             closed = await gateway.RunClosedLoopAsync(n, ct);
             Say($"    {closed.DecisionsPerSecond:N0} decisions/s, p99 {closed.P99Ms:N1} ms (closed loop: includes queueing)");
+            Say($"    stages: {closed.Stages}");
             if (openLoop)
             {
                 var rate = closed.DecisionsPerSecond / 2;
                 Say($"    open loop at {rate:N0} intents/s ...");
                 open = await gateway.RunOpenLoopAsync(n, rate, ct);
                 Say($"    p50 {open.P50Ms:N1} ms, p95 {open.P95Ms:N1} ms, p99 {open.P99Ms:N1} ms");
+                Say($"    stages: {open.Stages}");
             }
         }
 
