@@ -81,6 +81,9 @@ internal sealed class GatewayBench : IAsyncDisposable
         }
     }
 
+    /// <summary>The consumer's prefetch and concurrency as the gateway bound them (defaults or RabbitMq__* overrides).</summary>
+    public RabbitMqOptions Rabbit => _app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<RabbitMqOptions>>().Value;
+
     /// <summary>Closed loop: publish N as fast as confirms allow while the gateway drains; the maximum rate.</summary>
     public Task<GatewayRun> RunClosedLoopAsync(int n, CancellationToken ct) => RunAsync(n, offeredRate: null, ct);
 

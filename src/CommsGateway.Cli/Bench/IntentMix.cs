@@ -4,12 +4,12 @@ namespace CommsGateway.Cli.Bench;
 
 /// <summary>
 /// Realistic traffic: mostly service reminders, some reminders carrying a promotion (the classic violation),
-/// marketing campaigns, and a few expired intents, spread over email, SMS and WhatsApp and a handful of clinics.
+/// marketing campaigns, and a few expired intents, spread over email, SMS and WhatsApp and 16 clinics.
 /// Consent presence/absence joins the mix once the consent ledger lands; the skeleton policy does not read it yet.
 /// </summary>
 internal static class IntentMix
 {
-    private static readonly string[] Tenants = ["bench-clinic-a", "bench-clinic-b", "bench-clinic-c", "bench-clinic-d"];
+    private static readonly string[] Tenants = [.. Enumerable.Range(0, 16).Select(t => $"bench-clinic-{t:D2}")];
     private static readonly Channel[] Channels = [Channel.Email, Channel.Sms, Channel.WhatsApp];
 
     public static MessageIntent Create(string run, int i)

@@ -98,6 +98,7 @@ internal static class BenchCommand
         GatewayRun? open = null;
         await using (var gateway = await GatewayBench.StartAsync(servers, configureProviders: null, ct))
         {
+            rabbit = gateway.Rabbit;
             // Warm-up (JIT, connection pools, queue/exchange bindings) is not what we measure.
             await gateway.RunClosedLoopAsync(Math.Min(2_000, n), ct);
             closed = await gateway.RunClosedLoopAsync(n, ct);
