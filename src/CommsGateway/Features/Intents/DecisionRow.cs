@@ -119,53 +119,41 @@ internal sealed record DecisionRow
         ChainVersion = reader.IsDBNull(21) ? null : reader.GetInt16(21),
     };
 
-    public const string CopyCommand = """
-        copy decisions (decision_id, tenant_id, intent_id, patient_id, producer, channel, category,
-            campaign_id, declared_purpose, detected_purpose, outcome, reasons, details, content_sha256,
-            consent_event_id, policy_version, deferred_until, decided_at, prev_hash, row_hash, chain_version)
-        from stdin (format binary)
-        """;
-
-    /// <summary>One row of <see cref="CopyCommand"/>, columns in its order.</summary>
-    public async Task WriteCopyAsync(NpgsqlBinaryImporter copy, byte[]? prevHash, byte[]? rowHash, short? chainVersion)
+    public NpgsqlBatchCommand InsertCommand(byte[]? prevHash, byte[]? rowHash, short? chainVersion)
     {
-        await copy.StartRowAsync();
-        await copy.WriteAsync(DecisionId, NpgsqlDbType.Uuid);
-        await copy.WriteAsync(TenantId, NpgsqlDbType.Text);
-        await copy.WriteAsync(IntentId, NpgsqlDbType.Text);
-        await WriteTextAsync(copy, PatientId);
-        await WriteTextAsync(copy, Producer);
-        await copy.WriteAsync(Channel, NpgsqlDbType.Text);
-        await WriteTextAsync(copy, Category);
-        await WriteTextAsync(copy, CampaignId);
-        await copy.WriteAsync(DeclaredPurpose, NpgsqlDbType.Text);
-        await copy.WriteAsync(DetectedPurpose, NpgsqlDbType.Text);
-        await copy.WriteAsync(Outcome, NpgsqlDbType.Text);
-        await copy.WriteAsync(Reasons, NpgsqlDbType.Array | NpgsqlDbType.Text);
-        await copy.WriteAsync(Details, NpgsqlDbType.Array | NpgsqlDbType.Text);
-        await WriteOrNullAsync(copy, ContentSha256, NpgsqlDbType.Bytea);
-        await WriteOrNullAsync(copy, ConsentEventId, NpgsqlDbType.Bigint);
-        await copy.WriteAsync(PolicyVersion, NpgsqlDbType.Text);
-        await WriteOrNullAsync(copy, DeferredUntil, NpgsqlDbType.TimestampTz);
-        await copy.WriteAsync(DecidedAt, NpgsqlDbType.TimestampTz);
-        await WriteOrNullAsync(copy, prevHash, NpgsqlDbType.Bytea);
-        await WriteOrNullAsync(copy, rowHash, NpgsqlDbType.Bytea);
-        await WriteOrNullAsync(copy, chainVersion, NpgsqlDbType.Smallint);
+        var command = new NpgsqlBatchCommand("""
+            insert into decisions (decision_id, tenant_id, intent_id, patient_id, producer, channel, category,
+                campaign_id, declared_purpose, detected_purpose, outcome, reasons, details, content_sha256,
+                consent_event_id, policy_version, deferred_until, decided_at, prev_hash, row_hash, chain_version)
+            values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
+            """);
+        var p = command.Parameters;
+        p.Add(new NpgsqlParameter<Guid> { TypedValue = DecisionId });
+        p.Add(Text(TenantId));
+        p.Add(Text(IntentId));
+        p.Add(Text(PatientId));
+        p.Add(Text(Producer));
+        p.Add(Text(Channel));
+        p.Add(Text(Category));
+        p.Add(Text(CampaignId));
+        p.Add(Text(DeclaredPurpose));
+        p.Add(Text(DetectedPurpose));
+        p.Add(Text(Outcome));
+        p.Add(new NpgsqlParameter<string[]> { TypedValue = Reasons, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        p.Add(new NpgsqlParameter<string[]> { TypedValue = Details, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        p.Add(new NpgsqlParameter { Value = (object?)ContentSha256 ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bytea });
+        p.Add(new NpgsqlParameter { Value = (object?)ConsentEventId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
+        p.Add(Text(PolicyVersion));
+        p.Add(new NpgsqlParameter { Value = (object?)DeferredUntil ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        p.Add(new NpgsqlParameter<DateTime> { TypedValue = DecidedAt, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        p.Add(new NpgsqlParameter { Value = (object?)prevHash ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bytea });
+        p.Add(new NpgsqlParameter { Value = (object?)rowHash ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bytea });
+        p.Add(new NpgsqlParameter { Value = (object?)chainVersion ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Smallint });
+        return command;
     }
 
-    private static Task WriteTextAsync(NpgsqlBinaryImporter copy, string? value) => WriteOrNullAsync(copy, value, NpgsqlDbType.Text);
-
-    private static async Task WriteOrNullAsync<T>(NpgsqlBinaryImporter copy, T? value, NpgsqlDbType type)
-    {
-        if (value is null)
-        {
-            await copy.WriteNullAsync();
-        }
-        else
-        {
-            await copy.WriteAsync(value, type);
-        }
-    }
+    private static NpgsqlParameter Text(string? value) =>
+        new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text };
 
     private static string? NullableString(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
 }
