@@ -13,4 +13,6 @@ root.Subcommands.Add(ContactsCommand.Create());
 root.Subcommands.Add(ConsentCommand.Create());
 root.Subcommands.Add(PatientDataCommands.Export());
 root.Subcommands.Add(PatientDataCommands.Erase());
+root.Subcommands.Add(BenchCommand.Create());
+root.Subcommands.Add(AuditCommand.Create());
 return await root.Parse(args).InvokeAsync();

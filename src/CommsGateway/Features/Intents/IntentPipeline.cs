@@ -40,12 +40,8 @@ public sealed class IntentPipeline(
             return await RecordAsync(keyed, Decision.Rejected(errors), null, now, ct);
         }
 
-        var existing = await decisionLog.FindAsync(intent.TenantId, intent.IntentId, ct);
-        if (existing is not null)
-        {
-            return Duplicate(intent, existing);
-        }
-
+        // No lookup first: classification and policy are pure and cheap, and the append itself reports a
+        // duplicate (any earlier decision of this IntentId) in the same round trip.
         return (await DecideAndActAsync(intent, now, ct)).Decided
             ?? throw new InvalidOperationException("A first evaluation always records a decision");
     }
@@ -73,7 +69,7 @@ public sealed class IntentPipeline(
             return (null, decision.DeferredUntil);
         }
 
-        var decided = await RecordAsync(intent, decision, classification, now, ct);
+        var decided = await RecordAsync(intent, decision, classification, now, ct, reevaluation);
         if (decided.Outcome == DecisionOutcome.Deferred)
         {
             await deferredIntents.ParkAsync(intent, decided.DecisionId, decision.DeferredUntil ?? now, ct);
@@ -111,7 +107,7 @@ public sealed class IntentPipeline(
     }
 
     private async Task<MessageDecided> RecordAsync(
-        MessageIntent intent, Decision decision, Classification? classification, DateTimeOffset now, CancellationToken ct)
+        MessageIntent intent, Decision decision, Classification? classification, DateTimeOffset now, CancellationToken ct, bool reevaluation = false)
     {
         var record = new DecisionRecord(
             Guid.CreateVersion7(now),
@@ -133,12 +129,22 @@ public sealed class IntentPipeline(
             decision.DeferredUntil,
             now);
 
-        if (!await decisionLog.TryAppendAsync(record, ct))
+        if (reevaluation)
         {
-            var existing = await decisionLog.FindAsync(intent.TenantId, intent.IntentId, ct);
-            return existing is null
-                ? throw new InvalidOperationException($"Decision for {intent.IntentId} conflicted but cannot be read back")
-                : Duplicate(intent, existing);
+            // The intent's Deferred row exists by design; only an earlier FINAL decision makes this a duplicate.
+            if (!await decisionLog.TryAppendAsync(record, ct))
+            {
+                return Duplicate(intent, await decisionLog.FindAsync(intent.TenantId, intent.IntentId, ct)
+                    ?? throw new InvalidOperationException($"Decision for {intent.IntentId} conflicted but cannot be read back"));
+            }
+        }
+        else
+        {
+            var appended = await decisionLog.AppendAsync(record, ct);
+            if (!appended.Inserted)
+            {
+                return Duplicate(intent, appended.Decision);
+            }
         }
 
         metrics.Decided(record.Outcome, record.Channel, record.Reasons);
