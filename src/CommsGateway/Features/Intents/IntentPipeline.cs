@@ -16,6 +16,7 @@ public sealed class IntentPipeline(
     DecisionLog decisionLog,
     ContentClassifier classifier,
     IMessageDispatcher dispatcher,
+    DispatchLog dispatches,
     TimeProvider clock,
     ILogger<IntentPipeline> logger)
 {
@@ -39,7 +40,11 @@ public sealed class IntentPipeline(
         var existing = await decisionLog.FindAsync(intent.TenantId, intent.IntentId, ct);
         if (existing is not null)
         {
-            return Duplicate(intent, existing);
+            // A decision to send whose dispatch was never claimed (the process died between the two
+            // writes): this redelivery finishes the job. Any other existing decision is a Duplicate.
+            return existing.Outcome is DecisionOutcome.Sent or DecisionOutcome.SentWithMarketingRemoved
+                ? await DispatchAsync(intent, ToEvent(existing), existing.DetectedPurpose, resumed: true, ct)
+                : Duplicate(intent, existing);
         }
 
         var classification = classifier.Classify(intent);
@@ -50,13 +55,58 @@ public sealed class IntentPipeline(
             return decided;
         }
 
-        var result = await dispatcher.DispatchAsync(new OutboundMessage(decided.DecisionId, intent), ct);
-        await decisionLog.RecordDispatchAsync(decided.DecisionId, intent.TenantId, intent.IntentId, intent.Channel,
-            result.Succeeded ? "sent" : "failed", result.ProviderMessageId, result.ReasonCode, result.Detail, ct);
-        return result.Succeeded
-            ? decided
-            : decided with { Outcome = DecisionOutcome.Failed, Reasons = [.. decided.Reasons, result.ReasonCode ?? ReasonCodes.ProviderRejected] };
+        return await DispatchAsync(intent, decided, decision.DetectedPurpose, resumed: false, ct);
     }
+
+    /// <summary>
+    /// Claim (dispatches row "dispatching", written BEFORE the provider call), call, complete. Only the
+    /// claimant calls the provider, so N consumers or redeliveries never send one decision twice.
+    /// </summary>
+    private async Task<MessageDecided> DispatchAsync(MessageIntent intent, MessageDecided decided, Purpose detected, bool resumed, CancellationToken ct)
+    {
+        var message = ToOutbound(decided.DecisionId, intent, detected);
+        if (!await dispatches.TryClaimAsync(decided.DecisionId, intent.TenantId, intent.IntentId, intent.Channel,
+                ChannelDispatcher.ProviderFor(intent.Channel), ct))
+        {
+            logger.LogInformation("Duplicate intent {IntentId}: dispatch of {DecisionId} already claimed", intent.IntentId, decided.DecisionId);
+            return decided with { Outcome = DecisionOutcome.Duplicate, Reasons = [ReasonCodes.DuplicateIntent], DecidedAt = clock.GetUtcNow() };
+        }
+
+        if (resumed)
+        {
+            logger.LogWarning("Resuming unclaimed dispatch of {IntentId} ({DecisionId})", intent.IntentId, decided.DecisionId);
+        }
+
+        var result = await dispatcher.DispatchAsync(message, ct);
+        // Not the request's token: once the provider answered, its answer must be recorded.
+        await dispatches.CompleteAsync(decided.DecisionId, result, CancellationToken.None);
+        if (result.Succeeded)
+        {
+            return decided;
+        }
+
+        logger.LogWarning("Dispatch of {IntentId} failed: {Reason}", intent.IntentId, result.ReasonCode);
+        return decided with { Outcome = DecisionOutcome.Failed, Reasons = [.. decided.Reasons, result.ReasonCode ?? ReasonCodes.ProviderRejected] };
+    }
+
+    /// <summary>
+    /// What the patient receives. For now the intent's content as-is and its explicit address; the
+    /// rendering work (unsubscribe footer and headers) and the contact directory replace this one method.
+    /// </summary>
+    internal static OutboundMessage ToOutbound(Guid decisionId, MessageIntent intent, Purpose detected) => new()
+    {
+        DecisionId = decisionId,
+        IntentId = intent.IntentId,
+        TenantId = intent.TenantId,
+        Channel = intent.Channel,
+        Purpose = detected,
+        Category = NullIfEmpty(intent.Category),
+        To = NullIfEmpty(intent.To),
+        Subject = intent.Subject,
+        Text = intent.Body,
+        Html = intent.Html,
+        Template = intent.Template,
+    };
 
     private async Task<MessageDecided> RecordAsync(
         MessageIntent intent, Decision decision, Classification? classification, DateTimeOffset now, CancellationToken ct)
