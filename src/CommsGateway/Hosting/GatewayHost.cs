@@ -1,4 +1,6 @@
 using CommsGateway.Data;
+using CommsGateway.Features.DevOutbox;
+using CommsGateway.Features.Webhooks;
 using CommsGateway.Features.Intents;
 using CommsGateway.Providers;
 
@@ -35,6 +37,8 @@ public static class GatewayHost
     {
         ArgumentNullException.ThrowIfNull(endpoints);
         endpoints.MapGet("/health/live", () => TypedResults.Ok("live"));
+        endpoints.MapTwilioStatusWebhook();
+        endpoints.MapDevOutbox();
         return endpoints;
     }
 }

@@ -143,7 +143,7 @@ internal sealed class TwilioDispatcher(
 
     /// <summary>Ids only in the URL; the webhook verifies Twilio's signature over this exact URL.</summary>
     internal static string StatusCallbackUrl(string publicBaseUrl, OutboundMessage message) =>
-        $"{publicBaseUrl.TrimEnd('/')}/webhooks/twilio/status?decisionId={message.DecisionId:D}&intentId={Uri.EscapeDataString(message.IntentId)}";
+        $"{publicBaseUrl.TrimEnd('/')}/webhooks/twilio/status?decisionId={message.DecisionId:D}&tenantId={Uri.EscapeDataString(message.TenantId)}&intentId={Uri.EscapeDataString(message.IntentId)}";
 
     /// <summary>Twilio's error shape: {"code":21211,"message":"...","more_info":"...","status":400}.</summary>
     private static (int Code, string Message) TwilioError(string body)
