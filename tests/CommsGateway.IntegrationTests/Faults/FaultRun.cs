@@ -68,6 +68,7 @@ internal sealed class FaultRun : IAsyncDisposable
         settings["Twilio:TotalTimeoutSeconds"] = "10";
         settings["Logging:LogLevel:Default"] = "Warning";
         settings["Logging:LogLevel:CommsGateway"] = "Error";
+        settings["Logging:LogLevel:MassTransit"] = Environment.GetEnvironmentVariable("COMMSGW_FAULT_MT_LOG") ?? "None"; // the faults are the point; their stack traces drown the figures
         var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
         {
             web.UseEnvironment("Testing");
@@ -98,7 +99,7 @@ internal sealed class FaultRun : IAsyncDisposable
             UserName = _env.RabbitUser, Password = _env.RabbitPassword, AutomaticRecoveryEnabled = false,
         };
         var next = 0;
-        var republished = 0;
+        var failures = 0;
         while (next < intents.Count)
         {
             try
@@ -116,12 +117,16 @@ internal sealed class FaultRun : IAsyncDisposable
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                republished += Math.Min(50, intents.Count - next);
+                if (failures++ < 3)
+                {
+                    _output.WriteLine($"producer: {ex.GetType().Name} at {next}: {ex.Message}");
+                }
+
                 await Task.Delay(500, ct);
             }
         }
 
-        _output.WriteLine($"producer: {intents.Count} published, {republished} re-published after broker errors");
+        _output.WriteLine($"producer: {intents.Count} published, {failures} broker error(s), each unconfirmed batch published again");
     }
 
     public async Task<int> DecidedCountAsync()
@@ -156,6 +161,7 @@ internal sealed class FaultRun : IAsyncDisposable
     public async Task SettleAsync(int intents, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
+        var polls = 0;
         while (DateTime.UtcNow < deadline)
         {
             try
@@ -169,6 +175,12 @@ internal sealed class FaultRun : IAsyncDisposable
                 if (decided >= intents && dispatching == 0)
                 {
                     return;
+                }
+
+                if (++polls % 20 == 0)
+                {
+                    var (ready, consumers) = await QueueStateAsync();
+                    _output.WriteLine($"settling: {decided} decided, {dispatching} dispatching, queue {ready} ready, {consumers} consumer(s)");
                 }
             }
             catch (NpgsqlException)
@@ -201,7 +213,8 @@ internal sealed class FaultRun : IAsyncDisposable
         // Lost: no decision at all, or a decision to send whose message never reached the provider and is not marked failed.
         var sendOutcomes = outcomes.Where(o => o.Outcome is "Sent" or "SentWithMarketingRemoved").Select(o => o.IntentId).ToList();
         var lostSends = sendOutcomes.Where(id => !accepted.ContainsKey(id) && dispatches.GetValueOrDefault(id) is not "failed" and not "unknown").ToList();
-        var failed = dispatches.Count(d => d.Value is "failed" or "unknown") + outcomes.Count(o => o.Outcome == "Failed");
+        var failed = dispatches.Where(d => d.Value is "failed" or "unknown").Select(d => d.Key)
+            .Union(outcomes.Where(o => o.Outcome == "Failed").Select(o => o.IntentId)).Count();
         var errorQueue = await ErrorQueueDepthAsync();
 
         var figures = new FaultFigures(intents.Count, decisions.Count, twoDecisions, sentTwice.Count, undecided.Count + lostSends.Count,
@@ -217,6 +230,26 @@ internal sealed class FaultRun : IAsyncDisposable
         Assert.Empty(sentTwice);
         Assert.Empty(lostSends);
         return figures;
+    }
+
+    private async Task<(uint Ready, uint Consumers)> QueueStateAsync()
+    {
+        try
+        {
+            var factory = new ConnectionFactory
+            {
+                HostName = _env.RabbitHost, Port = _env.RabbitPort, VirtualHost = _env.RabbitVirtualHost,
+                UserName = _env.RabbitUser, Password = _env.RabbitPassword,
+            };
+            await using var connection = await factory.CreateConnectionAsync();
+            await using var channel = await connection.CreateChannelAsync();
+            var ok = await channel.QueueDeclarePassiveAsync(Queue);
+            return (ok.MessageCount, ok.ConsumerCount);
+        }
+        catch (Exception ex) when (ex is RabbitMQ.Client.Exceptions.OperationInterruptedException or RabbitMQ.Client.Exceptions.BrokerUnreachableException)
+        {
+            return (0, 0);
+        }
     }
 
     private async Task<uint> ErrorQueueDepthAsync()

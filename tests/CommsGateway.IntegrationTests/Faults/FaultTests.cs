@@ -42,6 +42,7 @@ public sealed class FaultTests(ITestOutputHelper output)
         var publishing = run.PublishAsync(intents, Pace, cts.Token);
         await run.WaitForDecisionsAsync(Count / 4, TimeSpan.FromSeconds(60));
         var decidedBefore = await run.DecidedCountAsync();
+        output.WriteLine($"stopping RabbitMQ at {clock.Elapsed.TotalSeconds:F1} s");
         await rabbit.StopServerAsync();
         await Task.Delay(TimeSpan.FromSeconds(1));
         await rabbit.StartServerAsync();

@@ -77,8 +77,9 @@ public sealed class IntentPipeline(
             logger.LogWarning("Resuming unclaimed dispatch of {IntentId} ({DecisionId})", intent.IntentId, decided.DecisionId);
         }
 
-        var result = await dispatcher.DispatchAsync(message, ct);
-        // Not the request's token: once the provider answered, its answer must be recorded.
+        // Not the consume token: a broker blip cancels it, and a claimed send abandoned mid-call could only be
+        // settled as failed by the reconciler. The provider pipeline's total timeout bounds the call instead.
+        var result = await dispatcher.DispatchAsync(message, CancellationToken.None);
         await dispatches.CompleteAsync(decided.DecisionId, result, CancellationToken.None);
         if (result.Succeeded)
         {
