@@ -90,9 +90,32 @@ internal sealed class FaultRun : IAsyncDisposable
             return (id, Encoding.UTF8.GetBytes(json));
         }).ToList();
 
+    /// <summary>
+    /// Waits until every gateway instance consumes the intent queue. MassTransit starts its bus in the background,
+    /// and a message published to the default exchange before the queue exists is silently dropped by the broker.
+    /// </summary>
+    public async Task WaitForConsumersAsync(TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        uint consumers = 0;
+        while (DateTime.UtcNow < deadline)
+        {
+            (_, consumers) = await QueueStateAsync();
+            if (consumers >= _gateways.Count)
+            {
+                return;
+            }
+
+            await Task.Delay(200);
+        }
+
+        throw new TimeoutException($"{consumers} of {_gateways.Count} gateway(s) consuming after {timeout}");
+    }
+
     /// <summary>Publishes in paced batches of 50 with confirms; a batch interrupted by a broker failure is published again.</summary>
     public async Task PublishAsync(IReadOnlyList<(string IntentId, byte[] Body)> intents, TimeSpan pause, CancellationToken ct)
     {
+        await WaitForConsumersAsync(TimeSpan.FromSeconds(60));
         var factory = new ConnectionFactory
         {
             HostName = _env.RabbitHost, Port = _env.RabbitPort, VirtualHost = _env.RabbitVirtualHost,
