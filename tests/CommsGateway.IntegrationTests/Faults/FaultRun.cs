@@ -239,6 +239,15 @@ internal sealed class FaultRun : IAsyncDisposable
         var failed = dispatches.Where(d => d.Value is "failed" or "unknown").Select(d => d.Key)
             .Union(outcomes.Where(o => o.Outcome == "Failed").Select(o => o.IntentId)).Count();
         var errorQueue = await ErrorQueueDepthAsync();
+        var failureReasons = (await connection.QueryAsync<string>("""
+            select coalesce(p.error_code, d.reasons[array_length(d.reasons, 1)]) || ': ' || coalesce(p.error_detail, array_to_string(d.details, '; '))
+            from decisions d left join dispatches p on p.decision_id = d.decision_id
+            where d.tenant_id = @Tenant and (d.outcome = 'Failed' or p.status in ('failed', 'unknown'))
+            """, new { Tenant })).ToList();
+        foreach (var reason in failureReasons.Take(5))
+        {
+            _output.WriteLine("failed: " + reason);
+        }
 
         var figures = new FaultFigures(intents.Count, decisions.Count, twoDecisions, sentTwice.Count, undecided.Count + lostSends.Count,
             dispatches.Count(d => d.Value == "sent"), failed, accepted.Count(a => published.Contains(a.Key)), Fake.Calls, Fake.InjectedFaults,
