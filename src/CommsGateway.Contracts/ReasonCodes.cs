@@ -48,4 +48,5 @@ public static class ReasonCodes
     public const string RecipientOptedOut = "RecipientOptedOut";
     public const string InvalidRecipient = "InvalidRecipient";
     public const string WhatsAppOutsideWindow = "WhatsAppOutsideWindow";
+    public const string DispatchOutcomeUnknown = "DispatchOutcomeUnknown";
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text;
 using CommsGateway.Contracts;
+using CommsGateway.FakeProviders;
 using CommsGateway.Hosting;
 using Dapper;
 using MassTransit;
@@ -17,6 +18,21 @@ namespace CommsGateway.Cli.Commands;
 internal static class DemoCommand
 {
     public const string Tenant = "demo-clinic";
+    private const int FakePort = 5090;
+
+    private static Dictionary<string, string?> FakeSettings(FakeProviderServer fake) => new()
+    {
+        ["SendGrid:ApiKey"] = fake.Options.SendGridApiKey,
+        ["SendGrid:Host"] = fake.BaseUrl,
+        ["Twilio:AccountSid"] = fake.Options.TwilioAccountSid,
+        ["Twilio:AuthToken"] = fake.Options.TwilioAuthToken,
+        ["Twilio:BaseUrl"] = fake.BaseUrl,
+        ["FakeProviders:BaseUrl"] = fake.BaseUrl,
+        ["Senders:Default:EmailFrom"] = "rendez-vous@clinique-des-lilas.example",
+        ["Senders:Default:EmailFromName"] = "Clinique des Lilas",
+        ["Senders:Default:SmsFrom"] = "36180",
+        ["Senders:Default:WhatsAppFrom"] = "+33700000000",
+    };
 
     public static Command Create()
     {
@@ -25,8 +41,15 @@ internal static class DemoCommand
         var command = new Command("demo", "Run the gateway with a demo producer and watch the decisions") { urls, exit };
         command.SetAction(async (parse, ct) =>
         {
-            var app = GatewayHost.Build(["--urls", parse.GetValue(urls)!], RunCommand.ConfigureFromGatewayDirectory);
+            // The demo sends to the local fake providers and serves /dev/outbox (Development environment).
+            await using var fake = await FakeProviderServer.StartAsync(port: FakePort, ct: ct);
+            var app = GatewayHost.Build(["--urls", parse.GetValue(urls)!, "--environment", "Development"], builder =>
+            {
+                RunCommand.ConfigureFromGatewayDirectory(builder);
+                builder.Configuration.AddInMemoryCollection(FakeSettings(fake));
+            });
             await app.StartAsync(ct);
+            AnsiConsole.MarkupLine($"[grey]What patients receive: {Markup.Escape(parse.GetValue(urls)!)}/dev/outbox[/]");
             try
             {
                 await RunScenarioAsync(app.Services, ct);
@@ -65,7 +88,7 @@ internal static class DemoCommand
         var rabbit = services.GetRequiredService<Microsoft.Extensions.Options.IOptions<RabbitMqOptions>>().Value;
         var raw = new (string Id, string Json)[]
         {
-            ($"demo-{run}-raw-sms", $$"""{"intentId":"demo-{{run}}-raw-sms","tenantId":"{{Tenant}}","producer":"php-booking","patientId":"p-1002","channel":"sms","declaredPurpose":"service","category":"appointment_reminder","body":"Rappel : RDV demain 10h30 chez Dr Martin. Répondez ANNULER pour annuler."}"""),
+            ($"demo-{run}-raw-sms", $$"""{"intentId":"demo-{{run}}-raw-sms","tenantId":"{{Tenant}}","producer":"php-booking","patientId":"p-1002","channel":"sms","declaredPurpose":"service","category":"appointment_reminder","to":"+33612345678","body":"Rappel : RDV demain 10h30 chez Dr Martin. Répondez ANNULER pour annuler."}"""),
             ($"demo-{run}-raw-fax", $$"""{"intentId":"demo-{{run}}-raw-fax","tenantId":"{{Tenant}}","producer":"php-booking","patientId":"p-1002","channel":"fax","body":"hello"}"""),
             ($"demo-{run}-raw-broken", $$"""{"intentId":"demo-{{run}}-raw-broken","tenantId":"{{Tenant}}", "body": "unterminated"""),
         };
@@ -82,13 +105,14 @@ internal static class DemoCommand
             IntentId = $"demo-{run}-reminder", TenantId = Tenant, Producer = "booking", PatientId = "p-1001",
             Channel = Channel.Email, DeclaredPurpose = Purpose.Service, Category = "appointment_reminder", Locale = "en",
             Subject = "Your appointment tomorrow", Body = "Dear Ms Hughes, this is a reminder of your appointment tomorrow at 10:30 with Dr Patel.",
-            ExpiresAt = DateTimeOffset.UtcNow.AddDays(1),
+            ExpiresAt = DateTimeOffset.UtcNow.AddDays(1), To = "j.hughes@example.org",
         },
         new()
         {
             IntentId = $"demo-{run}-promo", TenantId = Tenant, Producer = "campaigns", PatientId = "p-1001",
             Channel = Channel.Email, DeclaredPurpose = Purpose.Marketing, Category = "campaign", CampaignId = "spring-offer", Locale = "en",
             Subject = "Spring offer", Body = "Spring is here.", Blocks = [new ContentBlock { Kind = Purpose.Marketing, Text = "20% off all peels this month: book now!" }],
+            To = "j.hughes@example.org", Html = "<p>Spring is here.</p><p>20% off all peels this month: <a href=\"https://clinique-des-lilas.example/book\">book now</a>!</p>",
         },
         new()
         {

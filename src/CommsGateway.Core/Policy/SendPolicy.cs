@@ -150,6 +150,19 @@ public static class SendPolicy
             };
     }
 
+    /// <summary>
+    /// The last check, once the unsubscribe means is rendered: marketing whose footer would push the message past
+    /// its channel's limit is blocked rather than sent without a way out, or silently truncated.
+    /// </summary>
+    public static Decision WithRendering(Decision decision, Rendering.RenderedMessage rendered)
+    {
+        ArgumentNullException.ThrowIfNull(decision);
+        ArgumentNullException.ThrowIfNull(rendered);
+        return decision.ShouldSend && decision.Content!.IsMarketing && !rendered.FooterFits
+            ? decision with { Outcome = DecisionOutcome.Blocked, Reasons = [ReasonCodes.FooterExceedsLimit], Content = null }
+            : decision;
+    }
+
     private static (string? Reason, long? EventId) MarketingConsent(PolicyInput input)
     {
         var state = input.Consent.Find(ConsentPurpose.Marketing, input.Intent.Channel);

@@ -1,6 +1,8 @@
 using CommsGateway.Data;
 using CommsGateway.Features.Audit;
 using CommsGateway.Features.Admin;
+using CommsGateway.Features.DevOutbox;
+using CommsGateway.Features.Webhooks;
 using CommsGateway.Features.Intents;
 using CommsGateway.Features.Unsubscribe;
 using CommsGateway.Observability;
@@ -47,6 +49,8 @@ public static class GatewayHost
         endpoints.MapObservability();
         endpoints.MapAudit();
         endpoints.MapAdminApi();
+        endpoints.MapTwilioStatusWebhook();
+        endpoints.MapDevOutbox();
         return endpoints;
     }
 }

@@ -2,14 +2,57 @@ using CommsGateway.Contracts;
 
 namespace CommsGateway.Providers;
 
-/// <summary>A decided message on its way to a provider.</summary>
-public sealed record OutboundMessage(Guid DecisionId, MessageIntent Intent);
-
-public sealed record DispatchResult(bool Succeeded, string? ProviderMessageId, string? ReasonCode, string? Detail)
+/// <summary>
+/// A decided message on its way to a provider, already rendered: what the patient receives. The rendering
+/// work (unsubscribe footer, List-Unsubscribe headers, recipient from the contact directory) fills these
+/// fields; providers only transport them. Sender fields left null fall back to the tenant's configured sender.
+/// </summary>
+public sealed record OutboundMessage
 {
-    public static DispatchResult Sent(string providerMessageId) => new(true, providerMessageId, null, null);
+    public required Guid DecisionId { get; init; }
 
-    public static DispatchResult Failed(string reasonCode, string detail) => new(false, null, reasonCode, detail);
+    public required string IntentId { get; init; }
+
+    public required string TenantId { get; init; }
+
+    public required Channel Channel { get; init; }
+
+    /// <summary>The purpose the gateway detected (not the producer's claim): drives categories and WhatsApp templates.</summary>
+    public required Purpose Purpose { get; init; }
+
+    public string? Category { get; init; }
+
+    /// <summary>Email address or E.164 number (no <c>whatsapp:</c> prefix; the Twilio client adds it).</summary>
+    public string? To { get; init; }
+
+    public string? From { get; init; }
+
+    public string? FromName { get; init; }
+
+    public string? ReplyTo { get; init; }
+
+    public string? Subject { get; init; }
+
+    public string Text { get; init; } = "";
+
+    public string? Html { get; init; }
+
+    /// <summary>Extra email headers (List-Unsubscribe, List-Unsubscribe-Post per RFC 2369 / RFC 8058).</summary>
+    public IReadOnlyDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Approved WhatsApp template (Twilio Content API), required for marketing outside the 24-hour window.</summary>
+    public WhatsAppTemplate? Template { get; init; }
+}
+
+/// <summary>What the provider said. <see cref="Permanent"/> failures are never retried at any level.</summary>
+public sealed record DispatchResult(bool Succeeded, string Provider, string? ProviderMessageId, string? ReasonCode, string? Detail)
+{
+    public bool Permanent { get; init; }
+
+    public static DispatchResult Sent(string provider, string providerMessageId) => new(true, provider, providerMessageId, null, null);
+
+    public static DispatchResult Failed(string provider, string reasonCode, string detail, bool permanent) =>
+        new(false, provider, null, reasonCode, detail) { Permanent = permanent };
 }
 
 /// <summary>Hands a decided message to the provider for its channel.</summary>

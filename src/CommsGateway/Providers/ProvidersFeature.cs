@@ -1,3 +1,12 @@
+using System.Net;
+using CommsGateway.Contracts;
+using CommsGateway.Providers.SendGrid;
+using CommsGateway.Providers.Twilio;
+using Microsoft.Extensions.Http.Resilience;
+using Microsoft.Extensions.Options;
+using Polly;
+using Polly.CircuitBreaker;
+
 namespace CommsGateway.Providers;
 
 public static class ProvidersFeature
@@ -5,14 +14,79 @@ public static class ProvidersFeature
     public static IHostApplicationBuilder AddProviders(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.AddSingleton<IMessageDispatcher, OutboxOnlyDispatcher>();
+        var services = builder.Services;
+        services.AddOptions<SendGridOptions>().BindConfiguration(SendGridOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<TwilioOptions>().BindConfiguration(TwilioOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<SenderOptions>().BindConfiguration(SenderOptions.Section);
+        services.AddOptions<FakeProvidersOptions>().BindConfiguration(FakeProvidersOptions.Section);
+        services.AddOptions<ReconcilerOptions>().BindConfiguration(ReconcilerOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+
+        // One pipeline per provider: a struggling Twilio never opens SendGrid's breaker.
+        services.AddHttpClient(SendGridDispatcher.Name)
+            .AddResilienceHandler(SendGridDispatcher.Name, (pipeline, context) =>
+                Configure(pipeline, context.ServiceProvider.GetRequiredService<IOptions<SendGridOptions>>().Value));
+        services.AddHttpClient(TwilioDispatcher.Name, (sp, http) =>
+                http.BaseAddress = new Uri(sp.GetRequiredService<IOptions<TwilioOptions>>().Value.BaseUrl))
+            .AddResilienceHandler(TwilioDispatcher.Name, (pipeline, context) =>
+                Configure(pipeline, context.ServiceProvider.GetRequiredService<IOptions<TwilioOptions>>().Value));
+
+        services.AddSingleton<SendGridDispatcher>();
+        services.AddSingleton<TwilioDispatcher>();
+        services.AddSingleton<IProviderOptOutSink, ProviderOptOutLog>();
+        services.AddSingleton<DispatchLog>();
+        services.AddSingleton<IMessageDispatcher, ChannelDispatcher>();
+        services.AddHttpClient(FakeProviderProbe.Name);
+        services.AddSingleton<IDispatchProbe, FakeProviderProbe>();
+        services.AddHostedService<DispatchReconciler>();
         return builder;
+    }
+
+    /// <summary>
+    /// Outer to inner: total timeout, retry (exponential + jitter, Retry-After honoured on 429/503),
+    /// circuit breaker, per-attempt timeout. Only transient outcomes are retried: 408, 429, 5xx, network
+    /// errors, attempt timeouts. A 4xx answer is the provider's final word and returns at once.
+    /// </summary>
+    private static void Configure(ResiliencePipelineBuilder<HttpResponseMessage> pipeline, ProviderHttpOptions options)
+    {
+        pipeline
+            .AddTimeout(TimeSpan.FromSeconds(options.TotalTimeoutSeconds))
+            .AddRetry(new HttpRetryStrategyOptions
+            {
+                MaxRetryAttempts = options.MaxRetryAttempts,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = TimeSpan.FromMilliseconds(options.BaseDelayMilliseconds),
+                ShouldRetryAfterHeader = true,
+                ShouldHandle = args => ValueTask.FromResult(
+                    HttpClientResiliencePredicates.IsTransient(args.Outcome) || args.Outcome.Exception is BrokenCircuitException),
+            })
+            .AddCircuitBreaker(new HttpCircuitBreakerStrategyOptions
+            {
+                FailureRatio = options.BreakerFailureRatio,
+                MinimumThroughput = options.BreakerMinimumThroughput,
+                SamplingDuration = TimeSpan.FromSeconds(30),
+                BreakDuration = TimeSpan.FromSeconds(options.BreakDurationSeconds),
+                // A 429 is the provider pacing us, not failing: it must not open the breaker.
+                ShouldHandle = args => ValueTask.FromResult(
+                    args.Outcome.Result?.StatusCode != HttpStatusCode.TooManyRequests && HttpClientResiliencePredicates.IsTransient(args.Outcome)),
+            })
+            .AddTimeout(TimeSpan.FromSeconds(options.AttemptTimeoutSeconds));
     }
 }
 
-/// <summary>Walking-skeleton dispatcher: records the send as accepted. Replaced by SendGrid/Twilio clients (issue 6).</summary>
-internal sealed class OutboxOnlyDispatcher : IMessageDispatcher
+/// <summary>Routes a message to the provider of its channel.</summary>
+internal sealed class ChannelDispatcher(SendGridDispatcher sendGrid, TwilioDispatcher twilio) : IMessageDispatcher
 {
-    public Task<DispatchResult> DispatchAsync(OutboundMessage message, CancellationToken ct) =>
-        Task.FromResult(DispatchResult.Sent("local-" + message.DecisionId.ToString("N")));
+    public Task<DispatchResult> DispatchAsync(OutboundMessage message, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        return message.Channel switch
+        {
+            Channel.Email => sendGrid.DispatchAsync(message, ct),
+            Channel.Sms or Channel.WhatsApp => twilio.DispatchAsync(message, ct),
+            _ => Task.FromResult(DispatchResult.Failed("none", ReasonCodes.UnknownChannel, $"no provider for {message.Channel}", permanent: true)),
+        };
+    }
+
+    public static string ProviderFor(Channel channel) => channel == Channel.Email ? SendGridDispatcher.Name : TwilioDispatcher.Name;
 }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text;
 using CommsGateway.Contracts;
+using CommsGateway.FakeProviders;
 using Dapper;
 using MassTransit;
 using Microsoft.AspNetCore.Hosting;
@@ -23,6 +24,9 @@ public sealed class GatewayFixture : IAsyncLifetime
 
     public TestServers Servers { get; private set; } = null!;
 
+    /// <summary>The fake SendGrid/Twilio the gateway sends to; counts what it accepted per IntentId.</summary>
+    public FakeProviderServer Fake { get; private set; } = null!;
+
     public WebApplicationFactory<Program> Factory => _factory ?? throw new InvalidOperationException("Fixture not started");
 
     public IServiceProvider Services => Factory.Services;
@@ -36,7 +40,13 @@ public sealed class GatewayFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Servers = await TestServers.StartAsync();
+        Fake = await FakeProviderServer.StartAsync();
         var settings = Servers.GatewaySettings();
+        foreach (var (key, value) in FakeProviderSettings.For(Fake))
+        {
+            settings[key] = value;
+        }
+
         foreach (var (key, value) in ExtraSettings)
         {
             settings[key] = value;
@@ -138,6 +148,7 @@ public sealed class GatewayFixture : IAsyncLifetime
         }
 
         await Servers.DisposeAsync();
+        await Fake.DisposeAsync();
     }
 }
 

@@ -3,22 +3,27 @@ using CommsGateway.Contracts;
 using CommsGateway.Core.Classification;
 using CommsGateway.Core.Decisions;
 using CommsGateway.Core.Policy;
+using CommsGateway.Core.Rendering;
 using CommsGateway.Core.Validation;
+using CommsGateway.Features.Unsubscribe;
 using CommsGateway.Observability;
 using CommsGateway.Providers;
 
 namespace CommsGateway.Features.Intents;
 
 /// <summary>
-/// What happens to an intent: validate, drop a duplicate, classify, decide, record ONE decision,
-/// then (only when the decision says so) send. The rules live in Core; this class only wires I/O.
+/// What happens to an intent: validate, classify, load the recipient's facts, decide (Core), render the
+/// unsubscribe means, record ONE decision (the append also detects a duplicate), then, only when the
+/// decision says so, claim the dispatch and send. The rules live in Core; this class only wires I/O.
 /// </summary>
 public sealed class IntentPipeline(
     DecisionLog decisionLog,
     ContentClassifier classifier,
     IMessageDispatcher dispatcher,
+    DispatchLog dispatches,
     DeferredIntents deferredIntents,
     Consent.DecisionContextQuery decisionContext,
+    UnsubscribeLinks unsubscribeLinks,
     TimeProvider clock,
     ILogger<IntentPipeline> logger,
     GatewayMetrics metrics)
@@ -37,12 +42,12 @@ public sealed class IntentPipeline(
                     : intent.IntentId,
                 TenantId = intent.TenantId ?? "",
             };
-            return await RecordAsync(keyed, Decision.Rejected(errors), null, now, ct);
+            return (await RecordAsync(keyed, Decision.Rejected(errors), null, now, reevaluation: false, ct)).Decided;
         }
 
         // No lookup first: classification and policy are pure and cheap, and the append itself reports a
         // duplicate (any earlier decision of this IntentId) in the same round trip.
-        return (await DecideAndActAsync(intent, now, ct)).Decided
+        return (await DecideAndActAsync(intent, now, reevaluation: false, ct)).Decided
             ?? throw new InvalidOperationException("A first evaluation always records a decision");
     }
 
@@ -53,11 +58,11 @@ public sealed class IntentPipeline(
     public async Task<(MessageDecided? Decided, DateTimeOffset? DeferredUntil)> ReevaluateAsync(MessageIntent intent, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(intent);
-        return await DecideAndActAsync(intent, clock.GetUtcNow(), ct, reevaluation: true);
+        return await DecideAndActAsync(intent, clock.GetUtcNow(), reevaluation: true, ct);
     }
 
     private async Task<(MessageDecided? Decided, DateTimeOffset? DeferredUntil)> DecideAndActAsync(
-        MessageIntent intent, DateTimeOffset now, CancellationToken ct, bool reevaluation = false)
+        MessageIntent intent, DateTimeOffset now, bool reevaluation, CancellationToken ct)
     {
         var started = GatewayMetrics.Start();
         var classification = classifier.Classify(intent);
@@ -69,19 +74,33 @@ public sealed class IntentPipeline(
             return (null, decision.DeferredUntil);
         }
 
-        var decided = await RecordAsync(intent, decision, classification, now, ct, reevaluation);
+        // Marketing gets its unsubscribe means before anything is recorded: a footer that does not fit blocks it.
+        RenderedMessage? rendered = null;
+        if (decision.ShouldSend)
+        {
+            rendered = await unsubscribeLinks.RenderAsync(intent, decision.Content!, input.Contact?.Locale, ct);
+            decision = SendPolicy.WithRendering(decision, rendered);
+        }
+
+        var (decided, existing) = await RecordAsync(intent, decision, classification, now, reevaluation, ct);
+        if (existing is not null)
+        {
+            // A decision to send whose dispatch was never claimed (the process died between the two writes):
+            // this redelivery finishes the job, with content decided afresh. Anything else is a Duplicate.
+            return existing.Outcome is DecisionOutcome.Sent or DecisionOutcome.SentWithMarketingRemoved && decision.ShouldSend
+                ? (await DispatchAsync(intent, ToEvent(existing), decision, rendered!, resumed: true), null)
+                : (decided, null);
+        }
+
         if (decided.Outcome == DecisionOutcome.Deferred)
         {
             await deferredIntents.ParkAsync(intent, decided.DecisionId, decision.DeferredUntil ?? now, ct);
             return (decided, null);
         }
 
-        if (decided.Outcome == DecisionOutcome.Duplicate || !decision.ShouldSend)
-        {
-            return (decided, null);
-        }
-
-        return (await SendAsync(intent, decision, decided, ct), null);
+        return decision.ShouldSend
+            ? (await DispatchAsync(intent, decided, decision, rendered!, resumed: false), null)
+            : (decided, null);
     }
 
     /// <summary>Everything the policy needs besides the intent: contact point, consent, suppression, settings.</summary>
@@ -93,21 +112,60 @@ public sealed class IntentPipeline(
         return context.ApplyTo(new PolicyInput(intent, classification, now)) with { TenantKnown = context.TenantKnown };
     }
 
-    private async Task<MessageDecided> SendAsync(MessageIntent intent, Decision decision, MessageDecided decided, CancellationToken ct)
+    /// <summary>
+    /// Claim (dispatches row "dispatching", written BEFORE the provider call), call, complete. Only the
+    /// claimant calls the provider, so N consumers or redeliveries never send one decision twice.
+    /// </summary>
+    private async Task<MessageDecided> DispatchAsync(MessageIntent intent, MessageDecided decided, Decision decision, RenderedMessage rendered, bool resumed)
     {
-        _ = decision;
+        // Not the consume token: a broker blip cancels it, and a claimed send abandoned mid-call could only be
+        // settled as failed by the reconciler. The provider pipeline's total timeout bounds the call instead.
+        var ct = CancellationToken.None;
+        if (!await dispatches.TryClaimAsync(decided.DecisionId, intent.TenantId, intent.IntentId, intent.Channel,
+                ChannelDispatcher.ProviderFor(intent.Channel), ct))
+        {
+            logger.LogInformation("Duplicate intent {IntentId}: dispatch of {DecisionId} already claimed", intent.IntentId, decided.DecisionId);
+            return decided with { Outcome = DecisionOutcome.Duplicate, Reasons = [ReasonCodes.DuplicateIntent], DecidedAt = clock.GetUtcNow() };
+        }
+
+        if (resumed)
+        {
+            logger.LogWarning("Resuming unclaimed dispatch of {IntentId} ({DecisionId})", intent.IntentId, decided.DecisionId);
+        }
+
         var started = GatewayMetrics.Start();
-        var result = await dispatcher.DispatchAsync(new OutboundMessage(decided.DecisionId, intent), ct);
+        var result = await dispatcher.DispatchAsync(ToOutbound(decided.DecisionId, intent, decision, rendered), ct);
         metrics.ProviderCalled(intent.Channel, started, result.Succeeded, result.ReasonCode);
-        await decisionLog.RecordDispatchAsync(decided.DecisionId, intent.TenantId, intent.IntentId, intent.Channel,
-            result.Succeeded ? "sent" : "failed", result.ProviderMessageId, result.ReasonCode, result.Detail, ct);
-        return result.Succeeded
-            ? decided
-            : decided with { Outcome = DecisionOutcome.Failed, Reasons = [.. decided.Reasons, result.ReasonCode ?? ReasonCodes.ProviderRejected] };
+        await dispatches.CompleteAsync(decided.DecisionId, result, ct);
+        if (result.Succeeded)
+        {
+            return decided;
+        }
+
+        logger.LogWarning("Dispatch of {IntentId} failed: {Reason}", intent.IntentId, result.ReasonCode);
+        return decided with { Outcome = DecisionOutcome.Failed, Reasons = [.. decided.Reasons, result.ReasonCode ?? ReasonCodes.ProviderRejected] };
     }
 
-    private async Task<MessageDecided> RecordAsync(
-        MessageIntent intent, Decision decision, Classification? classification, DateTimeOffset now, CancellationToken ct, bool reevaluation = false)
+    /// <summary>What the patient receives: the rendered content, to the address on the patient's record.</summary>
+    internal static OutboundMessage ToOutbound(Guid decisionId, MessageIntent intent, Decision decision, RenderedMessage rendered) => new()
+    {
+        DecisionId = decisionId,
+        IntentId = intent.IntentId,
+        TenantId = intent.TenantId,
+        Channel = intent.Channel,
+        Purpose = decision.Content!.IsMarketing ? Purpose.Marketing : Purpose.Service,
+        Category = NullIfEmpty(intent.Category),
+        To = decision.Recipient,
+        Subject = rendered.Subject,
+        Text = rendered.Text,
+        Html = rendered.Html,
+        Headers = rendered.Headers,
+        Template = intent.Template,
+    };
+
+    /// <summary>Appends the decision; when the intent already had one, returns a Duplicate event and that decision.</summary>
+    private async Task<(MessageDecided Decided, DecisionRecord? Existing)> RecordAsync(
+        MessageIntent intent, Decision decision, Classification? classification, DateTimeOffset now, bool reevaluation, CancellationToken ct)
     {
         var record = new DecisionRecord(
             Guid.CreateVersion7(now),
@@ -134,8 +192,9 @@ public sealed class IntentPipeline(
             // The intent's Deferred row exists by design; only an earlier FINAL decision makes this a duplicate.
             if (!await decisionLog.TryAppendAsync(record, ct))
             {
-                return Duplicate(intent, await decisionLog.FindAsync(intent.TenantId, intent.IntentId, ct)
-                    ?? throw new InvalidOperationException($"Decision for {intent.IntentId} conflicted but cannot be read back"));
+                var existing = await decisionLog.FindAsync(intent.TenantId, intent.IntentId, ct)
+                    ?? throw new InvalidOperationException($"Decision for {intent.IntentId} conflicted but cannot be read back");
+                return (Duplicate(intent, existing), existing);
             }
         }
         else
@@ -143,14 +202,14 @@ public sealed class IntentPipeline(
             var appended = await decisionLog.AppendAsync(record, ct);
             if (!appended.Inserted)
             {
-                return Duplicate(intent, appended.Decision);
+                return (Duplicate(intent, appended.Decision), appended.Decision);
             }
         }
 
         metrics.Decided(record.Outcome, record.Channel, record.Reasons);
         logger.LogInformation("Decided {IntentId} for tenant {TenantId}: {Outcome} ({Reasons})",
             record.IntentId, record.TenantId, record.Outcome, string.Join(',', record.Reasons));
-        return ToEvent(record);
+        return (ToEvent(record), null);
     }
 
     private MessageDecided Duplicate(MessageIntent intent, DecisionRecord existing)

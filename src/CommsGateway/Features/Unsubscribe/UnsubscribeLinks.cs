@@ -1,4 +1,5 @@
 using CommsGateway.Contracts;
+using CommsGateway.Core.Decisions;
 using CommsGateway.Core.Rendering;
 using CommsGateway.Core.Unsubscribe;
 using CommsGateway.Hosting;
@@ -41,11 +42,20 @@ public sealed class UnsubscribeLinks(
     /// The message as the provider must get it. Marketing (by DETECTED purpose) gets its channel's unsubscribe means;
     /// when <see cref="RenderedMessage.FooterFits"/> is false the caller must not send it (FooterExceedsLimit).
     /// </summary>
-    public async Task<RenderedMessage> RenderAsync(MessageIntent intent, Purpose detectedPurpose, string? patientLocale, CancellationToken ct)
+    public Task<RenderedMessage> RenderAsync(MessageIntent intent, Purpose detectedPurpose, string? patientLocale, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(intent);
+        return RenderAsync(intent, new SendableContent(intent.Subject, intent.Body, intent.Html, detectedPurpose == Purpose.Marketing), patientLocale, ct);
+    }
+
+    /// <summary>Renders what the policy decided to send (marketing blocks already removed where it said so).</summary>
+    public async Task<RenderedMessage> RenderAsync(MessageIntent intent, SendableContent content, string? patientLocale, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(intent);
+        ArgumentNullException.ThrowIfNull(content);
+        var detectedPurpose = content.IsMarketing ? Purpose.Marketing : Purpose.Service;
         var locale = UnsubscribeLocales.From(intent.Locale ?? patientLocale);
-        var request = new RenderRequest(intent.Channel, detectedPurpose, locale, intent.Subject, intent.Body, intent.Html)
+        var request = new RenderRequest(intent.Channel, detectedPurpose, locale, content.Subject, content.Body, content.Html)
         {
             ClinicName = options.Value.ClinicName(intent.TenantId),
             UnsubscribeMailto = options.Value.Mailto,

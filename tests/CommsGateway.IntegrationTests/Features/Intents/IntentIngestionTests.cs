@@ -32,6 +32,7 @@ public sealed class IntentIngestionTests(GatewayFixture gateway)
         DeclaredPurpose = Purpose.Service,
         Category = "appointment_reminder",
         Body = "Reminder: your appointment with Dr Patel is tomorrow at 10:30.",
+        To = "+33612345678",
     };
 
     [Fact]
@@ -60,7 +61,7 @@ public sealed class IntentIngestionTests(GatewayFixture gateway)
         var intentId = NewId("raw");
         var json = $$"""
             {"intentId":"{{intentId}}","tenantId":"{{tenant}}","producer":"php-booking","patientId":"p-2",
-             "channel":"sms","declaredPurpose":"service","category":"appointment_reminder",
+             "channel":"sms","declaredPurpose":"service","category":"appointment_reminder","to":"+33612345679",
              "body":"Rappel : RDV demain 10h30 avec le Dr Martin."}
             """;
 

@@ -1,0 +1,371 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace CommsGateway.FakeProviders;
+
+/// <summary>
+/// A local stand-in for SendGrid's <c>/v3/mail/send</c> and Twilio's Messages resource, speaking their
+/// real status codes and JSON error shapes, with injectable latency, 500s, 429 + Retry-After, permanent
+/// errors (Twilio's magic test numbers) and per-sender token buckets. It counts every accepted message
+/// per IntentId, so tests can prove nothing reached the provider twice. Loopback only.
+/// </summary>
+public sealed class FakeProviderServer : IAsyncDisposable
+{
+    /// <summary>Twilio's magic test numbers (twilio.com/docs/iam/test-credentials) and their permanent errors.</summary>
+    public const string InvalidNumber = "+15005550001";
+    public const string OptedOutNumber = "+15005550004";
+    public const string OutsideWindowNumber = "+15005550063";
+    public const string RejectedEmailDomain = "@rejected.invalid";
+
+    private readonly WebApplication _app;
+    private readonly ConcurrentQueue<AcceptedMessage> _accepted = new();
+    private readonly ConcurrentDictionary<string, int> _perIntent = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, int> _attempts = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, TokenBucket> _buckets = new(StringComparer.Ordinal);
+    private long _calls;
+    private long _faults;
+
+    private FakeProviderServer(WebApplication app, FakeProviderOptions options)
+    {
+        _app = app;
+        Options = options;
+    }
+
+    public FakeProviderOptions Options { get; }
+
+    public string BaseUrl { get; private set; } = "";
+
+    public IReadOnlyCollection<AcceptedMessage> Accepted => _accepted;
+
+    /// <summary>Accepted messages per IntentId: more than 1 anywhere means something was sent twice.</summary>
+    public IReadOnlyDictionary<string, int> AcceptedPerIntent => _perIntent;
+
+    public long Calls => Interlocked.Read(ref _calls);
+
+    public long InjectedFaults => Interlocked.Read(ref _faults);
+
+    public static async Task<FakeProviderServer> StartAsync(FakeProviderOptions? options = null, int port = 0, CancellationToken ct = default)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}");
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        var app = builder.Build();
+        var server = new FakeProviderServer(app, options ?? new FakeProviderOptions());
+        server.Map(app);
+        await app.StartAsync(ct);
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        server.BaseUrl = address.TrimEnd('/');
+        return server;
+    }
+
+    public void Reset()
+    {
+        _accepted.Clear();
+        _perIntent.Clear();
+        _attempts.Clear();
+        _buckets.Clear();
+        Interlocked.Exchange(ref _calls, 0);
+        Interlocked.Exchange(ref _faults, 0);
+    }
+
+    private void Map(WebApplication app)
+    {
+        app.MapPost("/v3/mail/send", (Func<HttpContext, Task<IResult>>)SendGridAsync);
+        app.MapPost("/2010-04-01/Accounts/{accountSid}/Messages.json", (Func<HttpContext, string, Task<IResult>>)TwilioAsync);
+        app.MapGet("/_fake/messages", (string? intentId) => TypedResultsJson(
+            _accepted.Where(m => intentId is null || m.IntentId == intentId).OrderBy(m => m.AcceptedAt).ToList()));
+        app.MapGet("/_fake/stats", () => TypedResultsJson(new
+        {
+            calls = Calls,
+            injectedFaults = InjectedFaults,
+            accepted = _accepted.Count,
+            intents = _perIntent.Count,
+            duplicates = _perIntent.Count(p => p.Value > 1),
+        }));
+    }
+
+    private static IResult TypedResultsJson<T>(T value) => Results.Json(value, JsonOptions);
+
+    private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web);
+
+    // ---------- SendGrid: https://www.twilio.com/docs/sendgrid/api-reference/mail-send/mail-send ----------
+    private async Task<IResult> SendGridAsync(HttpContext http)
+    {
+        var ct = http.RequestAborted;
+        Interlocked.Increment(ref _calls);
+        if (http.Request.Headers.Authorization.ToString() != "Bearer " + Options.SendGridApiKey)
+        {
+            return SendGridError(HttpStatusCode.Unauthorized, "The provided authorization grant is invalid, expired, or revoked", null);
+        }
+
+        JsonNode? body;
+        try
+        {
+            body = await JsonNode.ParseAsync(http.Request.Body, cancellationToken: ct);
+        }
+        catch (JsonException)
+        {
+            return SendGridError(HttpStatusCode.BadRequest, "Bad Request", null);
+        }
+
+        var personalization = body?["personalizations"]?[0];
+        var to = personalization?["to"]?[0]?["email"]?.GetValue<string>();
+        var from = body?["from"]?["email"]?.GetValue<string>();
+        var subject = body?["subject"]?.GetValue<string>() ?? personalization?["subject"]?.GetValue<string>();
+        if (to is null)
+        {
+            return SendGridError(HttpStatusCode.BadRequest, "The to array is required for all personalization objects, and must have at least one email object with a valid email address.", "personalizations.0.to");
+        }
+
+        if (from is null)
+        {
+            return SendGridError(HttpStatusCode.BadRequest, "The from object must be provided for every email send. It is an object that requires the email parameter, but may also contain a name parameter.", "from.email");
+        }
+
+        if (string.IsNullOrEmpty(subject))
+        {
+            return SendGridError(HttpStatusCode.BadRequest, "The subject is required. You can get around this requirement if you use a template with a subject defined or if every personalization has a subject defined.", "subject");
+        }
+
+        var customArgs = body?["custom_args"] as JsonObject ?? personalization?["custom_args"] as JsonObject;
+        var intentId = customArgs?["intent_id"]?.GetValue<string>();
+        var decisionId = customArgs?["decision_id"]?.GetValue<string>();
+
+        if (await InjectAsync(http, intentId ?? to, ct) is { } injected)
+        {
+            return injected;
+        }
+
+        if (to.EndsWith(RejectedEmailDomain, StringComparison.OrdinalIgnoreCase))
+        {
+            return SendGridError(HttpStatusCode.BadRequest, "Does not contain a valid address.", "personalizations.0.to.0.email");
+        }
+
+        string? text = null, html = null;
+        foreach (var content in body?["content"]?.AsArray() ?? [])
+        {
+            var type = content?["type"]?.GetValue<string>();
+            var value = content?["value"]?.GetValue<string>();
+            if (type == "text/plain") text = value;
+            if (type == "text/html") html = value;
+        }
+
+        var headers = (body?["headers"] as JsonObject)?.ToDictionary(h => h.Key, h => h.Value?.GetValue<string>() ?? "") ?? [];
+        var categories = body?["categories"]?.AsArray().Select(c => c?.GetValue<string>() ?? "").ToList() ?? [];
+        var messageId = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16)).TrimEnd('=').Replace('+', 'x').Replace('/', 'y');
+        Accept(new AcceptedMessage("sendgrid", messageId, intentId, decisionId, "email", to, from, subject, text, html,
+            headers, categories, null, null, null, DateTimeOffset.UtcNow));
+        http.Response.Headers["X-Message-Id"] = messageId;
+        return Results.StatusCode(StatusCodes.Status202Accepted);
+    }
+
+    private static IResult SendGridError(HttpStatusCode status, string message, string? field) =>
+        Results.Json(new { errors = new[] { new { message, field, help = (string?)null } } }, statusCode: (int)status);
+
+    // ---------- Twilio: https://www.twilio.com/docs/messaging/api/message-resource#create-a-message-resource ----------
+    private async Task<IResult> TwilioAsync(HttpContext http, string accountSid)
+    {
+        var ct = http.RequestAborted;
+        Interlocked.Increment(ref _calls);
+        var expected = "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes(Options.TwilioAccountSid + ":" + Options.TwilioAuthToken));
+        if (accountSid != Options.TwilioAccountSid || http.Request.Headers.Authorization.ToString() != expected)
+        {
+            return TwilioError(HttpStatusCode.Unauthorized, 20003, "Authenticate");
+        }
+
+        var form = await http.Request.ReadFormAsync(ct);
+        var to = form["To"].ToString();
+        var from = form["From"].ToString();
+        var service = form["MessagingServiceSid"].ToString();
+        var body = form["Body"].ToString();
+        var contentSid = form["ContentSid"].ToString();
+        var callback = form["StatusCallback"].ToString();
+        if (to.Length == 0)
+        {
+            return TwilioError(HttpStatusCode.BadRequest, 21604, "A 'To' phone number is required.");
+        }
+
+        if (from.Length == 0 && service.Length == 0)
+        {
+            return TwilioError(HttpStatusCode.BadRequest, 21603, "A 'From' or 'MessagingServiceSid' parameter is required to send a message.");
+        }
+
+        if (body.Length == 0 && contentSid.Length == 0)
+        {
+            return TwilioError(HttpStatusCode.BadRequest, 21602, "Message body is required.");
+        }
+
+        var intentId = QueryValue(callback, "intentId");
+        var decisionId = QueryValue(callback, "decisionId");
+        if (await InjectAsync(http, intentId ?? to, ct) is { } injected)
+        {
+            return injected;
+        }
+
+        var sender = service.Length > 0 ? service : from;
+        if (!Bucket(sender).TryTake(out var wait))
+        {
+            http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+            return TwilioError(HttpStatusCode.TooManyRequests, 20429, "Too Many Requests");
+        }
+
+        var number = to.StartsWith("whatsapp:", StringComparison.Ordinal) ? to["whatsapp:".Length..] : to;
+        switch (number)
+        {
+            case InvalidNumber:
+                return TwilioError(HttpStatusCode.BadRequest, 21211, $"The 'To' number {to} is not a valid phone number.");
+            case OptedOutNumber:
+                return TwilioError(HttpStatusCode.BadRequest, 21610, "Attempt to send to unsubscribed recipient");
+            case OutsideWindowNumber when contentSid.Length == 0:
+                return TwilioError(HttpStatusCode.BadRequest, 63016,
+                    "Failed to send freeform message because you are outside the allowed window. If you are using WhatsApp, please use a Message Template.");
+        }
+
+        var sid = "SM" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+        var channel = to.StartsWith("whatsapp:", StringComparison.Ordinal) ? "whatsapp" : "sms";
+        Accept(new AcceptedMessage("twilio", sid, intentId, decisionId, channel, to, sender, null,
+            body.Length > 0 ? body : null, null, new Dictionary<string, string>(), [], NullIfEmpty(contentSid),
+            NullIfEmpty(form["ContentVariables"].ToString()), NullIfEmpty(callback), DateTimeOffset.UtcNow));
+        var now = DateTimeOffset.UtcNow.ToString("r", CultureInfo.InvariantCulture);
+        return Results.Json(new Dictionary<string, object?>
+        {
+            ["sid"] = sid,
+            ["account_sid"] = accountSid,
+            ["messaging_service_sid"] = NullIfEmpty(service),
+            ["from"] = NullIfEmpty(from),
+            ["to"] = to,
+            ["body"] = body,
+            ["status"] = "queued",
+            ["num_segments"] = "1",
+            ["direction"] = "outbound-api",
+            ["api_version"] = "2010-04-01",
+            ["date_created"] = now,
+            ["date_updated"] = now,
+            ["error_code"] = null,
+            ["error_message"] = null,
+            ["uri"] = $"/2010-04-01/Accounts/{accountSid}/Messages/{sid}.json",
+        }, statusCode: StatusCodes.Status201Created);
+    }
+
+    private static IResult TwilioError(HttpStatusCode status, int code, string message) =>
+        Results.Json(new { code, message, more_info = $"https://www.twilio.com/docs/errors/{code}", status = (int)status }, statusCode: (int)status);
+
+    // ---------- shared ----------
+
+    /// <summary>Latency, then the fault script for a message chosen by <see cref="FakeProviderOptions.FaultRate"/>.</summary>
+    private async Task<IResult?> InjectAsync(HttpContext http, string key, CancellationToken ct)
+    {
+        if (Options.Latency > TimeSpan.Zero)
+        {
+            // Cancelled with the request: a call the client gave up on is never accepted.
+            await Task.Delay(Options.Latency, ct);
+        }
+
+        if (Options.FaultRate <= 0 || Options.FaultScript.Count == 0 || Fraction(key) >= Options.FaultRate)
+        {
+            return null;
+        }
+
+        var attempt = _attempts.AddOrUpdate(key, 1, (_, n) => n + 1);
+        if (attempt > Options.FaultScript.Count)
+        {
+            return null;
+        }
+
+        Interlocked.Increment(ref _faults);
+        var status = Options.FaultScript[attempt - 1];
+        if (status == StatusCodes.Status429TooManyRequests)
+        {
+            http.Response.Headers.RetryAfter = Options.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+        }
+
+        return http.Request.Path.StartsWithSegments("/v3", StringComparison.Ordinal)
+            ? SendGridError((HttpStatusCode)status, status == 429 ? "too many requests" : "internal error", null)
+            : TwilioError((HttpStatusCode)status, status == 429 ? 20429 : 20500, status == 429 ? "Too Many Requests" : "Internal Server Error");
+    }
+
+    private void Accept(AcceptedMessage message)
+    {
+        _accepted.Enqueue(message);
+        _perIntent.AddOrUpdate(message.IntentId ?? "(none)", 1, (_, n) => n + 1);
+    }
+
+    private static double Fraction(string key)
+    {
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(key));
+        return BitConverter.ToUInt32(hash, 0) / (double)uint.MaxValue;
+    }
+
+    private TokenBucket Bucket(string sender) =>
+        _buckets.GetOrAdd(sender, s => new TokenBucket(Options.RatePerSecond.GetValueOrDefault(Classify(s), 1)));
+
+    /// <summary>Twilio sender kinds by their shape: short codes are 5-6 digits, toll-free are +1 8XX.</summary>
+    public static SenderKind Classify(string sender)
+    {
+        ArgumentNullException.ThrowIfNull(sender);
+        if (sender.StartsWith("MG", StringComparison.Ordinal)) return SenderKind.MessagingService;
+        if (sender.StartsWith("whatsapp:", StringComparison.Ordinal)) return SenderKind.WhatsApp;
+        if (sender.Length is 5 or 6 && sender.All(char.IsAsciiDigit)) return SenderKind.ShortCode;
+        string[] tollFree = ["+1800", "+1833", "+1844", "+1855", "+1866", "+1877", "+1888"];
+        return tollFree.Any(p => sender.StartsWith(p, StringComparison.Ordinal)) ? SenderKind.TollFree : SenderKind.LongCode;
+    }
+
+    private static string? QueryValue(string url, string name)
+    {
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri))
+        {
+            return null;
+        }
+
+        var query = Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(uri.Query);
+        return query.TryGetValue(name, out var value) ? value.ToString() : null;
+    }
+
+    private static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+
+    /// <summary>Capacity = one second's worth (at least 1), refilled continuously.</summary>
+    private sealed class TokenBucket(double ratePerSecond)
+    {
+        private readonly Lock _gate = new();
+        private readonly double _capacity = Math.Max(1, ratePerSecond);
+        private double _tokens = Math.Max(1, ratePerSecond);
+        private long _last = Environment.TickCount64;
+
+        public bool TryTake(out TimeSpan wait)
+        {
+            lock (_gate)
+            {
+                var now = Environment.TickCount64;
+                _tokens = Math.Min(_capacity, _tokens + ((now - _last) / 1000.0 * ratePerSecond));
+                _last = now;
+                if (_tokens >= 1)
+                {
+                    _tokens -= 1;
+                    wait = TimeSpan.Zero;
+                    return true;
+                }
+
+                wait = TimeSpan.FromSeconds((1 - _tokens) / ratePerSecond);
+                return false;
+            }
+        }
+    }
+}

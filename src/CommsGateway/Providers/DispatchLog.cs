@@ -1,0 +1,131 @@
+using CommsGateway.Contracts;
+using Dapper;
+using Npgsql;
+
+namespace CommsGateway.Providers;
+
+/// <summary>A dispatch row still unsettled, as the reconciler sees it.</summary>
+public sealed record UnsettledDispatch(Guid DecisionId, string TenantId, string IntentId, string Channel, string? Provider, DateTime UpdatedAt);
+
+/// <summary>
+/// The operational state of a send (table <c>dispatches</c>, 0001) and its delivery events (<c>deliveries</c>, 0003).
+/// The decision log is append-only; this is where "was it actually sent?" lives.
+/// </summary>
+public sealed class DispatchLog(NpgsqlDataSource dataSource)
+{
+    /// <summary>
+    /// Claims the right to call the provider for a decision, BEFORE the call: the row goes in as
+    /// <c>dispatching</c>, and the primary key lets exactly one consumer (of any gateway instance) win.
+    /// False when a row already exists: that decision was, is being, or may have been sent.
+    /// </summary>
+    public async Task<bool> TryClaimAsync(Guid decisionId, string tenantId, string intentId, Channel channel, string provider, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        var inserted = await connection.ExecuteAsync(new CommandDefinition("""
+            insert into dispatches (decision_id, tenant_id, intent_id, channel, status, provider, attempts)
+            values (@decisionId, @tenantId, @intentId, @channel, 'dispatching', @provider, 1)
+            on conflict (decision_id) do nothing
+            """, new { decisionId, tenantId, intentId, channel = Wire(channel), provider }, cancellationToken: ct));
+        return inserted == 1;
+    }
+
+    /// <summary>Settles a claimed dispatch with the provider's answer.</summary>
+    public async Task CompleteAsync(Guid decisionId, DispatchResult result, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await connection.ExecuteAsync(new CommandDefinition("""
+            update dispatches
+               set status = @status, provider = @Provider, provider_message_id = @ProviderMessageId,
+                   error_code = @ReasonCode, error_detail = @Detail, updated_at = now()
+             where decision_id = @decisionId and status = 'dispatching'
+            """, new { decisionId, status = result.Succeeded ? "sent" : "failed", result.Provider, result.ProviderMessageId, result.ReasonCode, result.Detail },
+            cancellationToken: ct));
+    }
+
+    /// <summary>Rows a crash (or a lost database connection) left <c>dispatching</c> for longer than <paramref name="olderThan"/>.</summary>
+    public async Task<IReadOnlyList<UnsettledDispatch>> UnsettledAsync(TimeSpan olderThan, int limit, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        return (await connection.QueryAsync<UnsettledDispatch>(new CommandDefinition("""
+            select decision_id, tenant_id, intent_id, channel, provider, updated_at
+            from dispatches
+            where status = 'dispatching' and updated_at < now() - @olderThan
+            order by updated_at
+            limit @limit
+            """, new { olderThan, limit }, cancellationToken: ct))).ToList();
+    }
+
+    /// <summary>Settles an unsettled row; only one reconciler (of N instances) wins, by the status guard.</summary>
+    public async Task<bool> SettleAsync(Guid decisionId, string status, string? providerMessageId, string? errorCode, string detail, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        return await connection.ExecuteAsync(new CommandDefinition("""
+            update dispatches
+               set status = @status, provider_message_id = coalesce(@providerMessageId, provider_message_id),
+                   error_code = @errorCode, error_detail = @detail, updated_at = now()
+             where decision_id = @decisionId and status = 'dispatching'
+            """, new { decisionId, status, providerMessageId, errorCode, detail }, cancellationToken: ct)) == 1;
+    }
+
+    /// <summary>
+    /// A provider delivery event (Twilio status callback, SendGrid event webhook) for a decision:
+    /// appended to <c>deliveries</c>, and the latest status noted on the dispatch row.
+    /// </summary>
+    public async Task UpdateDeliveryAsync(Guid? decisionId, string provider, string? providerMessageId, string status,
+        string? errorCode, string? detail, DateTimeOffset occurredAt, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await connection.ExecuteAsync(new CommandDefinition("""
+            with target as (
+                select decision_id from dispatches
+                where (@decisionId::uuid is not null and decision_id = @decisionId)
+                   or (@decisionId::uuid is null and provider = @provider and provider_message_id = @providerMessageId)
+                limit 1
+            ), inserted as (
+                insert into deliveries (decision_id, provider, provider_message_id, status, error_code, detail, occurred_at)
+                select decision_id, @provider, @providerMessageId, @status, @errorCode, @detail, @occurredAt from target
+                returning decision_id
+            )
+            update dispatches d
+               set delivery_status = @status, delivery_updated_at = now(),
+                   provider_message_id = coalesce(d.provider_message_id, @providerMessageId)
+              from inserted i
+             where d.decision_id = i.decision_id
+            """, new { decisionId, provider, providerMessageId, status, errorCode, detail, occurredAt = occurredAt.UtcDateTime },
+            cancellationToken: ct));
+    }
+
+#pragma warning disable CA1308 // stored lower-case, like the decision log
+    internal static string Wire(Channel channel) => channel.ToString().ToLowerInvariant();
+#pragma warning restore CA1308
+}
+
+/// <summary>A recipient the provider reports as opted out (Twilio 21610: replied STOP).</summary>
+public sealed record ProviderOptOut(string TenantId, Channel Channel, string Address, string Provider, string ErrorCode, Guid DecisionId);
+
+/// <summary>
+/// Where a provider-reported opt-out goes. Today: the <c>provider_opt_outs</c> note (0003). The consent
+/// ledger (0002) should turn each note into a withdrawal/suppression; the lead wires that here.
+/// </summary>
+public interface IProviderOptOutSink
+{
+    Task RecordAsync(ProviderOptOut optOut, CancellationToken ct);
+}
+
+internal sealed class ProviderOptOutLog(NpgsqlDataSource dataSource, ILogger<ProviderOptOutLog> logger) : IProviderOptOutSink
+{
+    public async Task RecordAsync(ProviderOptOut optOut, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(optOut);
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await connection.ExecuteAsync(new CommandDefinition("""
+            insert into provider_opt_outs (tenant_id, channel, address, provider, error_code, decision_id)
+            values (@TenantId, @channel, @Address, @Provider, @ErrorCode, @DecisionId)
+            on conflict (tenant_id, channel, address) do nothing
+            """, new { optOut.TenantId, channel = DispatchLog.Wire(optOut.Channel), optOut.Address, optOut.Provider, optOut.ErrorCode, optOut.DecisionId },
+            cancellationToken: ct));
+        logger.LogWarning("Provider reports recipient opted out on {Channel} for tenant {TenantId} (decision {DecisionId})",
+            optOut.Channel, optOut.TenantId, optOut.DecisionId);
+    }
+}

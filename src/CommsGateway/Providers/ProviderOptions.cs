@@ -1,0 +1,103 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace CommsGateway.Providers;
+
+/// <summary>Per-provider resilience (Polly v8 through Microsoft.Extensions.Http.Resilience).</summary>
+public abstract class ProviderHttpOptions
+{
+    /// <summary>One HTTP attempt.</summary>
+    [Range(1, 300)] public double AttemptTimeoutSeconds { get; set; } = 10;
+
+    /// <summary>All attempts and waits together; keep it below the reconciler's threshold.</summary>
+    [Range(1, 600)] public double TotalTimeoutSeconds { get; set; } = 60;
+
+    [Range(0, 20)] public int MaxRetryAttempts { get; set; } = 4;
+
+    /// <summary>First backoff; doubled per attempt, with jitter. A Retry-After header wins.</summary>
+    [Range(1, 60_000)] public int BaseDelayMilliseconds { get; set; } = 500;
+
+    /// <summary>Share of failed calls in the sampling window that opens the breaker.</summary>
+    [Range(0.01, 1.0)] public double BreakerFailureRatio { get; set; } = 0.8;
+
+    [Range(2, 100_000)] public int BreakerMinimumThroughput { get; set; } = 50;
+
+    [Range(0.5, 600)] public double BreakDurationSeconds { get; set; } = 5;
+}
+
+public sealed class SendGridOptions : ProviderHttpOptions
+{
+    public const string Section = "SendGrid";
+
+    [Required] public string ApiKey { get; set; } = "";
+
+    /// <summary>https://api.sendgrid.com in production; the fake provider's URL in tests and the demo.</summary>
+    [Required, Url] public string Host { get; set; } = "https://api.sendgrid.com";
+}
+
+public sealed class TwilioOptions : ProviderHttpOptions
+{
+    public const string Section = "Twilio";
+
+    [Required] public string AccountSid { get; set; } = "";
+
+    [Required] public string AuthToken { get; set; } = "";
+
+    [Required, Url] public string BaseUrl { get; set; } = "https://api.twilio.com";
+
+    /// <summary>Ask Twilio for status callbacks (needs the gateway's PublicBaseUrl reachable by Twilio).</summary>
+    public bool StatusCallbacks { get; set; } = true;
+}
+
+/// <summary>Who each clinic sends as. <c>Default</c> applies to tenants without their own entry.</summary>
+public sealed class SenderOptions
+{
+    public const string Section = "Senders";
+
+    public SenderIdentity Default { get; set; } = new();
+
+    public Dictionary<string, SenderIdentity> Tenants { get; } = new(StringComparer.Ordinal);
+
+    public SenderIdentity For(string tenantId)
+    {
+        var own = Tenants.GetValueOrDefault(tenantId);
+        return own is null ? Default : new SenderIdentity
+        {
+            EmailFrom = own.EmailFrom ?? Default.EmailFrom,
+            EmailFromName = own.EmailFromName ?? Default.EmailFromName,
+            ReplyTo = own.ReplyTo ?? Default.ReplyTo,
+            SmsFrom = own.SmsFrom ?? Default.SmsFrom,
+            MessagingServiceSid = own.MessagingServiceSid ?? Default.MessagingServiceSid,
+            WhatsAppFrom = own.WhatsAppFrom ?? Default.WhatsAppFrom,
+            WhatsAppMarketingContentSid = own.WhatsAppMarketingContentSid ?? Default.WhatsAppMarketingContentSid,
+        };
+    }
+}
+
+public sealed class SenderIdentity
+{
+    public string? EmailFrom { get; set; }
+
+    public string? EmailFromName { get; set; }
+
+    public string? ReplyTo { get; set; }
+
+    /// <summary>E.164 long code, toll-free number or short code.</summary>
+    public string? SmsFrom { get; set; }
+
+    /// <summary>When set, Twilio picks the sender from the Messaging Service pool (preferred over SmsFrom).</summary>
+    public string? MessagingServiceSid { get; set; }
+
+    /// <summary>E.164 WhatsApp sender, without the <c>whatsapp:</c> prefix.</summary>
+    public string? WhatsAppFrom { get; set; }
+
+    /// <summary>Approved template used for WhatsApp marketing when the intent names none.</summary>
+    public string? WhatsAppMarketingContentSid { get; set; }
+}
+
+/// <summary>Where the fake providers run (development and tests): the dev outbox and the reconciler's probe read it.</summary>
+public sealed class FakeProvidersOptions
+{
+    public const string Section = "FakeProviders";
+
+    public string? BaseUrl { get; set; }
+}

@@ -1,0 +1,117 @@
+using System.Net;
+using System.Text.Json;
+using CommsGateway.Contracts;
+using Microsoft.Extensions.Options;
+using Polly.CircuitBreaker;
+using Polly.Timeout;
+using SendGrid;
+using SendGrid.Helpers.Mail;
+
+namespace CommsGateway.Providers.SendGrid;
+
+/// <summary>
+/// Email through SendGrid's official SDK. The SDK gets an HttpClient from IHttpClientFactory, so the
+/// "sendgrid" resilience pipeline (timeouts, retries honouring Retry-After, breaker) wraps every call.
+/// </summary>
+internal sealed class SendGridDispatcher(
+    IHttpClientFactory httpClientFactory,
+    IOptions<SendGridOptions> options,
+    IOptions<SenderOptions> senders,
+    ILogger<SendGridDispatcher> logger) : IMessageDispatcher
+{
+    public const string Name = "sendgrid";
+
+    public async Task<DispatchResult> DispatchAsync(OutboundMessage message, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        var sender = senders.Value.For(message.TenantId);
+        var from = message.From ?? sender.EmailFrom;
+        if (string.IsNullOrWhiteSpace(message.To))
+        {
+            return DispatchResult.Failed(Name, ReasonCodes.NoContactPoint, "no recipient address", permanent: true);
+        }
+
+        if (string.IsNullOrWhiteSpace(from))
+        {
+            return DispatchResult.Failed(Name, ReasonCodes.ProviderRejected, $"no email sender configured for tenant {message.TenantId}", permanent: true);
+        }
+
+        var mail = new SendGridMessage
+        {
+            From = new EmailAddress(from, message.FromName ?? sender.EmailFromName),
+            Subject = message.Subject,
+            PlainTextContent = message.Text,
+            HtmlContent = message.Html,
+        };
+        mail.AddTo(new EmailAddress(message.To));
+        if ((message.ReplyTo ?? sender.ReplyTo) is { Length: > 0 } replyTo)
+        {
+            mail.ReplyTo = new EmailAddress(replyTo);
+        }
+
+        if (message.Headers.Count > 0)
+        {
+            mail.AddHeaders(message.Headers.ToDictionary(h => h.Key, h => h.Value));
+        }
+
+        // Ids only: custom_args come back on every event webhook, and must carry no personal data.
+        mail.AddCustomArg("intent_id", message.IntentId);
+        mail.AddCustomArg("decision_id", message.DecisionId.ToString());
+#pragma warning disable CA1308 // SendGrid categories are free text; lower-case reads best in its stats
+        mail.AddCategories([message.Purpose.ToString().ToLowerInvariant(), .. string.IsNullOrEmpty(message.Category) ? Array.Empty<string>() : [message.Category]]);
+#pragma warning restore CA1308
+
+        var client = new SendGridClient(httpClientFactory.CreateClient(Name), new SendGridClientOptions
+        {
+            ApiKey = options.Value.ApiKey,
+            Host = options.Value.Host,
+        });
+
+        Response response;
+        try
+        {
+            response = await client.SendEmailAsync(mail, ct);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TimeoutRejectedException or BrokenCircuitException
+                                       or TaskCanceledException && !ct.IsCancellationRequested)
+        {
+            logger.LogWarning("SendGrid unavailable for {IntentId}: {Error}", message.IntentId, ex.GetType().Name);
+            return DispatchResult.Failed(Name, ReasonCodes.ProviderUnavailable, $"{ex.GetType().Name}: {ex.Message}", permanent: false);
+        }
+
+        if (response.IsSuccessStatusCode)
+        {
+            var id = response.Headers.TryGetValues("X-Message-Id", out var values) ? values.FirstOrDefault() : null;
+            return DispatchResult.Sent(Name, id ?? "sendgrid-" + message.DecisionId.ToString("N"));
+        }
+
+        var detail = await ErrorTextAsync(response, ct);
+        var status = response.StatusCode;
+        logger.LogWarning("SendGrid refused {IntentId}: {Status} {Detail}", message.IntentId, (int)status, detail);
+        return status is HttpStatusCode.TooManyRequests or >= HttpStatusCode.InternalServerError
+            ? DispatchResult.Failed(Name, ReasonCodes.ProviderUnavailable, $"{(int)status}: {detail}", permanent: false)
+            : DispatchResult.Failed(Name, ReasonCodes.ProviderRejected, $"{(int)status}: {detail}", permanent: true);
+    }
+
+    /// <summary>SendGrid's error shape: {"errors":[{"message":"...","field":"...","help":...}]}.</summary>
+    private static async Task<string> ErrorTextAsync(Response response, CancellationToken ct)
+    {
+        var body = response.Body is null ? "" : await response.Body.ReadAsStringAsync(ct);
+        try
+        {
+            using var json = JsonDocument.Parse(body);
+            if (json.RootElement.TryGetProperty("errors", out var errors) && errors.ValueKind == JsonValueKind.Array)
+            {
+                return string.Join("; ", errors.EnumerateArray().Select(e =>
+                    (e.TryGetProperty("field", out var f) && f.ValueKind == JsonValueKind.String ? f.GetString() + ": " : "")
+                    + (e.TryGetProperty("message", out var m) ? m.GetString() : "")));
+            }
+        }
+        catch (JsonException)
+        {
+            // Not JSON: keep the raw text (truncated below).
+        }
+
+        return body.Length > 500 ? body[..500] : body;
+    }
+}

@@ -1,0 +1,315 @@
+using System.Diagnostics;
+using System.Text;
+using CommsGateway.FakeProviders;
+using CommsGateway.IntegrationTests.Infrastructure;
+using Dapper;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Configuration;
+using Npgsql;
+using RabbitMQ.Client;
+using Xunit.Abstractions;
+
+namespace CommsGateway.IntegrationTests.Faults;
+
+/// <summary>Where a fault run's gateways connect.</summary>
+internal sealed record FaultEnvironment(string ConnectionString, string RabbitHost, int RabbitPort, string RabbitVirtualHost, string RabbitUser, string RabbitPassword);
+
+/// <summary>What a fault run measured: the figures the README quotes.</summary>
+internal sealed record FaultFigures(int Intents, int Decided, int IntentsWithTwoDecisions, int SentTwice, int Lost, int Sent, int Failed,
+    int ReachedProvider, long ProviderCalls, long InjectedFaults, int ErrorQueue, TimeSpan Duration);
+
+/// <summary>
+/// One fault scenario: gateway instance(s) on the given servers and a fake provider, a producer publishing
+/// N intents as plain JSON with publisher confirms (republishing whatever was unconfirmed when the broker
+/// went away, as a real producer must), a chaos action in the middle, then the three invariants.
+/// </summary>
+internal sealed class FaultRun : IAsyncDisposable
+{
+    private const string Queue = "commsgw-intents";
+    private readonly List<WebApplicationFactory<Program>> _gateways = [];
+    private readonly FaultEnvironment _env;
+    private readonly ITestOutputHelper _output;
+
+    private FaultRun(FaultEnvironment env, FakeProviderServer fake, ITestOutputHelper output)
+    {
+        _env = env;
+        Fake = fake;
+        _output = output;
+    }
+
+    public FakeProviderServer Fake { get; }
+
+    public string Tenant { get; } = "fault-" + Guid.NewGuid().ToString("N")[..10];
+
+    public static async Task<FaultRun> StartAsync(FaultEnvironment env, ITestOutputHelper output, int instances = 1, FakeProviderOptions? fakeOptions = null)
+    {
+        var fake = await FakeProviderServer.StartAsync(fakeOptions);
+        var run = new FaultRun(env, fake, output);
+        for (var i = 0; i < instances; i++)
+        {
+            run.StartGateway();
+        }
+
+        return run;
+    }
+
+    private void StartGateway()
+    {
+        var settings = FakeProviderSettings.For(Fake);
+        settings["Database:ConnectionString"] = _env.ConnectionString;
+        settings["RabbitMq:Host"] = _env.RabbitHost;
+        settings["RabbitMq:Port"] = PrivateServers.Invariant(_env.RabbitPort);
+        settings["RabbitMq:VirtualHost"] = _env.RabbitVirtualHost;
+        settings["RabbitMq:Username"] = _env.RabbitUser;
+        settings["RabbitMq:Password"] = _env.RabbitPassword;
+        settings["Reconciler:SettleAfterSeconds"] = "15";
+        settings["SendGrid:TotalTimeoutSeconds"] = "10";
+        settings["Twilio:TotalTimeoutSeconds"] = "10";
+        settings["Logging:LogLevel:Default"] = "Warning";
+        settings["Logging:LogLevel:CommsGateway"] = "Error";
+        settings["Logging:LogLevel:MassTransit"] = Environment.GetEnvironmentVariable("COMMSGW_FAULT_MT_LOG") ?? "None"; // the faults are the point; their stack traces drown the figures
+        var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
+        {
+            web.UseEnvironment("Testing");
+            web.ConfigureAppConfiguration((_, config) => config.AddInMemoryCollection(settings));
+        });
+        _ = factory.Server;
+        _gateways.Add(factory);
+    }
+
+    /// <summary>2,000 intents, mostly email, a share of SMS from the short code (token bucket 100/s).</summary>
+    public IReadOnlyList<(string IntentId, byte[] Body)> Intents(int count) =>
+        Enumerable.Range(0, count).Select(i =>
+        {
+            var id = $"{Tenant}-{i:D5}";
+            var sms = i % 20 == 0;
+            var json = sms
+                ? $$"""{"intentId":"{{id}}","tenantId":"{{Tenant}}","producer":"fault","patientId":"p-{{i}}","channel":"sms","declaredPurpose":"service","category":"appointment_reminder","to":"+3361{{i:D7}}","body":"Rappel : RDV demain 10h30."}"""
+                : $$"""{"intentId":"{{id}}","tenantId":"{{Tenant}}","producer":"fault","patientId":"p-{{i}}","channel":"email","declaredPurpose":"service","category":"appointment_reminder","to":"p{{i}}@example.org","subject":"Your appointment","body":"Reminder: your appointment is tomorrow at 10:30."}""";
+            return (id, Encoding.UTF8.GetBytes(json));
+        }).ToList();
+
+    /// <summary>
+    /// Waits until every gateway instance consumes the intent queue. MassTransit starts its bus in the background,
+    /// and a message published to the default exchange before the queue exists is silently dropped by the broker.
+    /// </summary>
+    public async Task WaitForConsumersAsync(TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        uint consumers = 0;
+        while (DateTime.UtcNow < deadline)
+        {
+            (_, consumers) = await QueueStateAsync();
+            if (consumers >= _gateways.Count)
+            {
+                return;
+            }
+
+            await Task.Delay(200);
+        }
+
+        throw new TimeoutException($"{consumers} of {_gateways.Count} gateway(s) consuming after {timeout}");
+    }
+
+    /// <summary>Publishes in paced batches of 50 with confirms; a batch interrupted by a broker failure is published again.</summary>
+    public async Task PublishAsync(IReadOnlyList<(string IntentId, byte[] Body)> intents, TimeSpan pause, CancellationToken ct)
+    {
+        await WaitForConsumersAsync(TimeSpan.FromSeconds(60));
+        var factory = new ConnectionFactory
+        {
+            HostName = _env.RabbitHost, Port = _env.RabbitPort, VirtualHost = _env.RabbitVirtualHost,
+            UserName = _env.RabbitUser, Password = _env.RabbitPassword, AutomaticRecoveryEnabled = false,
+        };
+        var next = 0;
+        var failures = 0;
+        while (next < intents.Count)
+        {
+            try
+            {
+                await using var connection = await factory.CreateConnectionAsync(ct);
+                await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), ct);
+                while (next < intents.Count)
+                {
+                    var batch = intents.Skip(next).Take(50).ToList();
+                    await Task.WhenAll(batch.Select(m => channel.BasicPublishAsync("", Queue, mandatory: false,
+                        new BasicProperties { ContentType = "application/json", Persistent = true, MessageId = m.IntentId }, m.Body, ct).AsTask()));
+                    next += batch.Count;
+                    await Task.Delay(pause, ct);
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                if (failures++ < 3)
+                {
+                    _output.WriteLine($"producer: {ex.GetType().Name} at {next}: {ex.Message}");
+                }
+
+                await Task.Delay(500, ct);
+            }
+        }
+
+        _output.WriteLine($"producer: {intents.Count} published, {failures} broker error(s), each unconfirmed batch published again");
+    }
+
+    public async Task<int> DecidedCountAsync()
+    {
+        await using var connection = new NpgsqlConnection(_env.ConnectionString);
+        await connection.OpenAsync();
+        return await connection.ExecuteScalarAsync<int>("select count(*) from decisions where tenant_id = @Tenant", new { Tenant });
+    }
+
+    public async Task WaitForDecisionsAsync(int atLeast, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                if (await DecidedCountAsync() >= atLeast)
+                {
+                    return;
+                }
+            }
+            catch (NpgsqlException)
+            {
+                // database briefly down: keep waiting
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>Waits until every intent is decided and no dispatch is left "dispatching" (the reconciler settles those).</summary>
+    public async Task SettleAsync(int intents, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        var polls = 0;
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                await using var connection = new NpgsqlConnection(_env.ConnectionString);
+                await connection.OpenAsync();
+                var (decided, dispatching) = await connection.QuerySingleAsync<(long, long)>("""
+                    select (select count(distinct intent_id) from decisions where tenant_id = @Tenant),
+                           (select count(*) from dispatches where tenant_id = @Tenant and status = 'dispatching')
+                    """, new { Tenant });
+                if (decided >= intents && dispatching == 0)
+                {
+                    return;
+                }
+
+                if (++polls % 20 == 0)
+                {
+                    var (ready, consumers) = await QueueStateAsync();
+                    _output.WriteLine($"settling: {decided} decided, {dispatching} dispatching, queue {ready} ready, {consumers} consumer(s)");
+                }
+            }
+            catch (NpgsqlException)
+            {
+                // keep waiting
+            }
+
+            await Task.Delay(250);
+        }
+    }
+
+    /// <summary>Measures and asserts: one decision per intent, nothing sent twice, nothing lost, no undecided error-queue message.</summary>
+    public async Task<FaultFigures> AssertInvariantsAsync(IReadOnlyList<(string IntentId, byte[] Body)> intents, Stopwatch clock)
+    {
+        await using var connection = new NpgsqlConnection(_env.ConnectionString);
+        await connection.OpenAsync();
+        var decisions = (await connection.QueryAsync<(string IntentId, long Count)>(
+            "select intent_id, count(*) from decisions where tenant_id = @Tenant and outcome <> 'Deferred' group by intent_id", new { Tenant }))
+            .ToDictionary(r => r.IntentId, r => r.Count);
+        var dispatches = (await connection.QueryAsync<(string IntentId, string Status)>(
+            "select intent_id, status from dispatches where tenant_id = @Tenant", new { Tenant })).ToDictionary(r => r.IntentId, r => r.Status);
+        var outcomes = (await connection.QueryAsync<(string IntentId, string Outcome)>(
+            "select intent_id, outcome from decisions where tenant_id = @Tenant", new { Tenant })).ToList();
+        var accepted = Fake.AcceptedPerIntent;
+        var published = intents.Select(i => i.IntentId).ToHashSet(StringComparer.Ordinal);
+
+        var undecided = published.Where(id => !decisions.ContainsKey(id)).ToList();
+        var twoDecisions = decisions.Count(d => d.Value > 1);
+        var sentTwice = accepted.Where(a => published.Contains(a.Key) && a.Value > 1).Select(a => a.Key).ToList();
+        // Lost: no decision at all, or a decision to send whose message never reached the provider and is not marked failed.
+        var sendOutcomes = outcomes.Where(o => o.Outcome is "Sent" or "SentWithMarketingRemoved").Select(o => o.IntentId).ToList();
+        var lostSends = sendOutcomes.Where(id => !accepted.ContainsKey(id) && dispatches.GetValueOrDefault(id) is not "failed" and not "unknown").ToList();
+        var failed = dispatches.Where(d => d.Value is "failed" or "unknown").Select(d => d.Key)
+            .Union(outcomes.Where(o => o.Outcome == "Failed").Select(o => o.IntentId)).Count();
+        var errorQueue = await ErrorQueueDepthAsync();
+        var failureReasons = (await connection.QueryAsync<string>("""
+            select coalesce(p.error_code, d.reasons[array_length(d.reasons, 1)]) || ': ' || coalesce(p.error_detail, array_to_string(d.details, '; '))
+            from decisions d left join dispatches p on p.decision_id = d.decision_id
+            where d.tenant_id = @Tenant and (d.outcome = 'Failed' or p.status in ('failed', 'unknown'))
+            """, new { Tenant })).ToList();
+        foreach (var reason in failureReasons.Take(5))
+        {
+            _output.WriteLine("failed: " + reason);
+        }
+
+        var figures = new FaultFigures(intents.Count, decisions.Count, twoDecisions, sentTwice.Count, undecided.Count + lostSends.Count,
+            dispatches.Count(d => d.Value == "sent"), failed, accepted.Count(a => published.Contains(a.Key)), Fake.Calls, Fake.InjectedFaults,
+            (int)errorQueue, clock.Elapsed);
+        _output.WriteLine(
+            $"intents {figures.Intents}, decided {figures.Decided}, two decisions {figures.IntentsWithTwoDecisions}, sent twice {figures.SentTwice}, " +
+            $"lost {figures.Lost}, sent {figures.Sent}, failed {figures.Failed}, reached provider {figures.ReachedProvider}, provider calls {figures.ProviderCalls}, " +
+            $"injected faults {figures.InjectedFaults}, error queue {figures.ErrorQueue}, duration {figures.Duration.TotalSeconds:F1} s");
+
+        Assert.Empty(undecided);
+        Assert.Equal(0, twoDecisions);
+        Assert.Empty(sentTwice);
+        Assert.Empty(lostSends);
+        return figures;
+    }
+
+    private async Task<(uint Ready, uint Consumers)> QueueStateAsync()
+    {
+        try
+        {
+            var factory = new ConnectionFactory
+            {
+                HostName = _env.RabbitHost, Port = _env.RabbitPort, VirtualHost = _env.RabbitVirtualHost,
+                UserName = _env.RabbitUser, Password = _env.RabbitPassword,
+            };
+            await using var connection = await factory.CreateConnectionAsync();
+            await using var channel = await connection.CreateChannelAsync();
+            var ok = await channel.QueueDeclarePassiveAsync(Queue);
+            return (ok.MessageCount, ok.ConsumerCount);
+        }
+        catch (Exception ex) when (ex is RabbitMQ.Client.Exceptions.OperationInterruptedException or RabbitMQ.Client.Exceptions.BrokerUnreachableException)
+        {
+            return (0, 0);
+        }
+    }
+
+    private async Task<uint> ErrorQueueDepthAsync()
+    {
+        var factory = new ConnectionFactory
+        {
+            HostName = _env.RabbitHost, Port = _env.RabbitPort, VirtualHost = _env.RabbitVirtualHost,
+            UserName = _env.RabbitUser, Password = _env.RabbitPassword,
+        };
+        await using var connection = await factory.CreateConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        try
+        {
+            return (await channel.QueueDeclarePassiveAsync(Queue + "_error")).MessageCount;
+        }
+        catch (RabbitMQ.Client.Exceptions.OperationInterruptedException)
+        {
+            return 0; // never created: nothing ever faulted
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var gateway in _gateways)
+        {
+            await gateway.DisposeAsync();
+        }
+
+        await Fake.DisposeAsync();
+    }
+}

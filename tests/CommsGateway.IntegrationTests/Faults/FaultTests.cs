@@ -1,0 +1,112 @@
+using System.Diagnostics;
+using CommsGateway.FakeProviders;
+using CommsGateway.IntegrationTests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace CommsGateway.IntegrationTests.Faults;
+
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class FaultCollection
+{
+    public const string Name = "faults";
+}
+
+/// <summary>
+/// Issue 6's fault suite: 2,000 intents each, real servers on loopback, bounded in time. Each ends with:
+/// every published IntentId has exactly one decision; no IntentId reached the fake provider twice;
+/// nothing lost (no undecided intent, no decision to send that never reached the provider unmarked).
+/// Scenarios 1 and 2 kill PRIVATE server instances, never the shared ones.
+/// </summary>
+[Collection(FaultCollection.Name)]
+[Trait("Category", "Fault")]
+public sealed class FaultTests(ITestOutputHelper output)
+{
+    private const int Count = 2_000;
+    private static readonly TimeSpan Pace = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan SettleTimeout = TimeSpan.FromSeconds(120);
+
+    private static FaultEnvironment Shared(TestServers servers) => new(servers.ConnectionString, servers.RabbitHost, servers.RabbitPort,
+        servers.RabbitVirtualHost, servers.RabbitUser, servers.RabbitPassword);
+
+    [Fact]
+    public async Task Should_lose_nothing_and_send_nothing_twice_when_RabbitMQ_restarts_mid_run()
+    {
+        await using var rabbit = await PrivateRabbit.StartAsync();
+        await using var servers = await TestServers.StartAsync(); // an isolated database on the shared PostgreSQL
+        var env = Shared(servers) with { RabbitHost = "127.0.0.1", RabbitPort = rabbit.Port, RabbitVirtualHost = "/", RabbitUser = "guest", RabbitPassword = "guest" };
+        await using var run = await FaultRun.StartAsync(env, output);
+        var intents = run.Intents(Count);
+        var clock = Stopwatch.StartNew();
+        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+
+        var publishing = run.PublishAsync(intents, Pace, cts.Token);
+        await run.WaitForDecisionsAsync(Count / 4, TimeSpan.FromSeconds(60));
+        var decidedBefore = await run.DecidedCountAsync();
+        output.WriteLine($"stopping RabbitMQ at {clock.Elapsed.TotalSeconds:F1} s");
+        await rabbit.StopServerAsync();
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        await rabbit.StartServerAsync();
+        output.WriteLine($"RabbitMQ node {rabbit.Node} restarted after {decidedBefore} decisions, at {clock.Elapsed.TotalSeconds:F1} s");
+        await publishing;
+        await run.SettleAsync(Count, SettleTimeout);
+
+        await run.AssertInvariantsAsync(intents, clock);
+    }
+
+    [Fact]
+    public async Task Should_lose_nothing_and_send_nothing_twice_when_PostgreSQL_stops_for_10_seconds()
+    {
+        await using var postgres = await PrivatePostgres.StartAsync();
+        await using var servers = await TestServers.StartAsync(); // an isolated vhost on the shared RabbitMQ
+        var env = Shared(servers) with { ConnectionString = postgres.ConnectionString };
+        await using var run = await FaultRun.StartAsync(env, output);
+        var intents = run.Intents(Count);
+        var clock = Stopwatch.StartNew();
+        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+
+        var publishing = run.PublishAsync(intents, Pace, cts.Token);
+        await run.WaitForDecisionsAsync(Count / 4, TimeSpan.FromSeconds(60));
+        var decidedBefore = await run.DecidedCountAsync();
+        await postgres.StopServerAsync();
+        output.WriteLine($"PostgreSQL stopped after {decidedBefore} decisions, at {clock.Elapsed.TotalSeconds:F1} s");
+        await Task.Delay(TimeSpan.FromSeconds(10));
+        await postgres.StartServerAsync();
+        output.WriteLine($"PostgreSQL back at {clock.Elapsed.TotalSeconds:F1} s");
+        await publishing;
+        await run.SettleAsync(Count, SettleTimeout);
+
+        await run.AssertInvariantsAsync(intents, clock);
+    }
+
+    [Fact]
+    public async Task Should_send_everything_once_when_the_provider_answers_500_then_429_to_30_percent()
+    {
+        await using var servers = await TestServers.StartAsync();
+        var fake = new FakeProviderOptions { FaultRate = 0.3, FaultScript = [500, 429], RetryAfterSeconds = 1 };
+        await using var run = await FaultRun.StartAsync(Shared(servers), output, fakeOptions: fake);
+        var intents = run.Intents(Count);
+        var clock = Stopwatch.StartNew();
+
+        await run.PublishAsync(intents, Pace, CancellationToken.None);
+        await run.SettleAsync(Count, SettleTimeout);
+
+        var figures = await run.AssertInvariantsAsync(intents, clock);
+        Assert.InRange(figures.InjectedFaults, (long)(Count * 0.25 * 2), (long)(Count * 0.35 * 2)); // the faults really happened
+        Assert.Equal(Count, figures.ReachedProvider); // and every one was retried through to the provider
+    }
+
+    [Fact]
+    public async Task Should_split_the_queue_without_duplicates_between_two_gateway_instances()
+    {
+        await using var servers = await TestServers.StartAsync();
+        await using var run = await FaultRun.StartAsync(Shared(servers), output, instances: 2);
+        var intents = run.Intents(Count);
+        var clock = Stopwatch.StartNew();
+
+        await run.PublishAsync(intents, Pace, CancellationToken.None);
+        await run.SettleAsync(Count, SettleTimeout);
+
+        var figures = await run.AssertInvariantsAsync(intents, clock);
+        Assert.Equal(Count, figures.ReachedProvider);
+    }
+}
