@@ -77,6 +77,30 @@ public sealed class GatewayFixture : IAsyncLifetime
         await _decidedEndpoint.Ready;
     }
 
+    /// <summary>
+    /// Registers the intent's clinic (if new) and puts its patient on record with the intent's explicit address
+    /// (or defaults), as the booking system would have: the gateway sends only to addresses on record.
+    /// </summary>
+    public async Task SeedRecipientAsync(MessageIntent intent, string? locale = null)
+    {
+        ArgumentNullException.ThrowIfNull(intent);
+        await using var connection = await Db.OpenConnectionAsync();
+        await connection.ExecuteAsync("insert into tenants (tenant_id, name) values (@TenantId, 'Test clinic') on conflict do nothing", new { intent.TenantId });
+        await connection.ExecuteAsync("""
+            insert into contacts (tenant_id, patient_id, email, phone_e164, whatsapp_e164, locale, time_zone, updated_by)
+            values (@TenantId, @PatientId, @email, @phone, @phone, @locale, 'Europe/Paris', 'tests')
+            on conflict (tenant_id, patient_id) do update
+               set email = coalesce(excluded.email, contacts.email), phone_e164 = coalesce(excluded.phone_e164, contacts.phone_e164),
+                   whatsapp_e164 = coalesce(excluded.whatsapp_e164, contacts.whatsapp_e164)
+            """, new
+        {
+            intent.TenantId, intent.PatientId,
+            email = intent.Channel == Channel.Email ? intent.To ?? "patient@example.org" : "patient@example.org",
+            phone = intent.Channel != Channel.Email ? intent.To ?? "+33612345678" : "+33612345678",
+            locale = locale ?? intent.Locale ?? "fr",
+        });
+    }
+
     public NpgsqlDataSource Db => Services.GetRequiredService<NpgsqlDataSource>();
 
     public Task PublishAsync(MessageIntent intent) => Services.GetRequiredService<IBus>().Publish(intent);

@@ -115,6 +115,13 @@ public sealed class TestServers : IAsyncDisposable
         ["RabbitMq:VirtualHost"] = RabbitVirtualHost,
         ["RabbitMq:Username"] = RabbitUser,
         ["RabbitMq:Password"] = RabbitPassword,
+        // Provider credentials are required at start-up. Hosts that send for real (GatewayFixture) point these
+        // at a running fake; elsewhere a closed loopback port makes any send fail fast, never leave the machine.
+        ["SendGrid:ApiKey"] = "SG.test-not-a-key",
+        ["SendGrid:Host"] = "http://127.0.0.1:9",
+        ["Twilio:AccountSid"] = "ACtest00000000000000000000000000",
+        ["Twilio:AuthToken"] = "test-not-a-token",
+        ["Twilio:BaseUrl"] = "http://127.0.0.1:9",
     };
 
     private static async Task<bool> DockerAnswersAsync()

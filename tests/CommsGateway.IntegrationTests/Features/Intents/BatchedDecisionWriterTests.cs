@@ -26,6 +26,11 @@ public sealed class BatchedDecisionWriterTests(GatewayFixture gateway)
             Body = $"Reminder: your appointment with Dr Patel is tomorrow at 10:30. Ref {i}.",
         }).ToList();
 
+        foreach (var intent in intents)
+        {
+            await gateway.SeedRecipientAsync(intent);
+        }
+
         await Task.WhenAll(intents.Concat(intents).Select(gateway.PublishAsync));
 
         var ids = intents.Select(i => i.IntentId).ToHashSet(StringComparer.Ordinal);

@@ -61,7 +61,7 @@ public sealed class IntentIngestionTests(GatewayFixture gateway)
         var intentId = NewId("raw");
         var json = $$"""
             {"intentId":"{{intentId}}","tenantId":"{{tenant}}","producer":"php-booking","patientId":"p-2",
-             "channel":"sms","declaredPurpose":"service","category":"appointment_reminder","to":"+33612345679",
+             "channel":"sms","declaredPurpose":"service","category":"appointment_reminder",
              "body":"Rappel : RDV demain 10h30 avec le Dr Martin."}
             """;
 
@@ -69,7 +69,8 @@ public sealed class IntentIngestionTests(GatewayFixture gateway)
 
         var rows = await gateway.WaitForDecisionsAsync(tenant, intentId);
         var decided = Assert.Single(await gateway.WaitForDecidedAsync(intentId));
-        Assert.Equal("Sent", Assert.Single(rows).Outcome);
+        var row = Assert.Single(rows);
+        Assert.True(row.Outcome == "Sent", $"{row.Outcome}: {string.Join(",", row.Reasons)}");
         Assert.Equal(DecisionOutcome.Sent, decided.Outcome);
         Assert.Equal("sms", await Scalar<string>("select channel from decisions where intent_id = @intentId", new { intentId }));
     }
@@ -90,6 +91,32 @@ public sealed class IntentIngestionTests(GatewayFixture gateway)
         Assert.Contains(ReasonCodes.DuplicateIntent, events.Single(e => e.Outcome == DecisionOutcome.Duplicate).Reasons);
         Assert.Single(await gateway.DecisionsAsync(tenant, intentId));
         Assert.Equal(1, await Scalar<long>("select count(*) from dispatches where intent_id = @intentId", new { intentId }));
+    }
+
+    [Fact]
+    public async Task Should_block_an_explicit_address_that_differs_from_the_record()
+    {
+        var tenant = await ClinicWithPatientsAsync();
+        var intentId = NewId("misdirected");
+
+        await gateway.PublishAsync(Reminder(tenant, intentId) with { To = "+33698765432" });
+
+        var row = Assert.Single(await gateway.WaitForDecisionsAsync(tenant, intentId));
+        Assert.Equal("Blocked", row.Outcome);
+        Assert.Equal([ReasonCodes.RecipientMismatch], row.Reasons);
+        Assert.DoesNotContain(gateway.Fake.Accepted, m => m.IntentId == intentId);
+    }
+
+    [Fact]
+    public async Task Should_reject_an_intent_for_a_clinic_the_gateway_does_not_serve()
+    {
+        var intentId = NewId("stranger");
+
+        await gateway.PublishAsync(Reminder("no-such-clinic", intentId));
+
+        var row = Assert.Single(await gateway.WaitForDecisionsAsync("no-such-clinic", intentId));
+        Assert.Equal("Rejected", row.Outcome);
+        Assert.Equal([ReasonCodes.UnknownTenant], row.Reasons);
     }
 
     [Fact]

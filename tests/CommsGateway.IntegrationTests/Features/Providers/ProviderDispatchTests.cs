@@ -32,6 +32,7 @@ public sealed class ProviderDispatchTests(GatewayFixture gateway)
 
     private async Task<(MessageDecided Decided, DispatchRow Dispatch)> SendAsync(MessageIntent intent)
     {
+        await gateway.SeedRecipientAsync(intent);
         await gateway.PublishAsync(intent);
         var decided = Assert.Single(await gateway.WaitForDecidedAsync(intent.IntentId));
         return (decided, await DispatchAsync(intent.IntentId));
@@ -145,6 +146,7 @@ public sealed class ProviderDispatchTests(GatewayFixture gateway)
             intent.Channel, intent.Category, null, intent.DeclaredPurpose, Purpose.Service, DecisionOutcome.Sent, [ReasonCodes.ServiceMessage], [],
             null, null, SendPolicy.Version, null, DateTimeOffset.UtcNow), CancellationToken.None));
 
+        await gateway.SeedRecipientAsync(intent);
         await gateway.PublishAsync(intent);
         await gateway.PublishAsync(intent);
 
@@ -219,7 +221,7 @@ public sealed class ProviderDispatchTests(GatewayFixture gateway)
     {
         var intent = Intent(Channel.Email, "outbox@example.org") with
         {
-            Html = "<p>See you tomorrow. <a href=\"https://gw.example/u/abc\">Unsubscribe</a></p>",
+            Html = "<p>See you tomorrow. <a href=\"https://clinic.example/directions\">How to find us</a></p>",
         };
         await SendAsync(intent);
 
@@ -227,7 +229,7 @@ public sealed class ProviderDispatchTests(GatewayFixture gateway)
         var page = await client.GetStringAsync("/dev/outbox");
 
         Assert.Contains(intent.IntentId, page, StringComparison.Ordinal);
-        Assert.Contains("href=&quot;https://gw.example/u/abc&quot;", page, StringComparison.Ordinal); // inside the sandboxed srcdoc
+        Assert.Contains("href=&quot;https://clinic.example/directions&quot;", page, StringComparison.Ordinal); // inside the sandboxed srcdoc
     }
 
     public sealed record DispatchRow

@@ -27,6 +27,10 @@ public sealed class UnsubscribeOptionsTests
                 ["Unsubscribe:Keys:0:Id"] = "k1",
                 ["Unsubscribe:Keys:0:Secret"] = Convert.ToBase64String(new byte[32]),
                 ["Unsubscribe:SubscriberKey"] = Convert.ToBase64String(new byte[32]),
+                // Valid provider settings, so the unsubscribe options are the only thing wrong.
+                ["SendGrid:ApiKey"] = "SG.test",
+                ["Twilio:AccountSid"] = "ACtest",
+                ["Twilio:AuthToken"] = "test",
                 [key] = value,
             }));
 
