@@ -35,7 +35,7 @@ public sealed class FaultTests(ITestOutputHelper output)
         await using var servers = await TestServers.StartAsync(); // an isolated database on the shared PostgreSQL
         var env = Shared(servers) with { RabbitHost = "127.0.0.1", RabbitPort = rabbit.Port, RabbitVirtualHost = "/", RabbitUser = "guest", RabbitPassword = "guest" };
         await using var run = await FaultRun.StartAsync(env, output);
-        var intents = run.Intents(Count);
+        var intents = await run.SeededIntentsAsync(Count);
         var clock = Stopwatch.StartNew();
         using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(3));
 
@@ -60,7 +60,7 @@ public sealed class FaultTests(ITestOutputHelper output)
         await using var servers = await TestServers.StartAsync(); // an isolated vhost on the shared RabbitMQ
         var env = Shared(servers) with { ConnectionString = postgres.ConnectionString };
         await using var run = await FaultRun.StartAsync(env, output);
-        var intents = run.Intents(Count);
+        var intents = await run.SeededIntentsAsync(Count);
         var clock = Stopwatch.StartNew();
         using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(3));
 
@@ -84,7 +84,7 @@ public sealed class FaultTests(ITestOutputHelper output)
         await using var servers = await TestServers.StartAsync();
         var fake = new FakeProviderOptions { FaultRate = 0.3, FaultScript = [500, 429], RetryAfterSeconds = 1 };
         await using var run = await FaultRun.StartAsync(Shared(servers), output, fakeOptions: fake);
-        var intents = run.Intents(Count);
+        var intents = await run.SeededIntentsAsync(Count);
         var clock = Stopwatch.StartNew();
 
         await run.PublishAsync(intents, Pace, CancellationToken.None);
@@ -100,7 +100,7 @@ public sealed class FaultTests(ITestOutputHelper output)
     {
         await using var servers = await TestServers.StartAsync();
         await using var run = await FaultRun.StartAsync(Shared(servers), output, instances: 2);
-        var intents = run.Intents(Count);
+        var intents = await run.SeededIntentsAsync(Count);
         var clock = Stopwatch.StartNew();
 
         await run.PublishAsync(intents, Pace, CancellationToken.None);
