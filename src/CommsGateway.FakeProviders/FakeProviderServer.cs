@@ -162,7 +162,16 @@ public sealed class FakeProviderServer : IAsyncDisposable
             if (type == "text/html") html = value;
         }
 
-        var headers = (body?["headers"] as JsonObject)?.ToDictionary(h => h.Key, h => h.Value?.GetValue<string>() ?? "") ?? [];
+        // SendGrid takes headers at the top level and per personalization (where the SDK's AddHeaders puts them).
+        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var source in new[] { body?["headers"], body?["personalizations"]?[0]?["headers"] })
+        {
+            foreach (var (key, value) in source as JsonObject ?? [])
+            {
+                headers[key] = value?.GetValue<string>() ?? "";
+            }
+        }
+
         var categories = body?["categories"]?.AsArray().Select(c => c?.GetValue<string>() ?? "").ToList() ?? [];
         var messageId = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16)).TrimEnd('=').Replace('+', 'x').Replace('/', 'y');
         Accept(new AcceptedMessage("sendgrid", messageId, intentId, decisionId, "email", to, from, subject, text, html,

@@ -1,6 +1,10 @@
 using System.CommandLine;
 using System.Text;
 using CommsGateway.Contracts;
+using CommsGateway.Core.Consent;
+using CommsGateway.Features.Admin;
+using CommsGateway.Features.Consent;
+using CommsGateway.Features.Contacts;
 using CommsGateway.FakeProviders;
 using CommsGateway.Hosting;
 using Dapper;
@@ -52,7 +56,7 @@ internal static class DemoCommand
             AnsiConsole.MarkupLine($"[grey]What patients receive: {Markup.Escape(parse.GetValue(urls)!)}/dev/outbox[/]");
             try
             {
-                await RunScenarioAsync(app.Services, ct);
+                await RunScenarioAsync(app.Services, fake, ct);
                 if (!parse.GetValue(exit))
                 {
                     AnsiConsole.MarkupLine($"[grey]Gateway still serving on {Markup.Escape(parse.GetValue(urls)!)}; Ctrl+C to stop.[/]");
@@ -69,8 +73,9 @@ internal static class DemoCommand
         return command;
     }
 
-    private static async Task RunScenarioAsync(IServiceProvider services, CancellationToken ct)
+    private static async Task RunScenarioAsync(IServiceProvider services, FakeProviderServer fake, CancellationToken ct)
     {
+        await SeedClinicAsync(services, ct);
         var run = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
         var bus = services.GetRequiredService<IBus>();
         var intents = DemoIntents(run);
@@ -88,7 +93,7 @@ internal static class DemoCommand
         var rabbit = services.GetRequiredService<Microsoft.Extensions.Options.IOptions<RabbitMqOptions>>().Value;
         var raw = new (string Id, string Json)[]
         {
-            ($"demo-{run}-raw-sms", $$"""{"intentId":"demo-{{run}}-raw-sms","tenantId":"{{Tenant}}","producer":"php-booking","patientId":"p-1002","channel":"sms","declaredPurpose":"service","category":"appointment_reminder","to":"+33612345678","body":"Rappel : RDV demain 10h30 chez Dr Martin. Répondez ANNULER pour annuler."}"""),
+            ($"demo-{run}-raw-sms", $$"""{"intentId":"demo-{{run}}-raw-sms","tenantId":"{{Tenant}}","producer":"php-booking","patientId":"p-1002","channel":"sms","declaredPurpose":"service","category":"appointment_reminder","body":"Rappel : RDV demain 10h30 chez le Dr Martin. Répondez ANNULER pour annuler."}"""),
             ($"demo-{run}-raw-fax", $$"""{"intentId":"demo-{{run}}-raw-fax","tenantId":"{{Tenant}}","producer":"php-booking","patientId":"p-1002","channel":"fax","body":"hello"}"""),
             ($"demo-{run}-raw-broken", $$"""{"intentId":"demo-{{run}}-raw-broken","tenantId":"{{Tenant}}", "body": "unterminated"""),
         };
@@ -96,6 +101,61 @@ internal static class DemoCommand
         expected.AddRange(raw.Select(r => r.Id));
 
         await WatchDecisionsAsync(services.GetRequiredService<NpgsqlDataSource>(), expected, ct);
+
+        var promo = fake.Accepted.FirstOrDefault(m => m.IntentId == $"demo-{run}-promo");
+        if (promo is not null && promo.Headers.TryGetValue("List-Unsubscribe", out var listUnsubscribe))
+        {
+            var link = listUnsubscribe.Split(',')[0].Trim().TrimStart('<').TrimEnd('>');
+            AnsiConsole.MarkupLine("[bold]The marketing email carried its unsubscribe means[/] (RFC 2369 / RFC 8058 headers and a footer):");
+            AnsiConsole.MarkupLine($"  List-Unsubscribe: {Markup.Escape(listUnsubscribe)}");
+            AnsiConsole.MarkupLine($"  List-Unsubscribe-Post: {Markup.Escape(promo.Headers.GetValueOrDefault("List-Unsubscribe-Post") ?? "(missing)")}");
+            AnsiConsole.MarkupLine("[bold]Unsubscribe as the patient would[/] (open it in a browser while the demo serves):");
+            AnsiConsole.WriteLine(link);
+            AnsiConsole.MarkupLine($"  or one-click: curl -X POST -d 'List-Unsubscribe=One-Click' '{Markup.Escape(link)}'");
+            AnsiConsole.MarkupLine("  then run the demo again: the same promotion is Blocked with NoMarketingConsent, citing the withdrawal.");
+        }
+    }
+
+    /// <summary>
+    /// The demo clinic and its patients, through the same services the admin API uses: Camille consented to
+    /// email marketing (web form), Jean has only a mobile and no marketing consent, Amélie refused WhatsApp.
+    /// </summary>
+    private static async Task SeedClinicAsync(IServiceProvider services, CancellationToken ct)
+    {
+        var actor = new Actor("demo");
+        var db = services.GetRequiredService<NpgsqlDataSource>();
+        await using (var connection = await db.OpenConnectionAsync(ct))
+        {
+            if (await connection.ExecuteScalarAsync<bool>("select exists (select 1 from tenants where tenant_id = @Tenant)", new { Tenant }))
+            {
+                return;
+            }
+        }
+
+        await services.GetRequiredService<TenantDirectory>().AddTenantAsync(Tenant, "Clinique des Lilas",
+            new Dictionary<string, object?>(), "demo", actor, ct);
+        var contacts = services.GetRequiredService<ContactDirectory>();
+        await contacts.UpsertAsync(Tenant, "p-1001", new ContactInput { FirstName = "Camille", Email = "camille.durand@example.org", Phone = "06 12 34 56 78", Locale = "fr", TimeZone = "Europe/Paris" }, actor, null, ct);
+        await contacts.UpsertAsync(Tenant, "p-1002", new ContactInput { FirstName = "Jean", Phone = "+33 7 81 22 33 44", Locale = "fr", TimeZone = "Europe/Paris" }, actor, null, ct);
+        await contacts.UpsertAsync(Tenant, "p-1003", new ContactInput { FirstName = "Amélie", Email = "amelie@example.org", Phone = "06 98 76 54 32", Locale = "fr", TimeZone = "Europe/Paris" }, actor, null, ct);
+
+        var ledger = services.GetRequiredService<ConsentLedger>();
+        var wording = "J'accepte de recevoir les offres de la Clinique des Lilas par e-mail.";
+        await ledger.RecordAsync(new Core.Consent.ConsentCommand
+        {
+            TenantId = Tenant, PatientId = "p-1001", Action = ConsentAction.Grant, Purposes = ["marketing"], Channels = ["email"],
+            Evidence = new ConsentEvidence
+            {
+                Source = "web_form", WordingVersion = "mkt-email-v2", CapturedBy = "booking-portal",
+                WordingSha256 = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(wording))),
+                FormUrl = "https://clinique-des-lilas.example/preferences", Ip = "203.0.113.10", UserAgent = "Mozilla/5.0",
+            },
+        }, actor, ct);
+        await ledger.RecordAsync(new Core.Consent.ConsentCommand
+        {
+            TenantId = Tenant, PatientId = "p-1003", Action = ConsentAction.Withdraw, Purposes = ["service"], Channels = ["whatsapp"],
+            Evidence = new ConsentEvidence { Source = "staff_entry", CapturedBy = "reception" },
+        }, actor, ct);
     }
 
     private static List<MessageIntent> DemoIntents(string run) =>
@@ -103,22 +163,49 @@ internal static class DemoCommand
         new()
         {
             IntentId = $"demo-{run}-reminder", TenantId = Tenant, Producer = "booking", PatientId = "p-1001",
-            Channel = Channel.Email, DeclaredPurpose = Purpose.Service, Category = "appointment_reminder", Locale = "en",
-            Subject = "Your appointment tomorrow", Body = "Dear Ms Hughes, this is a reminder of your appointment tomorrow at 10:30 with Dr Patel.",
-            ExpiresAt = DateTimeOffset.UtcNow.AddDays(1), To = "j.hughes@example.org",
+            Channel = Channel.Email, DeclaredPurpose = Purpose.Service, Category = "appointment_reminder", Locale = "fr",
+            Subject = "Votre rendez-vous de demain", Body = "Bonjour Camille, nous vous rappelons votre rendez-vous demain à 10h30 avec le Dr Martin.",
+            ExpiresAt = DateTimeOffset.UtcNow.AddDays(1),
         },
         new()
         {
             IntentId = $"demo-{run}-promo", TenantId = Tenant, Producer = "campaigns", PatientId = "p-1001",
-            Channel = Channel.Email, DeclaredPurpose = Purpose.Marketing, Category = "campaign", CampaignId = "spring-offer", Locale = "en",
-            Subject = "Spring offer", Body = "Spring is here.", Blocks = [new ContentBlock { Kind = Purpose.Marketing, Text = "20% off all peels this month: book now!" }],
-            To = "j.hughes@example.org", Html = "<p>Spring is here.</p><p>20% off all peels this month: <a href=\"https://clinique-des-lilas.example/book\">book now</a>!</p>",
+            Channel = Channel.Email, DeclaredPurpose = Purpose.Marketing, Category = "campaign", CampaignId = "printemps", Locale = "fr",
+            Subject = "Offre de printemps", Body = "-20 % sur tous les peelings ce mois-ci : réservez vite !",
+            Html = "<p>-20 % sur tous les peelings ce mois-ci : <a href=\"https://clinique-des-lilas.example/rdv\">réservez vite</a> !</p>",
+        },
+        new()
+        {
+            // A promotion slipped into a reminder, to a patient without marketing consent: the producer says "service".
+            IntentId = $"demo-{run}-sneaky", TenantId = Tenant, Producer = "booking", PatientId = "p-1002",
+            Channel = Channel.Sms, DeclaredPurpose = Purpose.Service, Category = "appointment_reminder",
+            Body = "Rappel : RDV jeudi 14h. Profitez de -30 % sur nos soins visage ce mois-ci !",
+        },
+        new()
+        {
+            // The same idea done right: the promotion is a block marked marketing, so it is removed and the reminder goes.
+            IntentId = $"demo-{run}-blocks", TenantId = Tenant, Producer = "booking", PatientId = "p-1002",
+            Channel = Channel.Sms, DeclaredPurpose = Purpose.Service, Category = "appointment_reminder",
+            Body = "Rappel : RDV jeudi 14h avec le Dr Martin.",
+            Blocks = [new ContentBlock { Kind = Purpose.Marketing, Text = "Profitez de -30 % sur nos soins visage !" }],
+        },
+        new()
+        {
+            IntentId = $"demo-{run}-whatsapp", TenantId = Tenant, Producer = "booking", PatientId = "p-1003",
+            Channel = Channel.WhatsApp, DeclaredPurpose = Purpose.Service, Category = "appointment_reminder",
+            Body = "Rappel : votre rendez-vous est demain à 9h.",
+        },
+        new()
+        {
+            IntentId = $"demo-{run}-misdirected", TenantId = Tenant, Producer = "booking", PatientId = "p-1003",
+            Channel = Channel.Email, DeclaredPurpose = Purpose.Service, Category = "results_available",
+            Subject = "Vos résultats", Body = "Vos résultats sont disponibles dans votre espace patient.", To = "someone.else@example.org",
         },
         new()
         {
             IntentId = $"demo-{run}-expired", TenantId = Tenant, Producer = "booking", PatientId = "p-1003",
-            Channel = Channel.WhatsApp, DeclaredPurpose = Purpose.Service, Category = "appointment_reminder",
-            Body = "Reminder: your appointment is today at 9:00.", ExpiresAt = DateTimeOffset.UtcNow.AddHours(-1),
+            Channel = Channel.Sms, DeclaredPurpose = Purpose.Service, Category = "appointment_reminder",
+            Body = "Rappel : votre rendez-vous est aujourd'hui à 9h.", ExpiresAt = DateTimeOffset.UtcNow.AddHours(-1),
         },
         new()
         {
@@ -143,7 +230,7 @@ internal static class DemoCommand
     private static async Task WatchDecisionsAsync(NpgsqlDataSource db, IReadOnlyCollection<string> intentIds, CancellationToken ct)
     {
         var table = new Table().Border(TableBorder.Rounded).Title("[bold]Decisions (as committed to PostgreSQL)[/]")
-            .AddColumns("Intent", "Channel", "Detected", "Outcome", "Reasons", "Details");
+            .AddColumns("Intent", "Channel", "Detected", "Outcome", "Reasons", "Why (first signal or detail)");
         var seen = new HashSet<long>();
         var deadline = DateTimeOffset.UtcNow.AddSeconds(30);
         await AnsiConsole.Live(table).StartAsync(async live =>
@@ -156,8 +243,9 @@ internal static class DemoCommand
                     new { ids = intentIds.ToArray() });
                 foreach (var row in rows.Where(r => seen.Add(r.Seq)))
                 {
-                    table.AddRow(Markup.Escape(row.IntentId), row.Channel, row.DetectedPurpose, Colour(row.Outcome),
-                        Markup.Escape(string.Join(", ", row.Reasons)), Markup.Escape(string.Join("; ", row.Details.Take(2))));
+                    var name = System.Text.RegularExpressions.Regex.Replace(row.IntentId, @"demo-\d+-", "");
+                    table.AddRow(Markup.Escape(name), row.Channel, row.DetectedPurpose, Colour(row.Outcome),
+                        Markup.Escape(string.Join(", ", row.Reasons)), Markup.Escape(Shorten(row.Details.FirstOrDefault() ?? "", 60)));
                     live.Refresh();
                 }
 
@@ -171,6 +259,8 @@ internal static class DemoCommand
         });
         AnsiConsole.MarkupLine($"[green]{seen.Count}[/] decisions for {intentIds.Count} published intents (the repeated reminder was a Duplicate and got no second row).");
     }
+
+    private static string Shorten(string text, int max) => text.Length <= max ? text : text[..max] + "…";
 
     private static string Colour(string outcome) => outcome switch
     {
