@@ -1,5 +1,6 @@
 using CommsGateway.Data;
 using CommsGateway.Features.Audit;
+using CommsGateway.Features.Campaigns;
 using CommsGateway.Features.Admin;
 using CommsGateway.Features.Intents;
 using CommsGateway.Features.Unsubscribe;
@@ -36,6 +37,7 @@ public static class GatewayHost
         builder.AddUnsubscribe();
         builder.AddAudit();
         builder.AddAdminApi();
+        builder.AddCampaigns();
         return builder;
     }
 
@@ -47,6 +49,7 @@ public static class GatewayHost
         endpoints.MapObservability();
         endpoints.MapAudit();
         endpoints.MapAdminApi();
+        endpoints.MapCampaigns();
         return endpoints;
     }
 }
