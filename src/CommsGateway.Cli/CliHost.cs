@@ -10,7 +10,7 @@ namespace CommsGateway.Cli;
 /// </summary>
 internal static class CliHost
 {
-    public static async Task<IHost> StartAsync(CancellationToken ct)
+    public static async Task<IHost> StartAsync(CancellationToken ct, Action<IHostApplicationBuilder>? configure = null)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Configuration.SetBasePath(AppContext.BaseDirectory);
@@ -24,15 +24,16 @@ internal static class CliHost
         });
         builder.AddDatabase();
         builder.AddConsentServices();
+        configure?.Invoke(builder);
         var host = builder.Build();
         await host.StartAsync(ct);
         return host;
     }
 
     /// <summary>Runs <paramref name="body"/> against a started host and stops it afterwards.</summary>
-    public static async Task<int> RunAsync(Func<IServiceProvider, Task<int>> body, CancellationToken ct)
+    public static async Task<int> RunAsync(Func<IServiceProvider, Task<int>> body, CancellationToken ct, Action<IHostApplicationBuilder>? configure = null)
     {
-        using var host = await StartAsync(ct);
+        using var host = await StartAsync(ct, configure);
         try
         {
             return await body(host.Services);

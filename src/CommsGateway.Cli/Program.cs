@@ -11,6 +11,7 @@ root.Subcommands.Add(ClassifyCommand.Create());
 root.Subcommands.Add(TenantCommand.Create());
 root.Subcommands.Add(ContactsCommand.Create());
 root.Subcommands.Add(ConsentCommand.Create());
+root.Subcommands.Add(CampaignCommand.Create());
 root.Subcommands.Add(PatientDataCommands.Export());
 root.Subcommands.Add(PatientDataCommands.Erase());
 root.Subcommands.Add(BenchCommand.Create());

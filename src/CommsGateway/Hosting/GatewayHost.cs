@@ -1,5 +1,6 @@
 using CommsGateway.Data;
 using CommsGateway.Features.Audit;
+using CommsGateway.Features.Campaigns;
 using CommsGateway.Features.Admin;
 using CommsGateway.Features.DevOutbox;
 using CommsGateway.Features.Webhooks;
@@ -38,6 +39,7 @@ public static class GatewayHost
         builder.AddUnsubscribe();
         builder.AddAudit();
         builder.AddAdminApi();
+        builder.AddCampaigns();
         return builder;
     }
 
@@ -51,6 +53,7 @@ public static class GatewayHost
         endpoints.MapAdminApi();
         endpoints.MapTwilioStatusWebhook();
         endpoints.MapDevOutbox();
+        endpoints.MapCampaigns();
         return endpoints;
     }
 }

@@ -17,6 +17,9 @@ public sealed record DecisionContext(
     int MarketingSentLast7Days,
     IReadOnlyDictionary<string, ConsentSnapshot> PicturedPatientsConsent)
 {
+    /// <summary>True when the intent's campaign was cancelled before this read (issue 7).</summary>
+    public bool CampaignCancelled { get; init; }
+
     /// <summary>Fills the policy input's recipient facts; the caller keeps intent, classification and clock.</summary>
     public PolicyInput ApplyTo(PolicyInput input)
     {
@@ -29,6 +32,7 @@ public sealed record DecisionContext(
             Settings = Settings,
             MarketingSentLast7Days = MarketingSentLast7Days,
             PicturedPatientsConsent = PicturedPatientsConsent,
+            CampaignCancelled = CampaignCancelled,
         };
     }
 }
@@ -41,8 +45,13 @@ public sealed record DecisionContext(
 /// </summary>
 public sealed class DecisionContextQuery(NpgsqlDataSource dataSource)
 {
+    public Task<DecisionContext> LoadAsync(string tenantId, string patientId, Channel channel,
+        IReadOnlyCollection<string> picturedPatientIds, DateTimeOffset now, CancellationToken ct) =>
+        LoadAsync(tenantId, patientId, channel, picturedPatientIds, now, null, ct);
+
+    /// <summary>As above, plus whether the intent's campaign is cancelled (read in the same round trip).</summary>
     public async Task<DecisionContext> LoadAsync(string tenantId, string patientId, Channel channel,
-        IReadOnlyCollection<string> picturedPatientIds, DateTimeOffset now, CancellationToken ct)
+        IReadOnlyCollection<string> picturedPatientIds, DateTimeOffset now, string? campaignId, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(picturedPatientIds);
         var pictured = picturedPatientIds.Where(p => !string.IsNullOrWhiteSpace(p)).Distinct(StringComparer.Ordinal).ToArray();
@@ -79,6 +88,8 @@ public sealed class DecisionContextQuery(NpgsqlDataSource dataSource)
                     """, Text(tenantId), Text(patientId),
                     new NpgsqlParameter { Value = now.AddDays(-7).UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz },
                     new NpgsqlParameter { Value = now.UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz }),
+                Command("select exists (select 1 from campaigns where tenant_id = $1 and campaign_id = $2 and status = 'cancelled')",
+                    Text(tenantId), Text(campaignId ?? "")),
             },
         };
 
@@ -127,6 +138,10 @@ public sealed class DecisionContextQuery(NpgsqlDataSource dataSource)
         await reader.ReadAsync(ct);
         var sentLast7Days = (int)reader.GetInt64(0);
 
+        await reader.NextResultAsync(ct);
+        await reader.ReadAsync(ct);
+        var campaignCancelled = reader.GetBoolean(0);
+
         ConsentSnapshot SnapshotOf(string id) => states.TryGetValue(id, out var l) ? new ConsentSnapshot(l) : ConsentSnapshot.Empty;
         return new DecisionContext(
             tenantKnown,
@@ -135,7 +150,10 @@ public sealed class DecisionContextQuery(NpgsqlDataSource dataSource)
             SnapshotOf(patientId),
             suppressed,
             sentLast7Days,
-            pictured.ToDictionary(p => p, SnapshotOf, StringComparer.Ordinal));
+            pictured.ToDictionary(p => p, SnapshotOf, StringComparer.Ordinal))
+        {
+            CampaignCancelled = campaignCancelled,
+        };
     }
 
     private static NpgsqlBatchCommand Command(string sql, params NpgsqlParameter[] parameters)

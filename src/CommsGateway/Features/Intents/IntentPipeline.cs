@@ -108,7 +108,7 @@ public sealed class IntentPipeline(
     {
         // The recipient's facts (contact point, consent, suppression, settings) in one round trip.
         var context = await decisionContext.LoadAsync(intent.TenantId, intent.PatientId, intent.Channel,
-            [.. intent.Media?.Select(m => m?.PicturedPatientId).OfType<string>() ?? []], now, ct);
+            [.. intent.Media?.Select(m => m?.PicturedPatientId).OfType<string>() ?? []], now, intent.CampaignId, ct);
         return context.ApplyTo(new PolicyInput(intent, classification, now)) with { TenantKnown = context.TenantKnown };
     }
 

@@ -1,0 +1,267 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using CommsGateway.Data;
+using CommsGateway.Features.Admin;
+using CommsGateway.Features.Campaigns;
+using CommsGateway.Features.Unsubscribe;
+using Spectre.Console;
+
+namespace CommsGateway.Cli.Commands;
+
+/// <summary>`commsgw campaign preview|queue|report|cancel`: the marketing assistant's view of a campaign.</summary>
+internal static class CampaignCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("campaign", "Preview, queue, follow and cancel marketing campaigns");
+        command.Subcommands.Add(Preview());
+        command.Subcommands.Add(Queue());
+        command.Subcommands.Add(Report());
+        command.Subcommands.Add(Cancel());
+        return command;
+    }
+
+    private sealed record DefinitionOptions(
+        Option<string> Name, Option<FileInfo?> TemplateFr, Option<FileInfo?> TemplateEn, Option<string?> SubjectFr, Option<string?> SubjectEn,
+        Option<string> Channels, Option<FileInfo?> Patients, Option<string?> ConsentedOn, Option<DateTimeOffset?> NotBefore, Option<DateTimeOffset?> ExpiresAt)
+    {
+        public IEnumerable<Option> All => [Name, TemplateFr, TemplateEn, SubjectFr, SubjectEn, Channels, Patients, ConsentedOn, NotBefore, ExpiresAt];
+
+        public static DefinitionOptions Create() => new(
+            new("--name") { Description = "Campaign name (shown in reports)", Required = true },
+            new("--template-fr") { Description = "French message template (Liquid), e.g. Bonjour {{ patient.first_name }}" },
+            new("--template-en") { Description = "English message template (Liquid)" },
+            new("--subject-fr") { Description = "French email subject" },
+            new("--subject-en") { Description = "English email subject" },
+            new("--channels") { Description = "One channel or an ordered preference: whatsapp,sms,email", Required = true },
+            new("--patients") { Description = "CSV file of patient ids (first column; a header line is skipped)" },
+            new("--consented-on") { Description = "Audience: every patient with marketing consent on this channel" },
+            new("--not-before") { Description = "Do not send before (ISO 8601)" },
+            new("--expires-at") { Description = "Do not send after (ISO 8601)" });
+
+        public CampaignDefinition Read(ParseResult parse)
+        {
+            var templates = new Dictionary<string, string>();
+            var subjects = new Dictionary<string, string>();
+            if (parse.GetValue(TemplateFr) is { } fr) { templates["fr"] = File.ReadAllText(fr.FullName); }
+            if (parse.GetValue(TemplateEn) is { } en) { templates["en"] = File.ReadAllText(en.FullName); }
+            if (parse.GetValue(SubjectFr) is { } sfr) { subjects["fr"] = sfr; }
+            if (parse.GetValue(SubjectEn) is { } sen) { subjects["en"] = sen; }
+            return new CampaignDefinition
+            {
+                Name = parse.GetValue(Name),
+                Templates = templates,
+                Subjects = subjects.Count > 0 ? subjects : null,
+                Channels = parse.GetValue(Channels)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+                PatientIds = parse.GetValue(Patients) is { } file ? ReadIds(file) : null,
+                AudienceChannel = parse.GetValue(ConsentedOn),
+                NotBefore = parse.GetValue(NotBefore),
+                ExpiresAt = parse.GetValue(ExpiresAt),
+            };
+        }
+
+        private static List<string> ReadIds(FileInfo file) => [.. File.ReadLines(file.FullName)
+            .Select(l => l.Split(',')[0].Trim().Trim('"'))
+            .Where(id => id.Length > 0 && !id.Equals("patient_id", StringComparison.OrdinalIgnoreCase))];
+    }
+
+    private static Task<int> RunAsync(Func<IServiceProvider, Task<int>> body, CancellationToken ct) => CliHost.RunAsync(body, ct, builder =>
+    {
+        builder.AddUnsubscribe();
+        builder.AddCampaigns();
+    });
+
+    private static Command Preview()
+    {
+        var tenant = CliHost.TenantOption();
+        var definition = DefinitionOptions.Create();
+        var json = new Option<bool>("--json") { Description = "JSON instead of tables" };
+        var command = new Command("preview", "Who would get it, by channel and reason, and three sample messages; nothing is queued") { tenant, json };
+        foreach (var option in definition.All) { command.Options.Add(option); }
+        command.SetAction((parse, ct) => RunAsync(async services =>
+        {
+            var preview = await services.GetRequiredService<CampaignService>().PreviewAsync(parse.GetValue(tenant)!, definition.Read(parse), null, ct);
+            if (parse.GetValue(json))
+            {
+                Console.WriteLine(JsonSerializer.Serialize(preview, CliDatabase.Json));
+                return preview.Problems.Count > 0 ? 1 : 0;
+            }
+
+            if (Problems(preview.Problems))
+            {
+                return 1;
+            }
+
+            AnsiConsole.MarkupLine($"Audience: [bold]{preview.AudienceSize}[/] patient(s)" +
+                (preview.UnknownPatientIds.Count > 0 ? $", [yellow]{preview.UnknownPatientIds.Count} not on record (skipped)[/]" : ""));
+            var table = new Table().Border(TableBorder.Rounded).AddColumns("Channel", "Recipients", "Outcome", "Reason", "Count");
+            foreach (var channel in preview.Channels)
+            {
+                foreach (var (outcome, count) in channel.Outcomes)
+                {
+                    table.AddRow(channel.Channel, channel.Recipients.ToString(CultureInfo.InvariantCulture), DecisionsCommand.Colour(outcome), "", count.ToString(CultureInfo.InvariantCulture));
+                }
+
+                foreach (var (reason, count) in channel.Reasons)
+                {
+                    table.AddRow("", "", "", Markup.Escape(reason), count.ToString(CultureInfo.InvariantCulture));
+                }
+            }
+
+            AnsiConsole.Write(table);
+            foreach (var sample in preview.Samples)
+            {
+                AnsiConsole.Write(new Panel(Markup.Escape((sample.Subject is null ? "" : "Subject: " + sample.Subject + "\n\n") + sample.Body))
+                    .Header($"{Markup.Escape(sample.PatientId)} by {sample.Channel} ({sample.Outcome})"));
+            }
+
+            return 0;
+        }, ct));
+        return command;
+    }
+
+    private static Command Queue()
+    {
+        var tenant = CliHost.TenantOption();
+        var definition = DefinitionOptions.Create();
+        var id = new Option<string?>("--id") { Description = "Queue an existing campaign again (after an interruption); no one gets it twice" };
+        var actor = CliHost.ActorOption();
+        var command = new Command("queue", "Create a campaign and queue it, with progress; or --id to queue an existing one again") { tenant, id, actor };
+        foreach (var option in definition.All)
+        {
+            option.Required = false;
+            command.Options.Add(option);
+        }
+
+        command.SetAction((parse, ct) => RunAsync(async services =>
+        {
+            var campaigns = services.GetRequiredService<CampaignService>();
+            var tenantId = parse.GetValue(tenant)!;
+            var campaignId = parse.GetValue(id);
+            if (campaignId is null)
+            {
+                var def = definition.Read(parse);
+                if (Problems(def.Validate()))
+                {
+                    return 1;
+                }
+
+                campaignId = await campaigns.CreateAsync(tenantId, def, Actor.Cli(parse.GetValue(actor)), ct);
+                AnsiConsole.MarkupLine($"Created campaign [bold]{campaignId}[/]");
+            }
+
+            var clock = Stopwatch.StartNew();
+            QueueResult? result = null;
+            await AnsiConsole.Progress()
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RateColumn(), new RemainingTimeColumn())
+                .StartAsync(async progress =>
+                {
+                    var task = progress.AddTask("Queuing", maxValue: 1);
+                    result = await campaigns.QueueAsync(tenantId, campaignId, (done, total) =>
+                    {
+                        task.MaxValue = Math.Max(total, 1);
+                        task.Value = done;
+                    }, ct);
+                    task.Value = task.MaxValue;
+                });
+            clock.Stop();
+            if (Problems(result!.Problems))
+            {
+                return 1;
+            }
+
+            AnsiConsole.MarkupLine($"[green]Queued[/] {result.Published} intent(s) of {Markup.Escape(campaignId)} in {clock.Elapsed.TotalSeconds:F1} s " +
+                $"({result.Published / Math.Max(clock.Elapsed.TotalSeconds, 0.001):F0}/s, confirmed by the broker)" +
+                (result.UnknownPatientIds.Count > 0 ? $"; {result.UnknownPatientIds.Count} patient id(s) not on record skipped" : ""));
+            AnsiConsole.MarkupLine($"[grey]Follow it: commsgw campaign report {Markup.Escape(campaignId)} --tenant {Markup.Escape(tenantId)}[/]");
+            return 0;
+        }, ct));
+        return command;
+    }
+
+    private static Command Report()
+    {
+        var tenant = CliHost.TenantOption();
+        var id = new Argument<string>("id") { Description = "Campaign id" };
+        var json = new Option<bool>("--json") { Description = "JSON instead of tables" };
+        var csv = new Option<FileInfo?>("--csv") { Description = "Write per-recipient outcomes (patient ids only) to this CSV file" };
+        var command = new Command("report", "Outcomes by reason, delivery statuses and unsubscribes of a campaign") { id, tenant, json, csv };
+        command.SetAction((parse, ct) => RunAsync(async services =>
+        {
+            var reports = services.GetRequiredService<CampaignReports>();
+            var tenantId = parse.GetValue(tenant)!;
+            var campaignId = parse.GetValue(id)!;
+            var report = await reports.ReportAsync(tenantId, campaignId, ct);
+            if (report is null)
+            {
+                AnsiConsole.MarkupLine($"[red]No campaign {Markup.Escape(campaignId)} for {Markup.Escape(tenantId)}[/]");
+                return 2;
+            }
+
+            if (parse.GetValue(csv) is { } file)
+            {
+                await File.WriteAllTextAsync(file.FullName, await CampaignsFeature.ToCsvAsync(reports.LinesAsync(tenantId, campaignId, ct)), ct);
+                AnsiConsole.MarkupLine($"Wrote {Markup.Escape(file.FullName)}");
+            }
+
+            if (parse.GetValue(json))
+            {
+                Console.WriteLine(JsonSerializer.Serialize(report, CliDatabase.Json));
+                return 0;
+            }
+
+            AnsiConsole.MarkupLine($"[bold]{Markup.Escape(report.Name)}[/] ({Markup.Escape(report.CampaignId)}): {report.Status}, " +
+                $"{report.Queued} queued, {report.Decided} decided, {report.Unsubscribes} unsubscribe(s) from its links");
+            AnsiConsole.Write(Counts("Outcome", "Channel", report.Outcomes));
+            AnsiConsole.Write(Counts("Reason", "Outcome", report.Reasons));
+            AnsiConsole.Write(Counts("Delivery", "Channel", report.Deliveries));
+            return 0;
+        }, ct));
+        return command;
+    }
+
+    private static Command Cancel()
+    {
+        var tenant = CliHost.TenantOption();
+        var id = new Argument<string>("id") { Description = "Campaign id" };
+        var actor = CliHost.ActorOption();
+        var command = new Command("cancel", "Cancel: messages not yet decided are blocked (CampaignCancelled)") { id, tenant, actor };
+        command.SetAction((parse, ct) => RunAsync(async services =>
+        {
+            var found = await services.GetRequiredService<CampaignService>().CancelAsync(parse.GetValue(tenant)!, parse.GetValue(id)!, Actor.Cli(parse.GetValue(actor)), ct);
+            AnsiConsole.MarkupLine(found ? "[green]Cancelled[/]: messages not yet decided will be blocked" : "[red]No such campaign[/]");
+            return found ? 0 : 2;
+        }, ct));
+        return command;
+    }
+
+    private static Table Counts(string key, string detail, IReadOnlyList<CountRow> rows)
+    {
+        var table = new Table().Border(TableBorder.Rounded).AddColumns(key, detail, "Count");
+        foreach (var row in rows)
+        {
+            table.AddRow(Markup.Escape(row.Key), Markup.Escape(row.Detail ?? "-"), row.Count.ToString(CultureInfo.InvariantCulture));
+        }
+
+        return table;
+    }
+
+    private static bool Problems(IReadOnlyList<string> problems)
+    {
+        foreach (var problem in problems)
+        {
+            AnsiConsole.MarkupLine($"[red]{Markup.Escape(problem)}[/]");
+        }
+
+        return problems.Count > 0;
+    }
+
+    /// <summary>Messages per second, for the progress bar (the ETA column uses the same rate).</summary>
+    private sealed class RateColumn : ProgressColumn
+    {
+        public override Spectre.Console.Rendering.IRenderable Render(Spectre.Console.Rendering.RenderOptions options, ProgressTask task, TimeSpan deltaTime) =>
+            new Markup($"{task.Value:F0}/{task.MaxValue:F0} [grey]({task.Speed ?? 0:F0}/s)[/]");
+    }
+}

@@ -1,0 +1,127 @@
+using CommsGateway.Contracts;
+using CommsGateway.Core.Classification;
+using CommsGateway.Core.Policy;
+using CommsGateway.Core.Rendering;
+using CommsGateway.Features.Admin;
+using CommsGateway.Features.Consent;
+using CommsGateway.Features.Unsubscribe;
+
+namespace CommsGateway.Features.Campaigns;
+
+public sealed record QueueResult(string CampaignId, string Status, int AudienceSize, int Published, IReadOnlyList<string> UnknownPatientIds, IReadOnlyList<string> Problems)
+{
+    public bool Ok => Problems.Count == 0;
+}
+
+/// <summary>Per channel: how many would be Sent / Blocked / Deferred, by first reason code.</summary>
+public sealed record ChannelPreview(string Channel, int Recipients, IReadOnlyDictionary<string, int> Outcomes, IReadOnlyDictionary<string, int> Reasons);
+
+public sealed record SampleMessage(string PatientId, string Channel, string Outcome, string? Subject, string Body);
+
+public sealed record CampaignPreview(
+    int AudienceSize,
+    IReadOnlyList<string> UnknownPatientIds,
+    IReadOnlyList<ChannelPreview> Channels,
+    IReadOnlyList<SampleMessage> Samples,
+    IReadOnlyList<string> Problems);
+
+/// <summary>
+/// Create, preview, queue and cancel. Preview runs the gateway's own SendPolicy.Decide over inputs loaded by the
+/// gateway's own DecisionContextQuery: no copy of the rules. Queueing never decides anything: the gateway decides
+/// every published intent again, so a campaign cannot bypass a check.
+/// </summary>
+public sealed class CampaignService(
+    CampaignStore store,
+    CampaignMessages messages,
+    CampaignPublisher publisher,
+    DecisionContextQuery decisionContext,
+    ContentClassifier classifier,
+    IServiceProvider services,
+    TimeProvider clock,
+    ILogger<CampaignService> logger)
+{
+    public const int SampleCount = 3;
+
+    public async Task<CampaignPreview> PreviewAsync(string tenantId, CampaignDefinition definition, string? campaignId, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
+        var errors = definition.Validate();
+        if (errors.Count > 0)
+        {
+            return new CampaignPreview(0, [], [], [], errors);
+        }
+
+        var clinic = await store.ClinicNameAsync(tenantId, ct) ?? tenantId;
+        // Unsaved campaigns preview under a placeholder id: the ids themselves are not shown.
+        var prepared = await messages.PrepareAsync(tenantId, campaignId ?? "preview", clinic, definition, ct);
+        if (prepared.Problems.Count > 0)
+        {
+            return new CampaignPreview(prepared.AudienceSize, prepared.UnknownPatientIds, [], [], prepared.Problems);
+        }
+
+        var now = clock.GetUtcNow();
+        var decided = new (CampaignMessage Message, Core.Decisions.Decision Decision)[prepared.Messages.Count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, prepared.Messages.Count),
+            new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct }, async (i, token) =>
+            {
+                var intent = prepared.Messages[i].Intent;
+                var context = await decisionContext.LoadAsync(intent.TenantId, intent.PatientId, intent.Channel, [], now, campaignId, token);
+                var input = context.ApplyTo(new PolicyInput(intent, classifier.Classify(intent), now)) with { TenantKnown = context.TenantKnown };
+                decided[i] = (prepared.Messages[i], SendPolicy.Decide(input));
+            });
+
+        var channels = decided.GroupBy(d => d.Message.Intent.Channel).OrderBy(g => g.Key).Select(g => new ChannelPreview(
+                Core.Consent.ConsentNames.Name(g.Key),
+                g.Count(),
+                g.GroupBy(d => d.Decision.Outcome.ToString()).ToDictionary(o => o.Key, o => o.Count(), StringComparer.Ordinal),
+                g.GroupBy(d => d.Decision.Reasons.FirstOrDefault() ?? "-").ToDictionary(o => o.Key, o => o.Count(), StringComparer.Ordinal)))
+            .ToList();
+
+        var samples = new List<SampleMessage>();
+        var links = services.GetService<UnsubscribeLinks>();
+        foreach (var (message, decision) in decided.OrderBy(d => d.Decision.ShouldSend ? 0 : 1).Take(SampleCount))
+        {
+            var intent = message.Intent with { Body = message.Text, Blocks = null };
+            RenderedMessage? rendered = links is null ? null : await links.RenderAsync(intent, Purpose.Marketing, intent.Locale, ct);
+            samples.Add(new SampleMessage(intent.PatientId, Core.Consent.ConsentNames.Name(intent.Channel), decision.Outcome.ToString(),
+                rendered?.Subject ?? intent.Subject, rendered?.Text ?? intent.Body));
+        }
+
+        return new CampaignPreview(prepared.AudienceSize, prepared.UnknownPatientIds, channels, samples, []);
+    }
+
+    /// <summary>
+    /// Renders every message first (a placeholder problem queues nothing), then publishes with confirms. Safe to
+    /// run again after an interruption: the intent ids are deterministic and the gateway decides each id once.
+    /// </summary>
+    public async Task<QueueResult> QueueAsync(string tenantId, string campaignId, Action<int, int>? progress, CancellationToken ct)
+    {
+        var campaign = await store.FindAsync(tenantId, campaignId, ct)
+            ?? throw new KeyNotFoundException($"No campaign {campaignId} for this clinic");
+        if (campaign.Status == "cancelled")
+        {
+            return new QueueResult(campaignId, campaign.Status, 0, 0, [], ["the campaign is cancelled: it cannot be queued again"]);
+        }
+
+        var prepared = await messages.PrepareAsync(tenantId, campaignId, campaign.ClinicName, campaign.Definition, ct);
+        if (prepared.Problems.Count > 0)
+        {
+            return new QueueResult(campaignId, campaign.Status, prepared.AudienceSize, 0, prepared.UnknownPatientIds, prepared.Problems);
+        }
+
+        var total = prepared.Messages.Count;
+        await store.SetStatusAsync(tenantId, campaignId, "queuing", total, null, ct);
+        logger.LogInformation("Queuing campaign {CampaignId} of tenant {TenantId}: {Count} intents", campaignId, tenantId, total);
+        progress?.Invoke(0, total);
+        var published = await publisher.PublishAsync([.. prepared.Messages.Select(m => m.Intent)], done => progress?.Invoke(done, total), ct);
+        var queued = await store.SetStatusAsync(tenantId, campaignId, "queued", null, published, ct);
+        logger.LogInformation("Queued campaign {CampaignId}: {Published} intents confirmed", campaignId, published);
+        return new QueueResult(campaignId, queued ? "queued" : "cancelled", prepared.AudienceSize, published, prepared.UnknownPatientIds, []);
+    }
+
+    public Task<string> CreateAsync(string tenantId, CampaignDefinition definition, Actor actor, CancellationToken ct) =>
+        store.CreateAsync(tenantId, definition, actor, ct);
+
+    public Task<bool> CancelAsync(string tenantId, string campaignId, Actor actor, CancellationToken ct) =>
+        store.CancelAsync(tenantId, campaignId, actor, ct);
+}
