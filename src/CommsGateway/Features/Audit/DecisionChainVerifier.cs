@@ -26,12 +26,24 @@ public static class DecisionChainVerifier
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         // Repeatable read: one consistent snapshot even while gateways keep appending.
         await using var tx = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct);
+        // Retention removes the oldest rows as one run and records the last removed row's hash: the chain that
+        // remains must continue from that anchor instead of the genesis hash.
+        byte[]? anchor;
+        await using (var anchorQuery = new NpgsqlCommand("""
+            select chain_anchor from retention_runs
+            where tenant_id = $1 and table_name = 'decisions' and not dry_run and removed > 0
+            order by run_id desc limit 1
+            """, connection, tx) { Parameters = { new NpgsqlParameter { Value = tenantId } } })
+        {
+            anchor = await anchorQuery.ExecuteScalarAsync(ct) as byte[];
+        }
+
         await using var command = new NpgsqlCommand($"select {DecisionRow.Columns} from decisions where tenant_id = $1 order by seq", connection, tx)
         {
             Parameters = { new NpgsqlParameter { Value = tenantId } },
         };
         await using var reader = await command.ExecuteReaderAsync(ct);
-        var expectedPrev = ChainHash.Genesis.ToArray();
+        var expectedPrev = anchor ?? ChainHash.Genesis.ToArray();
         long checkedRows = 0, unchained = 0;
         var started = false;
         while (await reader.ReadAsync(ct))

@@ -196,7 +196,12 @@ public sealed class DecisionLog : IAsyncDisposable
                     """, tenants));
                 lookup.BatchCommands.Add(Command("""
                     select t.tenant_id,
-                           (select d.row_hash from decisions d where d.tenant_id = t.tenant_id order by d.seq desc limit 1)
+                           coalesce(
+                               (select d.row_hash from decisions d where d.tenant_id = t.tenant_id order by d.seq desc limit 1),
+                               -- Retention removed every row: the chain continues from the last removed row's hash.
+                               (select r.chain_anchor from retention_runs r
+                                where r.tenant_id = t.tenant_id and r.table_name = 'decisions' and not r.dry_run and r.removed > 0
+                                order by r.run_id desc limit 1))
                     from unnest($1::text[]) as t(tenant_id)
                     """, tenants));
             }

@@ -80,6 +80,14 @@ public sealed class RetentionAndBreachTests(OpsFixture ops)
 
         // Nothing is left for a second run: exactly the policy, once.
         Assert.Equal(0, Assert.Single(await retention.RunAsync(t, false, "dpo@clinic", default), r => r.TableName == "decisions").Removed);
+
+        // The chain that remains verifies from the run's anchor, and new rows keep chaining onto it.
+        var afterRetention = await CommsGateway.Features.Audit.DecisionChainVerifier.VerifyAsync(ops.Db, t, default);
+        Assert.True(afterRetention.Intact, afterRetention.FirstBroken?.Problem);
+        await AppendAsync(t, "after-retention", now);
+        var afterAppend = await CommsGateway.Features.Audit.DecisionChainVerifier.VerifyAsync(ops.Db, t, default);
+        Assert.True(afterAppend.Intact, afterAppend.FirstBroken?.Problem);
+        Assert.Equal(4, afterAppend.RowsChecked);
     }
 
     [Fact]
