@@ -13,22 +13,39 @@ internal static class AuditCommand
     {
         var tenant = new Option<string>("--tenant") { Description = "The clinic (tenant id) whose chain to verify", Required = true };
         var connection = new Option<string?>("--connection") { Description = "PostgreSQL connection string (default: Database:ConnectionString)" };
-        var verify = new Command("verify", "Re-compute the tenant's decision hash chain and name the first broken row") { tenant, connection };
+        var verify = new Command("verify", "Re-compute the tenant's decision-log and consent-ledger hash chains and name the first broken row of each") { tenant, connection };
         verify.SetAction(async (parse, ct) =>
         {
             var connectionString = parse.GetValue(connection) ?? ConnectionString();
             await using var dataSource = NpgsqlDataSource.Create(connectionString);
             var report = await DecisionChainVerifier.VerifyAsync(dataSource, parse.GetValue(tenant)!, ct);
+            var consent = await ConsentChainVerifier.VerifyAsync(dataSource, parse.GetValue(tenant)!, ct);
+            var status = 0;
             if (report.FirstBroken is { } broken)
             {
-                AnsiConsole.MarkupLine($"[red]BROKEN[/] tenant {Markup.Escape(report.TenantId)}: first broken row seq {broken.Seq}, intent {Markup.Escape(broken.IntentId)}, decision {broken.DecisionId}");
+                AnsiConsole.MarkupLine($"[red]BROKEN[/] decision log of {Markup.Escape(report.TenantId)}: first broken row seq {broken.Seq}, intent {Markup.Escape(broken.IntentId)}, decision {broken.DecisionId}");
                 AnsiConsole.MarkupLine($"  {Markup.Escape(broken.Problem)} ({report.RowsChecked - 1} rows before it verified)");
-                return 1;
+                status = 1;
+            }
+            else
+            {
+                AnsiConsole.MarkupLine($"[green]OK[/] decision log of {Markup.Escape(report.TenantId)}: {report.RowsChecked} decisions verified"
+                    + (report.UnchainedRows > 0 ? $", {report.UnchainedRows} older rows predate the chain" : ""));
             }
 
-            AnsiConsole.MarkupLine($"[green]OK[/] tenant {Markup.Escape(report.TenantId)}: {report.RowsChecked} decisions verified"
-                + (report.UnchainedRows > 0 ? $", {report.UnchainedRows} older rows predate the chain" : ""));
-            return 0;
+            if (consent.FirstBroken is { } link)
+            {
+                AnsiConsole.MarkupLine($"[red]BROKEN[/] consent ledger of {Markup.Escape(consent.TenantId)}: first broken event {link.EventId} (chain position {link.ChainSeq})");
+                AnsiConsole.MarkupLine($"  {Markup.Escape(link.Problem)} ({consent.EventsChecked} events before it verified)");
+                status = 1;
+            }
+            else
+            {
+                AnsiConsole.MarkupLine($"[green]OK[/] consent ledger of {Markup.Escape(consent.TenantId)}: {consent.EventsChecked} events verified"
+                    + (consent.Tombstones > 0 ? $", {consent.Tombstones} removed by retention (tombstones)" : ""));
+            }
+
+            return status;
         });
         return new Command("audit", "Audit the decision log") { verify };
     }
