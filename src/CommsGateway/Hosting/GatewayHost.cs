@@ -36,6 +36,7 @@ public static class GatewayHost
         builder.AddProviders();
         builder.AddIntents();
         builder.AddUnsubscribe();
+        builder.AddWebhooks();
         builder.AddAudit();
         builder.AddAdminApi();
         return builder;
@@ -50,6 +51,7 @@ public static class GatewayHost
         endpoints.MapAudit();
         endpoints.MapAdminApi();
         endpoints.MapTwilioStatusWebhook();
+        endpoints.MapWebhooks();
         endpoints.MapDevOutbox();
         return endpoints;
     }
