@@ -45,6 +45,9 @@ public sealed class FakeProviderServer : IAsyncDisposable
 
     public FakeProviderOptions Options { get; }
 
+    /// <summary>Signs SendGrid event-webhook deliveries; the gateway verifies them with its public key.</summary>
+    public SendGridEventSigner EventSigner { get; } = new();
+
     public string BaseUrl { get; private set; } = "";
 
     public IReadOnlyCollection<AcceptedMessage> Accepted => _accepted;
@@ -162,7 +165,17 @@ public sealed class FakeProviderServer : IAsyncDisposable
             if (type == "text/html") html = value;
         }
 
-        var headers = (body?["headers"] as JsonObject)?.ToDictionary(h => h.Key, h => h.Value?.GetValue<string>() ?? "") ?? [];
+        // SendGrid takes headers at the top level and per personalization (the SDK's AddHeaders writes the latter);
+        // the recipient gets both, the personalization's winning on a clash.
+        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var source in new[] { body?["headers"] as JsonObject, personalization?["headers"] as JsonObject })
+        {
+            foreach (var (name, value) in source ?? [])
+            {
+                headers[name] = value?.GetValue<string>() ?? "";
+            }
+        }
+
         var categories = body?["categories"]?.AsArray().Select(c => c?.GetValue<string>() ?? "").ToList() ?? [];
         var messageId = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16)).TrimEnd('=').Replace('+', 'x').Replace('/', 'y');
         Accept(new AcceptedMessage("sendgrid", messageId, intentId, decisionId, "email", to, from, subject, text, html,
@@ -339,6 +352,7 @@ public sealed class FakeProviderServer : IAsyncDisposable
     {
         await _app.StopAsync();
         await _app.DisposeAsync();
+        EventSigner.Dispose();
     }
 
     /// <summary>Capacity = one second's worth (at least 1), refilled continuously.</summary>
