@@ -45,6 +45,9 @@ public sealed class FakeProviderServer : IAsyncDisposable
 
     public FakeProviderOptions Options { get; }
 
+    /// <summary>Signs SendGrid event-webhook deliveries; the gateway verifies them with its public key.</summary>
+    public SendGridEventSigner EventSigner { get; } = new();
+
     public string BaseUrl { get; private set; } = "";
 
     public IReadOnlyCollection<AcceptedMessage> Accepted => _accepted;
@@ -162,13 +165,14 @@ public sealed class FakeProviderServer : IAsyncDisposable
             if (type == "text/html") html = value;
         }
 
-        // SendGrid takes headers at the top level and per personalization (where the SDK's AddHeaders puts them).
+        // SendGrid takes headers at the top level and per personalization (the SDK's AddHeaders writes the latter);
+        // the recipient gets both, the personalization's winning on a clash.
         var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        foreach (var source in new[] { body?["headers"], body?["personalizations"]?[0]?["headers"] })
+        foreach (var source in new[] { body?["headers"] as JsonObject, personalization?["headers"] as JsonObject })
         {
-            foreach (var (key, value) in source as JsonObject ?? [])
+            foreach (var (name, value) in source ?? [])
             {
-                headers[key] = value?.GetValue<string>() ?? "";
+                headers[name] = value?.GetValue<string>() ?? "";
             }
         }
 
@@ -348,6 +352,7 @@ public sealed class FakeProviderServer : IAsyncDisposable
     {
         await _app.StopAsync();
         await _app.DisposeAsync();
+        EventSigner.Dispose();
     }
 
     /// <summary>Capacity = one second's worth (at least 1), refilled continuously.</summary>

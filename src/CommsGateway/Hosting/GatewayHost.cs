@@ -37,6 +37,7 @@ public static class GatewayHost
         builder.AddProviders();
         builder.AddIntents();
         builder.AddUnsubscribe();
+        builder.AddWebhooks();
         builder.AddAudit();
         builder.AddAdminApi();
         builder.AddCampaigns();
@@ -52,6 +53,7 @@ public static class GatewayHost
         endpoints.MapAudit();
         endpoints.MapAdminApi();
         endpoints.MapTwilioStatusWebhook();
+        endpoints.MapWebhooks();
         endpoints.MapDevOutbox();
         endpoints.MapCampaigns();
         return endpoints;

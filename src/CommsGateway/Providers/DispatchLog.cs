@@ -76,6 +76,13 @@ public sealed class DispatchLog(NpgsqlDataSource dataSource)
         string? errorCode, string? detail, DateTimeOffset occurredAt, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await UpdateDeliveryAsync(connection, null, decisionId, provider, providerMessageId, status, errorCode, detail, occurredAt, ct);
+    }
+
+    /// <summary>The same, inside the caller's transaction (the SendGrid event webhook's de-duplication commits with it).</summary>
+    internal static async Task UpdateDeliveryAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, Guid? decisionId, string provider,
+        string? providerMessageId, string status, string? errorCode, string? detail, DateTimeOffset occurredAt, CancellationToken ct)
+    {
         await connection.ExecuteAsync(new CommandDefinition("""
             with target as (
                 select decision_id from dispatches
@@ -93,7 +100,7 @@ public sealed class DispatchLog(NpgsqlDataSource dataSource)
               from inserted i
              where d.decision_id = i.decision_id
             """, new { decisionId, provider, providerMessageId, status, errorCode, detail, occurredAt = occurredAt.UtcDateTime },
-            cancellationToken: ct));
+            tx, cancellationToken: ct));
     }
 
 #pragma warning disable CA1308 // stored lower-case, like the decision log
@@ -105,27 +112,55 @@ public sealed class DispatchLog(NpgsqlDataSource dataSource)
 public sealed record ProviderOptOut(string TenantId, Channel Channel, string Address, string Provider, string ErrorCode, Guid DecisionId);
 
 /// <summary>
-/// Where a provider-reported opt-out goes. Today: the <c>provider_opt_outs</c> note (0003). The consent
-/// ledger (0002) should turn each note into a withdrawal/suppression; the lead wires that here.
+/// Where a provider-reported opt-out goes: the <c>provider_opt_outs</c> note (0003), and, in the same transaction,
+/// a consent_events withdrawal (source <c>provider_opt_out</c>) for the patient of the decision and a suppression
+/// of the number, so no later decision tries it again (GDPR art. 7(3): the STOP the carrier saw counts).
 /// </summary>
 public interface IProviderOptOutSink
 {
     Task RecordAsync(ProviderOptOut optOut, CancellationToken ct);
 }
 
-internal sealed class ProviderOptOutLog(NpgsqlDataSource dataSource, ILogger<ProviderOptOutLog> logger) : IProviderOptOutSink
+internal sealed class ProviderOptOutLog(NpgsqlDataSource dataSource, TimeProvider clock, ILogger<ProviderOptOutLog> logger) : IProviderOptOutSink
 {
+    public const string Source = "provider_opt_out";
+
     public async Task RecordAsync(ProviderOptOut optOut, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(optOut);
+        var address = Core.Contacts.AddressNormalizer.Phone(optOut.Address).Value ?? optOut.Address;
         await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
         await connection.ExecuteAsync(new CommandDefinition("""
             insert into provider_opt_outs (tenant_id, channel, address, provider, error_code, decision_id)
             values (@TenantId, @channel, @Address, @Provider, @ErrorCode, @DecisionId)
             on conflict (tenant_id, channel, address) do nothing
             """, new { optOut.TenantId, channel = DispatchLog.Wire(optOut.Channel), optOut.Address, optOut.Provider, optOut.ErrorCode, optOut.DecisionId },
-            cancellationToken: ct));
-        logger.LogWarning("Provider reports recipient opted out on {Channel} for tenant {TenantId} (decision {DecisionId})",
-            optOut.Channel, optOut.TenantId, optOut.DecisionId);
+            tx, cancellationToken: ct));
+
+        // The patient the refused message was for; else whoever holds that number at this clinic.
+        var patients = (await connection.QueryAsync<string>(new CommandDefinition("""
+            select patient_id from decisions where decision_id = @DecisionId and patient_id is not null
+            union
+            select patient_id from contacts where tenant_id = @TenantId and (phone_e164 = @address or whatsapp_e164 = @address)
+                and not exists (select 1 from decisions where decision_id = @DecisionId and patient_id is not null)
+            """, new { optOut.DecisionId, optOut.TenantId, address }, tx, cancellationToken: ct))).ToList();
+        foreach (var patientId in patients)
+        {
+            await Features.Consent.ConsentLedger.AppendPatientActionAsync(connection, tx, new Features.Consent.PatientConsentAction(
+                optOut.TenantId, patientId, optOut.Channel, Grant: false, Source, clock.GetUtcNow(), null, null,
+                new Dictionary<string, string?>
+                {
+                    ["provider"] = optOut.Provider,
+                    ["error_code"] = optOut.ErrorCode,
+                    ["decision_id"] = optOut.DecisionId.ToString(),
+                }), ct);
+        }
+
+        await Features.Webhooks.Suppressions.AddAsync(connection, tx, optOut.TenantId, optOut.Channel, address,
+            Features.Webhooks.Suppressions.ProviderOptOut, ct);
+        await tx.CommitAsync(ct);
+        logger.LogWarning("Provider reports recipient opted out on {Channel} for tenant {TenantId} (decision {DecisionId}): withdrawn for {Patients} patient(s), number suppressed",
+            optOut.Channel, optOut.TenantId, optOut.DecisionId, patients.Count);
     }
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
+using CommsGateway.FakeProviders;
 using CommsGateway.Hosting;
 using CommsGateway.IntegrationTests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
@@ -21,6 +22,9 @@ public sealed class KestrelGateway : IAsyncLifetime
 
     public TestServers Servers { get; private set; } = null!;
 
+    /// <summary>The fake SendGrid/Twilio the gateway really sends to: what a patient would receive.</summary>
+    public FakeProviderServer Fake { get; private set; } = null!;
+
     public Uri BaseUrl { get; private set; } = null!;
 
     public IServiceProvider Services => _app?.Services ?? throw new InvalidOperationException("Gateway not started");
@@ -35,7 +39,13 @@ public sealed class KestrelGateway : IAsyncLifetime
     {
         Servers = await TestServers.StartAsync();
         BaseUrl = new Uri($"http://127.0.0.1:{FreePort()}");
+        Fake = await FakeProviderServer.StartAsync();
         var settings = Servers.GatewaySettings();
+        foreach (var (key, value) in FakeProviderSettings.For(Fake))
+        {
+            settings[key] = value;
+        }
+
         settings["Gateway:PublicBaseUrl"] = BaseUrl.AbsoluteUri.TrimEnd('/');
         settings["Unsubscribe:ActiveKeyId"] = "browser-k1";
         settings["Unsubscribe:Keys:0:Id"] = "browser-k1";
@@ -66,5 +76,9 @@ public sealed class KestrelGateway : IAsyncLifetime
         }
 
         await Servers.DisposeAsync();
+        if (Fake is not null)
+        {
+            await Fake.DisposeAsync();
+        }
     }
 }

@@ -1,6 +1,6 @@
 using CommsGateway.BrowserTests.Infrastructure;
 using CommsGateway.Contracts;
-using CommsGateway.Features.Unsubscribe;
+using CommsGateway.FakeProviders;
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
@@ -27,20 +27,58 @@ public sealed class UnsubscribePageTests(KestrelGateway gateway) : IClassFixture
         _playwright?.Dispose();
     }
 
+    /// <summary>
+    /// The link of a marketing email the running gateway really decided, rendered and handed to the (fake) SendGrid:
+    /// the patient is on record with an email marketing grant, the intent goes over RabbitMQ like any campaign's.
+    /// </summary>
     private async Task<Uri> RenderedLinkAsync(string patientId, string locale)
     {
+        await using (var connection = await gateway.Db.OpenConnectionAsync())
+        {
+            await connection.ExecuteAsync("insert into tenants (tenant_id, name) values (@tenant, @name) on conflict do nothing",
+                new { tenant = KestrelGateway.Tenant, name = KestrelGateway.ClinicName });
+            await connection.ExecuteAsync("""
+                insert into contacts (tenant_id, patient_id, email, locale, time_zone, updated_by)
+                values (@tenant, @patientId, @email, @locale, 'Europe/Paris', 'tests');
+                insert into consent_events (tenant_id, patient_id, purpose, channel, action, occurred_at, source,
+                    wording_version, wording_sha256, captured_by, evidence, recorded_by)
+                values (@tenant, @patientId, 'marketing', 'email', 'grant', now() - interval '1 day', 'web_form',
+                    'mkt-v3', '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08', 'booking-portal', '{}', 'tests');
+                """, new { tenant = KestrelGateway.Tenant, patientId, email = patientId + "@example.fr", locale });
+        }
+
         var intent = new MessageIntent
         {
-            IntentId = "i-" + Guid.NewGuid().ToString("N"), TenantId = KestrelGateway.Tenant, PatientId = patientId,
+            IntentId = "i-" + Guid.NewGuid().ToString("N"), TenantId = KestrelGateway.Tenant, Producer = "campaigns", PatientId = patientId,
             Channel = Channel.Email, DeclaredPurpose = Purpose.Marketing, Category = "campaign", CampaignId = "spring-peel",
-            Locale = locale, Subject = "Offre de printemps", Body = "-20% sur les peelings ce mois-ci.",
-            Html = "<html><body><p>-20% sur les peelings ce mois-ci.</p></body></html>",
+            Locale = locale, Subject = "Offre de printemps", Body = "-20% sur les peelings ce mois-ci : réservez vite !",
+            Html = "<html><body><p>-20% sur les peelings ce mois-ci : réservez vite !</p></body></html>",
+            Blocks = [new ContentBlock { Kind = Purpose.Marketing, Text = "-20% sur les peelings ce mois-ci : réservez vite !" }],
         };
-        var rendered = await gateway.Services.GetRequiredService<UnsubscribeLinks>().RenderAsync(intent, Purpose.Marketing, null, CancellationToken.None);
-        var link = new Uri(rendered.Headers["List-Unsubscribe"].Trim('<', '>'));
-        Assert.Contains(link.AbsoluteUri, rendered.Text, StringComparison.Ordinal);
+        await gateway.Services.GetRequiredService<MassTransit.IBus>().Publish(intent);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        AcceptedMessage? sent;
+        while ((sent = gateway.Fake.Accepted.FirstOrDefault(m => m.IntentId == intent.IntentId)) is null && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+
+        Assert.NotNull(sent);
+        Assert.Equal(patientId + "@example.fr", sent.To);
+        Assert.Equal("List-Unsubscribe=One-Click", sent.Headers["List-Unsubscribe-Post"]);
+        var link = new Uri(sent.Headers["List-Unsubscribe"].Trim('<', '>'));
+        Assert.Contains(link.AbsoluteUri, sent.Text, StringComparison.Ordinal);
+        Assert.Contains($"href=\"{link.AbsoluteUri}\"", sent.Html, StringComparison.Ordinal);
         Assert.StartsWith(gateway.BaseUrl.AbsoluteUri + "u/", link.AbsoluteUri, StringComparison.Ordinal);
         return link;
+    }
+
+    private async Task<IReadOnlyList<(string Channel, string Action, string Source)>> LedgerAsync(string patientId)
+    {
+        await using var connection = await gateway.Db.OpenConnectionAsync();
+        return (await connection.QueryAsync<(string, string, string)>(
+            "select channel, action, source from consent_events where tenant_id = @tenant and patient_id = @patientId order by event_id",
+            new { tenant = KestrelGateway.Tenant, patientId })).ToList();
     }
 
     private async Task<IReadOnlyList<EventRow>> EventsAsync(string patientId)
@@ -64,6 +102,7 @@ public sealed class UnsubscribePageTests(KestrelGateway gateway) : IClassFixture
         Assert.Equal("fr", await page.GetAttributeAsync("html", "lang"));
         Assert.Contains(KestrelGateway.ClinicName, await page.InnerTextAsync("main"), StringComparison.Ordinal);
         Assert.Empty(await EventsAsync(patientId)); // opening the page changed nothing
+        Assert.Single(await LedgerAsync(patientId));
 
         await page.GetByRole(AriaRole.Button, new() { Name = "Ne plus recevoir d'offres par e-mail" }).ClickAsync();
         var confirmation = page.GetByRole(AriaRole.Heading, new() { Name = "Désinscription confirmée" });
@@ -75,6 +114,7 @@ public sealed class UnsubscribePageTests(KestrelGateway gateway) : IClassFixture
         var row = Assert.Single(await EventsAsync(patientId));
         Assert.Equal((patientId, "email", "channel", "page", "127.0.0.1"), (row.PatientId, row.Channel, row.Scope, row.Method, row.Ip));
         Assert.Contains("Chrome", row.UserAgent, StringComparison.Ordinal);
+        Assert.Equal([("email", "grant", "web_form"), ("email", "withdraw", "unsubscribe_link")], await LedgerAsync(patientId));
         Assert.Empty(await page.Context.CookiesAsync());
     }
 

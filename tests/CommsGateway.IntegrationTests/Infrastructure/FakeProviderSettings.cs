@@ -26,6 +26,7 @@ public static class FakeProviderSettings
             ["Twilio:BaseDelayMilliseconds"] = "100",
             ["Twilio:TotalTimeoutSeconds"] = "20",
             ["FakeProviders:BaseUrl"] = fake.BaseUrl,
+            ["SendGrid:EventWebhook:PublicKey"] = fake.EventSigner.PublicKey,
             ["Senders:Default:EmailFrom"] = "rendez-vous@clinique.example",
             ["Senders:Default:EmailFromName"] = "Clinique des Lilas",
             ["Senders:Default:ReplyTo"] = "accueil@clinique.example",

@@ -1,0 +1,164 @@
+using System.Security.Cryptography;
+using System.Text;
+using CommsGateway.Contracts;
+using CommsGateway.Core.Contacts;
+using CommsGateway.Core.Unsubscribe;
+using CommsGateway.Core.Webhooks;
+using CommsGateway.Features.Consent;
+using CommsGateway.Hosting;
+using CommsGateway.Providers;
+using Dapper;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace CommsGateway.Features.Webhooks;
+
+/// <summary>
+/// Inbound SMS/WhatsApp replies (Twilio's incoming-message webhook). A whole-message STOP keyword (or Twilio's
+/// Advanced Opt-Out <c>OptOutType=STOP</c>) withdraws marketing on that channel at once (GDPR art. 7(3)); START/YES/
+/// UNSTOP re-grants it with the inbound message as evidence. Verified with X-Twilio-Signature over the PUBLIC URL.
+/// </summary>
+public static class TwilioInboundWebhook
+{
+    /// <summary>Empty TwiML: acknowledge, reply nothing (Twilio's own opt-out reply, when enabled, is sent by Twilio).</summary>
+    internal const string EmptyTwiml = """<?xml version="1.0" encoding="UTF-8"?><Response></Response>""";
+
+    public const string StopSource = "sms_stop";
+    public const string StartSource = "sms_start";
+
+    public static IEndpointRouteBuilder MapTwilioInboundWebhook(this IEndpointRouteBuilder endpoints)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        endpoints.MapGroup("/webhooks/twilio").MapPost("/inbound", HandleAsync).DisableAntiforgery();
+        return endpoints;
+    }
+
+    internal static async Task<Results<ContentHttpResult, StatusCodeHttpResult, BadRequest<string>>> HandleAsync(
+        HttpRequest request,
+        IOptions<TwilioOptions> twilio,
+        IOptions<GatewayOptions> gateway,
+        IOptions<SenderOptions> senders,
+        NpgsqlDataSource dataSource,
+        TimeProvider clock,
+        ILogger<TwilioInboundWebhookLog> logger,
+        CancellationToken ct)
+    {
+        if (!request.HasFormContentType)
+        {
+            return TypedResults.BadRequest("form body expected");
+        }
+
+        var form = await request.ReadFormAsync(ct);
+        var parameters = form.Select(f => new KeyValuePair<string, string>(f.Key, f.Value.ToString())).ToList();
+        var url = gateway.Value.PublicBaseUrl.TrimEnd('/') + request.Path + request.QueryString;
+        if (!TwilioSignature.IsValid(twilio.Value.AuthToken, url, parameters, request.Headers["X-Twilio-Signature"].ToString()))
+        {
+            logger.LogWarning("Rejected a Twilio inbound message with an invalid signature");
+            return TypedResults.StatusCode(StatusCodes.Status403Forbidden);
+        }
+
+        var sid = form["MessageSid"].ToString() is { Length: > 0 } s ? s : form["SmsSid"].ToString();
+        if (sid.Length == 0)
+        {
+            return TypedResults.BadRequest("MessageSid missing");
+        }
+
+        var body = form["Body"].ToString();
+        var from = form["From"].ToString();
+        var channel = from.StartsWith("whatsapp:", StringComparison.Ordinal) ? Channel.WhatsApp : Channel.Sms;
+        var to = StripPrefix(form["To"].ToString());
+        var intent = StopKeywords.Match(body, form["OptOutType"].ToString());
+        var phone = AddressNormalizer.Phone(StripPrefix(from));
+        var bodySha256 = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(body)));
+
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        var patients = intent == KeywordIntent.None || phone.Value is null
+            ? []
+            : await PatientsInScopeAsync(connection, tx, phone.Value, channel, to, form["MessagingServiceSid"].ToString(), intent, senders.Value, ct);
+
+        // Twilio retries a webhook it got no answer for: a MessageSid acts once.
+        var first = await connection.ExecuteAsync(new CommandDefinition("""
+            insert into twilio_inbound_messages (message_sid, channel, intent, body_sha256, patients)
+            values (@sid, @channel, @intent, @bodySha256, @count)
+            on conflict (message_sid) do nothing
+            """, new
+        {
+            sid, channel = Suppressions.Wire(channel), bodySha256, count = patients.Count,
+            intent = intent switch { KeywordIntent.OptOut => "opt_out", KeywordIntent.OptIn => "opt_in", _ => "none" },
+        }, tx, cancellationToken: ct)) == 1;
+        if (!first)
+        {
+            logger.LogInformation("Inbound {MessageSid} already processed", sid);
+            return Twiml();
+        }
+
+        var now = clock.GetUtcNow();
+        foreach (var (tenantId, patientId) in patients)
+        {
+            await ConsentLedger.AppendPatientActionAsync(connection, tx, new PatientConsentAction(
+                tenantId, patientId, channel, Grant: intent == KeywordIntent.OptIn,
+                intent == KeywordIntent.OptIn ? StartSource : StopSource, now, Ip: null, UserAgent: null,
+                new Dictionary<string, string?>
+                {
+                    ["message_sid"] = sid,
+                    ["body_sha256"] = bodySha256,
+                    ["opt_out_type"] = form["OptOutType"].ToString() is { Length: > 0 } t ? t : null,
+                    ["to"] = to, // the clinic's sender, not personal data
+                    ["account_sid"] = form["AccountSid"].ToString(),
+                },
+                EvidenceSha256: bodySha256), ct);
+            if (intent == KeywordIntent.OptIn)
+            {
+                await Suppressions.LiftProviderOptOutAsync(connection, tx, tenantId, channel, phone.Value!, ct);
+            }
+        }
+
+        await tx.CommitAsync(ct);
+        logger.LogInformation("Inbound {MessageSid} on {Channel}: {Intent} for {Patients} patient(s)", sid, channel, intent, patients.Count);
+        return Twiml();
+    }
+
+    /// <summary>
+    /// The (tenant, patient) pairs a reply concerns: every patient whose mobile or WhatsApp number on record is the
+    /// sender, scoped to the clinics that send from the number the reply went to (the To number, or the Messaging
+    /// Service). A STOP to a number no configured clinic sends from (a pool number, a changed sender) still withdraws
+    /// everywhere the number is on record: losing a STOP is the worse error. A START there grants nothing: consent
+    /// is given to a clinic, and we cannot tell which one. START re-grants only a channel the patient had withdrawn,
+    /// so a bare "YES" never creates a first consent without the wording the patient saw (art. 7(1)).
+    /// </summary>
+    private static async Task<IReadOnlyList<(string TenantId, string PatientId)>> PatientsInScopeAsync(NpgsqlConnection connection,
+        NpgsqlTransaction tx, string phone, Channel channel, string to, string messagingServiceSid, KeywordIntent intent,
+        SenderOptions senders, CancellationToken ct)
+    {
+        var candidates = (await connection.QueryAsync<(string TenantId, string PatientId, string? Current)>(new CommandDefinition("""
+            select c.tenant_id, c.patient_id, cc.action
+            from contacts c
+            left join consent_current cc on cc.tenant_id = c.tenant_id and cc.patient_id = c.patient_id
+                 and cc.purpose = 'marketing' and cc.channel = @channel
+            where c.phone_e164 = @phone or c.whatsapp_e164 = @phone
+            """, new { phone, channel = Suppressions.Wire(channel) }, tx, cancellationToken: ct))).ToList();
+
+        bool SendsFrom(SenderIdentity sender) => channel == Channel.WhatsApp
+            ? StripPrefix(sender.WhatsAppFrom ?? "") == to
+            : sender.SmsFrom == to || (messagingServiceSid.Length > 0 && sender.MessagingServiceSid == messagingServiceSid);
+
+        var knownSender = SendsFrom(senders.Default) || senders.Tenants.Values.Any(SendsFrom);
+        var scoped = candidates.Where(c => knownSender ? SendsFrom(senders.For(c.TenantId)) : intent == KeywordIntent.OptOut);
+        if (intent == KeywordIntent.OptIn)
+        {
+            scoped = scoped.Where(c => c.Current == "withdraw");
+        }
+
+        return [.. scoped.Select(c => (c.TenantId, c.PatientId))];
+    }
+
+    private static string StripPrefix(string address) =>
+        address.StartsWith("whatsapp:", StringComparison.Ordinal) ? address["whatsapp:".Length..] : address;
+
+    private static ContentHttpResult Twiml() => TypedResults.Content(EmptyTwiml, "text/xml; charset=utf-8");
+}
+
+/// <summary>Log category for the webhook.</summary>
+public sealed class TwilioInboundWebhookLog;
