@@ -32,6 +32,7 @@ public static class UnsubscribeFeature
             return new UnsubscribeTokens(options.KeyRing(), TimeSpan.FromDays(options.ValidityDays));
         });
         builder.Services.AddSingleton<UnsubscribeLinks>();
+        builder.Services.AddSingleton<ClinicNames>();
         builder.Services.AddSingleton<UnsubscribeRecorder>();
         return builder;
     }
@@ -56,8 +57,8 @@ public static class UnsubscribeFeature
     }
 
     /// <summary>GET never changes anything: mail scanners and link previews fetch it (RFC 8058 section 1).</summary>
-    internal static ContentHttpResult ShowAsync(string token, HttpRequest request, UnsubscribeTokens tokens,
-        IOptions<UnsubscribeOptions> options, TimeProvider clock)
+    internal static async Task<ContentHttpResult> ShowAsync(string token, HttpRequest request, UnsubscribeTokens tokens,
+        ClinicNames clinics, TimeProvider clock)
     {
         var verification = tokens.Verify(token, clock.GetUtcNow());
         if (verification.Claims is not { } claims)
@@ -65,7 +66,8 @@ public static class UnsubscribeFeature
             return Refused(request);
         }
 
-        return TypedResults.Content(UnsubscribePage.Choice(claims.Locale, options.Value.ClinicName(claims.TenantId), claims.Channel), Html);
+        var clinic = await clinics.NameAsync(claims.TenantId, request.HttpContext.RequestAborted);
+        return TypedResults.Content(UnsubscribePage.Choice(claims.Locale, clinic, claims.Channel), Html);
     }
 
     /// <summary>
@@ -74,7 +76,7 @@ public static class UnsubscribeFeature
     /// Any other body is refused.
     /// </summary>
     internal static async Task<ContentHttpResult> WithdrawAsync(string token, HttpContext context, UnsubscribeTokens tokens,
-        UnsubscribeRecorder recorder, IOptions<UnsubscribeOptions> options, TimeProvider clock, ILoggerFactory loggers)
+        UnsubscribeRecorder recorder, ClinicNames clinics, TimeProvider clock, ILoggerFactory loggers)
     {
         var request = context.Request;
         var verification = tokens.Verify(token, clock.GetUtcNow());
@@ -126,7 +128,7 @@ public static class UnsubscribeFeature
         await recorder.WithdrawAsync(UnsubscribeRequest.From(claims, scope, method,
             context.Connection.RemoteIpAddress, request.Headers[HeaderNames.UserAgent].ToString()), context.RequestAborted);
         return TypedResults.Content(
-            UnsubscribePage.Confirmation(claims.Locale, options.Value.ClinicName(claims.TenantId), claims.Channel, scope), Html);
+            UnsubscribePage.Confirmation(claims.Locale, await clinics.NameAsync(claims.TenantId, context.RequestAborted), claims.Channel, scope), Html);
     }
 
     private static ContentHttpResult Refused(HttpRequest request) =>

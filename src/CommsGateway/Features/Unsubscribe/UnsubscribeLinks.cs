@@ -18,6 +18,7 @@ public sealed class UnsubscribeLinks(
     IOptions<UnsubscribeOptions> options,
     IOptions<GatewayOptions> gateway,
     NpgsqlDataSource dataSource,
+    ClinicNames clinics,
     TimeProvider clock)
 {
     /// <summary>A signed link for one patient and channel: {PublicBaseUrl}/u/{token}.</summary>
@@ -57,7 +58,7 @@ public sealed class UnsubscribeLinks(
         var locale = UnsubscribeLocales.From(intent.Locale ?? patientLocale);
         var request = new RenderRequest(intent.Channel, detectedPurpose, locale, content.Subject, content.Body, content.Html)
         {
-            ClinicName = options.Value.ClinicName(intent.TenantId),
+            ClinicName = await clinics.NameAsync(intent.TenantId, ct),
             UnsubscribeMailto = options.Value.Mailto,
         };
         if (detectedPurpose == Purpose.Marketing)
