@@ -63,7 +63,9 @@ internal static class BenchCommand
         double? OfferedRatePerS,
         double ClosedLoopP99Ms,
         int PrefetchCount,
-        int ConcurrentMessageLimit);
+        int ConcurrentMessageLimit,
+        string OutcomeMix,
+        string Stages);
 
     private static async Task<BenchReport> RunAsync(int n, bool openLoop, bool quiet, CancellationToken ct)
     {
@@ -96,7 +98,7 @@ internal static class BenchCommand
         Say($"3/4 gateway in-process: {n} intents, plain JSON, publish -> decision committed ...");
         GatewayRun closed;
         GatewayRun? open = null;
-        await using (var gateway = await GatewayBench.StartAsync(servers, configureProviders: null, ct))
+        await using (var gateway = await GatewayBench.StartAsync(servers, ct))
         {
             rabbit = gateway.Rabbit;
             // Warm-up (JIT, connection pools, queue/exchange bindings) is not what we measure.
@@ -104,6 +106,7 @@ internal static class BenchCommand
             closed = await gateway.RunClosedLoopAsync(n, ct);
             Say($"    {closed.DecisionsPerSecond:N0} decisions/s, p99 {closed.P99Ms:N1} ms (closed loop: includes queueing)");
             Say($"    stages: {closed.Stages}");
+            Say($"    outcomes: {closed.Outcomes}");
             if (openLoop)
             {
                 var rate = closed.DecisionsPerSecond / 2;
@@ -111,6 +114,7 @@ internal static class BenchCommand
                 open = await gateway.RunOpenLoopAsync(n, rate, ct);
                 Say($"    p50 {open.P50Ms:N1} ms, p95 {open.P95Ms:N1} ms, p99 {open.P99Ms:N1} ms");
                 Say($"    stages: {open.Stages}");
+                Say($"    outcomes: {open.Outcomes}");
             }
         }
 
@@ -124,7 +128,7 @@ internal static class BenchCommand
             Math.Round(closed.DecisionsPerSecond / rawBroker, 3), Math.Round(latency.P50Ms, 2), Math.Round(latency.P95Ms, 2),
             Math.Round(latency.P99Ms, 2), Math.Round(Math.Max(closed.PeakWorkingSetMb, open?.PeakWorkingSetMb ?? 0), 1),
             open is null ? "closed_loop" : "open_loop", open is null ? null : Math.Round(closed.DecisionsPerSecond / 2),
-            Math.Round(closed.P99Ms, 2), rabbit.PrefetchCount, rabbit.ConcurrentMessageLimit);
+            Math.Round(closed.P99Ms, 2), rabbit.PrefetchCount, rabbit.ConcurrentMessageLimit, closed.Outcomes, closed.Stages);
     }
 
     private static void Print(BenchReport r)
@@ -142,6 +146,7 @@ internal static class BenchCommand
             $"p50 {Ms(r.P50Ms)}, p95 {Ms(r.P95Ms)}, p99 {Ms(r.P99Ms)}");
         table.AddRow("peak working set (gateway + producer)", r.PeakWorkingSetMb.ToString("N1", CultureInfo.InvariantCulture) + " MB");
         table.AddRow("prefetch / concurrent messages", $"{r.PrefetchCount} / {r.ConcurrentMessageLimit}");
+        table.AddRow("outcome mix (closed loop)", Markup.Escape(r.OutcomeMix));
         AnsiConsole.Write(table);
     }
 }
