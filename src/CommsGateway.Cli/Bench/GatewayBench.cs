@@ -113,6 +113,7 @@ internal sealed class GatewayBench : IAsyncDisposable
         _decideMicros.Reset();
         var log = _app.Services.GetRequiredService<DecisionLog>();
         log.Stats.Reset();
+        PipelineProfile.Reset();
         _committed = 0;
         Volatile.Write(ref _expected, n);
         _allCommitted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -130,6 +131,7 @@ internal sealed class GatewayBench : IAsyncDisposable
         using var sampler = new WorkingSetSampler();
         var pending = new List<ValueTask>(ConfirmWindow);
         var clock = Stopwatch.StartNew();
+        var cpuBefore = Environment.CpuUsage.TotalTime;
         var start = Stopwatch.GetTimestamp();
         for (var i = 0; i < n; i++)
         {
@@ -167,6 +169,9 @@ internal sealed class GatewayBench : IAsyncDisposable
         await DrainAsync(pending);
         await _allCommitted.Task.WaitAsync(TimeSpan.FromMinutes(10), ct);
         var elapsed = clock.Elapsed;
+        // CPU of this process (gateway + producer + fake providers) per decision: unlike decisions/s, it barely
+        // moves when other work loads the machine, so it compares code changes on a shared host.
+        var cpuMicrosPerDecision = (Environment.CpuUsage.TotalTime - cpuBefore).TotalMicroseconds / n;
         var outcomes = await BenchFixture.OutcomeMixAsync(_connectionString, IntentMix.Prefix(run), ct);
         return new GatewayRun(n, n / elapsed.TotalSeconds,
             _latencyMicros.GetValueAtPercentile(50) / 1000.0,
@@ -174,7 +179,7 @@ internal sealed class GatewayBench : IAsyncDisposable
             _latencyMicros.GetValueAtPercentile(99) / 1000.0,
             sampler.PeakBytes / 1024.0 / 1024.0,
             string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                $"publish -> pipeline start p50 {_queuedMicros.GetValueAtPercentile(50) / 1000.0:F1} ms / p99 {_queuedMicros.GetValueAtPercentile(99) / 1000.0:F1} ms; pipeline start -> committed p50 {_decideMicros.GetValueAtPercentile(50) / 1000.0:F1} ms / p99 {_decideMicros.GetValueAtPercentile(99) / 1000.0:F1} ms; writer: {log.Stats}"),
+                $"process CPU {cpuMicrosPerDecision:F0} us/decision; publish -> pipeline start p50 {_queuedMicros.GetValueAtPercentile(50) / 1000.0:F1} ms / p99 {_queuedMicros.GetValueAtPercentile(99) / 1000.0:F1} ms; pipeline start -> committed p50 {_decideMicros.GetValueAtPercentile(50) / 1000.0:F1} ms / p99 {_decideMicros.GetValueAtPercentile(99) / 1000.0:F1} ms; writer: {log.Stats}; per intent: {PipelineProfile.Summary()}"),
             outcomes);
     }
 

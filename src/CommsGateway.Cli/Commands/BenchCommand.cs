@@ -21,7 +21,8 @@ internal static class BenchCommand
         {
             Description = "After the max-rate run, offer intents at half that rate and report latency from that run",
         };
-        var command = new Command("bench", "Measure decisions/s against the raw broker and database, latency and memory") { count, json, openLoop };
+        var gatewayOnly = new Option<bool>("--gateway-only") { Description = "Skip the raw broker and database phases (quick iterations; no ratio)" };
+        var command = new Command("bench", "Measure decisions/s against the raw broker and database, latency and memory") { count, json, openLoop, gatewayOnly };
         command.SetAction(async (parse, ct) =>
         {
             var n = parse.GetValue(count);
@@ -30,7 +31,7 @@ internal static class BenchCommand
                 throw new ArgumentOutOfRangeException(nameof(n), "use -n 100 or more");
             }
 
-            var report = await RunAsync(n, parse.GetValue(openLoop), parse.GetValue(json), ct);
+            var report = await RunAsync(n, parse.GetValue(openLoop), parse.GetValue(json), parse.GetValue(gatewayOnly), ct);
             if (parse.GetValue(json))
             {
                 Console.Out.WriteLine(JsonSerializer.Serialize(report, JsonOptions));
@@ -67,7 +68,7 @@ internal static class BenchCommand
         string OutcomeMix,
         string Stages);
 
-    private static async Task<BenchReport> RunAsync(int n, bool openLoop, bool quiet, CancellationToken ct)
+    private static async Task<BenchReport> RunAsync(int n, bool openLoop, bool quiet, bool gatewayOnly, CancellationToken ct)
     {
         void Say(string text)
         {
@@ -85,15 +86,19 @@ internal static class BenchCommand
         var rawVhost = await servers.CreateVirtualHostAsync(ct);
         var rabbit = new RabbitMqOptions();
 
-        Say($"1/4 raw RabbitMQ.Client: {n} persistent 1 KB messages, confirms window 200, prefetch 250 ...");
-        var raw1 = await RawBrokerBench.RunAsync(servers, rawVhost, n, ct);
-        Say($"    {raw1:N0} msgs/s");
+        double raw1 = double.NaN, db = double.NaN, dbUnchained = double.NaN;
+        if (!gatewayOnly)
+        {
+            Say($"1/4 raw RabbitMQ.Client: {n} persistent 1 KB messages, confirms window 200, prefetch 250 ...");
+            raw1 = await RawBrokerBench.RunAsync(servers, rawVhost, n, ct);
+            Say($"    {raw1:N0} msgs/s");
 
-        Say($"2/4 raw PostgreSQL: {n} decision rows through the gateway's write path, {rabbit.ConcurrentMessageLimit} concurrent callers ...");
-        var (db, dbProfile) = await RawDatabaseBench.RunAsync(servers, n, rabbit.ConcurrentMessageLimit, chained: true, ct);
-        Say($"    {db:N0} rows/s hash-chained: {dbProfile}");
-        var (dbUnchained, unchainedProfile) = await RawDatabaseBench.RunAsync(servers, n, rabbit.ConcurrentMessageLimit, chained: false, ct);
-        Say($"    {dbUnchained:N0} rows/s same batching, no chain: {unchainedProfile}");
+            Say($"2/4 raw PostgreSQL: {n} decision rows through the gateway's write path, {rabbit.ConcurrentMessageLimit} concurrent callers ...");
+            (db, var dbProfile) = await RawDatabaseBench.RunAsync(servers, n, rabbit.ConcurrentMessageLimit, chained: true, ct);
+            Say($"    {db:N0} rows/s hash-chained: {dbProfile}");
+            (dbUnchained, var unchainedProfile) = await RawDatabaseBench.RunAsync(servers, n, rabbit.ConcurrentMessageLimit, chained: false, ct);
+            Say($"    {dbUnchained:N0} rows/s same batching, no chain: {unchainedProfile}");
+        }
 
         Say($"3/4 gateway in-process: {n} intents, plain JSON, publish -> decision committed ...");
         GatewayRun closed;
@@ -118,14 +123,19 @@ internal static class BenchCommand
             }
         }
 
-        Say("4/4 raw RabbitMQ.Client again (drift) ...");
-        var raw2 = await RawBrokerBench.RunAsync(servers, rawVhost, n, ct);
-        Say($"    {raw2:N0} msgs/s");
+        var raw2 = double.NaN;
+        if (!gatewayOnly)
+        {
+            Say("4/4 raw RabbitMQ.Client again (drift) ...");
+            raw2 = await RawBrokerBench.RunAsync(servers, rawVhost, n, ct);
+            Say($"    {raw2:N0} msgs/s");
+        }
 
+        static double Z(double v) => double.IsNaN(v) ? 0 : Math.Round(v);
         var latency = open ?? closed;
-        var rawBroker = (raw1 + raw2) / 2;
-        return new BenchReport(n, Math.Round(rawBroker), Math.Round(raw2), Math.Round(db), Math.Round(dbUnchained), Math.Round(closed.DecisionsPerSecond),
-            Math.Round(closed.DecisionsPerSecond / rawBroker, 3), Math.Round(latency.P50Ms, 2), Math.Round(latency.P95Ms, 2),
+        var rawBroker = gatewayOnly ? 0 : (raw1 + raw2) / 2;
+        return new BenchReport(n, Math.Round(rawBroker), Z(raw2), Z(db), Z(dbUnchained), Math.Round(closed.DecisionsPerSecond),
+            gatewayOnly ? 0 : Math.Round(closed.DecisionsPerSecond / rawBroker, 3), Math.Round(latency.P50Ms, 2), Math.Round(latency.P95Ms, 2),
             Math.Round(latency.P99Ms, 2), Math.Round(Math.Max(closed.PeakWorkingSetMb, open?.PeakWorkingSetMb ?? 0), 1),
             open is null ? "closed_loop" : "open_loop", open is null ? null : Math.Round(closed.DecisionsPerSecond / 2),
             Math.Round(closed.P99Ms, 2), rabbit.PrefetchCount, rabbit.ConcurrentMessageLimit, closed.Outcomes, closed.Stages);

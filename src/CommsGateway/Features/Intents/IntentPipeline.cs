@@ -67,7 +67,9 @@ public sealed class IntentPipeline(
         var started = GatewayMetrics.Start();
         var classification = classifier.Classify(intent);
         metrics.Classified(started);
+        var lap = PipelineProfile.Lap(PipelineProfile.Stage.Classify, started);
         var input = await LoadPolicyInputAsync(intent, classification, now, ct);
+        lap = PipelineProfile.Lap(PipelineProfile.Stage.Context, lap);
         var decision = SendPolicy.Decide(input);
         if (reevaluation && decision.Outcome == DecisionOutcome.Deferred)
         {
@@ -80,9 +82,11 @@ public sealed class IntentPipeline(
         {
             rendered = await unsubscribeLinks.RenderAsync(intent, decision.Content!, input.Contact?.Locale, ct);
             decision = SendPolicy.WithRendering(decision, rendered);
+            lap = PipelineProfile.Lap(PipelineProfile.Stage.Render, lap);
         }
 
         var (decided, existing) = await RecordAsync(intent, decision, classification, now, reevaluation, ct);
+        PipelineProfile.Lap(PipelineProfile.Stage.Record, lap);
         if (existing is not null)
         {
             // A decision to send whose dispatch was never claimed (the process died between the two writes):
@@ -121,8 +125,11 @@ public sealed class IntentPipeline(
         // Not the consume token: a broker blip cancels it, and a claimed send abandoned mid-call could only be
         // settled as failed by the reconciler. The provider pipeline's total timeout bounds the call instead.
         var ct = CancellationToken.None;
-        if (!await dispatches.TryClaimAsync(decided.DecisionId, intent.TenantId, intent.IntentId, intent.Channel,
-                ChannelDispatcher.ProviderFor(intent.Channel), ct))
+        var lap = PipelineProfile.Start();
+        var claimed = await dispatches.TryClaimAsync(decided.DecisionId, intent.TenantId, intent.IntentId, intent.Channel,
+            ChannelDispatcher.ProviderFor(intent.Channel), ct);
+        lap = PipelineProfile.Lap(PipelineProfile.Stage.Claim, lap);
+        if (!claimed)
         {
             logger.LogInformation("Duplicate intent {IntentId}: dispatch of {DecisionId} already claimed", intent.IntentId, decided.DecisionId);
             return decided with { Outcome = DecisionOutcome.Duplicate, Reasons = [ReasonCodes.DuplicateIntent], DecidedAt = clock.GetUtcNow() };
@@ -136,7 +143,9 @@ public sealed class IntentPipeline(
         var started = GatewayMetrics.Start();
         var result = await dispatcher.DispatchAsync(ToOutbound(decided.DecisionId, intent, decision, rendered), ct);
         metrics.ProviderCalled(intent.Channel, started, result.Succeeded, result.ReasonCode);
+        lap = PipelineProfile.Lap(PipelineProfile.Stage.Provider, started);
         await dispatches.CompleteAsync(decided.DecisionId, result, ct);
+        PipelineProfile.Lap(PipelineProfile.Stage.Complete, lap);
         if (result.Succeeded)
         {
             return decided;
