@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json;
 using CommsGateway.Contracts;
+using CommsGateway.FakeProviders;
 using CommsGateway.Features.Intents;
 using CommsGateway.Hosting;
 using HdrHistogram;
@@ -10,7 +11,7 @@ using RabbitMQ.Client;
 
 namespace CommsGateway.Cli.Bench;
 
-internal sealed record GatewayRun(int N, double DecisionsPerSecond, double P50Ms, double P95Ms, double P99Ms, double PeakWorkingSetMb, string Stages);
+internal sealed record GatewayRun(int N, double DecisionsPerSecond, double P50Ms, double P95Ms, double P99Ms, double PeakWorkingSetMb, string Stages, string Outcomes);
 
 /// <summary>
 /// The gateway in this process (GatewayHost.Build, the same application `commsgw run` hosts) on its own database
@@ -25,6 +26,8 @@ internal sealed class GatewayBench : IAsyncDisposable
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     private readonly WebApplication _app;
+    private readonly FakeProviderServer _providers;
+    private readonly string _connectionString;
     private readonly BenchServers _servers;
     private readonly string _virtualHost;
     private readonly ConcurrentDictionary<string, (long Ticks, DateTimeOffset Wall)> _publishedAt = new(StringComparer.Ordinal);
@@ -35,34 +38,44 @@ internal sealed class GatewayBench : IAsyncDisposable
     private int _committed;
     private int _expected;
 
-    private GatewayBench(WebApplication app, BenchServers servers, string virtualHost)
+    private GatewayBench(WebApplication app, FakeProviderServer providers, string connectionString, BenchServers servers, string virtualHost)
     {
         _app = app;
+        _providers = providers;
+        _connectionString = connectionString;
         _servers = servers;
         _virtualHost = virtualHost;
         app.Services.GetRequiredService<DecisionLog>().Committed += OnCommitted;
     }
 
     /// <summary>
-    /// Seam for the fake providers: once the providers' fake HTTP server lands, point the SendGrid/Twilio base
-    /// URLs at it here; until then the skeleton's dispatcher (no HTTP) is what the pipeline calls.
+    /// Starts the fake providers, the gateway (which migrates its fresh database), and seeds the clinics,
+    /// patients and consents the intents name: the pipeline does every read and write it does in production.
     /// </summary>
-    public static async Task<GatewayBench> StartAsync(BenchServers servers, Action<WebApplicationBuilder>? configureProviders, CancellationToken ct)
+    public static async Task<GatewayBench> StartAsync(BenchServers servers, CancellationToken ct)
     {
         var connectionString = await servers.CreateDatabaseAsync(ct);
         var virtualHost = await servers.CreateVirtualHostAsync(ct);
+        var providers = await BenchFixture.StartProvidersAsync(ct);
         var settings = servers.GatewaySettings(connectionString, virtualHost);
+        foreach (var (key, value) in BenchFixture.ProviderSettings(providers))
+        {
+            settings[key] = value;
+        }
+
         // Per-decision Information logs to the console would dominate the profile; production ships them
         // to a collector asynchronously. Warnings still show.
         settings["Logging:LogLevel:Default"] = "Warning";
         var app = GatewayHost.Build(["--urls", "http://127.0.0.1:0"], builder =>
         {
+            // Same configuration as `commsgw run` (appsettings next to the binary: unsubscribe keys ...), then the bench's own.
+            Commands.RunCommand.ConfigureFromGatewayDirectory(builder);
             builder.Configuration.AddInMemoryCollection(settings);
             builder.Services.Configure<MassTransitHostOptions>(o => o.WaitUntilStarted = true);
-            configureProviders?.Invoke(builder);
         });
         await app.StartAsync(ct);
-        return new GatewayBench(app, servers, virtualHost);
+        await BenchFixture.SeedAsync(connectionString, ct);
+        return new GatewayBench(app, providers, connectionString, servers, virtualHost);
     }
 
     private void OnCommitted(DecisionRecord record)
@@ -100,6 +113,7 @@ internal sealed class GatewayBench : IAsyncDisposable
         _decideMicros.Reset();
         var log = _app.Services.GetRequiredService<DecisionLog>();
         log.Stats.Reset();
+        PipelineProfile.Reset();
         _committed = 0;
         Volatile.Write(ref _expected, n);
         _allCommitted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -117,6 +131,7 @@ internal sealed class GatewayBench : IAsyncDisposable
         using var sampler = new WorkingSetSampler();
         var pending = new List<ValueTask>(ConfirmWindow);
         var clock = Stopwatch.StartNew();
+        var cpuBefore = Environment.CpuUsage.TotalTime;
         var start = Stopwatch.GetTimestamp();
         for (var i = 0; i < n; i++)
         {
@@ -154,13 +169,18 @@ internal sealed class GatewayBench : IAsyncDisposable
         await DrainAsync(pending);
         await _allCommitted.Task.WaitAsync(TimeSpan.FromMinutes(10), ct);
         var elapsed = clock.Elapsed;
+        // CPU of this process (gateway + producer + fake providers) per decision: unlike decisions/s, it barely
+        // moves when other work loads the machine, so it compares code changes on a shared host.
+        var cpuMicrosPerDecision = (Environment.CpuUsage.TotalTime - cpuBefore).TotalMicroseconds / n;
+        var outcomes = await BenchFixture.OutcomeMixAsync(_connectionString, IntentMix.Prefix(run), ct);
         return new GatewayRun(n, n / elapsed.TotalSeconds,
             _latencyMicros.GetValueAtPercentile(50) / 1000.0,
             _latencyMicros.GetValueAtPercentile(95) / 1000.0,
             _latencyMicros.GetValueAtPercentile(99) / 1000.0,
             sampler.PeakBytes / 1024.0 / 1024.0,
             string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                $"publish -> pipeline start p50 {_queuedMicros.GetValueAtPercentile(50) / 1000.0:F1} ms / p99 {_queuedMicros.GetValueAtPercentile(99) / 1000.0:F1} ms; pipeline start -> committed p50 {_decideMicros.GetValueAtPercentile(50) / 1000.0:F1} ms / p99 {_decideMicros.GetValueAtPercentile(99) / 1000.0:F1} ms; writer: {log.Stats}"));
+                $"process CPU {cpuMicrosPerDecision:F0} us/decision; publish -> pipeline start p50 {_queuedMicros.GetValueAtPercentile(50) / 1000.0:F1} ms / p99 {_queuedMicros.GetValueAtPercentile(99) / 1000.0:F1} ms; pipeline start -> committed p50 {_decideMicros.GetValueAtPercentile(50) / 1000.0:F1} ms / p99 {_decideMicros.GetValueAtPercentile(99) / 1000.0:F1} ms; writer: {log.Stats}; per intent: {PipelineProfile.Summary()}"),
+            outcomes);
     }
 
     private static async Task DrainAsync(List<ValueTask> pending)
@@ -178,6 +198,7 @@ internal sealed class GatewayBench : IAsyncDisposable
         _app.Services.GetRequiredService<DecisionLog>().Committed -= OnCommitted;
         await _app.StopAsync(CancellationToken.None);
         await _app.DisposeAsync();
+        await _providers.DisposeAsync();
     }
 }
 

@@ -5,19 +5,23 @@ namespace CommsGateway.Cli.Bench;
 /// <summary>
 /// Realistic traffic: mostly service reminders, some reminders carrying a promotion (the classic violation),
 /// marketing campaigns, and a few expired intents, spread over email, SMS and WhatsApp and 16 clinics.
-/// Consent presence/absence joins the mix once the consent ledger lands; the skeleton policy does not read it yet.
+/// Patients and consents are seeded by <see cref="BenchFixture.SeedAsync"/>: even patients granted marketing on
+/// every channel (every sixth withdrew since), odd patients never did. As patient parity follows i's, campaigns
+/// (i % 10 = 7, 8) and promotions in reminders (5, 6) split between consent present and absent.
 /// </summary>
 internal static class IntentMix
 {
     private static readonly string[] Tenants = [.. Enumerable.Range(0, 16).Select(t => $"bench-clinic-{t:D2}")];
     private static readonly Channel[] Channels = [Channel.Email, Channel.Sms, Channel.WhatsApp];
 
+    public static string Prefix(string run) => $"bench-{run}-";
+
     public static MessageIntent Create(string run, int i)
     {
         var tenant = Tenants[i % Tenants.Length];
         var channel = Channels[i / Tenants.Length % Channels.Length];
         var patient = $"p-{i % 5_000:D5}";
-        var id = $"bench-{run}-{i:D7}";
+        var id = $"{Prefix(run)}{i:D7}";
         var subject = channel == Channel.Email ? "Your appointment" : null;
         return (i % 10) switch
         {

@@ -21,7 +21,8 @@ internal static class BenchCommand
         {
             Description = "After the max-rate run, offer intents at half that rate and report latency from that run",
         };
-        var command = new Command("bench", "Measure decisions/s against the raw broker and database, latency and memory") { count, json, openLoop };
+        var gatewayOnly = new Option<bool>("--gateway-only") { Description = "Skip the raw broker and database phases (quick iterations; no ratio)" };
+        var command = new Command("bench", "Measure decisions/s against the raw broker and database, latency and memory") { count, json, openLoop, gatewayOnly };
         command.SetAction(async (parse, ct) =>
         {
             var n = parse.GetValue(count);
@@ -30,7 +31,7 @@ internal static class BenchCommand
                 throw new ArgumentOutOfRangeException(nameof(n), "use -n 100 or more");
             }
 
-            var report = await RunAsync(n, parse.GetValue(openLoop), parse.GetValue(json), ct);
+            var report = await RunAsync(n, parse.GetValue(openLoop), parse.GetValue(json), parse.GetValue(gatewayOnly), ct);
             if (parse.GetValue(json))
             {
                 Console.Out.WriteLine(JsonSerializer.Serialize(report, JsonOptions));
@@ -63,9 +64,11 @@ internal static class BenchCommand
         double? OfferedRatePerS,
         double ClosedLoopP99Ms,
         int PrefetchCount,
-        int ConcurrentMessageLimit);
+        int ConcurrentMessageLimit,
+        string OutcomeMix,
+        string Stages);
 
-    private static async Task<BenchReport> RunAsync(int n, bool openLoop, bool quiet, CancellationToken ct)
+    private static async Task<BenchReport> RunAsync(int n, bool openLoop, bool quiet, bool gatewayOnly, CancellationToken ct)
     {
         void Say(string text)
         {
@@ -83,20 +86,24 @@ internal static class BenchCommand
         var rawVhost = await servers.CreateVirtualHostAsync(ct);
         var rabbit = new RabbitMqOptions();
 
-        Say($"1/4 raw RabbitMQ.Client: {n} persistent 1 KB messages, confirms window 200, prefetch 250 ...");
-        var raw1 = await RawBrokerBench.RunAsync(servers, rawVhost, n, ct);
-        Say($"    {raw1:N0} msgs/s");
+        double raw1 = double.NaN, db = double.NaN, dbUnchained = double.NaN;
+        if (!gatewayOnly)
+        {
+            Say($"1/4 raw RabbitMQ.Client: {n} persistent 1 KB messages, confirms window 200, prefetch 250 ...");
+            raw1 = await RawBrokerBench.RunAsync(servers, rawVhost, n, ct);
+            Say($"    {raw1:N0} msgs/s");
 
-        Say($"2/4 raw PostgreSQL: {n} decision rows through the gateway's write path, {rabbit.ConcurrentMessageLimit} concurrent callers ...");
-        var (db, dbProfile) = await RawDatabaseBench.RunAsync(servers, n, rabbit.ConcurrentMessageLimit, chained: true, ct);
-        Say($"    {db:N0} rows/s hash-chained: {dbProfile}");
-        var (dbUnchained, unchainedProfile) = await RawDatabaseBench.RunAsync(servers, n, rabbit.ConcurrentMessageLimit, chained: false, ct);
-        Say($"    {dbUnchained:N0} rows/s same batching, no chain: {unchainedProfile}");
+            Say($"2/4 raw PostgreSQL: {n} decision rows through the gateway's write path, {rabbit.ConcurrentMessageLimit} concurrent callers ...");
+            (db, var dbProfile) = await RawDatabaseBench.RunAsync(servers, n, rabbit.ConcurrentMessageLimit, chained: true, ct);
+            Say($"    {db:N0} rows/s hash-chained: {dbProfile}");
+            (dbUnchained, var unchainedProfile) = await RawDatabaseBench.RunAsync(servers, n, rabbit.ConcurrentMessageLimit, chained: false, ct);
+            Say($"    {dbUnchained:N0} rows/s same batching, no chain: {unchainedProfile}");
+        }
 
         Say($"3/4 gateway in-process: {n} intents, plain JSON, publish -> decision committed ...");
         GatewayRun closed;
         GatewayRun? open = null;
-        await using (var gateway = await GatewayBench.StartAsync(servers, configureProviders: null, ct))
+        await using (var gateway = await GatewayBench.StartAsync(servers, ct))
         {
             rabbit = gateway.Rabbit;
             // Warm-up (JIT, connection pools, queue/exchange bindings) is not what we measure.
@@ -104,6 +111,7 @@ internal static class BenchCommand
             closed = await gateway.RunClosedLoopAsync(n, ct);
             Say($"    {closed.DecisionsPerSecond:N0} decisions/s, p99 {closed.P99Ms:N1} ms (closed loop: includes queueing)");
             Say($"    stages: {closed.Stages}");
+            Say($"    outcomes: {closed.Outcomes}");
             if (openLoop)
             {
                 var rate = closed.DecisionsPerSecond / 2;
@@ -111,20 +119,26 @@ internal static class BenchCommand
                 open = await gateway.RunOpenLoopAsync(n, rate, ct);
                 Say($"    p50 {open.P50Ms:N1} ms, p95 {open.P95Ms:N1} ms, p99 {open.P99Ms:N1} ms");
                 Say($"    stages: {open.Stages}");
+                Say($"    outcomes: {open.Outcomes}");
             }
         }
 
-        Say("4/4 raw RabbitMQ.Client again (drift) ...");
-        var raw2 = await RawBrokerBench.RunAsync(servers, rawVhost, n, ct);
-        Say($"    {raw2:N0} msgs/s");
+        var raw2 = double.NaN;
+        if (!gatewayOnly)
+        {
+            Say("4/4 raw RabbitMQ.Client again (drift) ...");
+            raw2 = await RawBrokerBench.RunAsync(servers, rawVhost, n, ct);
+            Say($"    {raw2:N0} msgs/s");
+        }
 
+        static double Z(double v) => double.IsNaN(v) ? 0 : Math.Round(v);
         var latency = open ?? closed;
-        var rawBroker = (raw1 + raw2) / 2;
-        return new BenchReport(n, Math.Round(rawBroker), Math.Round(raw2), Math.Round(db), Math.Round(dbUnchained), Math.Round(closed.DecisionsPerSecond),
-            Math.Round(closed.DecisionsPerSecond / rawBroker, 3), Math.Round(latency.P50Ms, 2), Math.Round(latency.P95Ms, 2),
+        var rawBroker = gatewayOnly ? 0 : (raw1 + raw2) / 2;
+        return new BenchReport(n, Math.Round(rawBroker), Z(raw2), Z(db), Z(dbUnchained), Math.Round(closed.DecisionsPerSecond),
+            gatewayOnly ? 0 : Math.Round(closed.DecisionsPerSecond / rawBroker, 3), Math.Round(latency.P50Ms, 2), Math.Round(latency.P95Ms, 2),
             Math.Round(latency.P99Ms, 2), Math.Round(Math.Max(closed.PeakWorkingSetMb, open?.PeakWorkingSetMb ?? 0), 1),
             open is null ? "closed_loop" : "open_loop", open is null ? null : Math.Round(closed.DecisionsPerSecond / 2),
-            Math.Round(closed.P99Ms, 2), rabbit.PrefetchCount, rabbit.ConcurrentMessageLimit);
+            Math.Round(closed.P99Ms, 2), rabbit.PrefetchCount, rabbit.ConcurrentMessageLimit, closed.Outcomes, closed.Stages);
     }
 
     private static void Print(BenchReport r)
@@ -142,6 +156,7 @@ internal static class BenchCommand
             $"p50 {Ms(r.P50Ms)}, p95 {Ms(r.P95Ms)}, p99 {Ms(r.P99Ms)}");
         table.AddRow("peak working set (gateway + producer)", r.PeakWorkingSetMb.ToString("N1", CultureInfo.InvariantCulture) + " MB");
         table.AddRow("prefetch / concurrent messages", $"{r.PrefetchCount} / {r.ConcurrentMessageLimit}");
+        table.AddRow("outcome mix (closed loop)", Markup.Escape(r.OutcomeMix));
         AnsiConsole.Write(table);
     }
 }

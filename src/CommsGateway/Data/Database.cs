@@ -20,11 +20,29 @@ public static class Database
                 throw new ValidationException("Database:ConnectionString is required");
             }
 
-            return new NpgsqlDataSourceBuilder(options.ConnectionString).Build();
+            return new NpgsqlDataSourceBuilder(WithAutoPrepare(options.ConnectionString)).Build();
         });
         builder.Services.AddHostedService<MigrationHostedService>();
         Dapper.DefaultTypeMap.MatchNamesWithUnderscores = true;
         return builder;
+    }
+
+    /// <summary>
+    /// Every intent runs the same handful of statements (decision context, decision batch, dispatch claim and
+    /// completion): prepared once per connection, each then skips parse and plan. Npgsql's default is off; a
+    /// connection string that sets Max Auto Prepare itself wins.
+    /// </summary>
+    internal static string WithAutoPrepare(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        if (!connectionString.Contains("Auto Prepare", StringComparison.OrdinalIgnoreCase)
+            && !connectionString.Contains("AutoPrepare", StringComparison.OrdinalIgnoreCase))
+        {
+            builder.MaxAutoPrepare = 64;
+            builder.AutoPrepareMinUsages = 2;
+        }
+
+        return builder.ConnectionString;
     }
 }
 

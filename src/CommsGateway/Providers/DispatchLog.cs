@@ -11,8 +11,21 @@ public sealed record UnsettledDispatch(Guid DecisionId, string TenantId, string 
 /// The operational state of a send (table <c>dispatches</c>, 0001) and its delivery events (<c>deliveries</c>, 0003).
 /// The decision log is append-only; this is where "was it actually sent?" lives.
 /// </summary>
-public sealed class DispatchLog(NpgsqlDataSource dataSource)
+public sealed class DispatchLog : IAsyncDisposable
 {
+    private const int MaxBatch = 512;
+    private readonly NpgsqlDataSource dataSource;
+    private readonly System.Threading.Channels.Channel<PendingCompletion> _completions =
+        System.Threading.Channels.Channel.CreateUnbounded<PendingCompletion>(
+            new System.Threading.Channels.UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = false });
+    private readonly Task _completionWriter;
+
+    public DispatchLog(NpgsqlDataSource dataSource)
+    {
+        this.dataSource = dataSource;
+        _completionWriter = Task.Run(CompletionLoopAsync);
+    }
+
     /// <summary>
     /// Claims the right to call the provider for a decision, BEFORE the call: the row goes in as
     /// <c>dispatching</c>, and the primary key lets exactly one consumer (of any gateway instance) win.
@@ -29,18 +42,88 @@ public sealed class DispatchLog(NpgsqlDataSource dataSource)
         return inserted == 1;
     }
 
-    /// <summary>Settles a claimed dispatch with the provider's answer.</summary>
-    public async Task CompleteAsync(Guid decisionId, DispatchResult result, CancellationToken ct)
+    /// <summary>
+    /// Settles a claimed dispatch with the provider's answer. Batched: concurrent completions share one UPDATE
+    /// (and one commit); the caller still awaits its own row's commit, so nothing is acked before it is durable.
+    /// </summary>
+    public Task CompleteAsync(Guid decisionId, DispatchResult result, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(result);
-        await using var connection = await dataSource.OpenConnectionAsync(ct);
-        await connection.ExecuteAsync(new CommandDefinition("""
-            update dispatches
-               set status = @status, provider = @Provider, provider_message_id = @ProviderMessageId,
-                   error_code = @ReasonCode, error_detail = @Detail, updated_at = now()
-             where decision_id = @decisionId and status = 'dispatching'
-            """, new { decisionId, status = result.Succeeded ? "sent" : "failed", result.Provider, result.ProviderMessageId, result.ReasonCode, result.Detail },
-            cancellationToken: ct));
+        ct.ThrowIfCancellationRequested();
+        var pending = new PendingCompletion(decisionId, result);
+        return _completions.Writer.TryWrite(pending)
+            ? pending.Completion.Task
+            : Task.FromException(new ObjectDisposedException(nameof(DispatchLog)));
+    }
+
+    private async Task CompletionLoopAsync()
+    {
+        var reader = _completions.Reader;
+        var batch = new List<PendingCompletion>(MaxBatch);
+        while (await reader.WaitToReadAsync())
+        {
+            while (batch.Count < MaxBatch && reader.TryRead(out var pending))
+            {
+                batch.Add(pending);
+            }
+
+            try
+            {
+                await FlushCompletionsAsync(batch);
+                batch.ForEach(p => p.Completion.TrySetResult());
+            }
+            catch (Exception ex)
+            {
+                batch.ForEach(p => p.Completion.TrySetException(ex));
+            }
+
+            batch.Clear();
+        }
+    }
+
+    private async Task FlushCompletionsAsync(List<PendingCompletion> batch)
+    {
+        // One answer per decision (only its claimant completes it); the status guard keeps a reconciler's
+        // settlement from being overwritten, as the single-row update did.
+        var rows = batch.DistinctBy(p => p.DecisionId).ToList();
+        await using var command = dataSource.CreateCommand("""
+            update dispatches d
+               set status = u.status, provider = u.provider, provider_message_id = u.provider_message_id,
+                   error_code = u.error_code, error_detail = u.error_detail, updated_at = now()
+              from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
+                   as u(decision_id, status, provider, provider_message_id, error_code, error_detail)
+             where d.decision_id = u.decision_id and d.status = 'dispatching'
+            """);
+        command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = [.. rows.Select(r => r.DecisionId)] });
+        foreach (var column in new Func<DispatchResult, string?>[]
+                 {
+                     r => r.Succeeded ? "sent" : "failed", r => r.Provider, r => r.ProviderMessageId, r => r.ReasonCode, r => r.Detail,
+                 })
+        {
+            command.Parameters.Add(new NpgsqlParameter<string?[]>
+            {
+                TypedValue = [.. rows.Select(r => column(r.Result))],
+                NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text,
+            });
+        }
+
+        await command.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>Writes the completions already handed over, then stops.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        _completions.Writer.TryComplete();
+        await _completionWriter;
+    }
+
+    private sealed class PendingCompletion(Guid decisionId, DispatchResult result)
+    {
+        public Guid DecisionId { get; } = decisionId;
+
+        public DispatchResult Result { get; } = result;
+
+        public TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
     /// <summary>Rows a crash (or a lost database connection) left <c>dispatching</c> for longer than <paramref name="olderThan"/>.</summary>

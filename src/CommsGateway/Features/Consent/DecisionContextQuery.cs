@@ -59,61 +59,60 @@ public sealed class DecisionContextQuery(NpgsqlDataSource dataSource)
         var channelName = channel is Channel.Email or Channel.Sms or Channel.WhatsApp ? ConsentNames.Name(channel) : "";
 
         await using var connection = await dataSource.OpenConnectionAsync(ct);
+        // Two statements, not five: the single-row facts (settings, contact, suppression, 7-day count) in one
+        // row, the consent rows in the other. Each statement costs the gateway and PostgreSQL a parse/bind/describe.
         await using var batch = new NpgsqlBatch(connection)
         {
             BatchCommands =
             {
-                Command("select settings::text from tenants where tenant_id = $1", Text(tenantId)),
                 Command("""
-                    select patient_id, first_name, last_name, email, phone_e164, whatsapp_e164, locale, time_zone, last_interaction_at
-                    from contacts where tenant_id = $1 and patient_id = $2
-                    """, Text(tenantId), Text(patientId)),
+                    select t.tenant_id is not null, t.settings::text,
+                           c.patient_id, c.first_name, c.last_name, c.email, c.phone_e164, c.whatsapp_e164, c.locale, c.time_zone,
+                           c.last_interaction_at,
+                           -- The address the channel would use (WhatsApp falls back to the mobile), hashed as suppressions are.
+                           exists (
+                               select 1 from suppressions s
+                               where s.tenant_id = c.tenant_id and s.channel = $3
+                                 and s.address_hash = sha256(convert_to(case $3 when 'email' then c.email when 'sms' then c.phone_e164
+                                                                        when 'whatsapp' then coalesce(c.whatsapp_e164, c.phone_e164) end, 'UTF8'))),
+                           (select count(*) from decisions
+                            where tenant_id = $1 and patient_id = $2 and detected_purpose = 'marketing'
+                              and outcome in ('Sent', 'SentWithMarketingRemoved') and decided_at > $4 and decided_at <= $5),
+                           exists (select 1 from campaigns where tenant_id = $1 and campaign_id = $6 and status = 'cancelled')
+                    from (select 1) as one
+                    left join tenants t on t.tenant_id = $1
+                    left join contacts c on c.tenant_id = $1 and c.patient_id = $2
+                    """, Text(tenantId), Text(patientId), Text(channelName),
+                    new NpgsqlParameter { Value = now.AddDays(-7).UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz },
+                    new NpgsqlParameter { Value = now.UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz },
+                    Text(campaignId ?? "")),
                 Command("""
                     select patient_id, event_id, purpose, channel, placement, action, occurred_at
                     from consent_current where tenant_id = $1 and patient_id = any($2)
                     """, Text(tenantId), new NpgsqlParameter { Value = consentOf, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text }),
-                // The address the channel would use (WhatsApp falls back to the mobile), hashed as suppressions are.
-                Command("""
-                    select exists (
-                        select 1 from contacts c
-                        join suppressions s on s.tenant_id = c.tenant_id and s.channel = $3
-                         and s.address_hash = sha256(convert_to(case $3 when 'email' then c.email when 'sms' then c.phone_e164
-                                                                  when 'whatsapp' then coalesce(c.whatsapp_e164, c.phone_e164) end, 'UTF8'))
-                        where c.tenant_id = $1 and c.patient_id = $2)
-                    """, Text(tenantId), Text(patientId), Text(channelName)),
-                Command("""
-                    select count(*) from decisions
-                    where tenant_id = $1 and patient_id = $2 and detected_purpose = 'marketing'
-                      and outcome in ('Sent', 'SentWithMarketingRemoved') and decided_at > $3 and decided_at <= $4
-                    """, Text(tenantId), Text(patientId),
-                    new NpgsqlParameter { Value = now.AddDays(-7).UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz },
-                    new NpgsqlParameter { Value = now.UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz }),
-                Command("select exists (select 1 from campaigns where tenant_id = $1 and campaign_id = $2 and status = 'cancelled')",
-                    Text(tenantId), Text(campaignId ?? "")),
             },
         };
 
         await using var reader = await batch.ExecuteReaderAsync(ct);
-        string? settingsJson = null;
-        var tenantKnown = false;
-        if (await reader.ReadAsync(ct))
-        {
-            tenantKnown = true;
-            settingsJson = reader.GetString(0);
-        }
-
-        await reader.NextResultAsync(ct);
+        await reader.ReadAsync(ct); // always one row (left joins from a one-row relation)
+        var tenantKnown = reader.GetBoolean(0);
+        var settingsJson = NullableString(reader, 1);
         ContactPoint? contact = null;
-        if (await reader.ReadAsync(ct))
+        if (!reader.IsDBNull(2))
         {
-            contact = new ContactPoint(tenantId, reader.GetString(0), NullableString(reader, 3), NullableString(reader, 4),
-                NullableString(reader, 5), NullableString(reader, 6) ?? "", NullableString(reader, 7) ?? "",
-                reader.IsDBNull(8) ? null : new DateTimeOffset(reader.GetFieldValue<DateTime>(8), TimeSpan.Zero))
+            contact = new ContactPoint(tenantId, reader.GetString(2), NullableString(reader, 5), NullableString(reader, 6),
+                NullableString(reader, 7), NullableString(reader, 8) ?? "", NullableString(reader, 9) ?? "",
+                reader.IsDBNull(10) ? null : new DateTimeOffset(reader.GetFieldValue<DateTime>(10), TimeSpan.Zero))
             {
-                FirstName = NullableString(reader, 1),
-                LastName = NullableString(reader, 2),
+                FirstName = NullableString(reader, 3),
+                LastName = NullableString(reader, 4),
             };
         }
+
+        // No contact: no address, so nothing suppressed (as the join on contacts gave before).
+        var suppressed = !reader.IsDBNull(11) && reader.GetBoolean(11);
+        var sentLast7Days = (int)reader.GetInt64(12);
+        var campaignCancelled = reader.GetBoolean(13);
 
         await reader.NextResultAsync(ct);
         var states = new Dictionary<string, List<ConsentState>>(StringComparer.Ordinal);
@@ -129,18 +128,6 @@ public sealed class DecisionContextQuery(NpgsqlDataSource dataSource)
 
             list.Add(state);
         }
-
-        await reader.NextResultAsync(ct);
-        await reader.ReadAsync(ct);
-        var suppressed = reader.GetBoolean(0);
-
-        await reader.NextResultAsync(ct);
-        await reader.ReadAsync(ct);
-        var sentLast7Days = (int)reader.GetInt64(0);
-
-        await reader.NextResultAsync(ct);
-        await reader.ReadAsync(ct);
-        var campaignCancelled = reader.GetBoolean(0);
 
         ConsentSnapshot SnapshotOf(string id) => states.TryGetValue(id, out var l) ? new ConsentSnapshot(l) : ConsentSnapshot.Empty;
         return new DecisionContext(

@@ -27,8 +27,11 @@ public sealed record DecisionRecord(
     DateTimeOffset? DeferredUntil,
     DateTimeOffset DecidedAt);
 
-/// <summary>The outcome of an append: the row was written, or the intent already had a decision (returned).</summary>
-public sealed record AppendResult(bool Inserted, DecisionRecord Decision);
+/// <summary>
+/// The outcome of an append: the row was written, or the intent already had a decision (returned). Claimed: the
+/// dispatch claim (a <c>dispatches</c> row "dispatching") was committed in the same transaction as the decision.
+/// </summary>
+public sealed record AppendResult(bool Inserted, DecisionRecord Decision, bool Claimed = false);
 
 /// <summary>
 /// The decision log's SQL. Insert-only, hash-chained per tenant, and batched: every append goes through a
@@ -99,22 +102,31 @@ public sealed class DecisionLog : IAsyncDisposable
     /// The first decision of an intent: appended, or, when the intent already has any decision (a redelivery,
     /// a re-publish), not appended and the existing one returned (final before deferred).
     /// </summary>
-    public Task<AppendResult> AppendAsync(DecisionRecord record, CancellationToken ct) => EnqueueAsync(record, duplicateIfAny: true, ct);
+    public Task<AppendResult> AppendAsync(DecisionRecord record, CancellationToken ct) => EnqueueAsync(record, duplicateIfAny: true, null, ct);
+
+    /// <summary>
+    /// As <see cref="AppendAsync(DecisionRecord, CancellationToken)"/>, and when the row is new, claims its dispatch
+    /// for <paramref name="claimProvider"/> in the SAME transaction: the decision to send and the right to call the
+    /// provider commit together (one round trip less per send, and no "decided but unclaimed" window). The unique
+    /// decision per intent already makes exactly one consumer the claimant.
+    /// </summary>
+    public Task<AppendResult> AppendAsync(DecisionRecord record, string claimProvider, CancellationToken ct) =>
+        EnqueueAsync(record, duplicateIfAny: true, claimProvider, ct);
 
     /// <summary>
     /// Appends the decision; false when the intent already has one of the same kind (final, or deferred:
     /// a deferred decision may precede the final one).
     /// </summary>
     public async Task<bool> TryAppendAsync(DecisionRecord record, CancellationToken ct) =>
-        (await EnqueueAsync(record, duplicateIfAny: false, ct)).Inserted;
+        (await EnqueueAsync(record, duplicateIfAny: false, null, ct)).Inserted;
 
-    private Task<AppendResult> EnqueueAsync(DecisionRecord record, bool duplicateIfAny, CancellationToken ct)
+    private Task<AppendResult> EnqueueAsync(DecisionRecord record, bool duplicateIfAny, string? claimProvider, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(record);
         ct.ThrowIfCancellationRequested();
         // The caller's token does not abandon a queued row: once queued it is written (or the batch fails),
         // and the caller learns which, so it never acks a row that is not committed.
-        var pending = new PendingAppend(record, duplicateIfAny);
+        var pending = new PendingAppend(record, duplicateIfAny, claimProvider);
         var lane = (int)((uint)record.TenantId.GetHashCode(StringComparison.Ordinal) % Lanes);
         return _queues[lane].Writer.TryWrite(pending)
             ? pending.Completion.Task
@@ -274,7 +286,7 @@ public sealed class DecisionLog : IAsyncDisposable
             }
 
             inserts.Add((pending, row, prev, hash));
-            outcomes[i] = new AppendResult(true, record);
+            outcomes[i] = new AppendResult(true, record, Claimed: pending.ClaimProvider is not null);
             if (prior is null)
             {
                 existing[key] = prior = [];
@@ -294,6 +306,14 @@ public sealed class DecisionLog : IAsyncDisposable
                 insert.BatchCommands.Add(row.InsertCommand(prev, hash, _chained ? ChainHash.Version : null));
             }
 
+            foreach (var (pending, _, _, _) in inserts)
+            {
+                if (pending.ClaimProvider is { } provider)
+                {
+                    insert.BatchCommands.Add(ClaimCommand(pending.Record, provider));
+                }
+            }
+
             insert.BatchCommands.Add(new NpgsqlBatchCommand("commit"));
             await insert.PrepareAsync();
             await insert.ExecuteNonQueryAsync();
@@ -307,6 +327,22 @@ public sealed class DecisionLog : IAsyncDisposable
 
         return inserts.ConvertAll(i => i.Pending.Record);
     }
+
+    /// <summary>The dispatch claim, as DispatchLog.TryClaimAsync writes it; the decision is new, so no conflict is possible.</summary>
+    private static NpgsqlBatchCommand ClaimCommand(DecisionRecord record, string provider) => new("""
+        insert into dispatches (decision_id, tenant_id, intent_id, channel, status, provider, attempts)
+        values ($1, $2, $3, $4, 'dispatching', $5, 1)
+        """)
+    {
+        Parameters =
+        {
+            new NpgsqlParameter<Guid> { TypedValue = record.DecisionId },
+            new NpgsqlParameter<string> { TypedValue = record.TenantId, NpgsqlDbType = NpgsqlDbType.Text },
+            new NpgsqlParameter<string> { TypedValue = record.IntentId, NpgsqlDbType = NpgsqlDbType.Text },
+            new NpgsqlParameter<string> { TypedValue = WireName(record.Channel), NpgsqlDbType = NpgsqlDbType.Text },
+            new NpgsqlParameter<string> { TypedValue = provider, NpgsqlDbType = NpgsqlDbType.Text },
+        },
+    };
 
     private static NpgsqlBatchCommand Command(string sql, params string[][] arrays)
     {
@@ -438,9 +474,11 @@ public sealed class DecisionLog : IAsyncDisposable
     internal static string WireName<TEnum>(TEnum value) where TEnum : struct, Enum => value.ToString().ToLowerInvariant();
 #pragma warning restore CA1308
 
-    private sealed class PendingAppend(DecisionRecord record, bool duplicateIfAny)
+    private sealed class PendingAppend(DecisionRecord record, bool duplicateIfAny, string? claimProvider)
     {
         public DecisionRecord Record { get; } = record;
+
+        public string? ClaimProvider { get; } = claimProvider;
 
         public bool DuplicateIfAny { get; } = duplicateIfAny;
 

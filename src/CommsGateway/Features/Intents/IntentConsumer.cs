@@ -11,8 +11,12 @@ public sealed class IntentConsumer(IntentPipeline pipeline) : IConsumer<MessageI
     public async Task Consume(ConsumeContext<MessageIntent> context)
     {
         ArgumentNullException.ThrowIfNull(context);
+        var started = PipelineProfile.Start();
         var decided = await pipeline.ProcessAsync(context.Message, context.MessageId?.ToString(), context.CancellationToken);
+        var published = PipelineProfile.Start();
         await context.Publish(decided, context.CancellationToken);
+        PipelineProfile.Lap(PipelineProfile.Stage.Publish, published);
+        PipelineProfile.Lap(PipelineProfile.Stage.Consume, started);
     }
 }
 

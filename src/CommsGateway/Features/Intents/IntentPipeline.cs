@@ -67,7 +67,9 @@ public sealed class IntentPipeline(
         var started = GatewayMetrics.Start();
         var classification = classifier.Classify(intent);
         metrics.Classified(started);
+        var lap = PipelineProfile.Lap(PipelineProfile.Stage.Classify, started);
         var input = await LoadPolicyInputAsync(intent, classification, now, ct);
+        lap = PipelineProfile.Lap(PipelineProfile.Stage.Context, lap);
         var decision = SendPolicy.Decide(input);
         if (reevaluation && decision.Outcome == DecisionOutcome.Deferred)
         {
@@ -80,15 +82,18 @@ public sealed class IntentPipeline(
         {
             rendered = await unsubscribeLinks.RenderAsync(intent, decision.Content!, input.Contact?.Locale, ct);
             decision = SendPolicy.WithRendering(decision, rendered);
+            lap = PipelineProfile.Lap(PipelineProfile.Stage.Render, lap);
         }
 
-        var (decided, existing) = await RecordAsync(intent, decision, classification, now, reevaluation, ct);
+        var (decided, existing, claimed) = await RecordAsync(intent, decision, classification, now, reevaluation, ct);
+        PipelineProfile.Lap(PipelineProfile.Stage.Record, lap);
         if (existing is not null)
         {
-            // A decision to send whose dispatch was never claimed (the process died between the two writes):
-            // this redelivery finishes the job, with content decided afresh. Anything else is a Duplicate.
+            // A decision to send whose dispatch was never claimed (written without its claim, by an earlier version
+            // or a re-evaluation, and the process died before the claim): this redelivery finishes the job, with
+            // content decided afresh. A claimed one fails to claim again: Duplicate, like anything else.
             return existing.Outcome is DecisionOutcome.Sent or DecisionOutcome.SentWithMarketingRemoved && decision.ShouldSend
-                ? (await DispatchAsync(intent, ToEvent(existing), decision, rendered!, resumed: true), null)
+                ? (await DispatchAsync(intent, ToEvent(existing), decision, rendered!, resumed: true, claimed: false), null)
                 : (decided, null);
         }
 
@@ -99,7 +104,7 @@ public sealed class IntentPipeline(
         }
 
         return decision.ShouldSend
-            ? (await DispatchAsync(intent, decided, decision, rendered!, resumed: false), null)
+            ? (await DispatchAsync(intent, decided, decision, rendered!, resumed: false, claimed), null)
             : (decided, null);
     }
 
@@ -116,13 +121,22 @@ public sealed class IntentPipeline(
     /// Claim (dispatches row "dispatching", written BEFORE the provider call), call, complete. Only the
     /// claimant calls the provider, so N consumers or redeliveries never send one decision twice.
     /// </summary>
-    private async Task<MessageDecided> DispatchAsync(MessageIntent intent, MessageDecided decided, Decision decision, RenderedMessage rendered, bool resumed)
+    private async Task<MessageDecided> DispatchAsync(MessageIntent intent, MessageDecided decided, Decision decision, RenderedMessage rendered,
+        bool resumed, bool claimed)
     {
         // Not the consume token: a broker blip cancels it, and a claimed send abandoned mid-call could only be
         // settled as failed by the reconciler. The provider pipeline's total timeout bounds the call instead.
         var ct = CancellationToken.None;
-        if (!await dispatches.TryClaimAsync(decided.DecisionId, intent.TenantId, intent.IntentId, intent.Channel,
-                ChannelDispatcher.ProviderFor(intent.Channel), ct))
+        var lap = PipelineProfile.Start();
+        if (!claimed)
+        {
+            // The claim did not travel with the decision row (resumed, or re-evaluated): claim it on its own.
+            claimed = await dispatches.TryClaimAsync(decided.DecisionId, intent.TenantId, intent.IntentId, intent.Channel,
+                ChannelDispatcher.ProviderFor(intent.Channel), ct);
+            lap = PipelineProfile.Lap(PipelineProfile.Stage.Claim, lap);
+        }
+
+        if (!claimed)
         {
             logger.LogInformation("Duplicate intent {IntentId}: dispatch of {DecisionId} already claimed", intent.IntentId, decided.DecisionId);
             return decided with { Outcome = DecisionOutcome.Duplicate, Reasons = [ReasonCodes.DuplicateIntent], DecidedAt = clock.GetUtcNow() };
@@ -136,7 +150,9 @@ public sealed class IntentPipeline(
         var started = GatewayMetrics.Start();
         var result = await dispatcher.DispatchAsync(ToOutbound(decided.DecisionId, intent, decision, rendered), ct);
         metrics.ProviderCalled(intent.Channel, started, result.Succeeded, result.ReasonCode);
+        lap = PipelineProfile.Lap(PipelineProfile.Stage.Provider, started);
         await dispatches.CompleteAsync(decided.DecisionId, result, ct);
+        PipelineProfile.Lap(PipelineProfile.Stage.Complete, lap);
         if (result.Succeeded)
         {
             return decided;
@@ -164,7 +180,7 @@ public sealed class IntentPipeline(
     };
 
     /// <summary>Appends the decision; when the intent already had one, returns a Duplicate event and that decision.</summary>
-    private async Task<(MessageDecided Decided, DecisionRecord? Existing)> RecordAsync(
+    private async Task<(MessageDecided Decided, DecisionRecord? Existing, bool Claimed)> RecordAsync(
         MessageIntent intent, Decision decision, Classification? classification, DateTimeOffset now, bool reevaluation, CancellationToken ct)
     {
         var record = new DecisionRecord(
@@ -187,6 +203,7 @@ public sealed class IntentPipeline(
             decision.DeferredUntil,
             now);
 
+        var claimed = false;
         if (reevaluation)
         {
             // The intent's Deferred row exists by design; only an earlier FINAL decision makes this a duplicate.
@@ -194,22 +211,27 @@ public sealed class IntentPipeline(
             {
                 var existing = await decisionLog.FindAsync(intent.TenantId, intent.IntentId, ct)
                     ?? throw new InvalidOperationException($"Decision for {intent.IntentId} conflicted but cannot be read back");
-                return (Duplicate(intent, existing), existing);
+                return (Duplicate(intent, existing), existing, false);
             }
         }
         else
         {
-            var appended = await decisionLog.AppendAsync(record, ct);
+            // A decision to send claims its dispatch in the same transaction (see DecisionLog.AppendAsync).
+            var appended = decision.ShouldSend
+                ? await decisionLog.AppendAsync(record, ChannelDispatcher.ProviderFor(intent.Channel), ct)
+                : await decisionLog.AppendAsync(record, ct);
             if (!appended.Inserted)
             {
-                return (Duplicate(intent, appended.Decision), appended.Decision);
+                return (Duplicate(intent, appended.Decision), appended.Decision, false);
             }
+
+            claimed = appended.Claimed;
         }
 
         metrics.Decided(record.Outcome, record.Channel, record.Reasons);
         logger.LogInformation("Decided {IntentId} for tenant {TenantId}: {Outcome} ({Reasons})",
             record.IntentId, record.TenantId, record.Outcome, string.Join(',', record.Reasons));
-        return (ToEvent(record), null);
+        return (ToEvent(record), null, claimed);
     }
 
     private MessageDecided Duplicate(MessageIntent intent, DecisionRecord existing)

@@ -1,0 +1,138 @@
+using System.Globalization;
+using System.Text;
+using CommsGateway.FakeProviders;
+using Npgsql;
+
+namespace CommsGateway.Cli.Bench;
+
+/// <summary>
+/// What the gateway phase needs besides the servers: the fake SendGrid/Twilio (token buckets far above the
+/// bench's rate, so the fake never throttles) and the clinics, patients and consents the intents name.
+/// The settings mirror the integration tests' FakeProviderSettings (no reference to the test project).
+/// </summary>
+internal static class BenchFixture
+{
+    public const string ShortCode = "36180";
+    public const string WhatsAppFrom = "+33700000002";
+
+    /// <summary>Each of the 16 bench clinics has this many patients on record (IntentMix addresses p-00000..).</summary>
+    public const int PatientsPerTenant = 5_000;
+
+    public static Task<FakeProviderServer> StartProvidersAsync(CancellationToken ct)
+    {
+        var options = new FakeProviderOptions();
+        foreach (var kind in Enum.GetValues<SenderKind>())
+        {
+            options.RatePerSecond[kind] = 1_000_000;
+        }
+
+        return FakeProviderServer.StartAsync(options, ct: ct);
+    }
+
+    public static Dictionary<string, string?> ProviderSettings(FakeProviderServer fake)
+    {
+        ArgumentNullException.ThrowIfNull(fake);
+        var o = fake.Options;
+        return new Dictionary<string, string?>
+        {
+            ["SendGrid:ApiKey"] = o.SendGridApiKey,
+            ["SendGrid:Host"] = fake.BaseUrl,
+            ["Twilio:AccountSid"] = o.TwilioAccountSid,
+            ["Twilio:AuthToken"] = o.TwilioAuthToken,
+            ["Twilio:BaseUrl"] = fake.BaseUrl,
+            ["FakeProviders:BaseUrl"] = fake.BaseUrl,
+            ["Senders:Default:EmailFrom"] = "rendez-vous@clinique.example",
+            ["Senders:Default:EmailFromName"] = "Clinique des Lilas",
+            ["Senders:Default:ReplyTo"] = "accueil@clinique.example",
+            ["Senders:Default:SmsFrom"] = ShortCode,
+            ["Senders:Default:WhatsAppFrom"] = WhatsAppFrom,
+            ["Senders:Default:WhatsAppMarketingContentSid"] = "HXbench000000000000000000000000",
+        };
+    }
+
+    /// <summary>
+    /// 16 clinics x 5,000 patients (email, mobile, WhatsApp on record). Marketing consent per channel: even
+    /// patients granted email/SMS/WhatsApp 30 days ago, every sixth of them withdrew since; odd patients never
+    /// granted. Clinic settings open the marketing window all week (the bench runs at any hour; quiet hours would
+    /// defer the SMS/WhatsApp campaigns instead of sending them) and lift the 7-day frequency cap (the same patients
+    /// receive a campaign in every run). Both are per-clinic settings a real clinic can choose.
+    /// </summary>
+    public static async Task SeedAsync(string connectionString, CancellationToken ct)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(ct);
+        const string settings = """
+            {"marketing_window_start":"00:00","marketing_window_end":"23:59:59","marketing_on_sundays":true,
+             "holiday_country":"ZZ","marketing_frequency_cap_per_7_days":1000}
+            """;
+        var sql = new StringBuilder();
+        sql.Append(CultureInfo.InvariantCulture, $"""
+            insert into tenants (tenant_id, name, settings)
+            select 'bench-clinic-' || lpad(t::text, 2, '0'), 'Bench clinic ' || t, '{settings}'::jsonb
+            from generate_series(0, 15) as t;
+
+            insert into contacts (tenant_id, patient_id, email, phone_e164, whatsapp_e164, locale, time_zone, updated_by)
+            select 'bench-clinic-' || lpad(t::text, 2, '0'), 'p-' || lpad(p::text, 5, '0'),
+                   'p' || p || '.c' || t || '@example.org',
+                   '+3361' || lpad((t * {PatientsPerTenant} + p)::text, 7, '0'),
+                   '+3361' || lpad((t * {PatientsPerTenant} + p)::text, 7, '0'),
+                   'fr', 'Europe/Paris', 'bench'
+            from generate_series(0, 15) as t, generate_series(0, {PatientsPerTenant - 1}) as p;
+
+            insert into consent_events (tenant_id, patient_id, purpose, channel, action, occurred_at, source,
+                wording_version, wording_sha256, captured_by, recorded_by)
+            select c.tenant_id, c.patient_id, 'marketing', ch, 'grant', now() - interval '30 days', 'web_form',
+                   'bench-wording-v1', '{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData("bench wording"u8))}', 'bench', 'bench'
+            from contacts c cross join unnest(array['email', 'sms', 'whatsapp']) as ch
+            where substr(c.patient_id, 3)::int % 2 = 0;
+
+            insert into consent_events (tenant_id, patient_id, purpose, channel, action, occurred_at, source, recorded_by)
+            select c.tenant_id, c.patient_id, 'marketing', ch, 'withdraw', now() - interval '2 days', 'unsubscribe_link', 'bench'
+            from contacts c cross join unnest(array['email', 'sms', 'whatsapp']) as ch
+            where substr(c.patient_id, 3)::int % 6 = 0;
+
+            analyze tenants; analyze contacts; analyze consent_events;
+            """);
+        await using var command = new NpgsqlCommand(sql.ToString(), connection) { CommandTimeout = 300 };
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>One run's decisions by outcome and dispatches by status, once no dispatch is left in flight (or 30 s passed).</summary>
+    public static async Task<string> OutcomeMixAsync(string connectionString, string intentPrefix, CancellationToken ct)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(ct);
+        for (var i = 0; i < 300; i++)
+        {
+            await using var inFlight = new NpgsqlCommand("select count(*) from dispatches where status = 'dispatching' and intent_id like $1", connection) { Parameters = { new() { Value = intentPrefix + "%" } } };
+            if ((long)(await inFlight.ExecuteScalarAsync(ct))! == 0)
+            {
+                break;
+            }
+
+            await Task.Delay(100, ct);
+        }
+
+        var parts = new List<string>();
+        await using (var decisions = new NpgsqlCommand("select outcome, count(*) from decisions where intent_id like $1 group by outcome order by 2 desc", connection) { Parameters = { new() { Value = intentPrefix + "%" } } })
+        await using (var reader = await decisions.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                parts.Add(string.Create(CultureInfo.InvariantCulture, $"{reader.GetString(0)} {reader.GetInt64(1)}"));
+            }
+        }
+
+        var dispatches = new List<string>();
+        await using (var command = new NpgsqlCommand("select status, count(*) from dispatches where intent_id like $1 group by status order by 2 desc", connection) { Parameters = { new() { Value = intentPrefix + "%" } } })
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                dispatches.Add(string.Create(CultureInfo.InvariantCulture, $"{reader.GetString(0)} {reader.GetInt64(1)}"));
+            }
+        }
+
+        return $"decisions: {string.Join(", ", parts)}; dispatches: {string.Join(", ", dispatches)}";
+    }
+}
