@@ -42,6 +42,9 @@ public sealed class GatewayOptions
     /// <summary>Start the sweeper that turns unparseable messages in the error queue into Rejected decisions.</summary>
     public bool SweepErrorQueue { get; set; } = true;
 
+    /// <summary>Restart the bus when intents wait this long with no consumer on the queue (0 = off).</summary>
+    [Range(0, 3600)] public int ConsumerWatchdogSeconds { get; set; } = 15;
+
     /// <summary>Times a faulted (not malformed) intent is put back on the queue before it is decided Failed.</summary>
     [Range(0, 100)] public int MaxFaultReplays { get; set; } = 5;
 }

@@ -18,6 +18,7 @@ public static class IntentsFeature
         builder.Services.AddSingleton<IntentPipeline>();
         builder.Services.AddSingleton<DeferredIntents>();
         builder.Services.AddHostedService<ErrorQueueSweeper>();
+        builder.Services.AddHostedService<IntentConsumerWatchdog>();
         builder.Services.AddSingleton<DeferredIntentPoller>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<DeferredIntentPoller>());
 
