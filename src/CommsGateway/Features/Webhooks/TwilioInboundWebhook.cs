@@ -3,7 +3,6 @@ using System.Text;
 using CommsGateway.Contracts;
 using CommsGateway.Core.Contacts;
 using CommsGateway.Core.Unsubscribe;
-using CommsGateway.Core.Webhooks;
 using CommsGateway.Features.Consent;
 using CommsGateway.Hosting;
 using CommsGateway.Providers;
@@ -49,10 +48,8 @@ public static class TwilioInboundWebhook
             return TypedResults.BadRequest("form body expected");
         }
 
-        var form = await request.ReadFormAsync(ct);
-        var parameters = form.Select(f => new KeyValuePair<string, string>(f.Key, f.Value.ToString())).ToList();
-        var url = gateway.Value.PublicBaseUrl.TrimEnd('/') + request.Path + request.QueryString;
-        if (!TwilioSignature.IsValid(twilio.Value.AuthToken, url, parameters, request.Headers["X-Twilio-Signature"].ToString()))
+        var form = await TwilioWebhookForm.ReadVerifiedAsync(request, twilio.Value.AuthToken, gateway.Value.PublicBaseUrl, ct);
+        if (form is null)
         {
             logger.LogWarning("Rejected a Twilio inbound message with an invalid signature");
             return TypedResults.StatusCode(StatusCodes.Status403Forbidden);

@@ -1,5 +1,4 @@
 using System.Globalization;
-using CommsGateway.Core.Webhooks;
 using CommsGateway.Hosting;
 using CommsGateway.Providers;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -35,10 +34,8 @@ public static class TwilioStatusWebhook
             return TypedResults.BadRequest("form body expected");
         }
 
-        var form = await request.ReadFormAsync(ct);
-        var parameters = form.Select(f => new KeyValuePair<string, string>(f.Key, f.Value.ToString())).ToList();
-        var url = gateway.Value.PublicBaseUrl.TrimEnd('/') + request.Path + request.QueryString;
-        if (!TwilioSignature.IsValid(twilio.Value.AuthToken, url, parameters, request.Headers["X-Twilio-Signature"].ToString()))
+        var form = await TwilioWebhookForm.ReadVerifiedAsync(request, twilio.Value.AuthToken, gateway.Value.PublicBaseUrl, ct);
+        if (form is null)
         {
             logger.LogWarning("Rejected a Twilio status callback with an invalid signature");
             return TypedResults.StatusCode(StatusCodes.Status403Forbidden);
