@@ -59,10 +59,7 @@ public sealed class DecisionLog : IAsyncDisposable
     private readonly System.Threading.Channels.Channel<PendingAppend>[] _queues = [.. Enumerable.Range(0, Lanes).Select(_ =>
         System.Threading.Channels.Channel.CreateUnbounded<PendingAppend>(
             new System.Threading.Channels.UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = false }))];
-    private readonly System.Threading.Channels.Channel<PendingDispatch> _dispatches = System.Threading.Channels.Channel.CreateUnbounded<PendingDispatch>(
-        new System.Threading.Channels.UnboundedChannelOptions { SingleReader = false, AllowSynchronousContinuations = false });
     private readonly Task[] _writers;
-    private readonly Task[] _dispatchWriters;
 
     public DecisionLog(NpgsqlDataSource dataSource) : this(dataSource, chained: true)
     {
@@ -74,8 +71,6 @@ public sealed class DecisionLog : IAsyncDisposable
         _dataSource = dataSource;
         _chained = chained;
         _writers = [.. _queues.Select(queue => Task.Run(() => WriteLoopAsync(queue.Reader)))];
-        // Two loops on one queue: dispatch rows take no lock, so their commits simply overlap.
-        _dispatchWriters = [Task.Run(DispatchLoopAsync), Task.Run(DispatchLoopAsync)];
     }
 
     /// <summary>Stopwatch breakdown of the writer's flushes (bench and profiling).</summary>
@@ -355,73 +350,6 @@ public sealed class DecisionLog : IAsyncDisposable
         return command;
     }
 
-    /// <summary>
-    /// Records the provider call's result for a decision to send (operational state, not the audit log).
-    /// Batched like the decisions: one multi-row upsert per flush, the caller awaits its own row's commit.
-    /// </summary>
-    public Task RecordDispatchAsync(Guid decisionId, string tenantId, string intentId, Channel channel,
-        string status, string? providerMessageId, string? errorCode, string? errorDetail, CancellationToken ct)
-    {
-        ct.ThrowIfCancellationRequested();
-        var pending = new PendingDispatch(new DispatchRow(decisionId, tenantId, intentId, WireName(channel), status, providerMessageId, errorCode, errorDetail));
-        return _dispatches.Writer.TryWrite(pending)
-            ? pending.Completion.Task
-            : Task.FromException(new ObjectDisposedException(nameof(DecisionLog)));
-    }
-
-    private async Task DispatchLoopAsync()
-    {
-        var reader = _dispatches.Reader;
-        var batch = new List<PendingDispatch>(MaxBatch);
-        while (await reader.WaitToReadAsync())
-        {
-            while (batch.Count < MaxBatch && reader.TryRead(out var pending))
-            {
-                batch.Add(pending);
-            }
-
-            try
-            {
-                await FlushDispatchesAsync(batch);
-                batch.ForEach(p => p.Completion.TrySetResult());
-            }
-            catch (Exception ex)
-            {
-                batch.ForEach(p => p.Completion.TrySetException(ex));
-            }
-
-            batch.Clear();
-        }
-    }
-
-    private async Task FlushDispatchesAsync(List<PendingDispatch> batch)
-    {
-        // One row per decision in a statement (ON CONFLICT cannot touch a row twice): the last report wins,
-        // and repeats of the same decision add to its attempts.
-        var rows = batch.GroupBy(p => p.Row.DecisionId)
-            .Select(g => (Row: g.Last().Row, Attempts: g.Count()))
-            .ToList();
-        await using var command = _dataSource.CreateCommand("""
-            insert into dispatches as d (decision_id, tenant_id, intent_id, channel, status, provider_message_id, error_code, error_detail, attempts)
-            select * from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::int[])
-            on conflict (decision_id) do update
-               set status = excluded.status, provider_message_id = excluded.provider_message_id,
-                   error_code = excluded.error_code, error_detail = excluded.error_detail,
-                   attempts = d.attempts + excluded.attempts, updated_at = now()
-            """);
-        command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = rows.Select(r => r.Row.DecisionId).ToArray() });
-        foreach (var column in new Func<DispatchRow, string?>[]
-                 {
-                     r => r.TenantId, r => r.IntentId, r => r.Channel, r => r.Status, r => r.ProviderMessageId, r => r.ErrorCode, r => r.ErrorDetail,
-                 })
-        {
-            command.Parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = rows.Select(r => column(r.Row)).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
-        }
-
-        command.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = rows.Select(r => r.Attempts).ToArray() });
-        await command.ExecuteNonQueryAsync();
-    }
-
     /// <summary>Counters of the decision writer: batches, rows, and time spent per step (Stopwatch ticks).</summary>
     internal sealed class WriterStats
     {
@@ -447,16 +375,6 @@ public sealed class DecisionLog : IAsyncDisposable
         }
     }
 
-    private sealed record DispatchRow(Guid DecisionId, string TenantId, string IntentId, string Channel, string Status,
-        string? ProviderMessageId, string? ErrorCode, string? ErrorDetail);
-
-    private sealed class PendingDispatch(DispatchRow row)
-    {
-        public DispatchRow Row { get; } = row;
-
-        public TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    }
-
     /// <summary>Drains the queue (rows already handed over are written) and stops the writer.</summary>
     public async ValueTask DisposeAsync()
     {
@@ -465,9 +383,7 @@ public sealed class DecisionLog : IAsyncDisposable
             queue.Writer.TryComplete();
         }
 
-        _dispatches.Writer.TryComplete();
         await Task.WhenAll(_writers);
-        await Task.WhenAll(_dispatchWriters);
     }
 
 #pragma warning disable CA1308 // stored lower-case, like the wire form

@@ -22,9 +22,11 @@ public sealed class RetentionAndBreachTests(OpsFixture ops)
             Purpose.Service, Purpose.Service, outcome, [ReasonCodes.NoContactPoint], ["test row"], new byte[32], null, "test", null, decidedAt), default));
         if (provider is not null)
         {
-            await log.RecordDispatchAsync(id, tenant, intentId, channel, "sent", "pm-" + intentId, null, null, default);
             await using var connection = await ops.Db.OpenConnectionAsync();
-            await connection.ExecuteAsync("update dispatches set provider = @provider where decision_id = @id", new { provider, id });
+            await connection.ExecuteAsync("""
+                insert into dispatches (decision_id, tenant_id, intent_id, channel, status, provider, provider_message_id, attempts)
+                values (@id, @tenant, @intentId, @channel, 'sent', @provider, @messageId, 1)
+                """, new { id, tenant, intentId, channel = DecisionLog.WireName(channel), provider, messageId = "pm-" + intentId });
         }
 
         return id;
