@@ -3,6 +3,7 @@
 # Extra arguments go to `commsgw demo` (e.g. --exit to stop after the demo).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/dotnet-env.sh
 eval "$(bash scripts/servers.sh)"
 dotnet build src/CommsGateway.Cli -c Release -nologo -clp:ErrorsOnly
 exec dotnet src/CommsGateway.Cli/bin/Release/net10.0/commsgw.dll demo "$@"

@@ -81,7 +81,9 @@ CONF
   grep -q rabbitmq_management /etc/rabbitmq/enabled_plugins 2>/dev/null \
     || /usr/sbin/rabbitmq-plugins enable --offline rabbitmq_management >/dev/null
   log "starting RabbitMQ on 127.0.0.1:5672 (management on :15672)"
-  (cd /var/lib/rabbitmq && nohup /usr/sbin/rabbitmq-server > "$STATE_DIR/rabbitmq.out" 2>&1 &)
+  # Every descriptor of the background job goes to the log: a caller reading our stdout through
+  # $(...) must see EOF when this script ends, not when RabbitMQ stops.
+  (cd /var/lib/rabbitmq && exec setsid nohup /usr/sbin/rabbitmq-server) > "$STATE_DIR/rabbitmq.out" 2>&1 < /dev/null &
   for _ in $(seq 1 90); do port_open 5672 && port_open 15672 && break; sleep 1; done
   port_open 5672 || { log "RabbitMQ did not start; see $STATE_DIR/rabbitmq.out"; tail -20 "$STATE_DIR/rabbitmq.out" >&2; exit 1; }
 fi

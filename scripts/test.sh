@@ -3,6 +3,7 @@
 # without warnings, run every test project, and print one closing "N passed, N failed" line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/dotnet-env.sh
 eval "$(bash scripts/servers.sh)"
 bash scripts/install-test-deps.sh
 dotnet build CommsGateway.sln -c Release -warnaserror -nologo -clp:ErrorsOnly
@@ -10,8 +11,8 @@ results=$(mktemp -d)
 status=0
 # Everything but the fault suite, then the fault suite alone: it stops and restarts private RabbitMQ and
 # PostgreSQL instances and measures recovery, which should not compete with the rest for two cores.
-dotnet test CommsGateway.sln -c Release --no-build --filter "Category!=Fault" --logger "trx" --results-directory "$results" -- RunConfiguration.TreatNoTestsAsError=true || status=$?
-dotnet test tests/CommsGateway.IntegrationTests -c Release --no-build --filter "Category=Fault" --logger "trx" --results-directory "$results" -- RunConfiguration.TreatNoTestsAsError=true || status=$?
+dotnet test CommsGateway.sln -c Release --no-build --blame-hang-timeout 10m --blame-hang-dump-type none --filter "Category!=Fault" --logger "trx" --results-directory "$results" -- RunConfiguration.TreatNoTestsAsError=true || status=$?
+dotnet test tests/CommsGateway.IntegrationTests -c Release --no-build --blame-hang-timeout 10m --blame-hang-dump-type none --filter "Category=Fault" --logger "trx" --results-directory "$results" -- RunConfiguration.TreatNoTestsAsError=true || status=$?
 python3 - "$results" <<'PY' || true
 import glob, sys, xml.etree.ElementTree as ET
 ns = {'t': 'http://microsoft.com/schemas/VisualStudio/TeamTest/2010'}

@@ -163,8 +163,9 @@ internal sealed class PrivateRabbit : IAsyncDisposable
     public async Task StartServerAsync()
     {
         // Straight to /usr/lib/rabbitmq/bin: the /usr/sbin wrapper would write the shared node's startup log.
+        // All of the background job's descriptors go to the log, so our stdout pipe closes when sh exits.
         await PrivateServers.RunAsync(
-            $"su rabbitmq -s /bin/sh -c \"cd /var/lib/rabbitmq && {_env} nohup /usr/lib/rabbitmq/bin/rabbitmq-server > {_dir}/out.log 2>&1 &\"");
+            $"su rabbitmq -s /bin/sh -c \"(cd /var/lib/rabbitmq && exec env {_env} nohup /usr/lib/rabbitmq/bin/rabbitmq-server) > {_dir}/out.log 2>&1 < /dev/null &\"");
         await PrivateServers.WaitForPortAsync(Port, open: true, TimeSpan.FromSeconds(60));
     }
 
