@@ -26,11 +26,17 @@ public class ClassifierBenchmarks
 
     private readonly ContentClassifier classifier = new();
     private readonly MessageIntent intent = new() { Channel = Channel.Email, Subject = "Votre rendez-vous du 14 mai", Body = Body1K };
+    private readonly char[] normalizeBuffer = new char[TextNormalizer.MaxLength(Body1K.Length)];
+    private readonly KeywordMatch[] matchBuffer = new KeywordMatch[192];
     private string[] keywords = [];
+    private string normalized = "";
 
     [GlobalSetup]
-    public void Setup() =>
+    public void Setup()
+    {
         keywords = [.. Lexicon.Marketing.Concat(Lexicon.Contexts).SelectMany(g => g.Keywords).Select(k => k.TrimEnd('*'))];
+        normalized = TextNormalizer.Normalize(Body1K);
+    }
 
     public static int BodyLength => Body1K.Length;
 
@@ -58,4 +64,12 @@ public class ClassifierBenchmarks
     /// <summary>The full explained verdict the gateway records (allocates its result: signal strings, lists).</summary>
     [Benchmark]
     public Classification ClassifierExplained() => classifier.Classify(intent);
+
+    /// <summary>Stage 1 alone: folding the body into the automaton's alphabet.</summary>
+    [Benchmark]
+    public int StageNormalize() => TextNormalizer.Normalize(Body1K, normalizeBuffer);
+
+    /// <summary>Stage 2 alone: the keyword automaton over the already normalised body.</summary>
+    [Benchmark]
+    public int StageScan() => ClassifierEngine.Shared.Automaton.Scan(normalized, matchBuffer);
 }

@@ -96,13 +96,19 @@ internal sealed class ClassifierEngine
         var position = 0;
         for (var i = 0; i < matches.Length; i++)
         {
+            // Count the sentence breaks up to this match, a vectorised search at a time.
             var last = matches[i].End - 1;
-            for (; position < last; position++)
+            while (position < last)
             {
-                if (TextNormalizer.IsBreak(text[position]))
+                var next = text[position..last].IndexOfAny(TextNormalizer.Breaks);
+                if (next < 0)
                 {
-                    sentence++;
+                    position = last;
+                    break;
                 }
+
+                sentence++;
+                position += next + 1;
             }
 
             var s = Math.Min(sentence, MaxSentences - 1);

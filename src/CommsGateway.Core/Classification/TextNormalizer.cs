@@ -1,4 +1,8 @@
+using System.Buffers;
 using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using System.Text;
 
 namespace CommsGateway.Core.Classification;
@@ -23,14 +27,27 @@ internal static class TextNormalizer
 
     public static bool IsWord(char c) => (uint)(c - 'a') <= 'z' - 'a' || c == '0';
 
-    public static bool IsBreak(char c) => c is Break or '.' or '!' or '?' or ';';
+    /// <summary>What ends a sentence for the classifier's guards (a segment break or end punctuation).</summary>
+    public static readonly SearchValues<char> Breaks = SearchValues.Create([Break, '.', '!', '?', ';']);
 
     /// <summary>Normalises <paramref name="text"/> into <paramref name="destination"/> and returns the length written.</summary>
-    public static int Normalize(ReadOnlySpan<char> text, Span<char> destination, bool html = false)
+    public static int Normalize(ReadOnlySpan<char> text, Span<char> destination, bool html = false) =>
+        Normalize(text, destination, html, vectorised: Vector128.IsHardwareAccelerated);
+
+    /// <summary>Tests compare the vectorised path with the character-by-character one.</summary>
+    internal static int Normalize(ReadOnlySpan<char> text, Span<char> destination, bool html, bool vectorised)
     {
         var n = 0;
         for (var i = 0; i < text.Length; i++)
         {
+            // Fastest path: eight characters at once when they are all ASCII letters and single spaces.
+            if (vectorised && i + 8 <= text.Length && n + 8 <= destination.Length && TryLettersAndSpaces(text, i, destination, n))
+            {
+                n += 8;
+                i += 7;
+                continue;
+            }
+
             var c = text[i];
 
             // Fast path: most of a message is plain ASCII letters and single spaces.
@@ -122,6 +139,33 @@ internal static class TextNormalizer
         }
 
         return n;
+    }
+
+    /// <summary>
+    /// Lower-cases eight characters with one vector operation when each is an ASCII letter or a space that
+    /// needs no collapsing (no two in a row, none right after a space or a break, none at the start);
+    /// anything else is left to the character-by-character path.
+    /// </summary>
+    private static bool TryLettersAndSpaces(ReadOnlySpan<char> text, int i, Span<char> destination, int n)
+    {
+        var chunk = Vector128.LoadUnsafe(ref Unsafe.As<char, ushort>(ref MemoryMarshal.GetReference(text)), (nuint)i);
+        var lower = chunk | Vector128.Create((ushort)0x20);
+        var letters = Vector128.LessThanOrEqual(lower - Vector128.Create((ushort)'a'), Vector128.Create((ushort)('z' - 'a')));
+        var spaces = Vector128.Equals(chunk, Vector128.Create((ushort)' '));
+        if ((letters | spaces) != Vector128<ushort>.AllBitsSet)
+        {
+            return false;
+        }
+
+        var spaceBits = spaces.ExtractMostSignificantBits();
+        if ((spaceBits & (spaceBits >> 1)) != 0 || ((spaceBits & 1) != 0 && (n == 0 || destination[n - 1] is ' ' or Break)))
+        {
+            return false;
+        }
+
+        // A space lower-cased with |0x20 stays a space.
+        lower.StoreUnsafe(ref Unsafe.As<char, ushort>(ref MemoryMarshal.GetReference(destination)), (nuint)n);
+        return true;
     }
 
     private static void Ascii(ReadOnlySpan<char> text, int i, char c, Span<char> destination, ref int n)

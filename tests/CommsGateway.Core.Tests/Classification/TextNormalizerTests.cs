@@ -20,4 +20,24 @@ public sealed class TextNormalizerTests
     [InlineData("<p>Caf&eacute; &amp; th&#233;</p><br>fin", "cafe & the\nfin")]
     [InlineData("<b>-20%</b> off", "-0% off")]
     public void Should_read_html_text(string input, string expected) => Assert.Equal(expected, TextNormalizer.Normalize(input, html: true));
+
+    [Fact]
+    public void Should_fold_the_same_with_and_without_the_vector_path()
+    {
+        // Runs of letters and spaces (the vector path) cut by everything the scalar path handles.
+        string[] pieces = ["Bonjour", "madame", "RDV", " ", " ", "  ", "\n", "-", "é", "Œ", "20", ",", "€", "🎉", "'", "’", ".", "x", "abcdefgh", "<p>", "&amp;"];
+        var random = new Random(7);
+        for (var round = 0; round < 2_000; round++)
+        {
+            var text = string.Concat(Enumerable.Range(0, random.Next(1, 40)).Select(_ => pieces[random.Next(pieces.Length)]));
+            foreach (var html in new[] { false, true })
+            {
+                var vectorised = new char[TextNormalizer.MaxLength(text.Length)];
+                var scalar = new char[TextNormalizer.MaxLength(text.Length)];
+                var a = TextNormalizer.Normalize(text, vectorised, html, vectorised: true);
+                var b = TextNormalizer.Normalize(text, scalar, html, vectorised: false);
+                Assert.Equal(new string(scalar, 0, b), new string(vectorised, 0, a));
+            }
+        }
+    }
 }

@@ -1,11 +1,13 @@
 using System.Diagnostics;
 using System.Text;
 using CommsGateway.FakeProviders;
+using CommsGateway.IntegrationTests.Features.Ops;
 using CommsGateway.IntegrationTests.Infrastructure;
 using Dapper;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 using RabbitMQ.Client;
 using Xunit.Abstractions;
@@ -40,6 +42,9 @@ internal sealed class FaultRun : IAsyncDisposable
 
     public FakeProviderServer Fake { get; }
 
+    /// <summary>The gateways' warnings and errors (MassTransit's included), printed when an invariant fails.</summary>
+    public CapturingLoggerProvider Logs { get; } = new();
+
     public string Tenant { get; } = "fault-" + Guid.NewGuid().ToString("N")[..10];
 
     public static async Task<FaultRun> StartAsync(FaultEnvironment env, ITestOutputHelper output, int instances = 1, FakeProviderOptions? fakeOptions = null)
@@ -73,6 +78,9 @@ internal sealed class FaultRun : IAsyncDisposable
         {
             web.UseEnvironment("Testing");
             web.ConfigureAppConfiguration((_, config) => config.AddInMemoryCollection(settings));
+            web.ConfigureLogging(logging => logging.AddProvider(Logs)
+                .AddFilter<CapturingLoggerProvider>(null, LogLevel.Warning)
+                .AddFilter<CapturingLoggerProvider>("CommsGateway.Features.Intents.IntentConsumerWatchdog", LogLevel.Debug));
         });
         _ = factory.Server;
         _gateways.Add(factory);
@@ -284,6 +292,14 @@ internal sealed class FaultRun : IAsyncDisposable
             $"intents {figures.Intents}, decided {figures.Decided}, two decisions {figures.IntentsWithTwoDecisions}, sent twice {figures.SentTwice}, " +
             $"lost {figures.Lost}, sent {figures.Sent}, failed {figures.Failed}, reached provider {figures.ReachedProvider}, provider calls {figures.ProviderCalls}, " +
             $"injected faults {figures.InjectedFaults}, error queue {figures.ErrorQueue}, duration {figures.Duration.TotalSeconds:F1} s");
+
+        if (undecided.Count > 0 || lostSends.Count > 0 || sentTwice.Count > 0 || twoDecisions > 0)
+        {
+            foreach (var entry in Logs.Entries.TakeLast(60))
+            {
+                _output.WriteLine("log: " + (entry.Length > 600 ? entry[..600] + " …" : entry));
+            }
+        }
 
         Assert.Empty(undecided);
         // Every intent is a valid service message to an address on record: each must be decided to send.

@@ -2,7 +2,6 @@ using CommsGateway.Hosting;
 using MassTransit;
 using Microsoft.Extensions.Options;
 using RabbitMQ.Client;
-using RabbitMQ.Client.Exceptions;
 
 namespace CommsGateway.Features.Intents;
 
@@ -22,6 +21,7 @@ internal sealed class IntentConsumerWatchdog(
     ILogger<IntentConsumerWatchdog> logger) : BackgroundService
 {
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
+    private IConnection? connection;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -33,7 +33,6 @@ internal sealed class IntentConsumerWatchdog(
 
         var queue = gatewayOptions.Value.IntentQueue;
         DateTimeOffset? stalledSince = null;
-        IConnection? connection = null;
         try
         {
             while (!stoppingToken.IsCancellationRequested)
@@ -44,27 +43,8 @@ internal sealed class IntentConsumerWatchdog(
                     break;
                 }
 
-                (uint Ready, uint Consumers)? state;
-                try
-                {
-                    connection ??= await Factory().CreateConnectionAsync(stoppingToken);
-                    await using var channel = await connection.CreateChannelAsync(cancellationToken: stoppingToken);
-                    var ok = await channel.QueueDeclarePassiveAsync(queue, stoppingToken);
-                    state = (ok.MessageCount, ok.ConsumerCount);
-                }
-                catch (Exception ex) when (ex is BrokerUnreachableException or OperationInterruptedException or AlreadyClosedException or IOException)
-                {
-                    // Broker down or queue not declared yet: MassTransit's own reconnection is at work.
-                    if (connection is not null)
-                    {
-                        await connection.DisposeAsync();
-                        connection = null;
-                    }
-
-                    state = null;
-                    stalledSince = null;
-                }
-
+                var state = await ProbeAsync(queue, stoppingToken);
+                logger.LogDebug("Watchdog probe of {Queue}: {State}", queue, state);
                 if (state is not { Ready: > 0, Consumers: 0 })
                 {
                     stalledSince = null;
@@ -80,13 +60,7 @@ internal sealed class IntentConsumerWatchdog(
 
                 logger.LogWarning("No consumer on {Queue} for {Seconds} s with {Ready} intents waiting: restarting the bus",
                     queue, (int)(now - stalledSince.Value).TotalSeconds, state.Value.Ready);
-                using (var stopTimeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken))
-                {
-                    stopTimeout.CancelAfter(TimeSpan.FromSeconds(30));
-                    await bus.StopAsync(stopTimeout.Token);
-                }
-
-                await bus.StartAsync(stoppingToken);
+                await RestartBusAsync(stoppingToken);
                 stalledSince = null;
             }
         }
@@ -96,9 +70,63 @@ internal sealed class IntentConsumerWatchdog(
         }
         finally
         {
-            if (connection is not null)
+            await DropConnectionAsync();
+        }
+    }
+
+    /// <summary>The queue as the broker sees it, or null when the broker cannot say (down, restarting, queue not declared yet).</summary>
+    private async Task<(uint Ready, uint Consumers)?> ProbeAsync(string queue, CancellationToken stoppingToken)
+    {
+        try
+        {
+            connection ??= await Factory().CreateConnectionAsync(stoppingToken);
+            await using var channel = await connection.CreateChannelAsync(cancellationToken: stoppingToken);
+            var ok = await channel.QueueDeclarePassiveAsync(queue, stoppingToken);
+            return (ok.MessageCount, ok.ConsumerCount);
+        }
+        catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+        {
+            // Whatever the failure (unreachable, closed, timed out), the next probe starts on a new connection:
+            // a watchdog that dies with the first odd exception guards nothing.
+            logger.LogDebug(ex, "Watchdog probe of {Queue} failed", queue);
+            await DropConnectionAsync();
+            return null;
+        }
+    }
+
+    private async Task RestartBusAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            using (var stopTimeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken))
             {
-                await connection.DisposeAsync();
+                stopTimeout.CancelAfter(TimeSpan.FromSeconds(30));
+                await bus.StopAsync(stopTimeout.Token);
+            }
+
+            await bus.StartAsync(stoppingToken);
+            logger.LogWarning("Bus restarted by the consumer watchdog");
+        }
+        catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+        {
+            // Try again at the next stall rather than leave the gateway without a watchdog.
+            logger.LogError(ex, "The consumer watchdog could not restart the bus");
+        }
+    }
+
+    private async Task DropConnectionAsync()
+    {
+        var dropped = connection;
+        connection = null;
+        if (dropped is not null)
+        {
+            try
+            {
+                await dropped.DisposeAsync();
+            }
+            catch (Exception ex)
+            {
+                logger.LogDebug(ex, "Closing the watchdog connection failed");
             }
         }
     }
@@ -114,6 +142,10 @@ internal sealed class IntentConsumerWatchdog(
             UserName = rabbit.Username,
             Password = rabbit.Password,
             ClientProvidedName = "commsgw-consumer-watchdog",
+            // A probe fails fast and the next one reconnects: no automatic recovery to wait on.
+            AutomaticRecoveryEnabled = false,
+            RequestedConnectionTimeout = TimeSpan.FromSeconds(5),
+            ContinuationTimeout = TimeSpan.FromSeconds(5),
         };
     }
 }
