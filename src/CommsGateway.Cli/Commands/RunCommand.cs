@@ -14,7 +14,7 @@ internal static class RunCommand
         {
             var app = GatewayHost.Build(["--urls", parse.GetValue(urls)!], ConfigureFromGatewayDirectory);
             await app.RunAsync(ct);
-            return 0;
+            return Environment.ExitCode; // non-zero when the gateway stopped itself to be restarted (consumer watchdog)
         });
         return command;
     }

@@ -6,7 +6,10 @@ using CommsGateway.IntegrationTests.Infrastructure;
 using Dapper;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using RabbitMQ.Client;
@@ -30,6 +33,8 @@ internal sealed class FaultRun : IAsyncDisposable
 {
     private const string Queue = "commsgw-intents";
     private readonly List<WebApplicationFactory<Program>> _gateways = [];
+    private readonly CancellationTokenSource _supervising = new();
+    private Task _supervisor = Task.CompletedTask;
     private readonly FaultEnvironment _env;
     private readonly ITestOutputHelper _output;
 
@@ -53,13 +58,43 @@ internal sealed class FaultRun : IAsyncDisposable
         var run = new FaultRun(env, fake, output);
         for (var i = 0; i < instances; i++)
         {
-            run.StartGateway();
+            run._gateways.Add(run.NewGateway());
         }
 
+        run._supervisor = run.SuperviseAsync(run._supervising.Token);
         return run;
     }
 
-    private void StartGateway()
+    /// <summary>How many times a gateway stopped itself (consumer watchdog) and was started again.</summary>
+    public int Restarts { get; private set; }
+
+    /// <summary>
+    /// Plays the process supervisor (systemd, Docker's restart policy, Kubernetes): a gateway that stopped itself,
+    /// as the consumer watchdog does when MassTransit leaves the intent queue without a consumer, is started again.
+    /// </summary>
+    private async Task SuperviseAsync(CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            await Task.Delay(500, ct).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            for (var i = 0; i < _gateways.Count && !ct.IsCancellationRequested; i++)
+            {
+                if (!_gateways[i].Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.IsCancellationRequested)
+                {
+                    continue;
+                }
+
+                _output.WriteLine($"gateway {i} stopped itself (exit code {Environment.ExitCode}); started again as its supervisor would");
+                Environment.ExitCode = 0; // the exit code was meant for the gateway's supervisor, not for the test host
+                Restarts++;
+                var stopped = _gateways[i];
+                _gateways[i] = NewGateway();
+                await stopped.DisposeAsync();
+            }
+        }
+    }
+
+    private WebApplicationFactory<Program> NewGateway()
     {
         var settings = FakeProviderSettings.For(Fake);
         settings["Database:ConnectionString"] = _env.ConnectionString;
@@ -72,18 +107,18 @@ internal sealed class FaultRun : IAsyncDisposable
         settings["SendGrid:TotalTimeoutSeconds"] = "10";
         settings["Twilio:TotalTimeoutSeconds"] = "10";
         settings["Logging:LogLevel:Default"] = "Warning";
-        settings["Logging:LogLevel:CommsGateway"] = "Error";
-        settings["Logging:LogLevel:MassTransit"] = Environment.GetEnvironmentVariable("COMMSGW_FAULT_MT_LOG") ?? "None"; // the faults are the point; their stack traces drown the figures
+        // Captured (and printed only when an invariant fails): the gateway's warnings, MassTransit's, the watchdog's probes.
+        settings["Logging:LogLevel:CommsGateway"] = "Warning";
+        settings["Logging:LogLevel:CommsGateway.Features.Intents.IntentConsumerWatchdog"] = "Debug";
+        settings["Logging:LogLevel:MassTransit"] = Environment.GetEnvironmentVariable("COMMSGW_FAULT_MT_LOG") ?? "Warning";
         var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
         {
             web.UseEnvironment("Testing");
             web.ConfigureAppConfiguration((_, config) => config.AddInMemoryCollection(settings));
-            web.ConfigureLogging(logging => logging.AddProvider(Logs)
-                .AddFilter<CapturingLoggerProvider>(null, LogLevel.Warning)
-                .AddFilter<CapturingLoggerProvider>("CommsGateway.Features.Intents.IntentConsumerWatchdog", LogLevel.Debug));
+            web.ConfigureTestServices(services => services.AddSingleton<ILoggerProvider>(Logs));
         });
         _ = factory.Server;
-        _gateways.Add(factory);
+        return factory;
     }
 
     /// <summary>2,000 intents, mostly email, a share of SMS from the short code (token bucket 100/s).</summary>
@@ -351,6 +386,9 @@ internal sealed class FaultRun : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await _supervising.CancelAsync();
+        await _supervisor;
+        _supervising.Dispose();
         foreach (var gateway in _gateways)
         {
             await gateway.DisposeAsync();

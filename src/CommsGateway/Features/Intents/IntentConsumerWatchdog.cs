@@ -11,15 +11,23 @@ namespace CommsGateway.Features.Intents;
 /// intents wait in the queue with nobody consuming them. Nothing is lost, but nothing is decided either. The
 /// watchdog looks at the intent queue as RabbitMQ sees it; when messages are ready and no consumer is attached
 /// for <see cref="GatewayOptions.ConsumerWatchdogSeconds"/>, it restarts the bus (MassTransit 8 supports
-/// stop/start), which re-creates the receive endpoint. Readiness stays honest meanwhile: the bus health check.
+/// stop/start), which re-creates the receive endpoint. A restart does not always help (the host can stay
+/// "already started" with its dead endpoint), so when the queue is still stalled one period later the gateway
+/// stops itself with exit code <see cref="StalledExitCode"/> for its supervisor (systemd, Docker's restart
+/// policy, Kubernetes) to start it afresh: unacknowledged intents go back to the queue, and deduplication on
+/// IntentId makes their redelivery harmless. Readiness stays honest meanwhile: the bus health check.
 /// </summary>
 internal sealed class IntentConsumerWatchdog(
     IBusControl bus,
     IOptions<RabbitMqOptions> rabbitOptions,
     IOptions<GatewayOptions> gatewayOptions,
     TimeProvider clock,
+    IHostApplicationLifetime lifetime,
     ILogger<IntentConsumerWatchdog> logger) : BackgroundService
 {
+    /// <summary>EX_TEMPFAIL: a temporary failure, start me again.</summary>
+    public const int StalledExitCode = 75;
+
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
     private IConnection? connection;
 
@@ -33,6 +41,7 @@ internal sealed class IntentConsumerWatchdog(
 
         var queue = gatewayOptions.Value.IntentQueue;
         DateTimeOffset? stalledSince = null;
+        var restarted = false;
         try
         {
             while (!stoppingToken.IsCancellationRequested)
@@ -48,6 +57,7 @@ internal sealed class IntentConsumerWatchdog(
                 if (state is not { Ready: > 0, Consumers: 0 })
                 {
                     stalledSince = null;
+                    restarted &= state is null; // a consumer seen again: the restart worked
                     continue;
                 }
 
@@ -58,9 +68,19 @@ internal sealed class IntentConsumerWatchdog(
                     continue;
                 }
 
+                if (restarted)
+                {
+                    logger.LogCritical("Still no consumer on {Queue} after a bus restart, {Ready} intents waiting: stopping the gateway " +
+                        "(exit code {ExitCode}) for its supervisor to start it again", queue, state.Value.Ready, StalledExitCode);
+                    Environment.ExitCode = StalledExitCode;
+                    lifetime.StopApplication();
+                    return;
+                }
+
                 logger.LogWarning("No consumer on {Queue} for {Seconds} s with {Ready} intents waiting: restarting the bus",
                     queue, (int)(now - stalledSince.Value).TotalSeconds, state.Value.Ready);
                 await RestartBusAsync(stoppingToken);
+                restarted = true;
                 stalledSince = null;
             }
         }
