@@ -21,8 +21,12 @@ internal static class BenchCommand
         {
             Description = "After the max-rate run, offer intents at half that rate and report latency from that run",
         };
+        var rate = new Option<double?>("--rate")
+        {
+            Description = "With --open-loop: offer this many intents/s instead of half the measured max (compare runs at one rate)",
+        };
         var gatewayOnly = new Option<bool>("--gateway-only") { Description = "Skip the raw broker and database phases (quick iterations; no ratio)" };
-        var command = new Command("bench", "Measure decisions/s against the raw broker and database, latency and memory") { count, json, openLoop, gatewayOnly };
+        var command = new Command("bench", "Measure decisions/s against the raw broker and database, latency and memory") { count, json, openLoop, rate, gatewayOnly };
         command.SetAction(async (parse, ct) =>
         {
             var n = parse.GetValue(count);
@@ -31,7 +35,13 @@ internal static class BenchCommand
                 throw new ArgumentOutOfRangeException(nameof(n), "use -n 100 or more");
             }
 
-            var report = await RunAsync(n, parse.GetValue(openLoop), parse.GetValue(json), parse.GetValue(gatewayOnly), ct);
+            var offered = parse.GetValue(rate);
+            if (offered is <= 0)
+            {
+                throw new ArgumentOutOfRangeException(nameof(rate), "--rate must be positive");
+            }
+
+            var report = await RunAsync(n, parse.GetValue(openLoop), offered, parse.GetValue(json), parse.GetValue(gatewayOnly), ct);
             if (parse.GetValue(json))
             {
                 Console.Out.WriteLine(JsonSerializer.Serialize(report, JsonOptions));
@@ -68,7 +78,7 @@ internal static class BenchCommand
         string OutcomeMix,
         string Stages);
 
-    private static async Task<BenchReport> RunAsync(int n, bool openLoop, bool quiet, bool gatewayOnly, CancellationToken ct)
+    private static async Task<BenchReport> RunAsync(int n, bool openLoop, double? offeredRate, bool quiet, bool gatewayOnly, CancellationToken ct)
     {
         void Say(string text)
         {
@@ -114,7 +124,7 @@ internal static class BenchCommand
             Say($"    outcomes: {closed.Outcomes}");
             if (openLoop)
             {
-                var rate = closed.DecisionsPerSecond / 2;
+                var rate = offeredRate ?? closed.DecisionsPerSecond / 2;
                 Say($"    open loop at {rate:N0} intents/s ...");
                 open = await gateway.RunOpenLoopAsync(n, rate, ct);
                 Say($"    p50 {open.P50Ms:N1} ms, p95 {open.P95Ms:N1} ms, p99 {open.P99Ms:N1} ms");

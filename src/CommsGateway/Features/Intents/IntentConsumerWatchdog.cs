@@ -28,7 +28,7 @@ internal sealed class IntentConsumerWatchdog(
     /// <summary>EX_TEMPFAIL: a temporary failure, start me again.</summary>
     public const int StalledExitCode = 75;
 
-    private static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan MaxInterval = TimeSpan.FromSeconds(5);
     private IConnection? connection;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -39,6 +39,8 @@ internal sealed class IntentConsumerWatchdog(
             return;
         }
 
+        // Several probes per period, so a stall is seen within about one period of its start.
+        var interval = TimeSpan.FromTicks(Math.Min(MaxInterval.Ticks, limit.Ticks / 3));
         var queue = gatewayOptions.Value.IntentQueue;
         DateTimeOffset? stalledSince = null;
         var restarted = false;
@@ -46,7 +48,7 @@ internal sealed class IntentConsumerWatchdog(
         {
             while (!stoppingToken.IsCancellationRequested)
             {
-                await Task.Delay(Interval, clock, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                await Task.Delay(interval, clock, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 if (stoppingToken.IsCancellationRequested)
                 {
                     break;
