@@ -24,12 +24,7 @@ public sealed class ConsumerWatchdogTests
         await using var servers = await TestServers.StartAsync();
         var queue = "stalled-" + Guid.NewGuid().ToString("N")[..8];
         await using var connection = await Factory(servers).CreateConnectionAsync();
-        await using var channel = await connection.CreateChannelAsync();
-        await channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false);
-        for (var i = 0; i < 3; i++)
-        {
-            await channel.BasicPublishAsync("", queue, "{}"u8.ToArray());
-        }
+        await using var channel = await QueueWithThreeIntentsAsync(connection, queue);
 
         var (lifetime, logs) = await RunWatchdogAsync(servers, queue, TimeSpan.FromSeconds(20));
 
@@ -54,13 +49,8 @@ public sealed class ConsumerWatchdogTests
         await using var servers = await TestServers.StartAsync();
         var queue = "consumed-" + Guid.NewGuid().ToString("N")[..8];
         await using var connection = await Factory(servers).CreateConnectionAsync();
-        await using var channel = await connection.CreateChannelAsync();
-        await channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false);
+        await using var channel = await QueueWithThreeIntentsAsync(connection, queue);
         await channel.BasicQosAsync(0, 1, false);
-        for (var i = 0; i < 3; i++)
-        {
-            await channel.BasicPublishAsync("", queue, "{}"u8.ToArray());
-        }
 
         // A consumer that takes one message and never acknowledges it: the rest stay ready, but someone is consuming.
         await channel.BasicConsumeAsync(queue, autoAck: false, new RabbitMQ.Client.Events.AsyncEventingBasicConsumer(channel));
@@ -92,6 +82,18 @@ public sealed class ConsumerWatchdogTests
         await watchdog.StopAsync(CancellationToken.None);
         await bus.StopAsync();
         return (lifetime, logs);
+    }
+
+    private static async Task<IChannel> QueueWithThreeIntentsAsync(IConnection connection, string queue)
+    {
+        var channel = await connection.CreateChannelAsync();
+        await channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false);
+        for (var i = 0; i < 3; i++)
+        {
+            await channel.BasicPublishAsync("", queue, "{}"u8.ToArray());
+        }
+
+        return channel;
     }
 
     private static ConnectionFactory Factory(TestServers servers) => new()
