@@ -1,10 +1,11 @@
 using System.CommandLine;
+using System.Globalization;
 using CommsGateway.Features.Admin;
 using Spectre.Console;
 
 namespace CommsGateway.Cli.Commands;
 
-/// <summary>`commsgw tenant add`: creates a clinic and prints a new admin API key, once.</summary>
+/// <summary>`commsgw tenant add`: creates a clinic and prints a new admin API key, once; `tenant key list|issue|revoke` manage its keys.</summary>
 internal static class TenantCommand
 {
     public static Command Create()
@@ -48,6 +49,66 @@ internal static class TenantCommand
             Console.WriteLine(key);
             return 0;
         }, ct));
-        return new Command("tenant", "Manage clinics") { add };
+        return new Command("tenant", "Manage clinics") { add, KeyCommand() };
+    }
+
+    /// <summary>Rotation without downtime: issue a new key, move the client to it, revoke the old one.</summary>
+    private static Command KeyCommand()
+    {
+        var actor = CliHost.ActorOption();
+        var listTenant = new Argument<string>("tenant-id");
+        var list = new Command("list", "List the clinic's API keys (ids, labels, dates; never secrets)") { listTenant };
+        list.SetAction((parse, ct) => CliHost.RunAsync(async services =>
+        {
+            var keys = await services.GetRequiredService<TenantDirectory>().ListKeysAsync(parse.GetValue(listTenant)!, ct);
+            // Ids are copied into `key revoke`: never wrapped.
+            var table = new Table().AddColumns(new TableColumn("key id").NoWrap(), new TableColumn("label"), new TableColumn("created by"),
+                new TableColumn("created (UTC)").NoWrap(), new TableColumn("revoked (UTC)").NoWrap());
+            foreach (var key in keys)
+            {
+                table.AddRow(Markup.Escape(key.KeyId), Markup.Escape(key.Label), Markup.Escape(key.CreatedBy),
+                    key.CreatedAt.ToString("u", CultureInfo.InvariantCulture), key.RevokedAt?.ToString("u", CultureInfo.InvariantCulture) ?? "live");
+            }
+
+            AnsiConsole.Write(table);
+            return 0;
+        }, ct));
+
+        var issueTenant = new Argument<string>("tenant-id");
+        var label = new Option<string>("--label") { Description = "What the key is for (e.g. booking system)", Required = true };
+        var issue = new Command("issue", "Issue another API key for the clinic, shown once") { issueTenant, label, actor };
+        issue.SetAction((parse, ct) => CliHost.RunAsync(async services =>
+        {
+            var tenantId = parse.GetValue(issueTenant)!;
+            var key = await services.GetRequiredService<TenantDirectory>().IssueAdditionalKeyAsync(tenantId, parse.GetValue(label)!,
+                Actor.Cli(parse.GetValue(actor)), ct);
+            if (key is null)
+            {
+                AnsiConsole.MarkupLine($"[red]No clinic {Markup.Escape(tenantId)}[/]: create it with `commsgw tenant add`.");
+                return 2;
+            }
+
+            AnsiConsole.MarkupLine("New API key (shown once, store it now):");
+            Console.WriteLine(key);
+            return 0;
+        }, ct));
+
+        var revokeTenant = new Argument<string>("tenant-id");
+        var keyId = new Argument<string>("key-id") { Description = "The part before the dot (ck_...)" };
+        var revoke = new Command("revoke", "Revoke one of the clinic's API keys: refused from the next request on") { revokeTenant, keyId, actor };
+        revoke.SetAction((parse, ct) => CliHost.RunAsync(async services =>
+        {
+            var tenantId = parse.GetValue(revokeTenant)!;
+            var id = parse.GetValue(keyId)!;
+            if (!await services.GetRequiredService<TenantDirectory>().RevokeKeyAsync(tenantId, id, Actor.Cli(parse.GetValue(actor)), ct))
+            {
+                AnsiConsole.MarkupLine($"[red]Clinic {Markup.Escape(tenantId)} has no live key {Markup.Escape(id)}[/] (see `commsgw tenant key list`).");
+                return 2;
+            }
+
+            AnsiConsole.MarkupLine($"Key [bold]{Markup.Escape(id)}[/] revoked.");
+            return 0;
+        }, ct));
+        return new Command("key", "Manage a clinic's admin API keys") { list, issue, revoke };
     }
 }

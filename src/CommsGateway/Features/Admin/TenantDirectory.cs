@@ -14,6 +14,9 @@ public sealed record TenantInfo(string TenantId, string Name, TenantPolicySettin
 /// <summary>An API key's public part, resolved from a presented key.</summary>
 public sealed record ApiKeyIdentity(string KeyId, string TenantId, string Label);
 
+/// <summary>An API key as an operator lists it: never its secret.</summary>
+public sealed record ApiKeyInfo(string KeyId, string Label, string CreatedBy, DateTime CreatedAt, DateTime? RevokedAt);
+
 /// <summary>Tenants and their admin API keys. Keys are "&lt;keyId&gt;.&lt;secret&gt;"; only SHA-256(secret) is stored.</summary>
 public sealed class TenantDirectory(NpgsqlDataSource dataSource)
 {
@@ -40,6 +43,54 @@ public sealed class TenantDirectory(NpgsqlDataSource dataSource)
         await AdminAudit.WriteAsync(connection, tx, tenantId, actor, "tenant.add", null, new { name, settings = settings.Keys, keyLabel }, ct);
         await tx.CommitAsync(ct);
         return key;
+    }
+
+    /// <summary>Issues another key for an existing tenant (to rotate: issue, switch the client, revoke the old one).</summary>
+    public async Task<string?> IssueAdditionalKeyAsync(string tenantId, string label, Actor actor, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        if (await connection.ExecuteScalarAsync<string?>(new CommandDefinition(
+                "select tenant_id from tenants where tenant_id = @tenantId", new { tenantId }, tx, cancellationToken: ct)) is null)
+        {
+            return null;
+        }
+
+        var key = await IssueKeyAsync(connection, tx, tenantId, label, actor, ct);
+        await AdminAudit.WriteAsync(connection, tx, tenantId, actor, "apikey.issue", null, new { keyId = key[..key.IndexOf('.', StringComparison.Ordinal)], label }, ct);
+        await tx.CommitAsync(ct);
+        return key;
+    }
+
+    public async Task<IReadOnlyList<ApiKeyInfo>> ListKeysAsync(string tenantId, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        return [.. await connection.QueryAsync<ApiKeyInfo>(new CommandDefinition("""
+            select key_id as KeyId, label as Label, created_by as CreatedBy, created_at as CreatedAt, revoked_at as RevokedAt
+            from api_keys where tenant_id = @tenantId order by created_at, key_id
+            """, new { tenantId }, cancellationToken: ct))];
+    }
+
+    /// <summary>
+    /// Revokes a key of this tenant (a leaked or departed client's): refused from the next request on. False when the
+    /// tenant has no such live key. Revocation is final; the row stays, with its date, for the audit trail.
+    /// </summary>
+    public async Task<bool> RevokeKeyAsync(string tenantId, string keyId, Actor actor, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        var revoked = await connection.ExecuteAsync(new CommandDefinition("""
+            update api_keys set revoked_at = now() where tenant_id = @tenantId and key_id = @keyId and revoked_at is null
+            """, new { tenantId, keyId }, tx, cancellationToken: ct)) == 1;
+        if (revoked)
+        {
+            await AdminAudit.WriteAsync(connection, tx, tenantId, actor, "apikey.revoke", null, new { keyId }, ct);
+        }
+
+        await tx.CommitAsync(ct);
+        return revoked;
     }
 
     private static async Task<string> IssueKeyAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string tenantId, string label, Actor actor, CancellationToken ct)
