@@ -42,6 +42,14 @@ if ! port_open "$PG_PORT"; then
     su postgres -s /bin/sh -c "'$PG_BIN/initdb' -D '$PG_DATA' -U postgres --pwfile='$pwfile' --auth=scram-sha-256 -E UTF8 --locale=C.UTF-8" >/dev/null
     rm -f "$pwfile"
   fi
+  # A lock file left by a killed server names a PID that another process may own by now, and PostgreSQL refuses
+  # to start while that PID is alive: drop it when that process is not a postgres.
+  if [ -f "$PG_DATA/postmaster.pid" ]; then
+    stale_pid=$(head -1 "$PG_DATA/postmaster.pid")
+    if [ "$(cat "/proc/$stale_pid/comm" 2>/dev/null)" != "postgres" ]; then
+      rm -f "$PG_DATA/postmaster.pid"
+    fi
+  fi
   log "starting PostgreSQL on 127.0.0.1:$PG_PORT"
   # fsync and synchronous_commit stay ON: the decision log's durability is not traded for speed.
   su postgres -s /bin/sh -c "'$PG_BIN/pg_ctl' -D '$PG_DATA' -l '$PG_DATA/postgres.log' -w -t 60 start \
