@@ -56,11 +56,11 @@ internal static class TenantCommand
     private static Command KeyCommand()
     {
         var actor = CliHost.ActorOption();
-        var listTenant = new Argument<string>("tenant-id");
-        var list = new Command("list", "List the clinic's API keys (ids, labels, dates; never secrets)") { listTenant };
+        var tenant = new Argument<string>("tenant-id");
+        var list = new Command("list", "List the clinic's API keys (ids, labels, dates; never secrets)") { tenant };
         list.SetAction((parse, ct) => CliHost.RunAsync(async services =>
         {
-            var keys = await services.GetRequiredService<TenantDirectory>().ListKeysAsync(parse.GetValue(listTenant)!, ct);
+            var keys = await services.GetRequiredService<TenantDirectory>().ListKeysAsync(parse.GetValue(tenant)!, ct);
             // Ids are copied into `key revoke`: never wrapped.
             var table = new Table().AddColumns(new TableColumn("key id").NoWrap(), new TableColumn("label"), new TableColumn("created by"),
                 new TableColumn("created (UTC)").NoWrap(), new TableColumn("revoked (UTC)").NoWrap());
@@ -74,12 +74,11 @@ internal static class TenantCommand
             return 0;
         }, ct));
 
-        var issueTenant = new Argument<string>("tenant-id");
         var label = new Option<string>("--label") { Description = "What the key is for (e.g. booking system)", Required = true };
-        var issue = new Command("issue", "Issue another API key for the clinic, shown once") { issueTenant, label, actor };
+        var issue = new Command("issue", "Issue another API key for the clinic, shown once") { tenant, label, actor };
         issue.SetAction((parse, ct) => CliHost.RunAsync(async services =>
         {
-            var tenantId = parse.GetValue(issueTenant)!;
+            var tenantId = parse.GetValue(tenant)!;
             var key = await services.GetRequiredService<TenantDirectory>().IssueAdditionalKeyAsync(tenantId, parse.GetValue(label)!,
                 Actor.Cli(parse.GetValue(actor)), ct);
             if (key is null)
@@ -93,12 +92,11 @@ internal static class TenantCommand
             return 0;
         }, ct));
 
-        var revokeTenant = new Argument<string>("tenant-id");
         var keyId = new Argument<string>("key-id") { Description = "The part before the dot (ck_...)" };
-        var revoke = new Command("revoke", "Revoke one of the clinic's API keys: refused from the next request on") { revokeTenant, keyId, actor };
+        var revoke = new Command("revoke", "Revoke one of the clinic's API keys: refused from the next request on") { tenant, keyId, actor };
         revoke.SetAction((parse, ct) => CliHost.RunAsync(async services =>
         {
-            var tenantId = parse.GetValue(revokeTenant)!;
+            var tenantId = parse.GetValue(tenant)!;
             var id = parse.GetValue(keyId)!;
             if (!await services.GetRequiredService<TenantDirectory>().RevokeKeyAsync(tenantId, id, Actor.Cli(parse.GetValue(actor)), ct))
             {

@@ -191,10 +191,10 @@ internal sealed class KeywordAutomaton
         var width = AlphabetSize;
         for (var t = 0; t < steps; t++)
         {
-            int n0 = Unsafe.Add(ref table, (s0 * width) + Class(text[t]));
-            int n1 = Unsafe.Add(ref table, (s1 * width) + Class(text[p1 + t]));
-            int n2 = Unsafe.Add(ref table, (s2 * width) + Class(text[p2 + t]));
-            int n3 = Unsafe.Add(ref table, (s3 * width) + Class(text[p3 + t]));
+            int n0 = Step(ref table, width, s0, text[t]);
+            int n1 = Step(ref table, width, s1, text[p1 + t]);
+            int n2 = Step(ref table, width, s2, text[p2 + t]);
+            int n3 = Step(ref table, width, s3, text[p3 + t]);
             s0 = n0 & StateMask;
             s1 = n1 & StateMask;
             s2 = n2 & StateMask;
@@ -250,8 +250,7 @@ internal sealed class KeywordAutomaton
         var width = AlphabetSize;
         for (var i = from; i < text.Length; i++)
         {
-            // The index is in range by construction: state < StateCount and the class < AlphabetSize.
-            int next = Unsafe.Add(ref table, (state * width) + Class(text[i]));
+            var next = Step(ref table, width, state, text[i]);
             state = next & StateMask;
             if (next >= ReportFlag)
             {
@@ -279,8 +278,16 @@ internal sealed class KeywordAutomaton
         return found;
     }
 
+    /// <summary>
+    /// One transition: the next state, with <see cref="ReportFlag"/> set when it has something to report. The index
+    /// is in range by construction: state &lt; StateCount and the character's class &lt; AlphabetSize.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int Class(char c) => c < 128 ? Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(CharClass), c) : ClassOf(c);
+    private static int Step(ref ushort table, int width, int state, char c)
+    {
+        var cls = c < 128 ? Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(CharClass), c) : ClassOf(c);
+        return Unsafe.Add(ref table, (state * width) + cls);
+    }
 
     private static bool IsWholeWord(ReadOnlySpan<char> text, in Keyword keyword, int start, int end)
     {

@@ -39,7 +39,7 @@ public sealed class TenantDirectory(NpgsqlDataSource dataSource)
             insert into tenants (tenant_id, name, settings) values (@tenantId, @name, @settings::jsonb)
             on conflict (tenant_id) do update set name = excluded.name, settings = tenants.settings || excluded.settings
             """, new { tenantId, name, settings = JsonSerializer.Serialize(settings) }, tx, cancellationToken: ct));
-        var key = await IssueKeyAsync(connection, tx, tenantId, keyLabel, actor, ct);
+        var (_, key) = await IssueKeyAsync(connection, tx, tenantId, keyLabel, actor, ct);
         await AdminAudit.WriteAsync(connection, tx, tenantId, actor, "tenant.add", null, new { name, settings = settings.Keys, keyLabel }, ct);
         await tx.CommitAsync(ct);
         return key;
@@ -57,8 +57,8 @@ public sealed class TenantDirectory(NpgsqlDataSource dataSource)
             return null;
         }
 
-        var key = await IssueKeyAsync(connection, tx, tenantId, label, actor, ct);
-        await AdminAudit.WriteAsync(connection, tx, tenantId, actor, "apikey.issue", null, new { keyId = key[..key.IndexOf('.', StringComparison.Ordinal)], label }, ct);
+        var (keyId, key) = await IssueKeyAsync(connection, tx, tenantId, label, actor, ct);
+        await AdminAudit.WriteAsync(connection, tx, tenantId, actor, "apikey.issue", null, new { keyId, label }, ct);
         await tx.CommitAsync(ct);
         return key;
     }
@@ -67,7 +67,7 @@ public sealed class TenantDirectory(NpgsqlDataSource dataSource)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         return [.. await connection.QueryAsync<ApiKeyInfo>(new CommandDefinition("""
-            select key_id as KeyId, label as Label, created_by as CreatedBy, created_at as CreatedAt, revoked_at as RevokedAt
+            select key_id, label, created_by, created_at, revoked_at
             from api_keys where tenant_id = @tenantId order by created_at, key_id
             """, new { tenantId }, cancellationToken: ct))];
     }
@@ -93,7 +93,8 @@ public sealed class TenantDirectory(NpgsqlDataSource dataSource)
         return revoked;
     }
 
-    private static async Task<string> IssueKeyAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string tenantId, string label, Actor actor, CancellationToken ct)
+    /// <summary>Returns the key's id and, once, the whole key "&lt;keyId&gt;.&lt;secret&gt;".</summary>
+    private static async Task<(string KeyId, string Key)> IssueKeyAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string tenantId, string label, Actor actor, CancellationToken ct)
     {
         var keyId = "ck_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
         var secret = Base64Url(RandomNumberGenerator.GetBytes(32));
@@ -101,7 +102,7 @@ public sealed class TenantDirectory(NpgsqlDataSource dataSource)
             insert into api_keys (key_id, tenant_id, secret_sha256, label, created_by)
             values (@keyId, @tenantId, @hash, @label, @createdBy)
             """, new { keyId, tenantId, hash = SHA256.HashData(Encoding.UTF8.GetBytes(secret)), label, createdBy = actor.ToString() }, tx, cancellationToken: ct));
-        return keyId + "." + secret;
+        return (keyId, keyId + "." + secret);
     }
 
     /// <summary>Resolves "&lt;keyId&gt;.&lt;secret&gt;": looked up by id, the secret compared by hash in constant time.</summary>
