@@ -97,7 +97,7 @@ public sealed class DispatchLog : IAsyncDisposable
         command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = [.. rows.Select(r => r.DecisionId)] });
         foreach (var column in new Func<DispatchResult, string?>[]
                  {
-                     r => r.Succeeded ? "sent" : "failed", r => r.Provider, r => r.ProviderMessageId, r => r.ReasonCode, r => r.Detail,
+                     r => r.Succeeded ? "sent" : "failed", r => r.Provider, r => r.ProviderMessageId, r => r.ReasonCode, r => Masked(r.Detail),
                  })
         {
             command.Parameters.Add(new NpgsqlParameter<string?[]>
@@ -148,7 +148,7 @@ public sealed class DispatchLog : IAsyncDisposable
                set status = @status, provider_message_id = coalesce(@providerMessageId, provider_message_id),
                    error_code = @errorCode, error_detail = @detail, updated_at = now()
              where decision_id = @decisionId and status = 'dispatching'
-            """, new { decisionId, status, providerMessageId, errorCode, detail }, cancellationToken: ct)) == 1;
+            """, new { decisionId, status, providerMessageId, errorCode, detail = Masked(detail) }, cancellationToken: ct)) == 1;
     }
 
     /// <summary>
@@ -182,9 +182,13 @@ public sealed class DispatchLog : IAsyncDisposable
                    provider_message_id = coalesce(d.provider_message_id, @providerMessageId)
               from inserted i
              where d.decision_id = i.decision_id
-            """, new { decisionId, provider, providerMessageId, status, errorCode, detail, occurredAt = occurredAt.UtcDateTime },
+            """, new { decisionId, provider, providerMessageId, status, errorCode, detail = Masked(detail), occurredAt = occurredAt.UtcDateTime },
             tx, cancellationToken: ct));
     }
+
+    // Provider texts quote the recipient at times ("The 'To' number +336... is not valid", a bounce's SMTP reply):
+    // stored masked, like logs (GDPR art. 5(1)(c)), so they never outlive an erasure of the contact.
+    private static string? Masked(string? text) => text is null ? null : Core.Privacy.PersonalDataMask.Mask(text);
 
 #pragma warning disable CA1308 // stored lower-case, like the decision log
     internal static string Wire(Channel channel) => channel.ToString().ToLowerInvariant();

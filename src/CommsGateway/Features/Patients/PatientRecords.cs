@@ -31,7 +31,20 @@ public sealed record DecisionView(
     string DeclaredPurpose, string DetectedPurpose, string Outcome, IReadOnlyList<string> Reasons, IReadOnlyList<string> Details,
     long? ConsentEventId, string PolicyVersion, DateTimeOffset DecidedAt, string? DispatchStatus);
 
-public sealed record ErasureResult(int SuppressionsAdded, int ConsentEventsPseudonymised, bool ContactDeleted);
+public sealed record ErasureResult(int SuppressionsAdded, int ConsentEventsPseudonymised, bool ContactDeleted)
+{
+    /// <summary>Pending deferred intents dropped: their stored intent may carry the address, and no one is left to send to.</summary>
+    public int DeferredIntentsDeleted { get; init; }
+
+    /// <summary>Dispatch and delivery rows whose provider texts (which can quote the address) were cleared.</summary>
+    public int ProviderTextsCleared { get; init; }
+
+    /// <summary>Provider opt-out notes whose number was replaced (the hashed suppression keeps the block).</summary>
+    public int ProviderOptOutsPseudonymised { get; init; }
+
+    /// <summary>Unsubscribe requests whose IP and user agent were blanked.</summary>
+    public int UnsubscribeEventsPseudonymised { get; init; }
+}
 
 /// <summary>Access requests and erasure, shared by the admin API and the CLI.</summary>
 public sealed class PatientRecords(NpgsqlDataSource dataSource, ConsentLedger ledger, TimeProvider clock)
@@ -82,8 +95,10 @@ public sealed class PatientRecords(NpgsqlDataSource dataSource, ConsentLedger le
 
     /// <summary>
     /// Erasure (GDPR art. 17): the contact row and its personal fields go; consent and decision rows stay (the clinic
-    /// must still demonstrate what it did, art. 17(3)(e)) with the consent events' personal provenance (IP, user agent,
-    /// form URL, extra evidence) blanked; each erased address leaves a hashed suppression so it is never marketed to again.
+    /// must still demonstrate what it did, art. 17(3)(e)) with the consent events' and unsubscribe requests' personal
+    /// provenance (IP, user agent, form URL, extra evidence) blanked; provider texts on the patient's dispatches and
+    /// deliveries are cleared, provider opt-out notes lose the number, and pending deferred intents (which hold the
+    /// address) are dropped. Each erased address leaves a hashed suppression so it is never marketed to again.
     /// </summary>
     public async Task<ErasureResult?> EraseAsync(string tenantId, string patientId, Actor actor, CancellationToken ct)
     {
@@ -100,6 +115,7 @@ public sealed class PatientRecords(NpgsqlDataSource dataSource, ConsentLedger le
         var contact = await connection.QueryFirstOrDefaultAsync<ContactRow>(new CommandDefinition(
             $"select {ContactRow.Columns} from contacts where tenant_id = @tenantId and patient_id = @patientId for update",
             new { tenantId, patientId }, tx, cancellationToken: ct));
+        var operational = await EraseOperationalDataAsync(connection, tx, tenantId, patientId, contact, ct);
         var suppressions = 0;
         if (contact is not null)
         {
@@ -122,12 +138,51 @@ public sealed class PatientRecords(NpgsqlDataSource dataSource, ConsentLedger le
             where tenant_id = @tenantId and patient_id = @patientId
               and (ip is not null or user_agent is not null or form_url is not null or evidence <> '{"erased": true}'::jsonb)
             """, new { tenantId, patientId }, tx, cancellationToken: ct));
+        var unsubscribes = await connection.ExecuteAsync(new CommandDefinition("""
+            update unsubscribe_events set ip = null, user_agent = null
+            where tenant_id = @tenantId and patient_id = @patientId and (ip is not null or user_agent is not null)
+            """, new { tenantId, patientId }, tx, cancellationToken: ct));
         await connection.ExecuteAsync(new CommandDefinition("select set_config('commsgw.erasure', 'off', true)", transaction: tx, cancellationToken: ct));
 
-        var result = new ErasureResult(suppressions, pseudonymised, contact is not null);
+        var result = operational with { SuppressionsAdded = suppressions, ConsentEventsPseudonymised = pseudonymised, UnsubscribeEventsPseudonymised = unsubscribes };
         await AdminAudit.WriteAsync(connection, tx, tenantId, actor, "patient.erase", patientId, result, ct);
         await tx.CommitAsync(ct);
         return result;
+    }
+
+    /// <summary>
+    /// The operational rows that can hold the patient's address outside the contact row. Provider texts are masked when
+    /// written, but rows written before that (or a format the mask misses) must not outlive the erasure either.
+    /// </summary>
+    private static async Task<ErasureResult> EraseOperationalDataAsync(NpgsqlConnection connection, NpgsqlTransaction tx,
+        string tenantId, string patientId, ContactRow? contact, CancellationToken ct)
+    {
+        var args = new
+        {
+            tenantId, patientId,
+            numbers = new[] { contact?.PhoneE164, contact?.WhatsappE164 }.OfType<string>().ToArray(),
+        };
+        const string PatientDecisions = "select decision_id from decisions where tenant_id = @tenantId and patient_id = @patientId";
+        var deferred = await connection.ExecuteAsync(new CommandDefinition($"""
+            delete from deferred_intents
+            where tenant_id = @tenantId and (deferred_decision_id in ({PatientDecisions}) or intent->>'patientId' = @patientId)
+            """, args, tx, cancellationToken: ct));
+        var texts = await connection.ExecuteAsync(new CommandDefinition($"""
+            update dispatches set error_detail = null where decision_id in ({PatientDecisions}) and error_detail is not null
+            """, args, tx, cancellationToken: ct));
+        texts += await connection.ExecuteAsync(new CommandDefinition($"""
+            update deliveries set detail = null where decision_id in ({PatientDecisions}) and detail is not null
+            """, args, tx, cancellationToken: ct));
+        // The note stays (which decision the provider refused, and why); the number goes, unique per row.
+        var optOuts = await connection.ExecuteAsync(new CommandDefinition($"""
+            update provider_opt_outs set address = 'erased:' || id
+            where tenant_id = @tenantId and address not like 'erased:%'
+              and (decision_id in ({PatientDecisions}) or address = any(@numbers))
+            """, args, tx, cancellationToken: ct));
+        return new ErasureResult(0, 0, contact is not null)
+        {
+            DeferredIntentsDeleted = deferred, ProviderTextsCleared = texts, ProviderOptOutsPseudonymised = optOuts,
+        };
     }
 
     /// <summary>Each address with the channels that would use it (WhatsApp falls back to the mobile).</summary>

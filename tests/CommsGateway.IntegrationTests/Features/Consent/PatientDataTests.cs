@@ -3,8 +3,11 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using CommsGateway.Contracts;
+using CommsGateway.Core.Unsubscribe;
 using CommsGateway.Features.Consent;
+using CommsGateway.Features.Unsubscribe;
 using CommsGateway.IntegrationTests.Infrastructure;
+using CommsGateway.Providers;
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -65,30 +68,108 @@ public sealed class PatientDataTests(GatewayFixture gateway)
         }
     }
 
+    /// <summary>The decision once published: by then its dispatch row is settled.</summary>
+    private async Task<Guid> DecisionIdAsync(string intentId) => Assert.Single(await gateway.WaitForDecidedAsync(intentId)).DecisionId;
+
     [Fact]
     public async Task Should_erase_every_address_and_keep_a_hashed_suppression_that_flags_the_address_again()
     {
         var clinic = await Clinic.CreateAsync(gateway);
         var patient = Clinic.NewPatient();
         var (email, nationalPhone, e164) = NewAddresses();
+        var ip = $"2001:db8:{Random.Shared.Next(0x1000, 0xffff):x}:{Random.Shared.Next(0x1000, 0xffff):x}::7";
+        var userAgent = $"Mozilla/5.0 (erasure-{Guid.NewGuid():N})";
         (await clinic.PutContactAsync(patient, new { firstName = "Zoé", lastName = "Erasable", email, phone = nationalPhone, whatsApp = e164 })).EnsureSuccessStatusCode();
-        (await clinic.GrantAsync(patient, "email")).EnsureSuccessStatusCode();
-        (await clinic.GrantAsync(patient, "sms")).EnsureSuccessStatusCode();
-        await MarketingDecisionAsync(clinic, patient);
+        foreach (var channel in new[] { "email", "sms" })
+        {
+            (await clinic.Http.PostAsJsonAsync($"/api/patients/{patient}/consents", new
+            {
+                purpose = "marketing", channel, evidence = new
+                {
+                    source = "web_form", wordingVersion = "mkt-v3", wordingSha256 = Clinic.WordingSha256, capturedBy = "booking-portal",
+                    formUrl = "https://clinic.example/consent", ip, userAgent, preTicked = false,
+                },
+            })).EnsureSuccessStatusCode();
+        }
+
+        var emailDecision = await DecisionIdAsync(await MarketingDecisionAsync(clinic, patient));
+
+        // An SMS the provider later refused with a text quoting the number (a row written before texts were masked).
+        var smsIntent = $"svc-{Guid.NewGuid():N}";
+        await gateway.PublishAsync(new MessageIntent
+        {
+            IntentId = smsIntent, TenantId = clinic.TenantId, Producer = "booking", PatientId = patient, Channel = Channel.Sms,
+            DeclaredPurpose = Purpose.Service, Category = "appointment_reminder", Body = "Reminder: your appointment is tomorrow at 10:30.",
+        });
+        var smsDecision = await DecisionIdAsync(smsIntent);
+        await using var connection = await gateway.Db.OpenConnectionAsync();
+        var legacyDetail = $"400 twilio 21211: The 'To' number {e164} is not a valid phone number.";
+        Assert.Equal(1, await connection.ExecuteAsync(
+            "update dispatches set error_detail = @legacyDetail where decision_id = @smsDecision", new { legacyDetail, smsDecision }));
+
+        // A marketing email deferred until tomorrow: the stored intent holds the explicit address.
+        var deferredIntent = $"later-{Guid.NewGuid():N}";
+        await gateway.PublishAsync(new MessageIntent
+        {
+            IntentId = deferredIntent, TenantId = clinic.TenantId, Producer = "campaigns", PatientId = patient, Channel = Channel.Email,
+            DeclaredPurpose = Purpose.Marketing, Category = "campaign", Subject = "Spring offer", Body = "20% off all peels this month: book now!",
+            To = email, NotBefore = DateTimeOffset.UtcNow.AddDays(1),
+        });
+        Assert.Equal("Deferred", Assert.Single(await gateway.WaitForDecisionsAsync(clinic.TenantId, deferredIntent)).Outcome);
+        Assert.Equal(1, await connection.ExecuteScalarAsync<long>(
+            "select count(*) from deferred_intents where tenant_id = @t and intent::text like '%' || @email || '%'", new { t = clinic.TenantId, email }));
+
+        // A hard bounce whose SMTP reply quotes the address: stored masked.
+        var accepted = Assert.Single(gateway.Fake.Accepted, m => m.DecisionId == emailDecision.ToString());
+        var bounce = JsonSerializer.Serialize(new[]
+        {
+            new Dictionary<string, object?>
+            {
+                ["email"] = email, ["timestamp"] = DateTimeOffset.UtcNow.ToUnixTimeSeconds(), ["event"] = "bounce", ["type"] = "bounce",
+                ["sg_event_id"] = Guid.NewGuid().ToString("N"), ["sg_message_id"] = accepted.ProviderMessageId + ".filter0001-1",
+                ["decision_id"] = accepted.DecisionId, ["reason"] = $"550 5.1.1 <{email}>: Recipient address rejected",
+            },
+        });
+        using (var client = gateway.Factory.CreateClient())
+        using (var request = gateway.Fake.EventSigner.Request("/webhooks/sendgrid/events", bounce, DateTimeOffset.UtcNow))
+        {
+            Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(request)).StatusCode);
+        }
+
+        Assert.Equal("550 5.1.1 <[email]>: Recipient address rejected", await connection.ExecuteScalarAsync<string>(
+            "select detail from deliveries where decision_id = @emailDecision", new { emailDecision }));
+
+        // Twilio 21610 (the patient replied STOP to the carrier), as the Twilio dispatcher records it.
+        await gateway.Services.GetRequiredService<IProviderOptOutSink>().RecordAsync(
+            new ProviderOptOut(clinic.TenantId, Channel.Sms, e164, "twilio", "21610", smsDecision), CancellationToken.None);
+
+        // An unsubscribe request through the patient's link, with its IP and user agent.
+        await gateway.Services.GetRequiredService<UnsubscribeLinks>().IssueAsync(clinic.TenantId, patient, Channel.WhatsApp,
+            UnsubscribeScope.Channel, UnsubscribeLocale.Fr, "spring-peel", CancellationToken.None);
+        var subscriberRef = await connection.ExecuteScalarAsync<string>(
+            "select subscriber_ref from unsubscribe_subscribers where tenant_id = @t and patient_id = @p", new { t = clinic.TenantId, p = patient });
+        await gateway.Services.GetRequiredService<UnsubscribeRecorder>().WithdrawAsync(new UnsubscribeRequest(clinic.TenantId, subscriberRef!,
+            [Channel.WhatsApp], UnsubscribeScope.Channel, UnsubscribeMethod.OneClick, "spring-peel", "k1", DateTimeOffset.UtcNow,
+            IPAddress.Parse(ip), userAgent), CancellationToken.None);
 
         var erased = await clinic.Http.DeleteAsync($"/api/patients/{patient}");
         Assert.Equal(HttpStatusCode.OK, erased.StatusCode);
+        var result = JsonDocument.Parse(await erased.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal(1, result.GetProperty("deferredIntentsDeleted").GetInt32());
+        Assert.Equal(1, result.GetProperty("providerOptOutsPseudonymised").GetInt32());
+        Assert.Equal(1, result.GetProperty("unsubscribeEventsPseudonymised").GetInt32());
+        Assert.Equal(2, result.GetProperty("providerTextsCleared").GetInt32());
 
-        // Scan every text-like column of every table for the address, the number and the names.
-        await using var connection = await gateway.Db.OpenConnectionAsync();
+        // Scan every text-like (and inet) column of every table for the address, the number, the names, the IP and user agent.
         var columns = (await connection.QueryAsync<(string Table, string Column)>("""
             select c.table_name, c.column_name from information_schema.columns c
             join information_schema.tables t on t.table_schema = c.table_schema and t.table_name = c.table_name
             where c.table_schema = 'public' and t.table_type = 'BASE TABLE'
-              and c.data_type in ('text', 'character varying', 'jsonb', 'json', 'ARRAY')
+              and c.data_type in ('text', 'character varying', 'jsonb', 'json', 'ARRAY', 'inet')
             """)).ToList();
         Assert.Contains(columns, c => c.Table == "contacts" && c.Column == "email");
-        var needles = new[] { email, e164[1..], e164[4..], "Erasable" };
+        Assert.Contains(columns, c => c.Table == "unsubscribe_events" && c.Column == "ip");
+        var needles = new[] { email, e164[1..], e164[4..], "Erasable", ip, userAgent };
         foreach (var (table, column) in columns)
         {
             foreach (var needle in needles)
@@ -104,11 +185,16 @@ public sealed class PatientDataTests(GatewayFixture gateway)
               and (ip is not null or user_agent is not null or form_url is not null)
             """, new { t = clinic.TenantId, p = patient }));
 
-        // Consent and decision rows stay (the clinic still demonstrates what it did), pseudonymised.
-        Assert.Equal(2, await connection.ExecuteScalarAsync<long>(
+        // Consent, unsubscribe and decision rows stay (the clinic still demonstrates what it did), pseudonymised:
+        // 2 grants, the carrier STOP and the link's withdrawal; the email, the SMS and the deferral.
+        Assert.Equal(4, await connection.ExecuteScalarAsync<long>(
             "select count(*) from consent_events where tenant_id = @t and patient_id = @p", new { t = clinic.TenantId, p = patient }));
         Assert.Equal(1, await connection.ExecuteScalarAsync<long>(
+            "select count(*) from unsubscribe_events where tenant_id = @t and patient_id = @p", new { t = clinic.TenantId, p = patient }));
+        Assert.Equal(3, await connection.ExecuteScalarAsync<long>(
             "select count(*) from decisions where tenant_id = @t and patient_id = @p", new { t = clinic.TenantId, p = patient }));
+        Assert.Equal(0, await connection.ExecuteScalarAsync<long>(
+            "select count(*) from deferred_intents where tenant_id = @t", new { t = clinic.TenantId }));
 
         // The same address, back under a new patient record, is still suppressed on every channel.
         var returning = Clinic.NewPatient();
@@ -140,5 +226,29 @@ public sealed class PatientDataTests(GatewayFixture gateway)
         await Assert.ThrowsAsync<Npgsql.PostgresException>(() => connection.ExecuteAsync(
             "update consent_events set action = 'withdraw', ip = null, user_agent = null, form_url = null, evidence = '{\"erased\": true}' where tenant_id = @t",
             new { t = clinic.TenantId }, tx));
+    }
+
+    [Fact]
+    public async Task Should_keep_unsubscribe_events_append_only_but_for_erasing_their_provenance()
+    {
+        var tenant = $"t-{Guid.NewGuid():N}";
+        await using var connection = await gateway.Db.OpenConnectionAsync();
+        await connection.ExecuteAsync("""
+            insert into unsubscribe_events (request_id, tenant_id, subscriber_ref, patient_id, channel, scope, method, key_id, token_issued_at, ip, user_agent, occurred_at)
+            values (gen_random_uuid(), @tenant, 'ref', 'p-1', 'email', 'channel', 'page', 'k1', now(), '192.0.2.1', 'UA', now())
+            """, new { tenant });
+        const string Blank = "update unsubscribe_events set ip = null, user_agent = null where tenant_id = @tenant";
+
+        await Assert.ThrowsAsync<Npgsql.PostgresException>(() => connection.ExecuteAsync(Blank, new { tenant }));
+        await using var tx = await connection.BeginTransactionAsync();
+        await connection.ExecuteAsync("select set_config('commsgw.erasure', 'on', true)", transaction: tx);
+        await Assert.ThrowsAsync<Npgsql.PostgresException>(() => connection.ExecuteAsync(
+            "update unsubscribe_events set ip = null, user_agent = null, channel = 'sms' where tenant_id = @tenant", new { tenant }, tx));
+        await tx.RollbackAsync();
+        await using var erasure = await connection.BeginTransactionAsync();
+        await connection.ExecuteAsync("select set_config('commsgw.erasure', 'on', true)", transaction: erasure);
+        Assert.Equal(1, await connection.ExecuteAsync(Blank, new { tenant }, erasure));
+        await Assert.ThrowsAsync<Npgsql.PostgresException>(() => connection.ExecuteAsync(
+            "delete from unsubscribe_events where tenant_id = @tenant", new { tenant }, erasure));
     }
 }
