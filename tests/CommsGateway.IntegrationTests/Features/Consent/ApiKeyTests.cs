@@ -1,5 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Text;
 using CommsGateway.Features.Admin;
 using CommsGateway.IntegrationTests.Infrastructure;
 using Dapper;
@@ -40,6 +42,34 @@ public sealed class ApiKeyTests(GatewayFixture gateway)
         var audit = (await connection.QueryAsync<string>(
             "select action from admin_audit where tenant_id = @TenantId and action like 'apikey.%' order by audit_id", new { clinic.TenantId })).ToList();
         Assert.Equal(["apikey.issue", "apikey.revoke"], audit);
+    }
+
+    [Fact]
+    public async Task Should_store_only_the_hash_of_a_key_and_never_its_secret()
+    {
+        var clinic = await Clinic.CreateAsync(gateway);
+        var (keyId, secret) = (clinic.ApiKey.Split('.')[0], clinic.ApiKey.Split('.')[1]);
+        await using var connection = await gateway.Db.OpenConnectionAsync();
+
+        var stored = await connection.QuerySingleAsync<byte[]>("select secret_sha256 from api_keys where key_id = @keyId", new { keyId });
+        Assert.Equal(SHA256.HashData(Encoding.UTF8.GetBytes(secret)), stored);
+
+        // Nowhere in the database: not as text (any text-like column, the audit's jsonb included), not as raw bytes.
+        var columns = (await connection.QueryAsync<(string Table, string Column, string Type)>("""
+            select c.table_name, c.column_name, c.data_type from information_schema.columns c
+            join information_schema.tables t on t.table_schema = c.table_schema and t.table_name = c.table_name
+            where c.table_schema = 'public' and t.table_type = 'BASE TABLE'
+              and c.data_type in ('text', 'character varying', 'jsonb', 'json', 'ARRAY', 'bytea')
+            """)).ToList();
+        Assert.Contains(columns, c => c.Table == "api_keys" && c.Column == "secret_sha256");
+        foreach (var (table, column, type) in columns)
+        {
+            var hits = await connection.ExecuteScalarAsync<long>(type == "bytea"
+                ? $"select count(*) from \"{table}\" where position(@raw in \"{column}\") > 0"
+                : $"select count(*) from \"{table}\" where \"{column}\"::text like '%' || @secret || '%'",
+                new { secret, raw = Encoding.UTF8.GetBytes(secret) });
+            Assert.True(hits == 0, $"{table}.{column} holds the plaintext key");
+        }
     }
 
     [Fact]

@@ -82,24 +82,61 @@ public sealed class ConsentDecisionTests(GatewayFixture gateway)
     public async Task Should_block_marketing_whose_consent_lapsed()
     {
         var (clinic, patient) = await PatientAsync();
-        (await clinic.GrantAsync(patient, "email", occurredAt: DateTimeOffset.UtcNow.AddMonths(-37))).EnsureSuccessStatusCode();
+        var grant = await (await clinic.GrantAsync(patient, "email", occurredAt: DateTimeOffset.UtcNow.AddMonths(-37))).Content.ReadFromJsonAsync<Recorded>();
 
-        var (outcome, reasons, _) = await DecideAsync(clinic, patient, Channel.Email, Promotion, Purpose.Marketing);
+        var (outcome, reasons, consentEventId) = await DecideAsync(clinic, patient, Channel.Email, Promotion, Purpose.Marketing);
 
         Assert.Equal("Blocked", outcome);
         Assert.Contains(ReasonCodes.ConsentLapsed, reasons);
+        Assert.Equal(Assert.Single(grant!.EventIds), consentEventId);
+    }
+
+    // The CNIL's 36 months (the default lapse), counted from the grant: two minutes either side of the boundary,
+    // far more than an intent takes to be decided on the real bus and database.
+    [Theory]
+    [InlineData(2, "Sent")]
+    [InlineData(-2, "Blocked")]
+    public async Task Should_lapse_marketing_consent_36_months_after_its_grant(int minutesFromBoundary, string expected)
+    {
+        var (clinic, patient) = await PatientAsync();
+        var grantedAt = DateTimeOffset.UtcNow.AddMonths(-36).AddMinutes(minutesFromBoundary);
+        var grant = await (await clinic.GrantAsync(patient, "email", occurredAt: grantedAt)).Content.ReadFromJsonAsync<Recorded>();
+
+        var (outcome, reasons, consentEventId) = await DecideAsync(clinic, patient, Channel.Email, Promotion, Purpose.Marketing);
+
+        Assert.Equal(expected, outcome);
+        Assert.Equal(expected == "Blocked", reasons.Contains(ReasonCodes.ConsentLapsed));
+        Assert.Equal(Assert.Single(grant!.EventIds), consentEventId);
+    }
+
+    // An older grant stays alive while the patient keeps in touch: the 36 months run from the last interaction.
+    [Theory]
+    [InlineData(2, "Sent")]
+    [InlineData(-2, "Blocked")]
+    public async Task Should_lapse_marketing_consent_36_months_after_the_last_interaction(int minutesFromBoundary, string expected)
+    {
+        var lastInteractionAt = DateTimeOffset.UtcNow.AddMonths(-36).AddMinutes(minutesFromBoundary);
+        var (clinic, patient) = await PatientAsync(new { email = PatientDataTests.NewAddresses().Email, lastInteractionAt });
+        var grant = await (await clinic.GrantAsync(patient, "email", occurredAt: DateTimeOffset.UtcNow.AddYears(-5))).Content.ReadFromJsonAsync<Recorded>();
+
+        var (outcome, reasons, consentEventId) = await DecideAsync(clinic, patient, Channel.Email, Promotion, Purpose.Marketing);
+
+        Assert.Equal(expected, outcome);
+        Assert.Equal(expected == "Blocked", reasons.Contains(ReasonCodes.ConsentLapsed));
+        Assert.Equal(Assert.Single(grant!.EventIds), consentEventId);
     }
 
     [Fact]
     public async Task Should_block_a_service_message_on_a_refused_channel()
     {
         var (clinic, patient) = await PatientAsync();
-        (await clinic.WithdrawAsync(patient, "whatsapp", purpose: "service")).EnsureSuccessStatusCode();
+        var refusal = await (await clinic.WithdrawAsync(patient, "whatsapp", purpose: "service")).Content.ReadFromJsonAsync<Recorded>();
 
-        var (outcome, reasons, _) = await DecideAsync(clinic, patient, Channel.WhatsApp, Reminder, Purpose.Service);
+        var (outcome, reasons, consentEventId) = await DecideAsync(clinic, patient, Channel.WhatsApp, Reminder, Purpose.Service);
 
         Assert.Equal("Blocked", outcome);
         Assert.Contains(ReasonCodes.ChannelRefused, reasons);
+        Assert.Equal(Assert.Single(refusal!.EventIds), consentEventId);
     }
 
     [Fact]

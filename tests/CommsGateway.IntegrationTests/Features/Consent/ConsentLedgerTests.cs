@@ -190,13 +190,16 @@ public sealed class ConsentLedgerTests(GatewayFixture gateway)
     {
         var (clinic, patient) = await PatientAsync();
         (await clinic.GrantAsync(patient, "email")).EnsureSuccessStatusCode();
+        (await clinic.WithdrawAsync(patient, "email")).EnsureSuccessStatusCode();
+        (await clinic.Http.GetAsync($"/api/patients/{patient}/export")).EnsureSuccessStatusCode();
+        (await clinic.Http.DeleteAsync($"/api/patients/{patient}")).EnsureSuccessStatusCode();
         await using var connection = await gateway.Db.OpenConnectionAsync();
 
         var audit = (await connection.QueryAsync<(string Action, string Actor, string OnBehalf)>(
             "select action, actor, on_behalf from admin_audit where tenant_id = @t and patient_id = @p order by audit_id",
             new { t = clinic.TenantId, p = patient })).ToList();
 
-        Assert.Equal(["contact.upsert", "consent.grant"], audit.Select(a => a.Action));
+        Assert.Equal(["contact.upsert", "consent.grant", "consent.withdraw", "patient.export", "patient.erase"], audit.Select(a => a.Action));
         Assert.All(audit, a => Assert.StartsWith("key:ck_", a.Actor, StringComparison.Ordinal));
         Assert.All(audit, a => Assert.Equal("dr.martin", a.OnBehalf));
     }

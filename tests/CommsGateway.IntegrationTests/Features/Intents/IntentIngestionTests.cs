@@ -67,12 +67,17 @@ public sealed class IntentIngestionTests(GatewayFixture gateway)
 
         await gateway.PublishRawAsync(json);
 
-        var rows = await gateway.WaitForDecisionsAsync(tenant, intentId);
-        var decided = Assert.Single(await gateway.WaitForDecidedAsync(intentId));
-        var row = Assert.Single(rows);
+        await gateway.WaitForDecisionsAsync(tenant, intentId);
+        await gateway.WaitForDecidedAsync(intentId);
+        await Task.Delay(300); // a late second row, event or send would show up here
+        var row = Assert.Single(await gateway.DecisionsAsync(tenant, intentId));
         Assert.True(row.Outcome == "Sent", $"{row.Outcome}: {string.Join(",", row.Reasons)}");
+        var decided = Assert.Single(gateway.Decided, d => d.IntentId == intentId);
         Assert.Equal(DecisionOutcome.Sent, decided.Outcome);
+        Assert.Equal(row.DecisionId, decided.DecisionId);
         Assert.Equal("sms", await Scalar<string>("select channel from decisions where intent_id = @intentId", new { intentId }));
+        Assert.Equal(1, await Scalar<long>("select count(*) from dispatches where intent_id = @intentId", new { intentId }));
+        Assert.Single(gateway.Fake.Accepted, m => m.IntentId == intentId);
     }
 
     [Fact]
