@@ -9,12 +9,16 @@ namespace CommsGateway.Cli.Commands;
 /// <summary>`commsgw consent grant|withdraw|show`: the ledger, through the same class as the admin API.</summary>
 internal static class ConsentCommand
 {
-    public static Command Create() => new("consent", "Record and show consent (per purpose, per channel, with evidence)")
+    public static Command Create(CliEnvironment? environment = null)
     {
-        Record(ConsentAction.Grant), Record(ConsentAction.Withdraw), Show(),
-    };
+        var env = environment ?? CliEnvironment.Terminal;
+        return new("consent", "Record and show consent (per purpose, per channel, with evidence)")
+        {
+            Record(env, ConsentAction.Grant), Record(env, ConsentAction.Withdraw), Show(env),
+        };
+    }
 
-    private static Command Record(ConsentAction action)
+    private static Command Record(CliEnvironment env, ConsentAction action)
     {
         var grant = action == ConsentAction.Grant;
         var tenant = CliHost.TenantOption();
@@ -43,7 +47,7 @@ internal static class ConsentCommand
             command.Options.Add(preTicked);
         }
 
-        command.SetAction((parse, ct) => CliHost.RunAsync(async services =>
+        command.SetAction((parse, ct) => env.RunAsync(async services =>
         {
             var sha = parse.GetValue(wordingSha);
             if (parse.GetValue(wordingFile) is { } file)
@@ -69,13 +73,13 @@ internal static class ConsentCommand
             }, cliActor, ct);
             if (!result.PatientFound)
             {
-                AnsiConsole.MarkupLine("[red]No such patient for this tenant.[/]");
+                env.Console.MarkupLine("[red]No such patient for this tenant.[/]");
                 return 3;
             }
 
             foreach (var error in result.Errors)
             {
-                AnsiConsole.MarkupLine($"[red]{error.Code}[/]: {Markup.Escape(error.Message)}");
+                env.Console.MarkupLine($"[red]{error.Code}[/]: {Markup.Escape(error.Message)}");
             }
 
             if (result.Errors.Count > 0)
@@ -83,19 +87,19 @@ internal static class ConsentCommand
                 return 2;
             }
 
-            AnsiConsole.MarkupLine($"[green]Recorded[/] ledger event(s) {string.Join(", ", result.EventIds)}.");
+            env.Console.MarkupLine($"[green]Recorded[/] ledger event(s) {string.Join(", ", result.EventIds)}.");
             return 0;
         }, ct));
         return command;
     }
 
-    private static Command Show()
+    private static Command Show(CliEnvironment env)
     {
         var tenant = CliHost.TenantOption();
         var patient = CliHost.PatientOption();
         var history = new Option<bool>("--history") { Description = "Every grant and withdrawal with its evidence" };
         var command = new Command("show", "Current consent state (or full history) of a patient") { tenant, patient, history };
-        command.SetAction((parse, ct) => CliHost.RunAsync(async services =>
+        command.SetAction((parse, ct) => env.RunAsync(async services =>
         {
             var ledger = services.GetRequiredService<ConsentLedger>();
             var (t, p) = (parse.GetValue(tenant)!, parse.GetValue(patient)!);
@@ -104,7 +108,7 @@ internal static class ConsentCommand
                 var events = await ledger.HistoryAsync(t, p, ct);
                 if (events is null)
                 {
-                    AnsiConsole.MarkupLine("[red]No such patient for this tenant.[/]");
+                    env.Console.MarkupLine("[red]No such patient for this tenant.[/]");
                     return 3;
                 }
 
@@ -118,14 +122,14 @@ internal static class ConsentCommand
                         Markup.Escape(e.CapturedBy ?? ""), Markup.Escape(e.RecordedBy));
                 }
 
-                AnsiConsole.Write(table);
+                env.Console.Write(table);
                 return 0;
             }
 
             var current = await ledger.CurrentAsync(t, p, ct);
             if (current is null)
             {
-                AnsiConsole.MarkupLine("[red]No such patient for this tenant.[/]");
+                env.Console.MarkupLine("[red]No such patient for this tenant.[/]");
                 return 3;
             }
 
@@ -137,7 +141,7 @@ internal static class ConsentCommand
                     c.OccurredAt.ToString("u", System.Globalization.CultureInfo.InvariantCulture), c.EventId.ToString(System.Globalization.CultureInfo.InvariantCulture));
             }
 
-            AnsiConsole.Write(state);
+            env.Console.Write(state);
             return 0;
         }, ct));
         return command;

@@ -3,6 +3,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using CommsGateway.Core.Contacts;
 using CommsGateway.Features.Admin;
 using CommsGateway.Features.Contacts;
 using Spectre.Console;
@@ -15,55 +16,69 @@ internal static class ContactsCommand
     private static readonly string[] Known =
         ["patient_id", "first_name", "last_name", "email", "phone", "whatsapp", "locale", "time_zone", "last_interaction_at"];
 
-    public static Command Create()
+    public static Command Create(CliEnvironment? environment = null)
     {
+        var env = environment ?? CliEnvironment.Terminal;
         var file = new Argument<FileInfo>("csv")
         {
-            Description = "UTF-8 CSV with a header: patient_id, first_name, last_name, email, phone, whatsapp, locale, time_zone, last_interaction_at",
+            Description = "UTF-8 CSV (RFC 4180) with a header: patient_id, first_name, last_name, email, phone, whatsapp, locale, time_zone, last_interaction_at",
         };
         var tenant = CliHost.TenantOption();
         var parallel = new Option<int>("--parallel") { Description = "Transactions (of 250 rows) written at once", DefaultValueFactory = _ => 2 };
         var actor = CliHost.ActorOption();
         var import = new Command("import", "Import contacts from CSV; rejected rows are listed with line number and reason") { file, tenant, parallel, actor };
-        import.SetAction((parse, ct) => CliHost.RunAsync(services =>
-            ImportAsync(services.GetRequiredService<ContactDirectory>(), parse.GetValue(file)!, parse.GetValue(tenant)!,
+        import.SetAction((parse, ct) => env.RunAsync(services =>
+            ImportAsync(env.Console, services.GetRequiredService<ContactDirectory>(), parse.GetValue(file)!, parse.GetValue(tenant)!,
                 Math.Clamp(parse.GetValue(parallel), 1, 32), Actor.Cli(parse.GetValue(actor)), ct), ct));
         return new Command("contacts", "The contact directory") { import };
     }
 
-    private static async Task<int> ImportAsync(ContactDirectory contacts, FileInfo file, string tenantId, int parallel, Actor actor, CancellationToken ct)
+    /// <summary>0: all imported; 1: some rows rejected (listed); 2: the file is unusable.</summary>
+    private static async Task<int> ImportAsync(IAnsiConsole console, ContactDirectory contacts, FileInfo file, string tenantId, int parallel, Actor actor, CancellationToken ct)
     {
         if (!file.Exists)
         {
-            AnsiConsole.MarkupLine($"[red]No such file {Markup.Escape(file.FullName)}[/]");
+            console.MarkupLine($"[red]No such file {Markup.Escape(file.FullName)}[/]");
             return 2;
         }
 
-        var lines = await File.ReadAllLinesAsync(file.FullName, Encoding.UTF8, ct);
-        if (lines.Length == 0)
+        List<CsvRecord> records;
+        using (var reader = new StreamReader(file.FullName, Encoding.UTF8))
         {
-            AnsiConsole.MarkupLine("[red]Empty file[/]");
+            records = [.. CsvReader.Read(reader)];
+        }
+
+        if (records.Count == 0)
+        {
+            console.MarkupLine("[red]Empty file[/]");
             return 2;
         }
 
-        var header = Csv.Split(lines[0]).Select(h => h.Trim().ToLowerInvariant()).ToArray();
+        var header = records[0].Fields.Select(h => h.Trim().ToLowerInvariant()).ToArray();
         var index = Known.ToDictionary(k => k, k => Array.IndexOf(header, k));
         if (index["patient_id"] < 0)
         {
-            AnsiConsole.MarkupLine("[red]The header has no patient_id column[/]");
+            console.MarkupLine("[red]The header has no patient_id column[/]");
             return 2;
         }
 
-        var rows = lines.Select((text, i) => (Line: i + 1, Text: text)).Skip(1).Where(r => !string.IsNullOrWhiteSpace(r.Text)).ToList();
         var rejected = new ConcurrentBag<(int Line, string Reason)>();
+        var rows = records.Skip(1).Where(r =>
+        {
+            if (r.Unterminated)
+            {
+                rejected.Add((r.Line, "unterminated quoted field (the rest of the file was read into it)"));
+            }
+
+            return !r.Unterminated;
+        }).ToList();
         // A patient twice in the file: the first row counts, later ones are rejected, so the outcome never
         // depends on which batch happens to commit last.
         var firstLine = new Dictionary<string, int>(StringComparer.Ordinal);
         var patientColumn = index["patient_id"];
         rows = rows.Where(r =>
         {
-            var fields = Csv.Split(r.Text);
-            var id = patientColumn < fields.Count ? fields[patientColumn].Trim() : "";
+            var id = patientColumn < r.Fields.Count ? r.Fields[patientColumn].Trim() : "";
             if (id.Length > 0 && firstLine.TryGetValue(id, out var first))
             {
                 rejected.Add((r.Line, $"duplicate patient_id (first at line {first})"));
@@ -75,7 +90,7 @@ internal static class ContactsCommand
         }).ToList();
         var imported = 0;
         var stopwatch = Stopwatch.StartNew();
-        await AnsiConsole.Progress().AutoClear(false)
+        await console.Progress().AutoClear(false)
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
             .StartAsync(async progress =>
             {
@@ -86,7 +101,7 @@ internal static class ContactsCommand
                     var parsed = new List<(int Line, string PatientId, ContactInput Input)>(chunk.Length);
                     foreach (var row in chunk)
                     {
-                        var fields = Csv.Split(row.Text);
+                        var fields = row.Fields;
                         string? Field(string name) => index[name] >= 0 && index[name] < fields.Count && !string.IsNullOrWhiteSpace(fields[index[name]])
                             ? fields[index[name]].Trim() : null;
                         DateTimeOffset? lastInteraction = null;
@@ -120,7 +135,7 @@ internal static class ContactsCommand
             });
 
         var elapsed = stopwatch.Elapsed;
-        AnsiConsole.MarkupLine($"[green]{imported}[/] imported, [red]{rejected.Count}[/] rejected in {elapsed.TotalSeconds:F1} s " +
+        console.MarkupLine($"[green]{imported}[/] imported, [red]{rejected.Count}[/] rejected in {elapsed.TotalSeconds:F1} s " +
             $"({rows.Count / Math.Max(elapsed.TotalSeconds, 0.001):F0} rows/s).");
         if (!rejected.IsEmpty)
         {
@@ -130,56 +145,9 @@ internal static class ContactsCommand
                 table.AddRow(line.ToString(CultureInfo.InvariantCulture), Markup.Escape(reason));
             }
 
-            AnsiConsole.Write(table);
+            console.Write(table);
         }
 
         return rejected.IsEmpty ? 0 : 1;
-    }
-}
-
-/// <summary>RFC 4180 fields of one line: commas, double-quoted fields with "" escapes.</summary>
-internal static class Csv
-{
-    public static List<string> Split(string line)
-    {
-        var fields = new List<string>();
-        var current = new StringBuilder();
-        var quoted = false;
-        for (var i = 0; i < line.Length; i++)
-        {
-            var c = line[i];
-            if (quoted)
-            {
-                if (c == '"' && i + 1 < line.Length && line[i + 1] == '"')
-                {
-                    current.Append('"');
-                    i++;
-                }
-                else if (c == '"')
-                {
-                    quoted = false;
-                }
-                else
-                {
-                    current.Append(c);
-                }
-            }
-            else if (c == '"')
-            {
-                quoted = true;
-            }
-            else if (c == ',')
-            {
-                fields.Add(current.ToString());
-                current.Clear();
-            }
-            else
-            {
-                current.Append(c);
-            }
-        }
-
-        fields.Add(current.ToString());
-        return fields;
     }
 }

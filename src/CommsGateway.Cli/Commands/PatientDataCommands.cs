@@ -16,8 +16,9 @@ internal static class PatientDataCommands
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
-    public static Command Export()
+    public static Command Export(CliEnvironment? environment = null)
     {
+        var env = environment ?? CliEnvironment.Terminal;
         var tenant = CliHost.TenantOption();
         var patient = CliHost.PatientOption();
         var output = new Option<FileInfo?>("--output", "-o") { Description = "Write the JSON document here instead of stdout" };
@@ -26,13 +27,13 @@ internal static class PatientDataCommands
         {
             tenant, patient, output, actor,
         };
-        command.SetAction((parse, ct) => CliHost.RunAsync(async services =>
+        command.SetAction((parse, ct) => env.RunAsync(async services =>
         {
             var export = await services.GetRequiredService<PatientRecords>().ExportAsync(parse.GetValue(tenant)!, parse.GetValue(patient)!,
                 Actor.Cli(parse.GetValue(actor)), ct);
             if (export is null)
             {
-                Console.Error.WriteLine("No such patient for this tenant.");
+                await env.Error.WriteLineAsync("No such patient for this tenant.");
                 return 3;
             }
 
@@ -40,11 +41,11 @@ internal static class PatientDataCommands
             if (parse.GetValue(output) is { } file)
             {
                 await File.WriteAllTextAsync(file.FullName, json, ct);
-                AnsiConsole.MarkupLine($"Wrote {Markup.Escape(file.FullName)}: {export.ConsentHistory.Count} consent events, {export.Decisions.Count} decisions.");
+                env.Console.MarkupLine($"Wrote {Markup.Escape(file.FullName)}: {export.ConsentHistory.Count} consent events, {export.Decisions.Count} decisions.");
             }
             else
             {
-                Console.WriteLine(json);
+                await env.Out.WriteLineAsync(json);
             }
 
             return 0;
@@ -52,8 +53,9 @@ internal static class PatientDataCommands
         return command;
     }
 
-    public static Command Erase()
+    public static Command Erase(CliEnvironment? environment = null)
     {
+        var env = environment ?? CliEnvironment.Terminal;
         var tenant = CliHost.TenantOption();
         var patient = CliHost.PatientOption();
         var yes = new Option<bool>("--yes") { Description = "Do not ask for confirmation" };
@@ -62,10 +64,10 @@ internal static class PatientDataCommands
         {
             tenant, patient, yes, actor,
         };
-        command.SetAction((parse, ct) => CliHost.RunAsync(async services =>
+        command.SetAction((parse, ct) => env.RunAsync(async services =>
         {
             var (t, p) = (parse.GetValue(tenant)!, parse.GetValue(patient)!);
-            if (!parse.GetValue(yes) && !AnsiConsole.Confirm($"Erase patient {Markup.Escape(p)} of {Markup.Escape(t)}? This cannot be undone.", false))
+            if (!parse.GetValue(yes) && !env.Console.Confirm($"Erase patient {Markup.Escape(p)} of {Markup.Escape(t)}? This cannot be undone.", false))
             {
                 return 1;
             }
@@ -73,12 +75,14 @@ internal static class PatientDataCommands
             var result = await services.GetRequiredService<PatientRecords>().EraseAsync(t, p, Actor.Cli(parse.GetValue(actor)), ct);
             if (result is null)
             {
-                AnsiConsole.MarkupLine("[red]No such patient for this tenant.[/]");
+                env.Console.MarkupLine("[red]No such patient for this tenant.[/]");
                 return 3;
             }
 
-            AnsiConsole.MarkupLine($"[green]Erased[/]: contact deleted={result.ContactDeleted}, suppressions added={result.SuppressionsAdded}, " +
-                $"consent events pseudonymised={result.ConsentEventsPseudonymised}.");
+            env.Console.MarkupLine($"[green]Erased[/]: contact deleted={result.ContactDeleted}, suppressions added={result.SuppressionsAdded}, " +
+                $"consent events pseudonymised={result.ConsentEventsPseudonymised}, unsubscribe events pseudonymised={result.UnsubscribeEventsPseudonymised}, " +
+                $"deferred intents dropped={result.DeferredIntentsDeleted}, provider texts cleared={result.ProviderTextsCleared}, " +
+                $"provider opt-out notes pseudonymised={result.ProviderOptOutsPseudonymised}.");
             return 0;
         }, ct));
         return command;
