@@ -217,6 +217,11 @@ internal static class CampaignCommand
             AnsiConsole.Write(Counts("Outcome", "Channel", report.Outcomes));
             AnsiConsole.Write(Counts("Reason", "Outcome", report.Reasons));
             AnsiConsole.Write(Counts("Delivery", "Channel", report.Deliveries));
+            if (report.ProviderFailures.Count > 0)
+            {
+                AnsiConsole.Write(Counts("Provider error", "Reason", report.ProviderFailures));
+            }
+
             return 0;
         }, ct));
         return command;

@@ -22,13 +22,20 @@ public static class ChannelPreference
 
         foreach (var channel in preference)
         {
-            var state = consent.Find(ConsentPurpose.Marketing, channel);
-            if (state is { Granted: true } && !ConsentLapse.IsLapsed(state, lastInteractionAt, lapseMonths, now))
+            if (IsLive(channel, consent, lastInteractionAt, lapseMonths, now))
             {
                 return (channel, true);
             }
         }
 
         return (preference[0], false);
+    }
+
+    /// <summary>Whether the patient holds a live (granted, not lapsed) marketing grant on <paramref name="channel"/>.</summary>
+    public static bool IsLive(Channel channel, ConsentSnapshot consent, DateTimeOffset? lastInteractionAt, int lapseMonths, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(consent);
+        var state = consent.Find(ConsentPurpose.Marketing, channel);
+        return state is { Granted: true } && !ConsentLapse.IsLapsed(state, lastInteractionAt, lapseMonths, now);
     }
 }

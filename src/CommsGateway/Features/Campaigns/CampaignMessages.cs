@@ -40,7 +40,7 @@ public sealed class CampaignMessages(CampaignStore store, NpgsqlDataSource dataS
         }
 
         var settings = await SettingsAsync(tenantId, ct);
-        var members = await store.AudienceAsync(tenantId, definition, ct);
+        var members = await store.AudienceAsync(tenantId, campaignId, definition, ct);
         var preference = definition.ParsedChannels()!;
         var now = clock.GetUtcNow();
         var messages = new List<CampaignMessage>(members.Count);
@@ -55,7 +55,11 @@ public sealed class CampaignMessages(CampaignStore store, NpgsqlDataSource dataS
                 continue;
             }
 
-            var (channel, live) = ChannelPreference.Choose(preference, member.Consent, member.LastInteractionAt, settings.ConsentLapseMonths, now);
+            // Queued before: the same channel, hence the same intent id, whatever the consent says now (choosing again
+            // could pick another channel, a new intent id, and message the patient twice). The gateway re-checks it.
+            var (channel, live) = member.QueuedChannel is { } queued
+                ? (queued, ChannelPreference.IsLive(queued, member.Consent, member.LastInteractionAt, settings.ConsentLapseMonths, now))
+                : ChannelPreference.Choose(preference, member.Consent, member.LastInteractionAt, settings.ConsentLapseMonths, now);
             var locale = LocaleFor(member.Locale, definition.Templates!);
             var values = new TemplateValues(member.FirstName, member.LastName, clinicName, definition.Name ?? "");
             var (text, textProblems) = compiled["body:" + locale].Render(values);

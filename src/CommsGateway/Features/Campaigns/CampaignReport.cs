@@ -18,14 +18,21 @@ public sealed record CampaignReport(
     IReadOnlyList<CountRow> Outcomes,
     IReadOnlyList<CountRow> Reasons,
     IReadOnlyList<CountRow> Deliveries,
-    int Unsubscribes);
+    int Unsubscribes,
+    IReadOnlyList<CountRow> ProviderFailures);
 
 /// <summary>One recipient line of the CSV export: patient id and outcome, no address, no content.</summary>
-public sealed record CampaignReportLine(string PatientId, string Channel, string Outcome, string[] Reasons, string? DispatchStatus, DateTimeOffset DecidedAt);
+public sealed record CampaignReportLine(string PatientId, string Channel, string Outcome, string[] Reasons, string? DispatchStatus, DateTimeOffset DecidedAt)
+{
+    /// <summary>The provider's own error code when it refused the message ("21610", "400" ...).</summary>
+    public string? ProviderCode { get; init; }
+}
 
 /// <summary>
 /// What happened to a campaign, from the decision log (campaign_id), dispatches, and unsubscribes the campaign's
-/// links caused. A Deferred row is superseded by the intent's final row when there is one.
+/// links caused. A Deferred row is superseded by the intent's final row when there is one. A decision to send that the
+/// provider refused (dispatch failed) counts as Failed, with the dispatch's reason code and the provider's own code:
+/// the decision row stays as it was (append-only), the report reads both.
 /// </summary>
 public sealed class CampaignReports(NpgsqlDataSource dataSource, CampaignStore store)
 {
@@ -34,6 +41,17 @@ public sealed class CampaignReports(NpgsqlDataSource dataSource, CampaignStore s
             select distinct on (intent_id) decision_id, intent_id, patient_id, channel, outcome, reasons, decided_at
             from decisions where tenant_id = @tenantId and campaign_id = @campaignId
             order by intent_id, (outcome = 'Deferred'), seq desc
+        ),
+        settled as (
+            select l.decision_id, l.intent_id, l.patient_id, l.channel, l.decided_at, d.status as dispatch_status,
+                   case when d.status = 'failed' then 'Failed' else l.outcome end as outcome,
+                   case when d.status = 'failed' then array_append(l.reasons, coalesce(d.error_code, 'ProviderRejected')) else l.reasons end as reasons,
+                   case when d.status = 'failed' then d.provider end as provider,
+                   -- Twilio's detail reads "400 twilio 21610: ...", SendGrid's "400: ...".
+                   case when d.status = 'failed'
+                        then coalesce(substring(d.error_detail from 'twilio (\d+)'), substring(d.error_detail from '^(\d{3})')) end as provider_code,
+                   d.error_code
+            from latest l left join dispatches d on d.decision_id = l.decision_id
         )
         """;
 
@@ -48,14 +66,18 @@ public sealed class CampaignReports(NpgsqlDataSource dataSource, CampaignStore s
         var args = new { tenantId, campaignId };
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         var outcomes = (await connection.QueryAsync<CountRow>(new CommandDefinition(LatestDecisions + """
-            select outcome as key, channel as detail, count(*)::int as count from latest group by outcome, channel order by outcome, channel
+            select outcome as key, channel as detail, count(*)::int as count from settled group by outcome, channel order by outcome, channel
             """, args, cancellationToken: ct))).ToList();
         var reasons = (await connection.QueryAsync<CountRow>(new CommandDefinition(LatestDecisions + """
-            select r as key, outcome as detail, count(*)::int as count from latest, unnest(reasons) r group by r, outcome order by count(*) desc, r
+            select r as key, outcome as detail, count(*)::int as count from settled, unnest(reasons) r group by r, outcome order by count(*) desc, r
             """, args, cancellationToken: ct))).ToList();
         var deliveries = (await connection.QueryAsync<CountRow>(new CommandDefinition(LatestDecisions + """
-            select d.status as key, d.channel as detail, count(*)::int as count
-            from latest l join dispatches d on d.decision_id = l.decision_id group by d.status, d.channel order by d.status
+            select dispatch_status as key, channel as detail, count(*)::int as count
+            from settled where dispatch_status is not null group by dispatch_status, channel order by dispatch_status, channel
+            """, args, cancellationToken: ct))).ToList();
+        var failures = (await connection.QueryAsync<CountRow>(new CommandDefinition(LatestDecisions + """
+            select coalesce(provider, '?') || ' ' || coalesce(provider_code, '?') as key, error_code as detail, count(*)::int as count
+            from settled where dispatch_status = 'failed' group by 1, error_code order by count(*) desc, 1
             """, args, cancellationToken: ct))).ToList();
         // Provider delivery events (delivered, bounced ...) live in `deliveries` once the providers branch adds it.
         if (await connection.ExecuteScalarAsync<bool>(new CommandDefinition("select to_regclass('deliveries') is not null", cancellationToken: ct)))
@@ -66,20 +88,19 @@ public sealed class CampaignReports(NpgsqlDataSource dataSource, CampaignStore s
         var unsubscribes = await connection.ExecuteScalarAsync<int>(new CommandDefinition(
             "select count(distinct request_id)::int from unsubscribe_events where tenant_id = @tenantId and campaign_id = @campaignId", args, cancellationToken: ct));
         return new CampaignReport(campaign.CampaignId, campaign.Definition.Name ?? "", campaign.Status, campaign.RecipientCount, campaign.QueuedCount,
-            outcomes.Sum(o => o.Count), campaign.CreatedAt, campaign.QueuedAt, campaign.CancelledAt, outcomes, reasons, deliveries, unsubscribes);
+            outcomes.Sum(o => o.Count), campaign.CreatedAt, campaign.QueuedAt, campaign.CancelledAt, outcomes, reasons, deliveries, unsubscribes, failures);
     }
 
     public async IAsyncEnumerable<CampaignReportLine> LinesAsync(string tenantId, string campaignId, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         var rows = await connection.QueryAsync<LineRow>(new CommandDefinition(LatestDecisions + """
-            select l.patient_id, l.channel, l.outcome, l.reasons, d.status as dispatch_status, l.decided_at
-            from latest l left join dispatches d on d.decision_id = l.decision_id order by l.patient_id, l.channel
+            select patient_id, channel, outcome, reasons, dispatch_status, provider_code, decided_at from settled order by patient_id, channel
             """, new { tenantId, campaignId }, cancellationToken: ct));
         foreach (var r in rows)
         {
             yield return new CampaignReportLine(r.PatientId ?? "", r.Channel, r.Outcome, r.Reasons, r.DispatchStatus,
-                new DateTimeOffset(DateTime.SpecifyKind(r.DecidedAt, DateTimeKind.Utc)));
+                new DateTimeOffset(DateTime.SpecifyKind(r.DecidedAt, DateTimeKind.Utc))) { ProviderCode = r.ProviderCode };
         }
     }
 
@@ -97,7 +118,7 @@ public sealed class CampaignReports(NpgsqlDataSource dataSource, CampaignStore s
 
         return await connection.QueryAsync<CountRow>(new CommandDefinition(LatestDecisions + """
             select 'delivery:' || dl.status as key, l.channel as detail, count(distinct l.decision_id)::int as count
-            from latest l join deliveries dl on dl.decision_id = l.decision_id group by dl.status, l.channel order by 1
+            from settled l join deliveries dl on dl.decision_id = l.decision_id group by dl.status, l.channel order by 1
             """, args, cancellationToken: ct));
     }
 
@@ -108,6 +129,7 @@ public sealed class CampaignReports(NpgsqlDataSource dataSource, CampaignStore s
         public string Outcome { get; init; } = "";
         public string[] Reasons { get; init; } = [];
         public string? DispatchStatus { get; init; }
+        public string? ProviderCode { get; init; }
         public DateTime DecidedAt { get; init; }
     }
 }

@@ -1,5 +1,6 @@
 using CommsGateway.Contracts;
 using CommsGateway.Core.Classification;
+using CommsGateway.Core.Decisions;
 using CommsGateway.Core.Policy;
 using CommsGateway.Core.Rendering;
 using CommsGateway.Features.Admin;
@@ -27,7 +28,7 @@ public sealed record CampaignPreview(
 
 /// <summary>
 /// Create, preview, queue and cancel. Preview runs the gateway's own SendPolicy.Decide over inputs loaded by the
-/// gateway's own DecisionContextQuery: no copy of the rules. Queueing never decides anything: the gateway decides
+/// gateway's own DecisionContextQuery, then its rendering check (SendPolicy.WithRendering): no copy of the rules. Queueing never decides anything: the gateway decides
 /// every published intent again, so a campaign cannot bypass a check.
 /// </summary>
 public sealed class CampaignService(
@@ -36,7 +37,7 @@ public sealed class CampaignService(
     CampaignPublisher publisher,
     DecisionContextQuery decisionContext,
     ContentClassifier classifier,
-    IServiceProvider services,
+    UnsubscribeLinks links,
     TimeProvider clock,
     ILogger<CampaignService> logger)
 {
@@ -53,21 +54,30 @@ public sealed class CampaignService(
 
         var clinic = await store.ClinicNameAsync(tenantId, ct) ?? tenantId;
         // Unsaved campaigns preview under a placeholder id: the ids themselves are not shown.
-        var prepared = await messages.PrepareAsync(tenantId, campaignId ?? "preview", clinic, definition, ct);
+        var prepared = await messages.PrepareAsync(tenantId, campaignId ?? CampaignStore.PreviewId, clinic, definition, ct);
         if (prepared.Problems.Count > 0)
         {
             return new CampaignPreview(prepared.AudienceSize, prepared.UnknownPatientIds, [], [], prepared.Problems);
         }
 
         var now = clock.GetUtcNow();
-        var decided = new (CampaignMessage Message, Core.Decisions.Decision Decision)[prepared.Messages.Count];
+        var decided = new (CampaignMessage Message, Decision Decision, RenderedMessage? Rendered)[prepared.Messages.Count];
         await Parallel.ForEachAsync(Enumerable.Range(0, prepared.Messages.Count),
             new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct }, async (i, token) =>
             {
                 var intent = prepared.Messages[i].Intent;
                 var context = await decisionContext.LoadAsync(intent.TenantId, intent.PatientId, intent.Channel, [], now, campaignId, token);
                 var input = context.ApplyTo(new PolicyInput(intent, classifier.Classify(intent), now)) with { TenantKnown = context.TenantKnown };
-                decided[i] = (prepared.Messages[i], SendPolicy.Decide(input));
+                var decision = SendPolicy.Decide(input);
+                RenderedMessage? rendered = null;
+                if (decision.ShouldSend)
+                {
+                    // The gateway's last check as well: a footer that does not fit blocks the message (FooterExceedsLimit).
+                    rendered = await links.PreviewAsync(intent, decision.Content!, input.Contact?.Locale, token);
+                    decision = SendPolicy.WithRendering(decision, rendered);
+                }
+
+                decided[i] = (prepared.Messages[i], decision, rendered);
             });
 
         var channels = decided.GroupBy(d => d.Message.Intent.Channel).OrderBy(g => g.Key).Select(g => new ChannelPreview(
@@ -78,13 +88,13 @@ public sealed class CampaignService(
             .ToList();
 
         var samples = new List<SampleMessage>();
-        var links = services.GetService<UnsubscribeLinks>();
-        foreach (var (message, decision) in decided.OrderBy(d => d.Decision.ShouldSend ? 0 : 1).Take(SampleCount))
+        foreach (var (message, decision, sent) in decided.OrderBy(d => d.Decision.ShouldSend ? 0 : 1).Take(SampleCount))
         {
-            var intent = message.Intent with { Body = message.Text, Blocks = null };
-            RenderedMessage? rendered = links is null ? null : await links.RenderAsync(intent, Purpose.Marketing, intent.Locale, ct);
+            var intent = message.Intent;
+            // A message that would not go out is still shown as it would read, footer included.
+            var rendered = sent ?? await links.PreviewAsync(intent, new SendableContent(intent.Subject, message.Text, null, IsMarketing: true), intent.Locale, ct);
             samples.Add(new SampleMessage(intent.PatientId, Core.Consent.ConsentNames.Name(intent.Channel), decision.Outcome.ToString(),
-                rendered?.Subject ?? intent.Subject, rendered?.Text ?? intent.Body));
+                rendered.Subject, rendered.Text));
         }
 
         return new CampaignPreview(prepared.AudienceSize, prepared.UnknownPatientIds, channels, samples, []);
@@ -107,6 +117,20 @@ public sealed class CampaignService(
         if (prepared.Problems.Count > 0)
         {
             return new QueueResult(campaignId, campaign.Status, prepared.AudienceSize, 0, prepared.UnknownPatientIds, prepared.Problems);
+        }
+
+        // Each recipient's channel is recorded before anything is published; a concurrent queue that recorded first
+        // wins, and then this one prepares again on the recorded channels.
+        var kept = await store.KeepChannelsAsync(campaignId, [.. prepared.Messages.Select(m => m.Intent)], ct);
+        if (prepared.Messages.Any(m => kept[m.Intent.PatientId] != m.Intent.Channel))
+        {
+            prepared = await messages.PrepareAsync(tenantId, campaignId, campaign.ClinicName, campaign.Definition, ct);
+            if (prepared.Problems.Count > 0)
+            {
+                return new QueueResult(campaignId, campaign.Status, prepared.AudienceSize, 0, prepared.UnknownPatientIds, prepared.Problems);
+            }
+
+            await store.KeepChannelsAsync(campaignId, [.. prepared.Messages.Select(m => m.Intent)], ct);
         }
 
         var total = prepared.Messages.Count;

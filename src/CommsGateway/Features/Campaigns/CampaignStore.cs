@@ -15,18 +15,25 @@ internal sealed record AudienceMember(
     string? LastName,
     string? Locale,
     DateTimeOffset? LastInteractionAt,
-    ConsentSnapshot Consent);
+    ConsentSnapshot Consent,
+    Channel? QueuedChannel);
 
 /// <summary>The campaigns tables (0007) and the audience read. Plain SQL, tenant in every statement.</summary>
 public sealed class CampaignStore(NpgsqlDataSource dataSource)
 {
+    /// <summary>Hex characters after "cmp-" in a campaign id.</summary>
+    private const int IdLength = 20;
+
+    /// <summary>The id an unsaved campaign previews under: as long as a real one, so its links measure the same.</summary>
+    public static readonly string PreviewId = "cmp-" + "preview".PadRight(IdLength, '0');
+
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     public async Task<string> CreateAsync(string tenantId, CampaignDefinition definition, Actor actor, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(definition);
         ArgumentNullException.ThrowIfNull(actor);
-        var campaignId = "cmp-" + Guid.CreateVersion7().ToString("N")[..20];
+        var campaignId = "cmp-" + Guid.CreateVersion7().ToString("N")[..IdLength];
         var channels = definition.ParsedChannels()!.Select(ConsentNames.Name).ToArray();
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
@@ -135,10 +142,33 @@ public sealed class CampaignStore(NpgsqlDataSource dataSource)
     }
 
     /// <summary>
-    /// The audience in one statement: listed ids (or every patient whose current marketing state on the channel is a
-    /// grant), with names, locale, last interaction and current marketing consent on every channel.
+    /// Records the channel each recipient is queued on, before anything is published. A recipient queued before keeps
+    /// the channel recorded then (first writer wins, even against a concurrent queue); returns the recorded channels.
     /// </summary>
-    internal async Task<IReadOnlyList<AudienceMember>> AudienceAsync(string tenantId, CampaignDefinition definition, CancellationToken ct)
+    public async Task<IReadOnlyDictionary<string, Channel>> KeepChannelsAsync(string campaignId, IReadOnlyList<MessageIntent> intents, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(intents);
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        var rows = await connection.QueryAsync<(string PatientId, string Channel)>(new CommandDefinition("""
+            insert into campaign_recipients (campaign_id, patient_id, channel)
+            select @campaignId, p, c from unnest(@patients::text[], @channels::text[]) as u(p, c)
+            on conflict (campaign_id, patient_id) do update set channel = coalesce(campaign_recipients.channel, excluded.channel)
+            returning patient_id, channel
+            """, new
+        {
+            campaignId,
+            patients = intents.Select(i => i.PatientId).ToArray(),
+            channels = intents.Select(i => ConsentNames.Name(i.Channel)).ToArray(),
+        }, cancellationToken: ct));
+        return rows.ToDictionary(r => r.PatientId, r => ConsentNames.ParseChannel(r.Channel)!.Value, StringComparer.Ordinal);
+    }
+
+    /// <summary>
+    /// The audience in one statement: listed ids (or every patient whose current marketing state on the channel is a
+    /// grant, plus anyone already queued), with names, locale, last interaction, current marketing consent on every
+    /// channel, and the channel recorded when the campaign was first queued.
+    /// </summary>
+    internal async Task<IReadOnlyList<AudienceMember>> AudienceAsync(string tenantId, string campaignId, CampaignDefinition definition, CancellationToken ct)
     {
         var ids = definition.PatientIds is { Count: > 0 } list ? list.Select(p => p.Trim()).Distinct(StringComparer.Ordinal).ToArray() : null;
         var audienceChannel = ids is null ? ConsentNames.Name(ConsentNames.ParseChannel(definition.AudienceChannel)!.Value) : null;
@@ -149,16 +179,22 @@ public sealed class CampaignStore(NpgsqlDataSource dataSource)
                 union
                 select patient_id from consent_current
                 where @ids::text[] is null and tenant_id = @tenant and purpose = 'marketing' and channel = @channel and action = 'grant'
+                union
+                -- Queued once: queued again on the same channel even if the grant that put them in the audience is
+                -- gone (the gateway then blocks it, or finds it decided already: Duplicate).
+                select patient_id from campaign_recipients where campaign_id = @campaign and channel is not null
             )
             select a.patient_id, c.patient_id is not null, c.first_name, c.last_name, c.locale, c.last_interaction_at,
-                   cc.event_id, cc.channel, cc.action, cc.occurred_at
+                   cc.event_id, cc.channel, cc.action, cc.occurred_at, r.channel
             from audience a
             left join contacts c on c.tenant_id = @tenant and c.patient_id = a.patient_id
+            left join campaign_recipients r on r.campaign_id = @campaign and r.patient_id = a.patient_id
             left join consent_current cc on cc.tenant_id = @tenant and cc.patient_id = a.patient_id and cc.purpose = 'marketing'
             order by a.patient_id
             """, connection);
         command.Parameters.AddWithValue("ids", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text, (object?)ids ?? DBNull.Value);
         command.Parameters.AddWithValue("tenant", tenantId);
+        command.Parameters.AddWithValue("campaign", campaignId);
         command.Parameters.AddWithValue("channel", (object?)audienceChannel ?? DBNull.Value);
         await using var reader = await command.ExecuteReaderAsync(ct);
         var members = new List<AudienceMember>();
@@ -172,7 +208,8 @@ public sealed class CampaignStore(NpgsqlDataSource dataSource)
                 Flush();
                 states = [];
                 current = new AudienceMember(patientId, reader.GetBoolean(1), Str(reader, 2), Str(reader, 3), Str(reader, 4),
-                    reader.IsDBNull(5) ? null : new DateTimeOffset(reader.GetFieldValue<DateTime>(5), TimeSpan.Zero), ConsentSnapshot.Empty);
+                    reader.IsDBNull(5) ? null : new DateTimeOffset(reader.GetFieldValue<DateTime>(5), TimeSpan.Zero), ConsentSnapshot.Empty,
+                    ConsentNames.ParseChannel(Str(reader, 10)));
             }
 
             if (!reader.IsDBNull(6))

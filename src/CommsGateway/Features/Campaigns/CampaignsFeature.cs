@@ -95,14 +95,14 @@ public static class CampaignsFeature
         return TypedResults.File(Encoding.UTF8.GetBytes(csv), "text/csv", $"{campaignId}.csv");
     }
 
-    /// <summary>Patient id, channel, outcome, reasons, dispatch status, decided at: nothing else (data minimisation).</summary>
+    /// <summary>Patient id, channel, outcome, reasons, dispatch status, decided at, provider error code: nothing else (data minimisation).</summary>
     public static async Task<string> ToCsvAsync(IAsyncEnumerable<CampaignReportLine> lines)
     {
         ArgumentNullException.ThrowIfNull(lines);
-        var csv = new StringBuilder("patient_id,channel,outcome,reasons,dispatch_status,decided_at\n");
+        var csv = new StringBuilder("patient_id,channel,outcome,reasons,dispatch_status,decided_at,provider_code\n");
         await foreach (var l in lines)
         {
-            csv.Append(CultureInfo.InvariantCulture, $"{Field(l.PatientId)},{l.Channel},{l.Outcome},{Field(string.Join(';', l.Reasons))},{l.DispatchStatus},{l.DecidedAt:O}\n");
+            csv.Append(CultureInfo.InvariantCulture, $"{Field(l.PatientId)},{l.Channel},{l.Outcome},{Field(string.Join(';', l.Reasons))},{l.DispatchStatus},{l.DecidedAt:O},{l.ProviderCode}\n");
         }
 
         return csv.ToString();

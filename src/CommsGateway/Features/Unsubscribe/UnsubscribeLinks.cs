@@ -35,6 +35,11 @@ public sealed class UnsubscribeLinks(
                 """, new { tenantId, reference, patientId }, cancellationToken: ct));
         }
 
+        return Mint(tenantId, reference, channel, scope, locale, campaignId);
+    }
+
+    private Uri Mint(string tenantId, string reference, Channel channel, UnsubscribeScope scope, UnsubscribeLocale locale, string? campaignId)
+    {
         var token = tokens.Issue(tenantId, reference, channel, scope, locale, campaignId, clock.GetUtcNow());
         return new Uri(gateway.Value.PublicBaseUrl.TrimEnd('/') + "/u/" + token);
     }
@@ -50,7 +55,17 @@ public sealed class UnsubscribeLinks(
     }
 
     /// <summary>Renders what the policy decided to send (marketing blocks already removed where it said so).</summary>
-    public async Task<RenderedMessage> RenderAsync(MessageIntent intent, SendableContent content, string? patientLocale, CancellationToken ct)
+    public Task<RenderedMessage> RenderAsync(MessageIntent intent, SendableContent content, string? patientLocale, CancellationToken ct) =>
+        RenderAsync(intent, content, patientLocale, record: true, ct);
+
+    /// <summary>
+    /// The same rendering for a preview: the link is minted like the real one (same length, so the footer check is
+    /// the gateway's) but nothing is written.
+    /// </summary>
+    public Task<RenderedMessage> PreviewAsync(MessageIntent intent, SendableContent content, string? patientLocale, CancellationToken ct) =>
+        RenderAsync(intent, content, patientLocale, record: false, ct);
+
+    private async Task<RenderedMessage> RenderAsync(MessageIntent intent, SendableContent content, string? patientLocale, bool record, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(intent);
         ArgumentNullException.ThrowIfNull(content);
@@ -63,12 +78,14 @@ public sealed class UnsubscribeLinks(
         };
         if (detectedPurpose == Purpose.Marketing)
         {
+            // Every channel's link carries the campaign id, SMS included, so the campaign report counts its
+            // unsubscribes (issue 7). On SMS it costs 32 characters (a 24-character campaign id, base64url): see README.
             request = request with
             {
-                // SMS links leave the campaign out: it costs ~21 characters of a 160-character segment, and the
-                // decision log already ties the message to its campaign.
-                UnsubscribeUrl = await IssueAsync(intent.TenantId, intent.PatientId, intent.Channel, UnsubscribeScope.Channel,
-                    locale, intent.Channel == Channel.Sms ? null : intent.CampaignId, ct),
+                UnsubscribeUrl = record
+                    ? await IssueAsync(intent.TenantId, intent.PatientId, intent.Channel, UnsubscribeScope.Channel, locale, intent.CampaignId, ct)
+                    : Mint(intent.TenantId, SubscriberReference.Compute(options.Value.SubscriberKeyBytes(), intent.TenantId, intent.PatientId),
+                        intent.Channel, UnsubscribeScope.Channel, locale, intent.CampaignId),
             };
         }
 

@@ -1,6 +1,9 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Text;
+using System.Text.RegularExpressions;
 using CommsGateway.Contracts;
+using CommsGateway.FakeProviders;
 using CommsGateway.Features.Campaigns;
 using CommsGateway.IntegrationTests.Features.Consent;
 using CommsGateway.IntegrationTests.Infrastructure;
@@ -11,7 +14,7 @@ namespace CommsGateway.IntegrationTests.Features.Campaigns;
 
 /// <summary>Issue 7 on the real servers: preview = outcome, idempotent re-queue, cancel, placeholders, channel preference.</summary>
 [Collection(GatewayCollection.Name)]
-public sealed class CampaignTests(GatewayFixture gateway)
+public sealed partial class CampaignTests(GatewayFixture gateway)
 {
     private const string Template = "Bonjour {{ patient.first_name }},\n{{ clinic.name }} : -20 % sur les peelings ce mois-ci, réservez !";
 
@@ -27,12 +30,42 @@ public sealed class CampaignTests(GatewayFixture gateway)
         AudienceChannel = audienceChannel,
     };
 
-    private async Task<string> PatientAsync(Clinic clinic, string? firstName = "Camille", bool email = true, bool phone = true)
+    private async Task<string> PatientAsync(Clinic clinic, string? firstName = "Camille", bool email = true, bool phone = true, string locale = "fr")
     {
         var patient = Clinic.NewPatient();
         var (address, _, e164) = PatientDataTests.NewAddresses();
-        (await clinic.PutContactAsync(patient, new { firstName, email = email ? address : null, phone = phone ? e164 : null, locale = "fr" })).EnsureSuccessStatusCode();
+        (await clinic.PutContactAsync(patient, new { firstName, email = email ? address : null, phone = phone ? e164 : null, locale })).EnsureSuccessStatusCode();
         return patient;
+    }
+
+    /// <summary>Marketing SMS may go at any hour, any day: tests do not depend on when they run.</summary>
+    private static Dictionary<string, object?> AlwaysOpen() => new()
+    {
+        ["marketing_window_start"] = "00:00", ["marketing_window_end"] = "23:59:59.9999999", ["marketing_on_sundays"] = true, ["holiday_country"] = "XX",
+    };
+
+    /// <summary>What the fake provider accepted for a campaign (its intent ids start with cmp:{id}:).</summary>
+    private List<AcceptedMessage> Accepted(string campaignId) =>
+        [.. gateway.Fake.Accepted.Where(m => m.IntentId?.StartsWith($"cmp:{campaignId}:", StringComparison.Ordinal) == true)];
+
+    private async Task<List<AcceptedMessage>> WaitForAcceptedAsync(string campaignId, int count, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
+        while (Accepted(campaignId).Count < count && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(200);
+        }
+
+        return Accepted(campaignId);
+    }
+
+    /// <summary>Nobody twice at the provider: per intent id, and per patient whatever the channel.</summary>
+    private void AssertEachPatientReachedAtMostOnce(string campaignId)
+    {
+        var perIntent = gateway.Fake.AcceptedPerIntent.Where(p => p.Key.StartsWith($"cmp:{campaignId}:", StringComparison.Ordinal)).ToList();
+        Assert.All(perIntent, p => Assert.Equal(1, p.Value));
+        var perPatient = Accepted(campaignId).GroupBy(m => m.IntentId!.Split(':')[2]).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
+        Assert.Empty(perPatient);
     }
 
     private async Task<IReadOnlyList<(string IntentId, string PatientId, string Channel, string Outcome, string[] Reasons)>> WaitForCampaignAsync(
@@ -204,6 +237,12 @@ public sealed class CampaignTests(GatewayFixture gateway)
         }
 
         Assert.True(gateway.Decided.Count(d => d.CampaignId == id && d.Outcome == DecisionOutcome.Duplicate) >= confirmedBeforeKill);
+
+        // What counts: the provider got every recipient's message, and each exactly once.
+        var accepted = await WaitForAcceptedAsync(id, recipients, TimeSpan.FromMinutes(2));
+        Assert.Equal(recipients, accepted.Count);
+        Assert.Equal(recipients, accepted.Select(m => m.IntentId).Distinct().Count());
+        AssertEachPatientReachedAtMostOnce(id);
     }
 
     [Fact]
@@ -235,17 +274,261 @@ public sealed class CampaignTests(GatewayFixture gateway)
         Assert.Equal(20, report.Reasons.Single(r => r.Key == ReasonCodes.CampaignCancelled).Count);
     }
 
+    [Fact]
+    public async Task Should_requeue_each_recipient_on_the_channel_of_the_first_queue_after_a_consent_change()
+    {
+        // Preference email then SMS, audience "granted on SMS": everyone starts on email. The fan-out dies part-way,
+        // every email grant is then withdrawn: choosing again would move everyone to SMS (new intent ids).
+        const int recipients = 1_500;
+        var clinic = await Clinic.CreateAsync(gateway, AlwaysOpen());
+        await SeedGrantedPatientsAsync(clinic.TenantId, recipients, "email", "sms");
+        var id = await Campaigns.CreateAsync(clinic.TenantId, Definition(["email", "sms"], audienceChannel: "sms"), new("test"), default);
+
+        using var kill = new CancellationTokenSource();
+        var confirmedBeforeKill = 0;
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Campaigns.QueueAsync(clinic.TenantId, id, (done, total) =>
+        {
+            confirmedBeforeKill = done;
+            if (done > 0 && done < total)
+            {
+                kill.Cancel();
+            }
+        }, kill.Token));
+        Assert.InRange(confirmedBeforeKill, 1, recipients - 1);
+        var firstRun = await WaitForCampaignAsync(clinic.TenantId, id, confirmedBeforeKill);
+        Assert.All(firstRun, r => Assert.Equal("email", r.Channel));
+        Assert.Contains(firstRun, r => r.Outcome == "Sent");
+
+        await using (var connection = await gateway.Db.OpenConnectionAsync())
+        {
+            await connection.ExecuteAsync("""
+                insert into consent_events (tenant_id, patient_id, purpose, channel, action, occurred_at, source, recorded_by)
+                select @tenantId, 'bulk-' || g, 'marketing', 'email', 'withdraw', now(), 'staff_entry', 'tests' from generate_series(1, @recipients) g
+                """, new { clinic.TenantId, recipients });
+        }
+
+        var again = await Campaigns.QueueAsync(clinic.TenantId, id, null, default);
+        Assert.True(again.Ok, string.Join("; ", again.Problems));
+        Assert.Equal(recipients, again.Published);
+
+        var rows = await WaitForCampaignAsync(clinic.TenantId, id, recipients, TimeSpan.FromMinutes(3));
+        Assert.Equal(recipients, rows.Count);
+        Assert.All(rows, r => Assert.Equal("email", r.Channel)); // kept: no SMS intent was ever made
+        Assert.Equal(recipients, rows.Select(r => r.PatientId).Distinct().Count());
+        // Not reached before the withdrawal: blocked by the gateway on the kept channel.
+        Assert.All(rows.Where(r => r.Outcome != "Sent"), r => Assert.Equal([ReasonCodes.NoMarketingConsent], r.Reasons));
+
+        var sent = rows.Count(r => r.Outcome == "Sent");
+        Assert.Equal(sent, (await WaitForAcceptedAsync(id, sent)).Count);
+        AssertEachPatientReachedAtMostOnce(id);
+    }
+
+    [Fact]
+    public async Task Should_report_provider_refusals_as_Failed_with_the_provider_code()
+    {
+        var clinic = await Clinic.CreateAsync(gateway, AlwaysOpen());
+        var delivered = await PatientAsync(clinic, phone: false);
+        (await clinic.GrantAsync(delivered, "email")).EnsureSuccessStatusCode();
+        var optedOut = Clinic.NewPatient();
+        var rejected = Clinic.NewPatient();
+        await using (var connection = await gateway.Db.OpenConnectionAsync())
+        {
+            // Twilio's magic opted-out number and SendGrid's refused domain: addresses the contacts API would not take.
+            await connection.ExecuteAsync("""
+                insert into contacts (tenant_id, patient_id, first_name, email, phone_e164, locale, updated_by) values
+                    (@t, @optedOut, 'Camille', null, @phone, 'fr', 'tests'),
+                    (@t, @rejected, 'Camille', @email, null, 'fr', 'tests')
+                """, new { t = clinic.TenantId, optedOut, rejected, phone = FakeProviderServer.OptedOutNumber, email = Guid.NewGuid().ToString("N") + FakeProviderServer.RejectedEmailDomain });
+        }
+
+        (await clinic.GrantAsync(optedOut, "sms")).EnsureSuccessStatusCode();
+        (await clinic.GrantAsync(rejected, "email")).EnsureSuccessStatusCode();
+        var id = await Campaigns.CreateAsync(clinic.TenantId, Definition(["sms", "email"], [delivered, optedOut, rejected]), new("test"), default);
+        Assert.True((await Campaigns.QueueAsync(clinic.TenantId, id, null, default)).Ok);
+
+        Assert.All(await WaitForCampaignAsync(clinic.TenantId, id, 3), r => Assert.Equal("Sent", r.Outcome)); // the decision row stays Sent
+        CampaignReport report;
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        do
+        {
+            await Task.Delay(200);
+            report = (await clinic.Http.GetFromJsonAsync<CampaignReport>($"/api/campaigns/{id}"))!;
+        }
+        while (report.Outcomes.Where(o => o.Key == "Failed").Sum(o => o.Count) < 2 && DateTime.UtcNow < deadline);
+
+        Assert.Equal(
+            [new CountRow("Failed", "email", 1), new CountRow("Failed", "sms", 1), new CountRow("Sent", "email", 1)],
+            report.Outcomes);
+        Assert.Contains(new CountRow(ReasonCodes.RecipientOptedOut, "Failed", 1), report.Reasons);
+        Assert.Contains(new CountRow(ReasonCodes.ProviderRejected, "Failed", 1), report.Reasons);
+        Assert.Equal(
+            [new CountRow("sendgrid 400", ReasonCodes.ProviderRejected, 1), new CountRow("twilio 21610", ReasonCodes.RecipientOptedOut, 1)],
+            report.ProviderFailures.OrderBy(f => f.Key, StringComparer.Ordinal));
+        Assert.Equal(3, report.Decided);
+
+        var csv = (await clinic.Http.GetStringAsync($"/api/campaigns/{id}/recipients.csv")).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.EndsWith(",provider_code", csv[0], StringComparison.Ordinal);
+        var optedOutLine = csv.Single(l => l.StartsWith(optedOut + ",", StringComparison.Ordinal));
+        Assert.StartsWith($"{optedOut},sms,Failed,{ReasonCodes.MarketingConsentGranted};", optedOutLine, StringComparison.Ordinal);
+        Assert.Contains($"{ReasonCodes.RecipientOptedOut},failed,", optedOutLine, StringComparison.Ordinal);
+        Assert.EndsWith(",21610", optedOutLine, StringComparison.Ordinal);
+        Assert.EndsWith(",400", csv.Single(l => l.StartsWith(rejected + ",", StringComparison.Ordinal)), StringComparison.Ordinal);
+        var deliveredLine = csv.Single(l => l.StartsWith(delivered + ",", StringComparison.Ordinal));
+        Assert.StartsWith($"{delivered},email,Sent,", deliveredLine, StringComparison.Ordinal);
+        Assert.EndsWith(",", deliveredLine, StringComparison.Ordinal); // no provider code
+    }
+
+    [Fact]
+    public async Task Should_preview_an_SMS_campaign_as_the_gateway_decides_it_footer_check_included()
+    {
+        var clinic = await Clinic.CreateAsync(gateway, AlwaysOpen());
+        var english = await PatientAsync(clinic, locale: "en");
+        var french = await PatientAsync(clinic);
+        var noGrant = await PatientAsync(clinic, locale: "en");
+        (await clinic.GrantAsync(english, "sms")).EnsureSuccessStatusCode();
+        (await clinic.GrantAsync(french, "sms")).EnsureSuccessStatusCode();
+        // The French text fits the SMS limit (1,600) alone, but not with its unsubscribe footer.
+        var tooLong = "Bonjour {{ patient.first_name }}, " + string.Concat(Enumerable.Repeat("offre peeling -20 % ce mois-ci. ", 46));
+        Assert.InRange(tooLong.Length, 1_450, 1_550);
+        var definition = Definition(["sms"], [english, french, noGrant], template: tooLong);
+
+        var preview = await PreviewAsync(clinic, definition);
+        var sms = Assert.Single(preview.Channels);
+        Assert.Equal(new Dictionary<string, int> { ["Sent"] = 1, ["Blocked"] = 2 }, sms.Outcomes);
+        Assert.Equal(new Dictionary<string, int>
+        {
+            [ReasonCodes.MarketingConsentGranted] = 1, [ReasonCodes.FooterExceedsLimit] = 1, [ReasonCodes.NoMarketingConsent] = 1,
+        }, sms.Reasons);
+        Assert.Equal((english, "Sent"), (preview.Samples[0].PatientId, preview.Samples[0].Outcome));
+
+        var (id, _) = await AssertOutcomesAsPreviewedAsync(clinic, definition, sms, 3);
+        var sent = Assert.Single(await WaitForAcceptedAsync(id, 1));
+        Assert.Equal(preview.Samples[0].Body.Length, sent.Text!.Length); // the same footer, link length included
+    }
+
+    [Fact]
+    public async Task Should_preview_quiet_hours_as_the_gateway_decides_them()
+    {
+        // A window that never opens: every marketing SMS is Deferred (QuietHours), email is not held.
+        var clinic = await Clinic.CreateAsync(gateway, new() { ["marketing_window_start"] = "00:00", ["marketing_window_end"] = "00:00" });
+        var sms = await PatientAsync(clinic);
+        var email = await PatientAsync(clinic);
+        (await clinic.GrantAsync(sms, "sms")).EnsureSuccessStatusCode();
+        (await clinic.GrantAsync(email, "email")).EnsureSuccessStatusCode();
+        var definition = Definition(["sms", "email"], [sms, email]);
+
+        var preview = await PreviewAsync(clinic, definition);
+        var smsPreview = preview.Channels.Single(c => c.Channel == "sms");
+        Assert.Equal(new Dictionary<string, int> { ["Deferred"] = 1 }, smsPreview.Outcomes);
+        Assert.Equal(new Dictionary<string, int> { [ReasonCodes.QuietHours] = 1 }, smsPreview.Reasons);
+        Assert.Equal(new Dictionary<string, int> { ["Sent"] = 1 }, preview.Channels.Single(c => c.Channel == "email").Outcomes);
+
+        var (_, rows) = await AssertOutcomesAsPreviewedAsync(clinic, definition, smsPreview, 2);
+        Assert.Equal("Sent", rows.Single(r => r.PatientId == email).Outcome);
+    }
+
+    [Fact]
+    public async Task Should_defer_a_campaign_until_notBefore_and_block_it_as_Expired_after_expiresAt()
+    {
+        var clinic = await Clinic.CreateAsync(gateway, AlwaysOpen());
+        var patient = await PatientAsync(clinic);
+        (await clinic.GrantAsync(patient, "email")).EnsureSuccessStatusCode();
+        var notBefore = DateTimeOffset.UtcNow.AddDays(2);
+        notBefore = notBefore.AddTicks(-(notBefore.Ticks % TimeSpan.TicksPerSecond)); // whole seconds: the database keeps microseconds
+
+        var later = Definition(["email"], [patient]) with { Name = "Later", NotBefore = notBefore, ExpiresAt = notBefore.AddDays(7) };
+        var preview = await PreviewAsync(clinic, later);
+        Assert.Equal(new Dictionary<string, int> { [ReasonCodes.NotYetDue] = 1 }, Assert.Single(preview.Channels).Reasons);
+        var laterId = await Campaigns.CreateAsync(clinic.TenantId, later, new("test"), default);
+        Assert.True((await Campaigns.QueueAsync(clinic.TenantId, laterId, null, default)).Ok);
+        var deferred = Assert.Single(await WaitForCampaignAsync(clinic.TenantId, laterId, 1));
+        Assert.Equal("Deferred", deferred.Outcome);
+        Assert.Equal([ReasonCodes.NotYetDue], deferred.Reasons);
+        await using (var connection = await gateway.Db.OpenConnectionAsync())
+        {
+            // Parked until exactly notBefore: the sweeper decides it again then.
+            var dueAt = await connection.ExecuteScalarAsync<DateTime>("select due_at from deferred_intents where tenant_id = @t and intent_id = @i",
+                new { t = clinic.TenantId, i = deferred.IntentId });
+            Assert.Equal(notBefore.UtcDateTime, DateTime.SpecifyKind(dueAt, DateTimeKind.Utc));
+        }
+
+        var stale = Definition(["email"], [patient]) with { Name = "Stale", NotBefore = DateTimeOffset.UtcNow.AddDays(-8), ExpiresAt = DateTimeOffset.UtcNow.AddDays(-1) };
+        Assert.Equal(new Dictionary<string, int> { [ReasonCodes.Expired] = 1 }, Assert.Single((await PreviewAsync(clinic, stale)).Channels).Reasons);
+        var staleId = await Campaigns.CreateAsync(clinic.TenantId, stale, new("test"), default);
+        Assert.True((await Campaigns.QueueAsync(clinic.TenantId, staleId, null, default)).Ok);
+        var expired = Assert.Single(await WaitForCampaignAsync(clinic.TenantId, staleId, 1));
+        Assert.Equal("Blocked", expired.Outcome);
+        Assert.Equal([ReasonCodes.Expired], expired.Reasons);
+        Assert.Empty(Accepted(laterId));
+        Assert.Empty(Accepted(staleId));
+    }
+
+    [Fact]
+    public async Task Should_attribute_unsubscribes_from_the_campaigns_email_and_SMS_links()
+    {
+        var clinic = await Clinic.CreateAsync(gateway, AlwaysOpen());
+        var byEmail = await PatientAsync(clinic);
+        var bySms = await PatientAsync(clinic);
+        (await clinic.GrantAsync(byEmail, "email")).EnsureSuccessStatusCode();
+        (await clinic.GrantAsync(bySms, "sms")).EnsureSuccessStatusCode();
+        var id = await Campaigns.CreateAsync(clinic.TenantId, Definition(["email", "sms"], [byEmail, bySms]), new("test"), default);
+        Assert.True((await Campaigns.QueueAsync(clinic.TenantId, id, null, default)).Ok);
+        var messages = await WaitForAcceptedAsync(id, 2);
+        Assert.Equal(2, messages.Count);
+
+        using var client = gateway.Factory.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        foreach (var (channel, expected) in new[] { ("email", 1), ("sms", 2) })
+        {
+            var text = messages.Single(m => m.Channel == channel).Text!;
+            var link = new Uri(UnsubscribeLink().Match(text).Value);
+            using var response = await client.PostAsync(link.PathAndQuery, new StringContent("List-Unsubscribe=One-Click", Encoding.ASCII, "application/x-www-form-urlencoded"));
+            response.EnsureSuccessStatusCode();
+            Assert.Equal(expected, (await clinic.Http.GetFromJsonAsync<CampaignReport>($"/api/campaigns/{id}"))!.Unsubscribes);
+        }
+
+        await using var connection = await gateway.Db.OpenConnectionAsync();
+        Assert.Equal(
+            [(byEmail, "email", id), (bySms, "sms", id)],
+            (await connection.QueryAsync<(string, string, string)>(
+                "select patient_id, channel, campaign_id from unsubscribe_events where tenant_id = @t order by channel", new { t = clinic.TenantId })).ToList());
+    }
+
+    [GeneratedRegex(@"https?://[^\s<>""]+/u/[A-Za-z0-9_-]+")]
+    private static partial Regex UnsubscribeLink();
+
+    private async Task<CampaignPreview> PreviewAsync(Clinic clinic, CampaignDefinition definition)
+    {
+        var response = await clinic.Http.PostAsJsonAsync("/api/campaigns/preview", definition);
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<CampaignPreview>())!;
+    }
+
+    /// <summary>Queues the previewed campaign and checks the gateway decided one channel exactly as previewed.</summary>
+    private async Task<(string CampaignId, IReadOnlyList<(string IntentId, string PatientId, string Channel, string Outcome, string[] Reasons)> Rows)> AssertOutcomesAsPreviewedAsync(
+        Clinic clinic, CampaignDefinition definition, ChannelPreview previewed, int recipients)
+    {
+        var queued = await clinic.Http.PostAsJsonAsync("/api/campaigns", definition);
+        Assert.Equal(HttpStatusCode.Created, queued.StatusCode);
+        var id = (await queued.Content.ReadFromJsonAsync<QueueResult>())!.CampaignId;
+        var rows = await WaitForCampaignAsync(clinic.TenantId, id, recipients);
+        Assert.Equal(recipients, rows.Count);
+        var channel = rows.Where(r => r.Channel == previewed.Channel).ToList();
+        Assert.Equal(previewed.Outcomes.OrderBy(o => o.Key), channel.GroupBy(r => r.Outcome).Select(g => KeyValuePair.Create(g.Key, g.Count())).OrderBy(o => o.Key));
+        Assert.Equal(previewed.Reasons.OrderBy(o => o.Key), channel.GroupBy(r => r.Reasons[0]).Select(g => KeyValuePair.Create(g.Key, g.Count())).OrderBy(o => o.Key));
+        return (id, rows);
+    }
+
     /// <summary>Bulk seeding straight into the tables (the API would take minutes for thousands).</summary>
-    private async Task SeedGrantedPatientsAsync(string tenantId, int count)
+    private async Task SeedGrantedPatientsAsync(string tenantId, int count, params string[] channels)
     {
         await using var connection = await gateway.Db.OpenConnectionAsync();
         await connection.ExecuteAsync("""
-            insert into contacts (tenant_id, patient_id, first_name, email, locale, updated_by)
-            select @tenantId, 'bulk-' || g, 'Patient' || g, 'bulk-' || g || '-' || @tenantId || '@example.fr', 'fr', 'tests'
+            insert into contacts (tenant_id, patient_id, first_name, email, phone_e164, locale, updated_by)
+            select @tenantId, 'bulk-' || g, 'Patient' || g, 'bulk-' || g || '-' || @tenantId || '@example.fr', '+33612' || lpad(g::text, 6, '0'), 'fr', 'tests'
             from generate_series(1, @count) g;
             insert into consent_events (tenant_id, patient_id, purpose, channel, action, occurred_at, source, wording_version, wording_sha256, captured_by, recorded_by)
-            select @tenantId, 'bulk-' || g, 'marketing', 'email', 'grant', now() - interval '1 day', 'web_form', 'mkt-v3', @sha, 'tests', 'tests'
-            from generate_series(1, @count) g;
-            """, new { tenantId, count, sha = Clinic.WordingSha256 });
+            select @tenantId, 'bulk-' || g, 'marketing', c, 'grant', now() - interval '1 day', 'web_form', 'mkt-v3', @sha, 'tests', 'tests'
+            from generate_series(1, @count) g, unnest(@channels) c;
+            """, new { tenantId, count, sha = Clinic.WordingSha256, channels = channels.Length > 0 ? channels : ["email"] });
     }
 }
