@@ -13,18 +13,11 @@ using CliRoot = cli::CommsGateway.Cli.CliRoot;
 
 namespace CommsGateway.IntegrationTests.Cli;
 
-/// <summary>The commands write to the process console: their tests run alone, each with the console captured.</summary>
-[CollectionDefinition(Name, DisableParallelization = true)]
-public sealed class ConsoleCollection : ICollectionFixture<GatewayFixture>
-{
-    public const string Name = "cli-console";
-}
-
 /// <summary>
 /// Operator commands run as an operator types them (the real command tree, parsed from arguments) against the
 /// gateway's database: audit verify, decisions (filters, tail), breach scope, retention dry run.
 /// </summary>
-[Collection(ConsoleCollection.Name)]
+[Collection(SerialCollection.Name)] // the commands write to the process console: captured, so run alone
 public sealed class OperatorCommandTests(GatewayFixture gateway)
 {
     private string Connection => gateway.Servers.ConnectionString;
