@@ -16,12 +16,13 @@ namespace CommsGateway.IntegrationTests.Features.Audit;
 [Collection(GatewayCollection.Name)]
 public sealed class ChainTailAndConsentRetentionTests(GatewayFixture gateway)
 {
-    private async Task<long[]> RecordAsync(params Task<HttpResponseMessage>[] calls)
+    /// <summary>One call after the other: the chain order is the order of the calls.</summary>
+    private static async Task<long[]> RecordAsync(params Func<Task<HttpResponseMessage>>[] calls)
     {
         var ids = new List<long>();
         foreach (var call in calls)
         {
-            var response = await call;
+            using var response = await call();
             response.EnsureSuccessStatusCode();
             ids.AddRange((await response.Content.ReadFromJsonAsync<Recorded>())!.EventIds);
         }
@@ -49,7 +50,7 @@ public sealed class ChainTailAndConsentRetentionTests(GatewayFixture gateway)
     {
         var clinic = await Clinic.CreateAsync(gateway);
         var patient = await PatientAsync(clinic);
-        var ids = await RecordAsync(clinic.GrantAsync(patient, "email"), clinic.WithdrawAsync(patient, "email"), clinic.GrantAsync(patient, "sms"));
+        var ids = await RecordAsync(() => clinic.GrantAsync(patient, "email"), () => clinic.WithdrawAsync(patient, "email"), () => clinic.GrantAsync(patient, "sms"));
         Assert.True((await ConsentChainVerifier.VerifyAsync(gateway.Db, clinic.TenantId, default)).Intact);
 
         await SuperuserAsync("delete from consent_events where event_id = @id", new { id = ids[^1] });
@@ -93,15 +94,15 @@ public sealed class ChainTailAndConsentRetentionTests(GatewayFixture gateway)
             (await PatientAsync(clinic), await PatientAsync(clinic), await PatientAsync(clinic), await PatientAsync(clinic));
         // Defaults: evidence kept 60 months after withdrawal; a grant lapses after 36 months, then 60 more months.
         var removed = await RecordAsync(
-            clinic.GrantAsync(withdrawnLongAgo, "email", occurredAt: now.AddMonths(-80)),
-            clinic.WithdrawAsync(withdrawnLongAgo, "email", occurredAt: now.AddMonths(-62)));
+            () => clinic.GrantAsync(withdrawnLongAgo, "email", occurredAt: now.AddMonths(-80)),
+            () => clinic.WithdrawAsync(withdrawnLongAgo, "email", occurredAt: now.AddMonths(-62)));
         var kept = await RecordAsync(
-            clinic.GrantAsync(withdrawnRecently, "email", occurredAt: now.AddMonths(-70)),
-            clinic.WithdrawAsync(withdrawnRecently, "email", occurredAt: now.AddMonths(-58)),
-            clinic.GrantAsync(grantedRecently, "sms", occurredAt: now.AddMonths(-90)), // relied on: lapses only at 36 + 60 months
-            clinic.GrantAsync(grantedRecently, "email", occurredAt: now.AddMonths(-12)));
+            () => clinic.GrantAsync(withdrawnRecently, "email", occurredAt: now.AddMonths(-70)),
+            () => clinic.WithdrawAsync(withdrawnRecently, "email", occurredAt: now.AddMonths(-58)),
+            () => clinic.GrantAsync(grantedRecently, "sms", occurredAt: now.AddMonths(-90)), // relied on: lapses only at 36 + 60 months
+            () => clinic.GrantAsync(grantedRecently, "email", occurredAt: now.AddMonths(-12)));
         // The newest event of the chain goes too: its tombstone must keep the chain's end at its head.
-        removed = [.. removed, .. await RecordAsync(clinic.GrantAsync(lapsedLongAgo, "sms", occurredAt: now.AddMonths(-97)))];
+        removed = [.. removed, .. await RecordAsync(() => clinic.GrantAsync(lapsedLongAgo, "sms", occurredAt: now.AddMonths(-97)))];
         var retention = gateway.Services.GetRequiredService<RetentionService>();
 
         var dry = Assert.Single(await retention.RunAsync(clinic.TenantId, dryRun: true, "dpo@clinic", default), r => r.TableName == "consent_events");

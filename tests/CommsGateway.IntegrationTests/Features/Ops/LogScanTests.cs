@@ -107,6 +107,12 @@ public sealed class LogScanTests(OpsFixture ops)
         await ops.PublishAsync(Intent("wa", Channel.WhatsApp, Purpose.Service, "Your results are available."));
         var outcomes = await ops.WaitForTenantDecisionsAsync(tenant, 3, TimeSpan.FromSeconds(60));
         Assert.True(outcomes.Values.All(o => o == "Sent"), string.Join(", ", outcomes.Select(o => $"{o.Key}={o.Value}")));
+        var deadline = DateTime.UtcNow.AddSeconds(30); // the decision commits before the provider call
+        while (ops.Fake.Accepted.Count(m => m.IntentId?.EndsWith(run, StringComparison.Ordinal) == true) < 3 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+
         var mail = Assert.Single(ops.Fake.Accepted, m => m.IntentId == $"mail-{run}");
         var sms = Assert.Single(ops.Fake.Accepted, m => m.IntentId == $"sms-{run}");
         Assert.Equal(email, mail.To);
