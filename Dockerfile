@@ -1,10 +1,12 @@
 # The gateway image: `commsgw run` (the CLI hosts the same application as src/CommsGateway).
-FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+# Base images pinned to patch versions (the SDK and runtime the build machine uses): a rebuild gets the same
+# bits; bump them deliberately for security patches.
+FROM mcr.microsoft.com/dotnet/sdk:10.0.401 AS build
 WORKDIR /src
 COPY . .
 RUN dotnet publish src/CommsGateway.Cli -c Release -o /app
 
-FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
+FROM mcr.microsoft.com/dotnet/aspnet:10.0.12 AS runtime
 WORKDIR /app
 COPY --from=build /app .
 # curl for the compose health check (/health/ready answers 200 only when PostgreSQL and RabbitMQ do).

@@ -1,5 +1,6 @@
 using CommsGateway.Data;
 using CommsGateway.Features.Admin;
+using CommsGateway.Observability;
 using System.CommandLine;
 
 namespace CommsGateway.Cli;
@@ -24,6 +25,8 @@ internal static class CliHost
         });
         builder.AddDatabase();
         builder.AddConsentServices();
+        // Admin commands handle contact data (import, export, erase): their logs are masked like the gateway's.
+        builder.Services.AddPersonalDataMasking();
         configure?.Invoke(builder);
         var host = builder.Build();
         await host.StartAsync(ct);

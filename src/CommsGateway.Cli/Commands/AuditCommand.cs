@@ -35,7 +35,7 @@ internal static class AuditCommand
 
             if (consent.FirstBroken is { } link)
             {
-                AnsiConsole.MarkupLine($"[red]BROKEN[/] consent ledger of {Markup.Escape(consent.TenantId)}: first broken event {link.EventId} (chain position {link.ChainSeq})");
+                AnsiConsole.MarkupLine($"[red]BROKEN[/] consent ledger of {Markup.Escape(consent.TenantId)}: first broken event {(link.EventId > 0 ? link.EventId.ToString(System.Globalization.CultureInfo.InvariantCulture) : "(removed)")} (chain position {link.ChainSeq})");
                 AnsiConsole.MarkupLine($"  {Markup.Escape(link.Problem)} ({consent.EventsChecked} events before it verified)");
                 status = 1;
             }

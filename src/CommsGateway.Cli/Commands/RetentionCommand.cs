@@ -6,7 +6,7 @@ using Spectre.Console;
 
 namespace CommsGateway.Cli.Commands;
 
-/// <summary>`commsgw retention run|set|show`: per-clinic retention of the decision log and the consent evidence.</summary>
+/// <summary>`commsgw retention run|set`: per-clinic retention of the decision log and the consent evidence.</summary>
 internal static class RetentionCommand
 {
     public static Command Create()

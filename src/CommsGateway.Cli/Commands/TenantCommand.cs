@@ -5,7 +5,7 @@ using Spectre.Console;
 
 namespace CommsGateway.Cli.Commands;
 
-/// <summary>`commsgw tenant add`: creates a clinic and prints a new admin API key, once; `tenant key list|issue|revoke` manage its keys.</summary>
+/// <summary>`commsgw tenant add`: creates a clinic and prints a new admin API key, once; `tenant set` changes its policy settings; `tenant key list|issue|revoke` manage its keys.</summary>
 internal static class TenantCommand
 {
     public static Command Create()
@@ -49,8 +49,84 @@ internal static class TenantCommand
             Console.WriteLine(key);
             return 0;
         }, ct));
-        return new Command("tenant", "Manage clinics") { add, KeyCommand() };
+        return new Command("tenant", "Manage clinics") { add, SetCommand(), KeyCommand() };
     }
+
+    /// <summary>
+    /// `tenant set`: changes policy settings of an existing clinic (tenants.settings), merged key by key; unlike
+    /// `tenant add` it keeps the display name and issues no key.
+    /// </summary>
+    private static Command SetCommand()
+    {
+        var id = new Argument<string>("tenant-id");
+        var lapse = new Option<int?>("--consent-lapse-months") { Description = "Marketing consent lapses after this many months without interaction" };
+        var region = new Option<string?>("--default-region") { Description = "ISO region national phone numbers are read in" };
+        var zone = new Option<string?>("--time-zone") { Description = "IANA time zone" };
+        var holidays = new Option<string?>("--holiday-country") { Description = "ISO country whose public holidays get no marketing" };
+        var windowStart = new Option<string?>("--marketing-window-start") { Description = "Marketing allowed from (local time, HH:mm); before it is quiet hours" };
+        var windowEnd = new Option<string?>("--marketing-window-end") { Description = "Marketing allowed until (local time, HH:mm); after it is quiet hours" };
+        var cap = new Option<int?>("--marketing-frequency-cap") { Description = "Marketing messages per patient per 7 days" };
+        var sundays = new Option<bool?>("--marketing-on-sundays") { Description = "true or false" };
+        var quietEmail = new Option<bool?>("--quiet-hours-for-email") { Description = "Apply quiet hours to email too (true or false)" };
+        var actor = CliHost.ActorOption();
+        var set = new Command("set", "Change a clinic's policy settings (merged; name and keys untouched; recorded in admin_audit)")
+        {
+            id, lapse, region, zone, holidays, windowStart, windowEnd, cap, sundays, quietEmail, actor,
+        };
+        set.SetAction((parse, ct) =>
+        {
+            var settings = new Dictionary<string, object?>();
+            string? problem = null;
+            void Put(string key, object? value)
+            {
+                if (value is not null)
+                {
+                    settings[key] = value;
+                }
+            }
+
+            Put("consent_lapse_months", parse.GetValue(lapse) is { } m && m <= 0 ? Fail(ref problem, "--consent-lapse-months must be positive") : parse.GetValue(lapse));
+            Put("default_region", parse.GetValue(region) is { } r ? (r.Length == 2 ? r.ToUpperInvariant() : Fail(ref problem, "--default-region is a 2-letter ISO code")) : null);
+            Put("time_zone", parse.GetValue(zone) is { } z ? (TimeZoneInfo.TryFindSystemTimeZoneById(z, out _) ? z : Fail(ref problem, $"unknown time zone {z}")) : null);
+            Put("holiday_country", parse.GetValue(holidays) is { } h ? (h.Length == 2 ? h.ToUpperInvariant() : Fail(ref problem, "--holiday-country is a 2-letter ISO code")) : null);
+            Put("marketing_window_start", Time(parse.GetValue(windowStart), "--marketing-window-start", ref problem));
+            Put("marketing_window_end", Time(parse.GetValue(windowEnd), "--marketing-window-end", ref problem));
+            Put("marketing_frequency_cap_per_7_days", parse.GetValue(cap) is { } c && c < 0 ? Fail(ref problem, "--marketing-frequency-cap must be >= 0") : parse.GetValue(cap));
+            Put("marketing_on_sundays", parse.GetValue(sundays));
+            Put("quiet_hours_for_email", parse.GetValue(quietEmail));
+            if (problem is not null || settings.Count == 0)
+            {
+                AnsiConsole.MarkupLine($"[red]{Markup.Escape(problem ?? "Nothing to set: give at least one setting (see --help).")}[/]");
+                return Task.FromResult(2);
+            }
+
+            return CliHost.RunAsync(async services =>
+            {
+                var tenantId = parse.GetValue(id)!;
+                if (!await services.GetRequiredService<TenantDirectory>().UpdateSettingsAsync(tenantId, settings, Actor.Cli(parse.GetValue(actor)), ct))
+                {
+                    AnsiConsole.MarkupLine($"[red]No clinic {Markup.Escape(tenantId)}[/]: create it with `commsgw tenant add`.");
+                    return 2;
+                }
+
+                AnsiConsole.MarkupLine($"Tenant [bold]{Markup.Escape(tenantId)}[/]: set {Markup.Escape(string.Join(", ", settings.Keys))}.");
+                return 0;
+            }, ct);
+        });
+        return set;
+    }
+
+    private static object? Fail(ref string? problem, string message)
+    {
+        problem ??= message;
+        return null;
+    }
+
+    /// <summary>"09:00" as the policy reads it (TimeOnly, invariant culture).</summary>
+    private static object? Time(string? value, string option, ref string? problem) =>
+        value is null ? null
+        : TimeOnly.TryParse(value, CultureInfo.InvariantCulture, out var t) ? t.ToString("HH:mm", CultureInfo.InvariantCulture)
+        : Fail(ref problem, $"{option}: not a time of day (HH:mm)");
 
     /// <summary>Rotation without downtime: issue a new key, move the client to it, revoke the old one.</summary>
     private static Command KeyCommand()

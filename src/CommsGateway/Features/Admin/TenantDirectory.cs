@@ -45,6 +45,28 @@ public sealed class TenantDirectory(NpgsqlDataSource dataSource)
         return key;
     }
 
+    /// <summary>
+    /// Merges policy settings into an existing tenant's (keys not given keep their value; the name and keys are
+    /// untouched). False when there is no such tenant.
+    /// </summary>
+    public async Task<bool> UpdateSettingsAsync(string tenantId, IReadOnlyDictionary<string, object?> settings, Actor actor, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(actor);
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        var updated = await connection.ExecuteAsync(new CommandDefinition(
+            "update tenants set settings = settings || @settings::jsonb where tenant_id = @tenantId",
+            new { tenantId, settings = JsonSerializer.Serialize(settings) }, tx, cancellationToken: ct)) == 1;
+        if (updated)
+        {
+            await AdminAudit.WriteAsync(connection, tx, tenantId, actor, "tenant.settings", null, new { settings }, ct);
+        }
+
+        await tx.CommitAsync(ct);
+        return updated;
+    }
+
     /// <summary>Issues another key for an existing tenant (to rotate: issue, switch the client, revoke the old one).</summary>
     public async Task<string?> IssueAdditionalKeyAsync(string tenantId, string label, Actor actor, CancellationToken ct)
     {

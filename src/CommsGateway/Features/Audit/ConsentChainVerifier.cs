@@ -14,10 +14,13 @@ public sealed record ConsentChainReport(string TenantId, long EventsChecked, lon
 /// <summary>
 /// Re-computes a tenant's consent-ledger chain (0011_consent_chain.sql) in chain order: every live event's hash
 /// is recomputed from its fields, every link must point at the previous event's hash, and the sequence must
-/// have no gap. Events removed by retention are bridged by their tombstones (their hashes, kept on removal).
+/// have no gap. Events removed by retention are bridged by their tombstones (their hashes, kept on removal). The
+/// chain must end at the tenant's head (consent_chain_head), so removing the newest events is caught too.
 /// </summary>
 public static class ConsentChainVerifier
 {
+    private sealed record Head(long ChainSeq, byte[] RowHash);
+
     private sealed record Link(long ChainSeq, long EventId, byte[] PrevHash, byte[] RowHash, byte[]? Recomputed, bool Tombstone);
 
     public static async Task<ConsentChainReport> VerifyAsync(NpgsqlDataSource dataSource, string tenantId, CancellationToken ct)
@@ -33,6 +36,9 @@ public static class ConsentChainVerifier
             from consent_chain_tombstones where tenant_id = @tenantId
             order by chain_seq
             """, new { tenantId }, tx, cancellationToken: ct));
+        // The head is written with every event (same transaction): a chain that ends before it lost its newest events.
+        var head = await connection.QuerySingleOrDefaultAsync<Head>(new CommandDefinition(
+            "select chain_seq, row_hash from consent_chain_head where tenant_id = @tenantId", new { tenantId }, tx, cancellationToken: ct));
 
         byte[] expectedPrev = [];
         long expectedSeq = 1, checkedEvents = 0, tombstones = 0;
@@ -60,6 +66,15 @@ public static class ConsentChainVerifier
             }
         }
 
-        return new ConsentChainReport(tenantId, checkedEvents, tombstones, null);
+        var lastSeq = expectedSeq - 1;
+        var tail = (head, lastSeq) switch
+        {
+            (null, 0) => null,
+            (null, _) => "the tenant's chain head is missing (removed behind the trigger)",
+            ({ } h, _) when h.ChainSeq != lastSeq || !h.RowHash.AsSpan().SequenceEqual(expectedPrev) =>
+                $"the chain ends at position {lastSeq} but its head records position {h.ChainSeq}: the newest events were removed (or the head altered)",
+            _ => null,
+        };
+        return new ConsentChainReport(tenantId, checkedEvents, tombstones, tail is null ? null : new BrokenConsentLink(lastSeq + 1, 0, tail));
     }
 }

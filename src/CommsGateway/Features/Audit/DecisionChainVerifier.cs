@@ -17,6 +17,7 @@ public sealed record ChainReport(string TenantId, long RowsChecked, long Unchain
 /// row_hash (genesis for the first), and row_hash must equal SHA-256 of the canonical row (ChainHash v1).
 /// An edited row fails its own hash; a deleted or inserted row breaks the next link. Rows older than the
 /// chain (written before migration 0004) are counted as unchained, never silently accepted after it starts.
+/// The chain must end at the tenant's head (decision_chain_head), so removing the newest rows is caught too.
 /// </summary>
 public static class DecisionChainVerifier
 {
@@ -38,13 +39,29 @@ public static class DecisionChainVerifier
             anchor = await anchorQuery.ExecuteScalarAsync(ct) as byte[];
         }
 
+        // The head (0014_decision_chain_head.sql) moves with every insert: a chain ending before it lost its newest rows.
+        long? headSeq = null;
+        byte[]? headHash = null;
+        await using (var headQuery = new NpgsqlCommand("select seq, row_hash from decision_chain_head where tenant_id = $1", connection, tx)
+        {
+            Parameters = { new NpgsqlParameter { Value = tenantId } },
+        })
+        await using (var headReader = await headQuery.ExecuteReaderAsync(ct))
+        {
+            if (await headReader.ReadAsync(ct))
+            {
+                headSeq = headReader.GetInt64(0);
+                headHash = (byte[])headReader[1];
+            }
+        }
+
         await using var command = new NpgsqlCommand($"select {DecisionRow.Columns} from decisions where tenant_id = $1 order by seq", connection, tx)
         {
             Parameters = { new NpgsqlParameter { Value = tenantId } },
         };
         await using var reader = await command.ExecuteReaderAsync(ct);
         var expectedPrev = anchor ?? ChainHash.Genesis.ToArray();
-        long checkedRows = 0, unchained = 0;
+        long checkedRows = 0, unchained = 0, lastSeq = 0;
         var started = false;
         while (await reader.ReadAsync(ct))
         {
@@ -73,8 +90,17 @@ public static class DecisionChainVerifier
             }
 
             expectedPrev = row.RowHash!;
+            lastSeq = row.Seq;
         }
 
-        return new ChainReport(tenantId, checkedRows, unchained, null);
+        // No head and nothing chained (a tenant with no decisions, or only rows older than the chain) is fine. The
+        // head may equal the retention anchor when retention removed every row.
+        var tailProblem = headHash is null
+            ? (checkedRows > 0 ? "the tenant's chain head is missing (removed behind the trigger)" : null)
+            : !headHash.AsSpan().SequenceEqual(expectedPrev)
+                ? $"the chain ends at seq {lastSeq} but its head records seq {headSeq}: the newest rows were removed (or the head altered)"
+                : null;
+        return new ChainReport(tenantId, checkedRows, unchained,
+            tailProblem is null ? null : new BrokenLink(headSeq ?? lastSeq, "(removed)", Guid.Empty, tailProblem));
     }
 }

@@ -22,7 +22,8 @@ internal sealed class ErrorQueueSweeper(
     IOptions<GatewayOptions> gatewayOptions,
     DecisionLog decisionLog,
     TimeProvider clock,
-    ILogger<ErrorQueueSweeper> logger) : BackgroundService
+    ILogger<ErrorQueueSweeper> logger,
+    CommsGateway.Observability.GatewayMetrics metrics) : BackgroundService
 {
     internal const string ReplayHeader = "x-commsgw-replays";
 
@@ -138,6 +139,12 @@ internal sealed class ErrorQueueSweeper(
             [$"{(malformed ? "unparseable message" : "processing fault")}: {Truncate(faultMessage, 500)}", $"bytes: {body.Length}"],
             System.Security.Cryptography.SHA256.HashData(body.Span), null, SendPolicy.Version, null, now);
         var inserted = await decisionLog.TryAppendAsync(record, ct);
+        if (inserted)
+        {
+            // A decision like any other: dashboards summing commsgw_decisions_total must see it.
+            metrics.Decided(outcome, Channel.Unknown, record.Reasons);
+        }
+
         logger.LogWarning("Error-queue message {IntentId} decided {Outcome} ({Inserted}): {Fault}",
             intentId, outcome, inserted ? "recorded" : "already decided", Truncate(faultMessage, 200));
     }

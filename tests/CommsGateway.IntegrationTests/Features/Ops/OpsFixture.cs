@@ -3,6 +3,7 @@ using System.Security.Claims;
 using System.Text;
 using System.Text.Encodings.Web;
 using CommsGateway.Contracts;
+using CommsGateway.FakeProviders;
 using CommsGateway.IntegrationTests.Infrastructure;
 using Dapper;
 using MassTransit;
@@ -31,6 +32,8 @@ public sealed class OpsFixture : IAsyncLifetime
 
     public CapturingLoggerProvider Logs { get; } = new();
 
+    public FakeProviderServer Fake { get; private set; } = null!;
+
     public WebApplicationFactory<Program> Factory => _factory ?? throw new InvalidOperationException("Fixture not started");
 
     public IServiceProvider Services => Factory.Services;
@@ -40,7 +43,14 @@ public sealed class OpsFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Servers = await TestServers.StartAsync();
+        // Real sends (to the fake SendGrid/Twilio), so the log scan and the metrics see the provider paths too.
+        Fake = await FakeProviderServer.StartAsync();
         var settings = Servers.GatewaySettings();
+        foreach (var (key, value) in FakeProviderSettings.For(Fake))
+        {
+            settings[key] = value;
+        }
+
         settings["Logging:LogLevel:Default"] = "Trace";
         settings["Logging:LogLevel:Microsoft"] = "Trace";
         settings["Logging:LogLevel:MassTransit"] = "Trace";
@@ -127,6 +137,10 @@ public sealed class OpsFixture : IAsyncLifetime
         }
 
         await Servers.DisposeAsync();
+        if (Fake is not null)
+        {
+            await Fake.DisposeAsync();
+        }
     }
 }
 
