@@ -66,6 +66,13 @@ internal sealed class GatewayBench : IAsyncDisposable
         // Per-decision Information logs to the console would dominate the profile; production ships them
         // to a collector asynchronously. Warnings still show.
         settings["Logging:LogLevel:Default"] = "Warning";
+        // The bench runs as production does (no Development extras), which refuses the committed development keys
+        // and an http PublicBaseUrl: a throwaway key per run, and an https address nothing ever calls.
+        settings["Unsubscribe:ActiveKeyId"] = "bench";
+        settings["Unsubscribe:Keys:0:Id"] = "bench";
+        settings["Unsubscribe:Keys:0:Secret"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        settings["Unsubscribe:SubscriberKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        settings["Gateway:PublicBaseUrl"] = "https://bench.invalid";
         var app = GatewayHost.Build(["--urls", "http://127.0.0.1:0"], builder =>
         {
             // Same configuration as `commsgw run` (appsettings next to the binary: unsubscribe keys ...), then the bench's own.

@@ -58,7 +58,7 @@ internal sealed class FaultRun : IAsyncDisposable
         var run = new FaultRun(env, fake, output);
         for (var i = 0; i < instances; i++)
         {
-            run._gateways.Add(run.NewGateway());
+            run._gateways.Add(run.NewGateway(i));
         }
 
         run._supervisor = run.SuperviseAsync(run._supervising.Token);
@@ -88,13 +88,18 @@ internal sealed class FaultRun : IAsyncDisposable
                 Environment.ExitCode = 0; // the exit code was meant for the gateway's supervisor, not for the test host
                 Restarts++;
                 var stopped = _gateways[i];
-                _gateways[i] = NewGateway();
+                _gateways[i] = NewGateway(i);
                 await stopped.DisposeAsync();
             }
         }
     }
 
-    private WebApplicationFactory<Program> NewGateway()
+    /// <summary>Decisions each gateway slot committed (a restarted gateway keeps counting in its slot).</summary>
+    public IReadOnlyList<long> DecidedPerInstance => [.. Enumerable.Range(0, _gateways.Count).Select(i => Interlocked.Read(ref _decidedBy[i]))];
+
+    private readonly long[] _decidedBy = new long[8];
+
+    private WebApplicationFactory<Program> NewGateway(int slot)
     {
         var settings = FakeProviderSettings.For(Fake);
         settings["Database:ConnectionString"] = _env.ConnectionString;
@@ -118,6 +123,8 @@ internal sealed class FaultRun : IAsyncDisposable
             web.ConfigureTestServices(services => services.AddSingleton<ILoggerProvider>(Logs));
         });
         _ = factory.Server;
+        // Counted where the row is committed: that instance consumed the intent.
+        factory.Services.GetRequiredService<CommsGateway.Features.Intents.DecisionLog>().Committed += _ => Interlocked.Increment(ref _decidedBy[slot]);
         return factory;
     }
 
@@ -310,6 +317,9 @@ internal sealed class FaultRun : IAsyncDisposable
         var failed = dispatches.Where(d => d.Value is "failed" or "unknown").Select(d => d.Key)
             .Union(outcomes.Where(o => o.Outcome == "Failed").Select(o => o.IntentId)).Count();
         var errorQueue = await ErrorQueueDepthAsync();
+        var inErrorQueue = await ErrorQueueIntentIdsAsync();
+        // Issue 6: no message in an error queue without a decision explaining it (unreadable ones count as unexplained).
+        var unexplained = inErrorQueue.Where(id => id is null || !decisions.ContainsKey(id)).Select(id => id ?? "(no intentId)").ToList();
         var failureReasons = (await connection.QueryAsync<string>("""
             select coalesce(p.error_code, d.reasons[array_length(d.reasons, 1)]) || ': ' || coalesce(p.error_detail, array_to_string(d.details, '; '))
             from decisions d left join dispatches p on p.decision_id = d.decision_id
@@ -326,9 +336,10 @@ internal sealed class FaultRun : IAsyncDisposable
         _output.WriteLine(
             $"intents {figures.Intents}, decided {figures.Decided}, two decisions {figures.IntentsWithTwoDecisions}, sent twice {figures.SentTwice}, " +
             $"lost {figures.Lost}, sent {figures.Sent}, failed {figures.Failed}, reached provider {figures.ReachedProvider}, provider calls {figures.ProviderCalls}, " +
-            $"injected faults {figures.InjectedFaults}, error queue {figures.ErrorQueue}, duration {figures.Duration.TotalSeconds:F1} s");
+            $"injected faults {figures.InjectedFaults}, error queue {figures.ErrorQueue} ({unexplained.Count} without a decision), " +
+            $"decided per instance {string.Join('/', DecidedPerInstance)}, duration {figures.Duration.TotalSeconds:F1} s");
 
-        if (undecided.Count > 0 || lostSends.Count > 0 || sentTwice.Count > 0 || twoDecisions > 0)
+        if (undecided.Count > 0 || lostSends.Count > 0 || sentTwice.Count > 0 || twoDecisions > 0 || unexplained.Count > 0)
         {
             foreach (var entry in Logs.Entries.TakeLast(60))
             {
@@ -342,6 +353,7 @@ internal sealed class FaultRun : IAsyncDisposable
         Assert.Equal(0, twoDecisions);
         Assert.Empty(sentTwice);
         Assert.Empty(lostSends);
+        Assert.Empty(unexplained);
         return figures;
     }
 
@@ -381,6 +393,57 @@ internal sealed class FaultRun : IAsyncDisposable
         catch (RabbitMQ.Client.Exceptions.OperationInterruptedException)
         {
             return 0; // never created: nothing ever faulted
+        }
+    }
+
+    /// <summary>
+    /// The intentId of every message in the error queue, read without taking them (never acknowledged: closing the
+    /// channel puts them back). Null for a message whose body names no intent.
+    /// </summary>
+    private async Task<IReadOnlyList<string?>> ErrorQueueIntentIdsAsync()
+    {
+        var factory = new ConnectionFactory
+        {
+            HostName = _env.RabbitHost, Port = _env.RabbitPort, VirtualHost = _env.RabbitVirtualHost,
+            UserName = _env.RabbitUser, Password = _env.RabbitPassword,
+        };
+        await using var connection = await factory.CreateConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        var ids = new List<string?>();
+        try
+        {
+            while (await channel.BasicGetAsync(Queue + "_error", autoAck: false) is { } message)
+            {
+                ids.Add(IntentIdOf(message.Body));
+            }
+        }
+        catch (RabbitMQ.Client.Exceptions.OperationInterruptedException)
+        {
+            // never created: nothing ever faulted
+        }
+
+        return ids;
+    }
+
+    /// <summary>The raw JSON a producer published, or MassTransit's envelope around it.</summary>
+    private static string? IntentIdOf(ReadOnlyMemory<byte> body)
+    {
+        try
+        {
+            using var json = System.Text.Json.JsonDocument.Parse(body);
+            var root = json.RootElement;
+            if (root.ValueKind == System.Text.Json.JsonValueKind.Object && root.TryGetProperty("message", out var inner)
+                && inner.ValueKind == System.Text.Json.JsonValueKind.Object)
+            {
+                root = inner;
+            }
+
+            return root.ValueKind == System.Text.Json.JsonValueKind.Object && root.TryGetProperty("intentId", out var id)
+                && id.ValueKind == System.Text.Json.JsonValueKind.String ? id.GetString() : null;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
         }
     }
 

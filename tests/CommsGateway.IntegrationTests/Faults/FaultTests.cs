@@ -108,5 +108,8 @@ public sealed class FaultTests(ITestOutputHelper output)
 
         var figures = await run.AssertInvariantsAsync(intents, clock);
         Assert.Equal(Count, figures.ReachedProvider);
+        // Both instances really consumed: a split, not one gateway doing all the work while the other idles.
+        Assert.Equal(2, run.DecidedPerInstance.Count);
+        Assert.All(run.DecidedPerInstance, decided => Assert.True(decided > 0, $"decided per instance: {string.Join('/', run.DecidedPerInstance)}"));
     }
 }

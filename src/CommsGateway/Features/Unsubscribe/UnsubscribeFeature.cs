@@ -1,4 +1,5 @@
 using CommsGateway.Core.Unsubscribe;
+using CommsGateway.Hosting;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -19,16 +20,14 @@ public static class UnsubscribeFeature
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddOptions<UnsubscribeOptions>().BindConfiguration(UnsubscribeOptions.Section)
             .ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<UnsubscribeProductionGuard>();
+        builder.Services.AddSingleton<IValidateOptions<UnsubscribeOptions>>(sp => sp.GetRequiredService<UnsubscribeProductionGuard>());
+        builder.Services.AddSingleton<IValidateOptions<GatewayOptions>>(sp => sp.GetRequiredService<UnsubscribeProductionGuard>());
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(sp =>
         {
+            // Development keys outside Development/Testing never get here: UnsubscribeProductionGuard stops the start.
             var options = sp.GetRequiredService<IOptions<UnsubscribeOptions>>().Value;
-            if (options.ActiveKeyId.StartsWith(UnsubscribeOptions.DevelopmentKeyPrefix, StringComparison.Ordinal))
-            {
-                sp.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(UnsubscribeFeature))
-                    .LogWarning("Unsubscribe links are signed with the development key {KeyId}: configure Unsubscribe:Keys for production", options.ActiveKeyId);
-            }
-
             return new UnsubscribeTokens(options.KeyRing(), TimeSpan.FromDays(options.ValidityDays));
         });
         builder.Services.AddSingleton<UnsubscribeLinks>();

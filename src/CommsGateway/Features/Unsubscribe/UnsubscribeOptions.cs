@@ -11,7 +11,7 @@ public sealed class UnsubscribeOptions : IValidatableObject
 {
     public const string Section = "Unsubscribe";
 
-    /// <summary>The key shipped in appsettings.json for local runs and tests. Never in production.</summary>
+    /// <summary>The key shipped in appsettings.json for local runs and tests, refused outside Development/Testing.</summary>
     public const string DevelopmentKeyPrefix = "dev-";
 
     public List<UnsubscribeKeyOptions> Keys { get; init; } = [];

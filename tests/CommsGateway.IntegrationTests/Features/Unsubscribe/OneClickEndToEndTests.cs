@@ -5,6 +5,7 @@ using CommsGateway.Contracts;
 using CommsGateway.FakeProviders;
 using CommsGateway.IntegrationTests.Features.Webhooks;
 using CommsGateway.IntegrationTests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 using MimeKit;
 
 namespace CommsGateway.IntegrationTests.Features.Unsubscribe;
@@ -89,6 +90,10 @@ public sealed partial class OneClickEndToEndTests(GatewayFixture gateway)
         Assert.Equal(("email", "withdraw", "unsubscribe_link", "MailboxProvider-OneClick/1.0"),
             (withdrawal.Channel, withdrawal.Action, withdrawal.Source, withdrawal.UserAgent));
         Assert.Contains("\"method\": \"one_click\"", withdrawal.Evidence, StringComparison.Ordinal);
+        var activeKey = gateway.Services.GetRequiredService<Core.Unsubscribe.UnsubscribeTokens>().ActiveKeyId;
+        Assert.Contains($"\"key_id\": \"{activeKey}\"", withdrawal.Evidence, StringComparison.Ordinal);
+        // TestServer gives no remote address: the column stays empty rather than holding a made-up one.
+        Assert.Null(withdrawal.Ip);
 
         var next = Seed.Marketing(tenant, patient, Channel.Email, "summer");
         var decision = await Seed.DecideAsync(gateway, next);

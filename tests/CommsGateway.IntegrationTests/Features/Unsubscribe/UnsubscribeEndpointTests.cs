@@ -6,6 +6,7 @@ using CommsGateway.Core.Unsubscribe;
 using CommsGateway.Features.Unsubscribe;
 using CommsGateway.IntegrationTests.Infrastructure;
 using Dapper;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace CommsGateway.IntegrationTests.Features.Unsubscribe;
@@ -245,5 +246,36 @@ public sealed class UnsubscribeEndpointTests(GatewayFixture gateway)
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Empty(await EventsAsync(tenant));
+    }
+
+    [Fact]
+    public async Task Should_record_the_caller_ip_and_the_signing_key_in_the_consent_ledger()
+    {
+        var (tenant, path) = await IssueAsync();
+        var caller = IPAddress.Parse("203.0.113.7");
+        var body = Encoding.ASCII.GetBytes(OneClickBody);
+
+        // TestServer lets the request carry a remote address, as Kestrel would give it.
+        var context = await gateway.Factory.Server.SendAsync(c =>
+        {
+            c.Request.Method = HttpMethods.Post;
+            c.Request.Path = path;
+            c.Request.ContentType = "application/x-www-form-urlencoded";
+            c.Request.ContentLength = body.Length;
+            c.Request.Body = new MemoryStream(body);
+            c.Request.Headers.UserAgent = "MailboxProvider-OneClick/1.0";
+            c.Connection.RemoteIpAddress = caller;
+        });
+
+        Assert.Equal(StatusCodes.Status200OK, context.Response.StatusCode);
+        await using var connection = await gateway.Db.OpenConnectionAsync();
+        var (ip, keyId, method, userAgent) = await connection.QuerySingleAsync<(string, string, string, string)>("""
+            select ip, evidence->>'key_id', evidence->>'method', user_agent from consent_events
+            where tenant_id = @tenant and patient_id = 'p-1002' and source = 'unsubscribe_link' and action = 'withdraw'
+            """, new { tenant });
+        var activeKey = gateway.Services.GetRequiredService<UnsubscribeTokens>().ActiveKeyId;
+        Assert.Equal(("203.0.113.7", activeKey, "one_click", "MailboxProvider-OneClick/1.0"), (ip, keyId, method, userAgent));
+        Assert.Equal("203.0.113.7", await connection.QuerySingleAsync<string>(
+            "select host(ip) from unsubscribe_events where tenant_id = @tenant", new { tenant }));
     }
 }

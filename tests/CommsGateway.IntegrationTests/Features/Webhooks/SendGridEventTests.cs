@@ -149,4 +149,44 @@ public sealed class SendGridEventTests(GatewayFixture gateway)
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
     }
+
+    [Fact]
+    public async Task Should_record_a_dropped_message_on_its_delivery_record_without_touching_consent()
+    {
+        var sent = await SendEmailAsync(marketing: false);
+        var dropped = Event(sent, "dropped");
+        dropped["reason"] = "Bounced Address";
+
+        using var response = await PostAsync(JsonSerializer.Serialize(new[] { Event(sent, "processed"), dropped }));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(new Result(2, 2, 0, 0), await response.Content.ReadFromJsonAsync<Result>());
+        Assert.Equal(["dropped"], await DeliveriesAsync(sent));
+        Assert.Equal("dropped", await ScalarAsync<string>("select delivery_status from dispatches where decision_id = @id::uuid", new { id = sent.Accepted.DecisionId }));
+        Assert.Equal("Bounced Address", await ScalarAsync<string>("select detail from deliveries where decision_id = @id::uuid", new { id = sent.Accepted.DecisionId }));
+        Assert.Equal(["grant"], (await Seed.LedgerAsync(gateway, sent.Tenant, sent.Patient)).Select(e => e.Action));
+    }
+
+    [Fact]
+    public async Task Should_withdraw_email_marketing_only_on_a_plain_unsubscribe()
+    {
+        var sent = await SendEmailAsync();
+
+        using var response = await PostAsync(JsonSerializer.Serialize(new[] { Event(sent, "unsubscribe") }));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(new Result(1, 1, 0, 0), await response.Content.ReadFromJsonAsync<Result>());
+        var ledger = await Seed.LedgerAsync(gateway, sent.Tenant, sent.Patient);
+        Assert.Equal(["grant", "withdraw"], ledger.Select(e => e.Action));
+        Assert.Equal(("email", "provider_unsubscribe"), (ledger[1].Channel, ledger[1].Source));
+        Assert.Contains("\"event\": \"unsubscribe\"", ledger[1].Evidence, StringComparison.Ordinal);
+        Assert.Empty(await SuppressionsAsync(sent)); // marketing is withdrawn; the address still gets reminders
+        Assert.Empty(await DeliveriesAsync(sent));
+
+        var next = await Seed.DecideAsync(gateway, Seed.Marketing(sent.Tenant, sent.Patient, Channel.Email));
+        Assert.Equal("Blocked", next.Outcome);
+        Assert.Contains(ReasonCodes.NoMarketingConsent, next.Reasons);
+        var reminder = await Seed.DecideAsync(gateway, Seed.Service(sent.Tenant, sent.Patient, Channel.Email));
+        Assert.Equal("Sent", reminder.Outcome);
+    }
 }

@@ -196,4 +196,28 @@ public sealed class TwilioInboundTests(GatewayFixture gateway)
         Assert.Equal("Blocked", next.Outcome);
         Assert.Contains(ReasonCodes.Suppressed, next.Reasons);
     }
+
+    /// <summary>Twilio always posts a form: anything else is malformed (400, before any signature work), and changes nothing.</summary>
+    [Theory]
+    [InlineData("application/json")]
+    [InlineData("text/plain")]
+    public async Task Should_answer_400_to_a_body_that_is_not_a_form_and_change_nothing(string contentType)
+    {
+        var (tenant, patient, phone) = await PatientAsync(Channel.Sms);
+        var reply = Reply(phone, "STOP");
+        using var client = gateway.Factory.CreateClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/webhooks/twilio/inbound")
+        {
+            Content = new StringContent(System.Text.Json.JsonSerializer.Serialize(reply), Encoding.UTF8, contentType),
+        };
+        request.Headers.Add("X-Twilio-Signature", TwilioSignature.Compute(gateway.Fake.Options.TwilioAuthToken, PublicUrl, reply));
+
+        using var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("grant", Assert.Single(await Seed.LedgerAsync(gateway, tenant, patient)).Action);
+        await using var connection = await gateway.Db.OpenConnectionAsync();
+        Assert.Equal(0, await connection.ExecuteScalarAsync<long>(
+            "select count(*) from suppressions where tenant_id = @tenant", new { tenant }));
+    }
 }
