@@ -40,8 +40,14 @@ public sealed record OutboundMessage
     /// <summary>Extra email headers (List-Unsubscribe, List-Unsubscribe-Post per RFC 2369 / RFC 8058).</summary>
     public IReadOnlyDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>();
 
-    /// <summary>Approved WhatsApp template (Twilio Content API), required for marketing outside the 24-hour window.</summary>
+    /// <summary>
+    /// Approved WhatsApp template (Twilio Content API), required for marketing outside the 24-hour window: the intent's,
+    /// else the clinic's default for marketing (resolved by <see cref="Twilio.WhatsAppTemplates"/>).
+    /// </summary>
     public WhatsAppTemplate? Template { get; init; }
+
+    /// <summary>The signed unsubscribe link of a marketing message; a template shows it in its unsubscribe variable.</summary>
+    public Uri? UnsubscribeUrl { get; init; }
 }
 
 /// <summary>What the provider said. <see cref="Permanent"/> failures are never retried at any level.</summary>
