@@ -55,6 +55,9 @@ public sealed record DispatchResult(bool Succeeded, string Provider, string? Pro
 {
     public bool Permanent { get; init; }
 
+    /// <summary>The provider's own error code (Twilio "21211"; SendGrid's HTTP status), never its text (it may name the recipient).</summary>
+    public string? ProviderErrorCode { get; init; }
+
     public static DispatchResult Sent(string provider, string providerMessageId) => new(true, provider, providerMessageId, null, null);
 
     public static DispatchResult Failed(string provider, string reasonCode, string detail, bool permanent) =>

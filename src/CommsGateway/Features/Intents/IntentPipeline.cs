@@ -157,13 +157,17 @@ public sealed class IntentPipeline(
         lap = PipelineProfile.Lap(PipelineProfile.Stage.Provider, started);
         await dispatches.CompleteAsync(decided.DecisionId, result, ct);
         PipelineProfile.Lap(PipelineProfile.Stage.Complete, lap);
-        if (result.Succeeded)
+        var final = result.Succeeded
+            ? decided
+            : decided with { Outcome = DecisionOutcome.Failed, Reasons = [.. decided.Reasons, result.ReasonCode ?? ReasonCodes.ProviderRejected] };
+        // Counted once the provider answered: a refused send is Failed, not Sent (RecordAsync skips decisions to send).
+        metrics.Decided(final.Outcome, intent.Channel, final.Reasons);
+        if (!result.Succeeded)
         {
-            return decided;
+            logger.LogWarning("Dispatch of {IntentId} failed: {Reason}", intent.IntentId, result.ReasonCode);
         }
 
-        logger.LogWarning("Dispatch of {IntentId} failed: {Reason}", intent.IntentId, result.ReasonCode);
-        return decided with { Outcome = DecisionOutcome.Failed, Reasons = [.. decided.Reasons, result.ReasonCode ?? ReasonCodes.ProviderRejected] };
+        return final;
     }
 
     /// <summary>What the patient receives: the rendered content, to the address on the patient's record.</summary>
@@ -234,7 +238,11 @@ public sealed class IntentPipeline(
             claimed = appended.Claimed;
         }
 
-        metrics.Decided(record.Outcome, record.Channel, record.Reasons);
+        if (!decision.ShouldSend)
+        {
+            metrics.Decided(record.Outcome, record.Channel, record.Reasons); // a decision to send is counted by DispatchAsync
+        }
+
         logger.LogInformation("Decided {IntentId} for tenant {TenantId}: {Outcome} ({Reasons})",
             record.IntentId, record.TenantId, record.Outcome, string.Join(',', record.Reasons));
         return (ToEvent(record), null, claimed);

@@ -135,21 +135,24 @@ internal sealed class TwilioDispatcher(
             var (code, text) = TwilioError(body);
             logger.LogWarning("Twilio refused {IntentId}: {Status} code {Code}", message.IntentId, (int)response.StatusCode, code);
             var detail = $"{(int)response.StatusCode} twilio {code}: {text}";
+            var providerCode = (code != 0 ? code : (int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            DispatchResult Failed(string reason, bool permanent) =>
+                DispatchResult.Failed(Name, reason, detail, permanent) with { ProviderErrorCode = providerCode };
             switch (code)
             {
                 case OptedOut:
                     // The recipient replied STOP at the carrier/Twilio level: honour it as a withdrawal (GDPR art. 7(3)).
-                    await optOuts.RecordAsync(new ProviderOptOut(message.TenantId, message.Channel, message.To, Name, code.ToString(System.Globalization.CultureInfo.InvariantCulture), message.DecisionId), ct);
-                    return DispatchResult.Failed(Name, ReasonCodes.RecipientOptedOut, detail, permanent: true);
+                    await optOuts.RecordAsync(new ProviderOptOut(message.TenantId, message.Channel, message.To, Name, providerCode, message.DecisionId), ct);
+                    return Failed(ReasonCodes.RecipientOptedOut, permanent: true);
                 case InvalidTo or NotMobile:
-                    return DispatchResult.Failed(Name, ReasonCodes.InvalidRecipient, detail, permanent: true);
+                    return Failed(ReasonCodes.InvalidRecipient, permanent: true);
                 case OutsideWhatsAppWindow:
-                    return DispatchResult.Failed(Name, ReasonCodes.WhatsAppOutsideWindow, detail, permanent: true);
+                    return Failed(ReasonCodes.WhatsAppOutsideWindow, permanent: true);
             }
 
             return response.StatusCode is HttpStatusCode.TooManyRequests or >= HttpStatusCode.InternalServerError
-                ? DispatchResult.Failed(Name, ReasonCodes.ProviderUnavailable, detail, permanent: false)
-                : DispatchResult.Failed(Name, ReasonCodes.ProviderRejected, detail, permanent: true);
+                ? Failed(ReasonCodes.ProviderUnavailable, permanent: false)
+                : Failed(ReasonCodes.ProviderRejected, permanent: true);
         }
     }
 
