@@ -75,4 +75,10 @@ public sealed record WhatsAppTemplate
     public string ContentSid { get; init; } = "";
 
     public IReadOnlyDictionary<string, string>? Variables { get; init; }
+
+    /// <summary>
+    /// The content variable (e.g. "3") in which this template shows the unsubscribe link. The gateway fills it with
+    /// the patient's signed link; marketing through a template that names none is blocked (TemplateLacksUnsubscribe).
+    /// </summary>
+    public string? UnsubscribeVariable { get; init; }
 }

@@ -30,6 +30,7 @@ public static class ReasonCodes
     public const string PhotoConsentMissing = "PhotoConsentMissing";
     public const string CampaignCancelled = "CampaignCancelled";
     public const string FooterExceedsLimit = "FooterExceedsLimit";
+    public const string TemplateLacksUnsubscribe = "TemplateLacksUnsubscribe";
 
     // Warnings: the message goes, the decision says what was noticed.
     public const string HealthDetailsFlagged = "HealthDetailsFlagged";

@@ -17,4 +17,15 @@ public sealed record AcceptedMessage(
     string? ContentSid,
     string? ContentVariables,
     string? StatusCallback,
-    DateTimeOffset AcceptedAt);
+    DateTimeOffset AcceptedAt)
+{
+    /// <summary>SendGrid only: the sender's display name and the reply-to address the patient's mail client would use.</summary>
+    public string? FromName { get; init; }
+
+    public string? ReplyTo { get; init; }
+
+    /// <summary>Twilio only: the form's own From and MessagingServiceSid (<see cref="From"/> is whichever was used).</summary>
+    public string? FromParameter { get; init; }
+
+    public string? MessagingServiceSid { get; init; }
+}

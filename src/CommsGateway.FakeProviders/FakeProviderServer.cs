@@ -179,7 +179,11 @@ public sealed class FakeProviderServer : IAsyncDisposable
         var categories = body?["categories"]?.AsArray().Select(c => c?.GetValue<string>() ?? "").ToList() ?? [];
         var messageId = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16)).TrimEnd('=').Replace('+', 'x').Replace('/', 'y');
         Accept(new AcceptedMessage("sendgrid", messageId, intentId, decisionId, "email", to, from, subject, text, html,
-            headers, categories, null, null, null, DateTimeOffset.UtcNow));
+            headers, categories, null, null, null, DateTimeOffset.UtcNow)
+        {
+            FromName = body?["from"]?["name"]?.GetValue<string>(),
+            ReplyTo = body?["reply_to"]?["email"]?.GetValue<string>(),
+        });
         http.Response.Headers["X-Message-Id"] = messageId;
         return Results.StatusCode(StatusCodes.Status202Accepted);
     }
@@ -250,7 +254,11 @@ public sealed class FakeProviderServer : IAsyncDisposable
         var channel = to.StartsWith("whatsapp:", StringComparison.Ordinal) ? "whatsapp" : "sms";
         Accept(new AcceptedMessage("twilio", sid, intentId, decisionId, channel, to, sender, null,
             body.Length > 0 ? body : null, null, new Dictionary<string, string>(), [], NullIfEmpty(contentSid),
-            NullIfEmpty(form["ContentVariables"].ToString()), NullIfEmpty(callback), DateTimeOffset.UtcNow));
+            NullIfEmpty(form["ContentVariables"].ToString()), NullIfEmpty(callback), DateTimeOffset.UtcNow)
+        {
+            FromParameter = NullIfEmpty(from),
+            MessagingServiceSid = NullIfEmpty(service),
+        });
         var now = DateTimeOffset.UtcNow.ToString("r", CultureInfo.InvariantCulture);
         return Results.Json(new Dictionary<string, object?>
         {

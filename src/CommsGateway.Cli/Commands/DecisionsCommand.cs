@@ -18,6 +18,11 @@ internal static class DecisionsCommand
         var channel = new Option<Channel?>("--channel") { Description = "email, sms or whatsapp" };
         var outcome = new Option<DecisionOutcome?>("--outcome") { Description = "Sent, Blocked, Deferred, Rejected, Failed ..." };
         var reason = new Option<string?>("--reason") { Description = "Reason code, e.g. NoMarketingConsent" };
+        var dispatch = new Option<string?>("--dispatch")
+        {
+            Description = "Provider call state: failed (refused or unreachable: the decision row still says Sent), sent, dispatching, unknown",
+        };
+        dispatch.AcceptOnlyFromAmong([.. DecisionFilter.DispatchStatuses]);
         var from = new Option<DateTimeOffset?>("--from") { Description = "Decided at or after (ISO 8601)" };
         var to = new Option<DateTimeOffset?>("--to") { Description = "Decided before (ISO 8601)" };
         var after = new Option<long>("--after") { Description = "Keyset: only rows with seq greater than this" };
@@ -27,7 +32,7 @@ internal static class DecisionsCommand
 
         var command = new Command("decisions", "Query the decision log of one clinic")
         {
-            connection, tenant, patient, campaign, channel, outcome, reason, from, to, after, page, pageSize, json,
+            connection, tenant, patient, campaign, channel, outcome, reason, dispatch, from, to, after, page, pageSize, json,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -40,6 +45,7 @@ internal static class DecisionsCommand
                 Channel = parse.GetValue(channel),
                 Outcome = parse.GetValue(outcome),
                 Reason = parse.GetValue(reason),
+                Dispatch = parse.GetValue(dispatch),
                 From = parse.GetValue(from),
                 To = parse.GetValue(to),
                 After = parse.GetValue(after),
@@ -49,7 +55,8 @@ internal static class DecisionsCommand
             var result = await new DecisionQuery(db).SearchAsync(filter, ct);
             if (parse.GetValue(json))
             {
-                Console.WriteLine(JsonSerializer.Serialize(result, CliDatabase.Json));
+                // The invocation's writer (Console.Out by default) so a test can read what a script would.
+                await parse.InvocationConfiguration.Output.WriteLineAsync(JsonSerializer.Serialize(result, CliDatabase.Json));
                 return 0;
             }
 
@@ -125,7 +132,7 @@ internal static class DecisionsCommand
         }
 
         AnsiConsole.MarkupLine($"{row.DecidedAt:O} [bold]{row.Seq}[/] {Markup.Escape(row.IntentId)} {row.Channel} {Colour(row.Outcome)} " +
-            $"{Markup.Escape(string.Join(",", row.Reasons))} patient={Markup.Escape(row.PatientId ?? "-")}");
+            $"{Markup.Escape(string.Join(",", row.Reasons))} patient={Markup.Escape(row.PatientId ?? "-")} dispatch={Markup.Escape(Dispatch(row))}");
     }
 
     internal static Table Table(IEnumerable<DecisionEntry> rows, string title)
@@ -136,11 +143,16 @@ internal static class DecisionsCommand
         {
             table.AddRow(r.Seq.ToString(System.Globalization.CultureInfo.InvariantCulture), r.DecidedAt.ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture),
                 Markup.Escape(r.IntentId), Markup.Escape(r.PatientId ?? "-"), r.Channel, Markup.Escape(r.CampaignId ?? "-"), Colour(r.Outcome),
-                Markup.Escape(string.Join(", ", r.Reasons)), Markup.Escape(r.DispatchStatus ?? "-"));
+                Markup.Escape(string.Join(", ", r.Reasons)), Markup.Escape(Dispatch(r)));
         }
 
         return table;
     }
+
+    /// <summary>"failed InvalidRecipient (21211)": a provider failure shows here, not in the (append-only) outcome.</summary>
+    internal static string Dispatch(DecisionEntry row) =>
+        string.Join(' ', new[] { row.DispatchStatus ?? "-", row.DispatchErrorCode, row.ProviderErrorCode is { } code ? $"({code})" : null }
+            .Where(p => p is not null));
 
     internal static string Colour(string outcome) => outcome switch
     {

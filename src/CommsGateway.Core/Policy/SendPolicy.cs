@@ -163,6 +163,32 @@ public static class SendPolicy
             : decision;
     }
 
+    /// <summary>
+    /// <see cref="WithRendering(Decision, Rendering.RenderedMessage)"/>, then the template check. A WhatsApp message sent
+    /// through an approved template (Twilio Content API) shows the template, not the rendered footer: marketing may go
+    /// that way only when the template names the content variable that carries the unsubscribe link (DOMAIN.md "Every
+    /// marketing message": WhatsApp included). Otherwise it is blocked before anything reaches the provider.
+    /// </summary>
+    /// <param name="template">The template the message would be sent through (the intent's, else the clinic's
+    /// default marketing template), null for a free-form body and on every channel but WhatsApp.</param>
+    public static Decision WithRendering(Decision decision, Rendering.RenderedMessage rendered, WhatsAppTemplate? template)
+    {
+        var checkedFooter = WithRendering(decision, rendered);
+        if (!checkedFooter.ShouldSend || !checkedFooter.Content!.IsMarketing || template is not { ContentSid.Length: > 0 }
+            || (!string.IsNullOrWhiteSpace(template.UnsubscribeVariable) && rendered.UnsubscribeUrl is not null))
+        {
+            return checkedFooter;
+        }
+
+        return checkedFooter with
+        {
+            Outcome = DecisionOutcome.Blocked,
+            Reasons = [ReasonCodes.TemplateLacksUnsubscribe],
+            Content = null,
+            Details = [.. checkedFooter.Details, $"template {template.ContentSid}: no content variable for the unsubscribe link"],
+        };
+    }
+
     private static (string? Reason, long? EventId) MarketingConsent(PolicyInput input)
     {
         var state = input.Consent.Find(ConsentPurpose.Marketing, input.Intent.Channel);

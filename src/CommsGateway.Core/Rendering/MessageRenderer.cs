@@ -32,13 +32,14 @@ public static class MessageRenderer
             throw new ArgumentException("The unsubscribe link must be absolute", nameof(request));
         }
 
-        return request.Channel switch
+        var rendered = request.Channel switch
         {
             Channel.Email => Email(request, url),
             Channel.Sms => Sms(request, url),
             Channel.WhatsApp => WhatsApp(request, url),
             _ => throw new ArgumentException($"No unsubscribe means for channel {request.Channel}", nameof(request)),
         };
+        return rendered with { UnsubscribeUrl = url };
     }
 
     private static RenderedMessage Email(RenderRequest request, Uri url)

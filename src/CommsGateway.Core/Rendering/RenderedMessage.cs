@@ -38,6 +38,9 @@ public sealed record RenderedMessage(
 {
     public bool FooterAdded { get; init; }
 
+    /// <summary>The signed link the footer carries (marketing only): a WhatsApp template shows it in its own variable.</summary>
+    public Uri? UnsubscribeUrl { get; init; }
+
     public bool FooterFits { get; init; } = true;
 
     /// <summary>SMS only: segments of the final text, and of the body alone (what the footer cost).</summary>

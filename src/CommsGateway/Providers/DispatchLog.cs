@@ -89,15 +89,17 @@ public sealed class DispatchLog : IAsyncDisposable
         await using var command = dataSource.CreateCommand("""
             update dispatches d
                set status = u.status, provider = u.provider, provider_message_id = u.provider_message_id,
-                   error_code = u.error_code, error_detail = u.error_detail, updated_at = now()
-              from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
-                   as u(decision_id, status, provider, provider_message_id, error_code, error_detail)
+                   error_code = u.error_code, error_detail = u.error_detail, provider_error_code = u.provider_error_code,
+                   updated_at = now()
+              from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
+                   as u(decision_id, status, provider, provider_message_id, error_code, error_detail, provider_error_code)
              where d.decision_id = u.decision_id and d.status = 'dispatching'
             """);
         command.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = [.. rows.Select(r => r.DecisionId)] });
         foreach (var column in new Func<DispatchResult, string?>[]
                  {
                      r => r.Succeeded ? "sent" : "failed", r => r.Provider, r => r.ProviderMessageId, r => r.ReasonCode, r => Masked(r.Detail),
+                     r => r.ProviderErrorCode,
                  })
         {
             command.Parameters.Add(new NpgsqlParameter<string?[]>

@@ -59,6 +59,7 @@ internal sealed class DispatchReconciler(
     IDispatchProbe probe,
     IServiceScopeFactory scopes,
     IOptions<ReconcilerOptions> options,
+    Observability.GatewayMetrics metrics,
     TimeProvider clock,
     ILogger<DispatchReconciler> logger) : BackgroundService
 {
@@ -105,6 +106,9 @@ internal sealed class DispatchReconciler(
 
             settled++;
             logger.LogWarning("Reconciled interrupted dispatch {DecisionId} of {IntentId} as {Status}", row.DecisionId, row.IntentId, status);
+            var channel = Enum.TryParse<Channel>(row.Channel, ignoreCase: true, out var c) ? c : Channel.Unknown;
+            // The interrupted consumer never counted this decision (it counts after the provider's answer).
+            metrics.Decided(outcome, channel, reason is null ? [] : [reason]);
             using var scope = scopes.CreateScope();
             await scope.ServiceProvider.GetRequiredService<IPublishEndpoint>().Publish(new MessageDecided
             {
@@ -113,7 +117,7 @@ internal sealed class DispatchReconciler(
                 DecisionId = row.DecisionId,
                 Outcome = outcome,
                 Reasons = reason is null ? [] : [reason],
-                Channel = Enum.TryParse<Channel>(row.Channel, ignoreCase: true, out var channel) ? channel : Channel.Unknown,
+                Channel = channel,
                 DecidedAt = clock.GetUtcNow(),
             }, ct);
         }

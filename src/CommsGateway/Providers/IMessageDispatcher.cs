@@ -40,14 +40,23 @@ public sealed record OutboundMessage
     /// <summary>Extra email headers (List-Unsubscribe, List-Unsubscribe-Post per RFC 2369 / RFC 8058).</summary>
     public IReadOnlyDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>();
 
-    /// <summary>Approved WhatsApp template (Twilio Content API), required for marketing outside the 24-hour window.</summary>
+    /// <summary>
+    /// Approved WhatsApp template (Twilio Content API), required for marketing outside the 24-hour window: the intent's,
+    /// else the clinic's default for marketing (resolved by <see cref="Twilio.WhatsAppTemplates"/>).
+    /// </summary>
     public WhatsAppTemplate? Template { get; init; }
+
+    /// <summary>The signed unsubscribe link of a marketing message; a template shows it in its unsubscribe variable.</summary>
+    public Uri? UnsubscribeUrl { get; init; }
 }
 
 /// <summary>What the provider said. <see cref="Permanent"/> failures are never retried at any level.</summary>
 public sealed record DispatchResult(bool Succeeded, string Provider, string? ProviderMessageId, string? ReasonCode, string? Detail)
 {
     public bool Permanent { get; init; }
+
+    /// <summary>The provider's own error code (Twilio "21211"; SendGrid's HTTP status), never its text (it may name the recipient).</summary>
+    public string? ProviderErrorCode { get; init; }
 
     public static DispatchResult Sent(string provider, string providerMessageId) => new(true, provider, providerMessageId, null, null);
 

@@ -69,6 +69,10 @@ public sealed class SenderOptions
             MessagingServiceSid = own.MessagingServiceSid ?? Default.MessagingServiceSid,
             WhatsAppFrom = own.WhatsAppFrom ?? Default.WhatsAppFrom,
             WhatsAppMarketingContentSid = own.WhatsAppMarketingContentSid ?? Default.WhatsAppMarketingContentSid,
+            // The variable belongs to the template: a clinic's own template never inherits the default's variable.
+            WhatsAppUnsubscribeVariable = own.WhatsAppMarketingContentSid is null
+                ? own.WhatsAppUnsubscribeVariable ?? Default.WhatsAppUnsubscribeVariable
+                : own.WhatsAppUnsubscribeVariable,
         };
     }
 }
@@ -92,6 +96,12 @@ public sealed class SenderIdentity
 
     /// <summary>Approved template used for WhatsApp marketing when the intent names none.</summary>
     public string? WhatsAppMarketingContentSid { get; set; }
+
+    /// <summary>
+    /// The content variable of <see cref="WhatsAppMarketingContentSid"/> that shows the unsubscribe link (e.g. "3").
+    /// Without it, marketing through that template is blocked (TemplateLacksUnsubscribe): it would carry no way out.
+    /// </summary>
+    public string? WhatsAppUnsubscribeVariable { get; set; }
 }
 
 /// <summary>Where the fake providers run (development and tests): the dev outbox and the reconciler's probe read it.</summary>

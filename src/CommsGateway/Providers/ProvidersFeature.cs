@@ -32,6 +32,7 @@ public static class ProvidersFeature
 
         services.AddSingleton<SendGridDispatcher>();
         services.AddSingleton<TwilioDispatcher>();
+        services.AddSingleton<WhatsAppTemplates>();
         services.AddSingleton<IProviderOptOutSink, ProviderOptOutLog>();
         services.AddSingleton<DispatchLog>();
         services.AddSingleton<IMessageDispatcher, ChannelDispatcher>();

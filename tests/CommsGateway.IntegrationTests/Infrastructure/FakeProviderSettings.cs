@@ -9,6 +9,21 @@ public static class FakeProviderSettings
     public const string LongCode = "+33700000001";
     public const string WhatsAppFrom = "+33700000002";
 
+    /// <summary>Default marketing template whose variable "2" shows the unsubscribe link.</summary>
+    public const string TemplateClinic = "template-clinic";
+    public const string TemplateClinicContentSid = "HXdefault0000000000000000000000";
+    public const string TemplateClinicUnsubscribeVariable = "2";
+
+    /// <summary>Default marketing template that names no unsubscribe variable: its marketing must be blocked.</summary>
+    public const string BareTemplateClinic = "bare-template-clinic";
+
+    /// <summary>SMS through a Messaging Service pool instead of a From number.</summary>
+    public const string ServicePoolClinic = "service-pool-clinic";
+    public const string MessagingServiceSid = "MG00000000000000000000000000000001";
+
+    /// <summary>Its own email sender and reply-to.</summary>
+    public const string OwnSenderClinic = "own-sender-clinic";
+
     public static Dictionary<string, string?> For(FakeProviderServer fake, string publicBaseUrl = "http://127.0.0.1:5080")
     {
         ArgumentNullException.ThrowIfNull(fake);
@@ -35,7 +50,13 @@ public static class FakeProviderSettings
             ["Reconciler:SettleAfterSeconds"] = "25",
             ["Reconciler:IntervalSeconds"] = "2",
             ["Senders:Tenants:longcode-clinic:SmsFrom"] = LongCode,
-            ["Senders:Tenants:template-clinic:WhatsAppMarketingContentSid"] = "HXdefault0000000000000000000000",
+            [$"Senders:Tenants:{TemplateClinic}:WhatsAppMarketingContentSid"] = TemplateClinicContentSid,
+            [$"Senders:Tenants:{TemplateClinic}:WhatsAppUnsubscribeVariable"] = TemplateClinicUnsubscribeVariable,
+            [$"Senders:Tenants:{BareTemplateClinic}:WhatsAppMarketingContentSid"] = "HXbare00000000000000000000000000",
+            [$"Senders:Tenants:{ServicePoolClinic}:MessagingServiceSid"] = MessagingServiceSid,
+            [$"Senders:Tenants:{OwnSenderClinic}:EmailFrom"] = "contact@peau-claire.example",
+            [$"Senders:Tenants:{OwnSenderClinic}:EmailFromName"] = "Cabinet Peau Claire",
+            [$"Senders:Tenants:{OwnSenderClinic}:ReplyTo"] = "secretariat@peau-claire.example",
         };
     }
 }

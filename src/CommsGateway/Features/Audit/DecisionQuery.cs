@@ -13,6 +13,13 @@ public sealed record DecisionFilter
     public Channel? Channel { get; init; }
     public DecisionOutcome? Outcome { get; init; }
     public string? Reason { get; init; }
+
+    /// <summary>
+    /// The provider call's state (one of <see cref="DispatchStatuses"/>). A provider failure leaves the append-only
+    /// decision row <c>Sent</c>; the failure lives on the dispatch, so "what failed at the provider" is <c>failed</c> here.
+    /// </summary>
+    public string? Dispatch { get; init; }
+
     public DateTimeOffset? From { get; init; }
     public DateTimeOffset? To { get; init; }
 
@@ -25,6 +32,9 @@ public sealed record DecisionFilter
     public int PageSize { get; init; } = 50;
 
     public const int MaxPageSize = 1000;
+
+    /// <summary>dispatches.status: claimed and calling, accepted, refused or unreachable, interrupted and unverifiable.</summary>
+    public static readonly IReadOnlyList<string> DispatchStatuses = ["dispatching", "sent", "failed", "unknown"];
 }
 
 /// <summary>One decision as a DPO reads it, with the provider call's state when there was one.</summary>
@@ -50,6 +60,13 @@ public sealed record DecisionEntry
     public DateTime? DeferredUntil { get; init; }
     public DateTime DecidedAt { get; init; }
     public string? DispatchStatus { get; init; }
+
+    /// <summary>Our stable reason for a failed dispatch (InvalidRecipient, RecipientOptedOut, ProviderUnavailable ...).</summary>
+    public string? DispatchErrorCode { get; init; }
+
+    /// <summary>The provider's own code (Twilio 21211, 21610 ...; SendGrid's HTTP status).</summary>
+    public string? ProviderErrorCode { get; init; }
+
     public string? Provider { get; init; }
     public string? ProviderMessageId { get; init; }
 }
@@ -65,7 +82,7 @@ public sealed class DecisionQuery(NpgsqlDataSource dataSource)
         d.seq, d.decision_id, d.tenant_id, d.intent_id, d.patient_id, d.producer, d.channel, d.category, d.campaign_id,
         d.declared_purpose, d.detected_purpose, d.outcome, d.reasons, d.details, encode(d.content_sha256, 'hex') as content_sha256,
         d.consent_event_id, d.policy_version, d.deferred_until, d.decided_at,
-        p.status as dispatch_status, p.provider, p.provider_message_id
+        p.status as dispatch_status, p.error_code as dispatch_error_code, p.provider_error_code, p.provider, p.provider_message_id
         """;
 
     public async Task<DecisionPage> SearchAsync(DecisionFilter filter, CancellationToken ct)
@@ -85,6 +102,7 @@ public sealed class DecisionQuery(NpgsqlDataSource dataSource)
               and (@Channel::text is null or d.channel = @Channel)
               and (@Outcome::text is null or d.outcome = @Outcome)
               and (@Reason::text is null or @Reason = any (d.reasons))
+              and (@Dispatch::text is null or p.status = @Dispatch)
               and (@From::timestamptz is null or d.decided_at >= @From)
               and (@To::timestamptz is null or d.decided_at < @To)
             order by d.seq
@@ -116,6 +134,7 @@ public sealed class DecisionQuery(NpgsqlDataSource dataSource)
         Channel = f.Channel is { } channel ? Intents.DecisionLog.WireName(channel) : null,
         Outcome = f.Outcome?.ToString(),
         f.Reason,
+        f.Dispatch,
         From = f.From?.UtcDateTime,
         To = f.To?.UtcDateTime,
         Limit = limit,

@@ -6,7 +6,7 @@ namespace CommsGateway.Features.Audit;
 /// <summary>Query-string filters of GET /api/decisions (the tenant comes from the caller's key, not from here).</summary>
 public sealed record DecisionQueryParameters(
     string? Patient, string? Campaign, string? Channel, string? Outcome, string? Reason,
-    DateTimeOffset? From, DateTimeOffset? To, long? After, int? Page, int? PageSize);
+    DateTimeOffset? From, DateTimeOffset? To, long? After, int? Page, int? PageSize, string? Dispatch = null);
 
 public static class DecisionsApi
 {
@@ -59,6 +59,16 @@ public static class DecisionsApi
             }
         }
 
+        string? dispatch = null;
+        if (q.Dispatch is not null)
+        {
+            dispatch = DecisionFilter.DispatchStatuses.FirstOrDefault(s => string.Equals(s, q.Dispatch, StringComparison.OrdinalIgnoreCase));
+            if (dispatch is null)
+            {
+                errors["dispatch"] = [string.Join(", ", DecisionFilter.DispatchStatuses)];
+            }
+        }
+
         if (q.PageSize is < 1 or > DecisionFilter.MaxPageSize)
         {
             errors["pageSize"] = [$"1 to {DecisionFilter.MaxPageSize}"];
@@ -82,6 +92,7 @@ public static class DecisionsApi
             Channel = channel,
             Outcome = outcome,
             Reason = q.Reason,
+            Dispatch = dispatch,
             From = q.From,
             To = q.To,
             After = q.After ?? 0,

@@ -24,6 +24,7 @@ public sealed class IntentPipeline(
     DeferredIntents deferredIntents,
     Consent.DecisionContextQuery decisionContext,
     UnsubscribeLinks unsubscribeLinks,
+    Providers.Twilio.WhatsAppTemplates whatsAppTemplates,
     TimeProvider clock,
     ILogger<IntentPipeline> logger,
     GatewayMetrics metrics)
@@ -77,11 +78,14 @@ public sealed class IntentPipeline(
         }
 
         // Marketing gets its unsubscribe means before anything is recorded: a footer that does not fit blocks it.
+        // A WhatsApp template shows its own text, not the footer: it must carry the link in a variable (Core decides).
         RenderedMessage? rendered = null;
+        WhatsAppTemplate? template = null;
         if (decision.ShouldSend)
         {
             rendered = await unsubscribeLinks.RenderAsync(intent, decision.Content!, input.Contact?.Locale, ct);
-            decision = SendPolicy.WithRendering(decision, rendered);
+            template = whatsAppTemplates.For(intent, decision.Content!.IsMarketing);
+            decision = SendPolicy.WithRendering(decision, rendered, template);
             lap = PipelineProfile.Lap(PipelineProfile.Stage.Render, lap);
         }
 
@@ -93,7 +97,7 @@ public sealed class IntentPipeline(
             // or a re-evaluation, and the process died before the claim): this redelivery finishes the job, with
             // content decided afresh. A claimed one fails to claim again: Duplicate, like anything else.
             return existing.Outcome is DecisionOutcome.Sent or DecisionOutcome.SentWithMarketingRemoved && decision.ShouldSend
-                ? (await DispatchAsync(intent, ToEvent(existing), decision, rendered!, resumed: true, claimed: false), null)
+                ? (await DispatchAsync(intent, ToEvent(existing), decision, rendered!, template, resumed: true, claimed: false), null)
                 : (decided, null);
         }
 
@@ -104,7 +108,7 @@ public sealed class IntentPipeline(
         }
 
         return decision.ShouldSend
-            ? (await DispatchAsync(intent, decided, decision, rendered!, resumed: false, claimed), null)
+            ? (await DispatchAsync(intent, decided, decision, rendered!, template, resumed: false, claimed), null)
             : (decided, null);
     }
 
@@ -122,7 +126,7 @@ public sealed class IntentPipeline(
     /// claimant calls the provider, so N consumers or redeliveries never send one decision twice.
     /// </summary>
     private async Task<MessageDecided> DispatchAsync(MessageIntent intent, MessageDecided decided, Decision decision, RenderedMessage rendered,
-        bool resumed, bool claimed)
+        WhatsAppTemplate? template, bool resumed, bool claimed)
     {
         // Not the consume token: a broker blip cancels it, and a claimed send abandoned mid-call could only be
         // settled as failed by the reconciler. The provider pipeline's total timeout bounds the call instead.
@@ -148,22 +152,27 @@ public sealed class IntentPipeline(
         }
 
         var started = GatewayMetrics.Start();
-        var result = await dispatcher.DispatchAsync(ToOutbound(decided.DecisionId, intent, decision, rendered), ct);
+        var result = await dispatcher.DispatchAsync(ToOutbound(decided.DecisionId, intent, decision, rendered, template), ct);
         metrics.ProviderCalled(intent.Channel, started, result.Succeeded, result.ReasonCode);
         lap = PipelineProfile.Lap(PipelineProfile.Stage.Provider, started);
         await dispatches.CompleteAsync(decided.DecisionId, result, ct);
         PipelineProfile.Lap(PipelineProfile.Stage.Complete, lap);
-        if (result.Succeeded)
+        var final = result.Succeeded
+            ? decided
+            : decided with { Outcome = DecisionOutcome.Failed, Reasons = [.. decided.Reasons, result.ReasonCode ?? ReasonCodes.ProviderRejected] };
+        // Counted once the provider answered: a refused send is Failed, not Sent (RecordAsync skips decisions to send).
+        metrics.Decided(final.Outcome, intent.Channel, final.Reasons);
+        if (!result.Succeeded)
         {
-            return decided;
+            logger.LogWarning("Dispatch of {IntentId} failed: {Reason}", intent.IntentId, result.ReasonCode);
         }
 
-        logger.LogWarning("Dispatch of {IntentId} failed: {Reason}", intent.IntentId, result.ReasonCode);
-        return decided with { Outcome = DecisionOutcome.Failed, Reasons = [.. decided.Reasons, result.ReasonCode ?? ReasonCodes.ProviderRejected] };
+        return final;
     }
 
     /// <summary>What the patient receives: the rendered content, to the address on the patient's record.</summary>
-    internal static OutboundMessage ToOutbound(Guid decisionId, MessageIntent intent, Decision decision, RenderedMessage rendered) => new()
+    internal static OutboundMessage ToOutbound(Guid decisionId, MessageIntent intent, Decision decision, RenderedMessage rendered,
+        WhatsAppTemplate? template) => new()
     {
         DecisionId = decisionId,
         IntentId = intent.IntentId,
@@ -176,7 +185,8 @@ public sealed class IntentPipeline(
         Text = rendered.Text,
         Html = rendered.Html,
         Headers = rendered.Headers,
-        Template = intent.Template,
+        UnsubscribeUrl = rendered.UnsubscribeUrl,
+        Template = template,
     };
 
     /// <summary>Appends the decision; when the intent already had one, returns a Duplicate event and that decision.</summary>
@@ -228,7 +238,11 @@ public sealed class IntentPipeline(
             claimed = appended.Claimed;
         }
 
-        metrics.Decided(record.Outcome, record.Channel, record.Reasons);
+        if (!decision.ShouldSend)
+        {
+            metrics.Decided(record.Outcome, record.Channel, record.Reasons); // a decision to send is counted by DispatchAsync
+        }
+
         logger.LogInformation("Decided {IntentId} for tenant {TenantId}: {Outcome} ({Reasons})",
             record.IntentId, record.TenantId, record.Outcome, string.Join(',', record.Reasons));
         return (ToEvent(record), null, claimed);

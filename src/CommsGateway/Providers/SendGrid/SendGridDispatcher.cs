@@ -88,9 +88,11 @@ internal sealed class SendGridDispatcher(
         var detail = await ErrorTextAsync(response, ct);
         var status = response.StatusCode;
         logger.LogWarning("SendGrid refused {IntentId}: {Status} {Detail}", message.IntentId, (int)status, detail);
-        return status is HttpStatusCode.TooManyRequests or >= HttpStatusCode.InternalServerError
+        var failed = status is HttpStatusCode.TooManyRequests or >= HttpStatusCode.InternalServerError
             ? DispatchResult.Failed(Name, ReasonCodes.ProviderUnavailable, $"{(int)status}: {detail}", permanent: false)
             : DispatchResult.Failed(Name, ReasonCodes.ProviderRejected, $"{(int)status}: {detail}", permanent: true);
+        // SendGrid's errors carry no code of their own: the HTTP status is what its support asks for.
+        return failed with { ProviderErrorCode = ((int)status).ToString(System.Globalization.CultureInfo.InvariantCulture) };
     }
 
     /// <summary>SendGrid's error shape: {"errors":[{"message":"...","field":"...","help":...}]}.</summary>

@@ -70,16 +70,28 @@ internal sealed class TwilioDispatcher(
             return DispatchResult.Failed(Name, ReasonCodes.ProviderRejected, $"no SMS sender configured for tenant {message.TenantId}", permanent: true);
         }
 
-        // WhatsApp marketing outside the 24-hour customer-service window needs an approved template.
-        var template = message.Template ?? (whatsApp && message.Purpose == Purpose.Marketing && sender.WhatsAppMarketingContentSid is { Length: > 0 } sid
-            ? new WhatsAppTemplate { ContentSid = sid }
-            : null);
-        if (whatsApp && template is { ContentSid.Length: > 0 })
+        // WhatsApp marketing outside the 24-hour customer-service window needs an approved template; the template is
+        // what the patient sees, so the unsubscribe link travels in the variable it names (the rendered footer cannot).
+        if (whatsApp && message.Template is { ContentSid.Length: > 0 } template)
         {
-            form.Add(new("ContentSid", template.ContentSid));
-            if (template.Variables is { Count: > 0 })
+            var variables = new Dictionary<string, string>(template.Variables ?? new Dictionary<string, string>(), StringComparer.Ordinal);
+            if (message.Purpose == Purpose.Marketing)
             {
-                form.Add(new("ContentVariables", JsonSerializer.Serialize(template.Variables)));
+                // The policy already blocked this (TemplateLacksUnsubscribe); never send marketing without its way out.
+                if (string.IsNullOrWhiteSpace(template.UnsubscribeVariable) || message.UnsubscribeUrl is null)
+                {
+                    return DispatchResult.Failed(Name, ReasonCodes.TemplateLacksUnsubscribe,
+                        $"template {template.ContentSid} has no unsubscribe variable", permanent: true);
+                }
+
+                // Ours wins over anything the producer put there: only a link the gateway signed unsubscribes.
+                variables[template.UnsubscribeVariable] = message.UnsubscribeUrl.AbsoluteUri;
+            }
+
+            form.Add(new("ContentSid", template.ContentSid));
+            if (variables.Count > 0)
+            {
+                form.Add(new("ContentVariables", JsonSerializer.Serialize(variables)));
             }
         }
         else
@@ -123,21 +135,24 @@ internal sealed class TwilioDispatcher(
             var (code, text) = TwilioError(body);
             logger.LogWarning("Twilio refused {IntentId}: {Status} code {Code}", message.IntentId, (int)response.StatusCode, code);
             var detail = $"{(int)response.StatusCode} twilio {code}: {text}";
+            var providerCode = (code != 0 ? code : (int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            DispatchResult Failed(string reason, bool permanent) =>
+                DispatchResult.Failed(Name, reason, detail, permanent) with { ProviderErrorCode = providerCode };
             switch (code)
             {
                 case OptedOut:
                     // The recipient replied STOP at the carrier/Twilio level: honour it as a withdrawal (GDPR art. 7(3)).
-                    await optOuts.RecordAsync(new ProviderOptOut(message.TenantId, message.Channel, message.To, Name, code.ToString(System.Globalization.CultureInfo.InvariantCulture), message.DecisionId), ct);
-                    return DispatchResult.Failed(Name, ReasonCodes.RecipientOptedOut, detail, permanent: true);
+                    await optOuts.RecordAsync(new ProviderOptOut(message.TenantId, message.Channel, message.To, Name, providerCode, message.DecisionId), ct);
+                    return Failed(ReasonCodes.RecipientOptedOut, permanent: true);
                 case InvalidTo or NotMobile:
-                    return DispatchResult.Failed(Name, ReasonCodes.InvalidRecipient, detail, permanent: true);
+                    return Failed(ReasonCodes.InvalidRecipient, permanent: true);
                 case OutsideWhatsAppWindow:
-                    return DispatchResult.Failed(Name, ReasonCodes.WhatsAppOutsideWindow, detail, permanent: true);
+                    return Failed(ReasonCodes.WhatsAppOutsideWindow, permanent: true);
             }
 
             return response.StatusCode is HttpStatusCode.TooManyRequests or >= HttpStatusCode.InternalServerError
-                ? DispatchResult.Failed(Name, ReasonCodes.ProviderUnavailable, detail, permanent: false)
-                : DispatchResult.Failed(Name, ReasonCodes.ProviderRejected, detail, permanent: true);
+                ? Failed(ReasonCodes.ProviderUnavailable, permanent: false)
+                : Failed(ReasonCodes.ProviderRejected, permanent: true);
         }
     }
 

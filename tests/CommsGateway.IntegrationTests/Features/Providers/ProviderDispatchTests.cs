@@ -74,6 +74,41 @@ public sealed class ProviderDispatchTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task Should_send_sms_through_the_tenants_Messaging_Service_instead_of_a_From_number()
+    {
+        var intent = Intent(Channel.Sms, "+33612000031", FakeProviderSettings.ServicePoolClinic);
+
+        var (decided, _) = await SendAsync(intent);
+
+        Assert.Equal(DecisionOutcome.Sent, decided.Outcome);
+        var accepted = Assert.Single(gateway.Fake.Accepted, m => m.IntentId == intent.IntentId);
+        Assert.Equal((FakeProviderSettings.MessagingServiceSid, null), (accepted.MessagingServiceSid, accepted.FromParameter));
+        // The default tenant still sends from its short code.
+        var other = Intent(Channel.Sms, "+33612000032");
+        await SendAsync(other);
+        var plain = Assert.Single(gateway.Fake.Accepted, m => m.IntentId == other.IntentId);
+        Assert.Equal((null, FakeProviderSettings.ShortCode), (plain.MessagingServiceSid, plain.FromParameter));
+    }
+
+    [Fact]
+    public async Task Should_send_email_from_the_tenants_own_sender_name_and_reply_to()
+    {
+        var intent = Intent(Channel.Email, "own@example.org", FakeProviderSettings.OwnSenderClinic);
+
+        var (decided, _) = await SendAsync(intent);
+
+        Assert.Equal(DecisionOutcome.Sent, decided.Outcome);
+        var accepted = Assert.Single(gateway.Fake.Accepted, m => m.IntentId == intent.IntentId);
+        Assert.Equal(("contact@peau-claire.example", "Cabinet Peau Claire", "secretariat@peau-claire.example"),
+            (accepted.From, accepted.FromName, accepted.ReplyTo));
+        // A tenant without its own entry keeps the defaults.
+        var other = Intent(Channel.Email, "default@example.org");
+        await SendAsync(other);
+        var plain = Assert.Single(gateway.Fake.Accepted, m => m.IntentId == other.IntentId);
+        Assert.Equal(("rendez-vous@clinique.example", "Clinique des Lilas", "accueil@clinique.example"), (plain.From, plain.FromName, plain.ReplyTo));
+    }
+
+    [Fact]
     public async Task Should_send_whatsapp_with_the_prefix_and_the_named_template()
     {
         var intent = Intent(Channel.WhatsApp, "+33612000002") with
