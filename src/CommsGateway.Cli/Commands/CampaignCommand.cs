@@ -13,13 +13,14 @@ namespace CommsGateway.Cli.Commands;
 /// <summary>`commsgw campaign preview|queue|report|cancel`: the marketing assistant's view of a campaign.</summary>
 internal static class CampaignCommand
 {
-    public static Command Create()
+    public static Command Create(CliEnvironment? environment = null)
     {
+        var env = environment ?? CliEnvironment.Terminal;
         var command = new Command("campaign", "Preview, queue, follow and cancel marketing campaigns");
-        command.Subcommands.Add(Preview());
-        command.Subcommands.Add(Queue());
-        command.Subcommands.Add(Report());
-        command.Subcommands.Add(Cancel());
+        command.Subcommands.Add(Preview(env));
+        command.Subcommands.Add(Queue(env));
+        command.Subcommands.Add(Report(env));
+        command.Subcommands.Add(Cancel(env));
         return command;
     }
 
@@ -67,34 +68,34 @@ internal static class CampaignCommand
             .Where(id => id.Length > 0 && !id.Equals("patient_id", StringComparison.OrdinalIgnoreCase))];
     }
 
-    private static Task<int> RunAsync(Func<IServiceProvider, Task<int>> body, CancellationToken ct) => CliHost.RunAsync(body, ct, builder =>
+    private static Task<int> RunAsync(CliEnvironment env, Func<IServiceProvider, Task<int>> body, CancellationToken ct) => env.RunAsync(body, ct, builder =>
     {
         builder.AddUnsubscribe();
         builder.AddCampaigns();
     });
 
-    private static Command Preview()
+    private static Command Preview(CliEnvironment env)
     {
         var tenant = CliHost.TenantOption();
         var definition = DefinitionOptions.Create();
         var json = new Option<bool>("--json") { Description = "JSON instead of tables" };
         var command = new Command("preview", "Who would get it, by channel and reason, and three sample messages; nothing is queued") { tenant, json };
         foreach (var option in definition.All) { command.Options.Add(option); }
-        command.SetAction((parse, ct) => RunAsync(async services =>
+        command.SetAction((parse, ct) => RunAsync(env, async services =>
         {
             var preview = await services.GetRequiredService<CampaignService>().PreviewAsync(parse.GetValue(tenant)!, definition.Read(parse), null, ct);
             if (parse.GetValue(json))
             {
-                Console.WriteLine(JsonSerializer.Serialize(preview, CliDatabase.Json));
+                env.Out.WriteLine(JsonSerializer.Serialize(preview, CliDatabase.Json));
                 return preview.Problems.Count > 0 ? 1 : 0;
             }
 
-            if (Problems(preview.Problems))
+            if (Problems(env.Console, preview.Problems))
             {
                 return 1;
             }
 
-            AnsiConsole.MarkupLine($"Audience: [bold]{preview.AudienceSize}[/] patient(s)" +
+            env.Console.MarkupLine($"Audience: [bold]{preview.AudienceSize}[/] patient(s)" +
                 (preview.UnknownPatientIds.Count > 0 ? $", [yellow]{preview.UnknownPatientIds.Count} not on record (skipped)[/]" : ""));
             var table = new Table().Border(TableBorder.Rounded).AddColumns("Channel", "Recipients", "Outcome", "Reason", "Count");
             foreach (var channel in preview.Channels)
@@ -110,10 +111,10 @@ internal static class CampaignCommand
                 }
             }
 
-            AnsiConsole.Write(table);
+            env.Console.Write(table);
             foreach (var sample in preview.Samples)
             {
-                AnsiConsole.Write(new Panel(Markup.Escape((sample.Subject is null ? "" : "Subject: " + sample.Subject + "\n\n") + sample.Body))
+                env.Console.Write(new Panel(Markup.Escape((sample.Subject is null ? "" : "Subject: " + sample.Subject + "\n\n") + sample.Body))
                     .Header($"{Markup.Escape(sample.PatientId)} by {sample.Channel} ({sample.Outcome})"));
             }
 
@@ -122,7 +123,7 @@ internal static class CampaignCommand
         return command;
     }
 
-    private static Command Queue()
+    private static Command Queue(CliEnvironment env)
     {
         var tenant = CliHost.TenantOption();
         var definition = DefinitionOptions.Create();
@@ -135,7 +136,7 @@ internal static class CampaignCommand
             command.Options.Add(option);
         }
 
-        command.SetAction((parse, ct) => RunAsync(async services =>
+        command.SetAction((parse, ct) => RunAsync(env, async services =>
         {
             var campaigns = services.GetRequiredService<CampaignService>();
             var tenantId = parse.GetValue(tenant)!;
@@ -143,52 +144,70 @@ internal static class CampaignCommand
             if (campaignId is null)
             {
                 var def = definition.Read(parse);
-                if (Problems(def.Validate()))
+                if (Problems(env.Console, def.Validate()))
                 {
                     return 1;
                 }
 
                 campaignId = await campaigns.CreateAsync(tenantId, def, Actor.Cli(parse.GetValue(actor)), ct);
-                AnsiConsole.MarkupLine($"Created campaign [bold]{campaignId}[/]");
+                env.Console.MarkupLine($"Created campaign [bold]{campaignId}[/]");
             }
 
             var clock = Stopwatch.StartNew();
             QueueResult? result = null;
-            await AnsiConsole.Progress()
-                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RateColumn(), new RemainingTimeColumn())
-                .StartAsync(async progress =>
-                {
-                    var task = progress.AddTask("Queuing", maxValue: 1);
-                    result = await campaigns.QueueAsync(tenantId, campaignId, (done, total) =>
-                    {
-                        task.MaxValue = Math.Max(total, 1);
-                        task.Value = done;
-                    }, ct);
-                    task.Value = task.MaxValue;
-                });
-            clock.Stop();
-            if (Problems(result!.Problems))
+            try
             {
+                // Spectre draws the live bar on an interactive ANSI terminal and falls back to plain lines when redirected.
+                await env.Console.Progress()
+                    .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RateColumn(), new RemainingTimeColumn())
+                    .StartAsync(async progress =>
+                    {
+                        var task = progress.AddTask("Queuing", maxValue: 1);
+                        result = await campaigns.QueueAsync(tenantId, campaignId, (done, total) =>
+                        {
+                            task.MaxValue = Math.Max(total, 1);
+                            task.Value = done;
+                        }, ct);
+                        if (result.Ok)
+                        {
+                            task.Value = task.MaxValue;
+                        }
+                        else
+                        {
+                            task.StopTask(); // nothing was published: the bar must not read 100 %
+                        }
+                    });
+            }
+            catch (KeyNotFoundException)
+            {
+                env.Console.MarkupLine($"[red]No campaign {Markup.Escape(campaignId)} for {Markup.Escape(tenantId)}[/]");
+                return 2;
+            }
+
+            clock.Stop();
+            if (Problems(env.Console, result!.Problems))
+            {
+                env.Console.MarkupLine($"[red]Nothing was queued[/] for {Markup.Escape(campaignId)}.");
                 return 1;
             }
 
-            AnsiConsole.MarkupLine($"[green]Queued[/] {result.Published} intent(s) of {Markup.Escape(campaignId)} in {clock.Elapsed.TotalSeconds:F1} s " +
+            env.Console.MarkupLine($"[green]Queued[/] {result.Published} intent(s) of {Markup.Escape(campaignId)} in {clock.Elapsed.TotalSeconds:F1} s " +
                 $"({result.Published / Math.Max(clock.Elapsed.TotalSeconds, 0.001):F0}/s, confirmed by the broker)" +
                 (result.UnknownPatientIds.Count > 0 ? $"; {result.UnknownPatientIds.Count} patient id(s) not on record skipped" : ""));
-            AnsiConsole.MarkupLine($"[grey]Follow it: commsgw campaign report {Markup.Escape(campaignId)} --tenant {Markup.Escape(tenantId)}[/]");
+            env.Console.MarkupLine($"[grey]Follow it: commsgw campaign report {Markup.Escape(campaignId)} --tenant {Markup.Escape(tenantId)}[/]");
             return 0;
         }, ct));
         return command;
     }
 
-    private static Command Report()
+    private static Command Report(CliEnvironment env)
     {
         var tenant = CliHost.TenantOption();
         var id = new Argument<string>("id") { Description = "Campaign id" };
         var json = new Option<bool>("--json") { Description = "JSON instead of tables" };
         var csv = new Option<FileInfo?>("--csv") { Description = "Write per-recipient outcomes (patient ids only) to this CSV file" };
         var command = new Command("report", "Outcomes by reason, delivery statuses and unsubscribes of a campaign") { id, tenant, json, csv };
-        command.SetAction((parse, ct) => RunAsync(async services =>
+        command.SetAction((parse, ct) => RunAsync(env, async services =>
         {
             var reports = services.GetRequiredService<CampaignReports>();
             var tenantId = parse.GetValue(tenant)!;
@@ -196,30 +215,30 @@ internal static class CampaignCommand
             var report = await reports.ReportAsync(tenantId, campaignId, ct);
             if (report is null)
             {
-                AnsiConsole.MarkupLine($"[red]No campaign {Markup.Escape(campaignId)} for {Markup.Escape(tenantId)}[/]");
+                env.Console.MarkupLine($"[red]No campaign {Markup.Escape(campaignId)} for {Markup.Escape(tenantId)}[/]");
                 return 2;
             }
 
             if (parse.GetValue(csv) is { } file)
             {
                 await File.WriteAllTextAsync(file.FullName, await CampaignsFeature.ToCsvAsync(reports.LinesAsync(tenantId, campaignId, ct)), ct);
-                AnsiConsole.MarkupLine($"Wrote {Markup.Escape(file.FullName)}");
+                env.Console.MarkupLine($"Wrote {Markup.Escape(file.FullName)}");
             }
 
             if (parse.GetValue(json))
             {
-                Console.WriteLine(JsonSerializer.Serialize(report, CliDatabase.Json));
+                env.Out.WriteLine(JsonSerializer.Serialize(report, CliDatabase.Json));
                 return 0;
             }
 
-            AnsiConsole.MarkupLine($"[bold]{Markup.Escape(report.Name)}[/] ({Markup.Escape(report.CampaignId)}): {report.Status}, " +
+            env.Console.MarkupLine($"[bold]{Markup.Escape(report.Name)}[/] ({Markup.Escape(report.CampaignId)}): {report.Status}, " +
                 $"{report.Queued} queued, {report.Decided} decided, {report.Unsubscribes} unsubscribe(s) from its links");
-            AnsiConsole.Write(Counts("Outcome", "Channel", report.Outcomes));
-            AnsiConsole.Write(Counts("Reason", "Outcome", report.Reasons));
-            AnsiConsole.Write(Counts("Delivery", "Channel", report.Deliveries));
+            env.Console.Write(Counts("Outcome", "Channel", report.Outcomes));
+            env.Console.Write(Counts("Reason", "Outcome", report.Reasons));
+            env.Console.Write(Counts("Delivery", "Channel", report.Deliveries));
             if (report.ProviderFailures.Count > 0)
             {
-                AnsiConsole.Write(Counts("Provider error", "Reason", report.ProviderFailures));
+                env.Console.Write(Counts("Provider error", "Reason", report.ProviderFailures));
             }
 
             return 0;
@@ -227,16 +246,16 @@ internal static class CampaignCommand
         return command;
     }
 
-    private static Command Cancel()
+    private static Command Cancel(CliEnvironment env)
     {
         var tenant = CliHost.TenantOption();
         var id = new Argument<string>("id") { Description = "Campaign id" };
         var actor = CliHost.ActorOption();
         var command = new Command("cancel", "Cancel: messages not yet decided are blocked (CampaignCancelled)") { id, tenant, actor };
-        command.SetAction((parse, ct) => RunAsync(async services =>
+        command.SetAction((parse, ct) => RunAsync(env, async services =>
         {
             var found = await services.GetRequiredService<CampaignService>().CancelAsync(parse.GetValue(tenant)!, parse.GetValue(id)!, Actor.Cli(parse.GetValue(actor)), ct);
-            AnsiConsole.MarkupLine(found ? "[green]Cancelled[/]: messages not yet decided will be blocked" : "[red]No such campaign[/]");
+            env.Console.MarkupLine(found ? "[green]Cancelled[/]: messages not yet decided will be blocked" : "[red]No such campaign[/]");
             return found ? 0 : 2;
         }, ct));
         return command;
@@ -253,11 +272,11 @@ internal static class CampaignCommand
         return table;
     }
 
-    private static bool Problems(IReadOnlyList<string> problems)
+    private static bool Problems(IAnsiConsole console, IReadOnlyList<string> problems)
     {
         foreach (var problem in problems)
         {
-            AnsiConsole.MarkupLine($"[red]{Markup.Escape(problem)}[/]");
+            console.MarkupLine($"[red]{Markup.Escape(problem)}[/]");
         }
 
         return problems.Count > 0;

@@ -12,4 +12,8 @@ internal sealed record CliEnvironment(IServiceProvider? Services, IAnsiConsole C
 
     public Task<int> RunAsync(Func<IServiceProvider, Task<int>> body, CancellationToken ct) =>
         Services is { } services ? body(services) : CliHost.RunAsync(body, ct);
+
+    /// <summary>As <see cref="RunAsync(Func{IServiceProvider, Task{int}}, CancellationToken)"/>; <paramref name="configure"/> adds the features a fresh host needs (a running gateway has them).</summary>
+    public Task<int> RunAsync(Func<IServiceProvider, Task<int>> body, CancellationToken ct, Action<IHostApplicationBuilder> configure) =>
+        Services is { } services ? body(services) : CliHost.RunAsync(body, ct, configure);
 }

@@ -3,6 +3,7 @@ extern alias cli;
 using System.CommandLine;
 using Spectre.Console;
 using Spectre.Console.Rendering;
+using CampaignCommand = cli::CommsGateway.Cli.Commands.CampaignCommand;
 using CliEnvironment = cli::CommsGateway.Cli.Commands.CliEnvironment;
 using ConsentCommand = cli::CommsGateway.Cli.Commands.ConsentCommand;
 using ContactsCommand = cli::CommsGateway.Cli.Commands.ContactsCommand;
@@ -34,6 +35,7 @@ internal static class CliRunner
         var root = new RootCommand("commsgw")
         {
             ContactsCommand.Create(env), ConsentCommand.Create(env), PatientDataCommands.Export(env), PatientDataCommands.Erase(env),
+            CampaignCommand.Create(env),
         };
         var exit = await root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
         return new CliResult(exit, console.ToString(), output.ToString(), error.ToString());
