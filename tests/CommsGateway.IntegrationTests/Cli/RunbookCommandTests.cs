@@ -44,6 +44,12 @@ public sealed partial class RunbookCommandTests
                 var trimmed = lines[i].Trim();
                 if (trimmed.StartsWith("commsgw ", StringComparison.Ordinal))
                 {
+                    // A shell continuation ("... \") carries the command on to the next line, as bash reads it.
+                    while (trimmed.EndsWith('\\') && i + 1 < lines.Length)
+                    {
+                        trimmed = trimmed[..^1].TrimEnd() + " " + lines[++i].Trim();
+                    }
+
                     data.Add(where, trimmed);
                 }
                 else

@@ -447,9 +447,20 @@ public sealed partial class CampaignTests(GatewayFixture gateway)
         await using (var connection = await gateway.Db.OpenConnectionAsync())
         {
             // Parked until exactly notBefore: the sweeper decides it again then.
-            var dueAt = await connection.ExecuteScalarAsync<DateTime>("select due_at from deferred_intents where tenant_id = @t and intent_id = @i",
-                new { t = clinic.TenantId, i = deferred.IntentId });
-            Assert.Equal(notBefore.UtcDateTime, DateTime.SpecifyKind(dueAt, DateTimeKind.Utc));
+            // The pipeline parks the intent right after its Deferred decision is committed: wait for the row.
+            DateTime? dueAt = null;
+            for (var attempt = 0; attempt < 100 && dueAt is null; attempt++)
+            {
+                dueAt = await connection.ExecuteScalarAsync<DateTime?>("select due_at from deferred_intents where tenant_id = @t and intent_id = @i",
+                    new { t = clinic.TenantId, i = deferred.IntentId });
+                if (dueAt is null)
+                {
+                    await Task.Delay(100);
+                }
+            }
+
+            Assert.NotNull(dueAt);
+            Assert.Equal(notBefore.UtcDateTime, DateTime.SpecifyKind(dueAt.Value, DateTimeKind.Utc));
         }
 
         var stale = Definition(["email"], [patient]) with { Name = "Stale", NotBefore = DateTimeOffset.UtcNow.AddDays(-8), ExpiresAt = DateTimeOffset.UtcNow.AddDays(-1) };

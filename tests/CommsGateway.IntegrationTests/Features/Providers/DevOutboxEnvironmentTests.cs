@@ -27,6 +27,16 @@ public sealed class DevOutboxEnvironmentTests
         }
 
         settings["Retention:Enabled"] = "false";
+        if (environment == "Production")
+        {
+            // Production refuses the committed unsubscribe keys and http links (UnsubscribeProductionGuard).
+            settings["Unsubscribe:ActiveKeyId"] = "prod-outbox";
+            settings["Unsubscribe:Keys:0:Id"] = "prod-outbox";
+            settings["Unsubscribe:Keys:0:Secret"] = Convert.ToBase64String(Enumerable.Repeat((byte)3, 32).ToArray());
+            settings["Unsubscribe:SubscriberKey"] = Convert.ToBase64String(Enumerable.Repeat((byte)5, 32).ToArray());
+            settings["Gateway:PublicBaseUrl"] = "https://gw.clinique.example";
+        }
+
         await using var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
         {
             web.UseEnvironment(environment);
