@@ -13,12 +13,13 @@ public enum KeywordIntent
 /// <summary>
 /// Inbound SMS/WhatsApp keywords. The whole message counts (trimmed, case- and accent-insensitive), never a word
 /// inside a sentence: "je ne veux pas que ça s'arrête" must not unsubscribe anyone. Twilio's own Advanced Opt-Out
-/// sends OptOutType=STOP|START, which wins over the body.
+/// sends OptOutType=STOP|START, which wins over the body. "STOP SMS" is the French operators' wording (the
+/// mention French commercial SMS carry), so patients type it back as is.
 /// </summary>
 public static class StopKeywords
 {
     private static readonly HashSet<string> OptOut =
-        new(["STOP", "STOPALL", "UNSUBSCRIBE", "END", "QUIT", "CANCEL", "REVOKE", "OPTOUT", "ARRET"], StringComparer.Ordinal);
+        new(["STOP", "STOPALL", "UNSUBSCRIBE", "END", "QUIT", "CANCEL", "REVOKE", "OPTOUT", "ARRET", "STOP SMS"], StringComparer.Ordinal);
 
     private static readonly HashSet<string> OptIn = new(["START", "YES", "UNSTOP"], StringComparer.Ordinal);
 
@@ -47,14 +48,21 @@ public static class StopKeywords
             : KeywordIntent.None;
     }
 
-    /// <summary>Upper case without diacritics: "Arrêt" -> "ARRET".</summary>
+    /// <summary>Upper case without diacritics, inner whitespace as one space: "Arrêt" -> "ARRET", "Stop  sms" -> "STOP SMS".</summary>
     private static string Fold(string text)
     {
         var decomposed = text.Normalize(NormalizationForm.FormD);
         var builder = new StringBuilder(decomposed.Length);
         foreach (var c in decomposed)
         {
-            if (CharUnicodeInfo.GetUnicodeCategory(c) != UnicodeCategory.NonSpacingMark)
+            if (char.IsWhiteSpace(c))
+            {
+                if (builder.Length > 0 && builder[^1] != ' ')
+                {
+                    builder.Append(' ');
+                }
+            }
+            else if (CharUnicodeInfo.GetUnicodeCategory(c) != UnicodeCategory.NonSpacingMark)
             {
                 builder.Append(char.ToUpperInvariant(c));
             }

@@ -1,3 +1,4 @@
+using System.Net;
 using CommsGateway.Data;
 using CommsGateway.Features.Audit;
 using CommsGateway.Features.Campaigns;
@@ -8,6 +9,8 @@ using CommsGateway.Features.Intents;
 using CommsGateway.Features.Unsubscribe;
 using CommsGateway.Observability;
 using CommsGateway.Providers;
+using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.Extensions.Options;
 
 namespace CommsGateway.Hosting;
 
@@ -21,6 +24,9 @@ public static class GatewayHost
         builder.AddGatewayServices();
 
         var app = builder.Build();
+        // Behind a TLS proxy the connection's address is the proxy's: take the patient's from X-Forwarded-For, but
+        // only from proxies we trust (loopback, plus Gateway:TrustedProxies), since the address is consent evidence.
+        app.UseForwardedHeaders();
         app.MapGatewayEndpoints();
         return app;
     }
@@ -30,6 +36,15 @@ public static class GatewayHost
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.Section)
             .ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<GatewayOptions>>((forwarded, gateway) =>
+        {
+            forwarded.ForwardedHeaders = ForwardedHeaders.XForwardedFor;
+            forwarded.ForwardLimit = 1;
+            foreach (var proxy in gateway.Value.TrustedProxies)
+            {
+                forwarded.KnownProxies.Add(IPAddress.Parse(proxy));
+            }
+        });
 
         // Order matters: migrations run before the bus starts consuming.
         builder.AddObservability();

@@ -47,4 +47,20 @@ public sealed class GatewayOptions
 
     /// <summary>Times a faulted (not malformed) intent is put back on the queue before it is decided Failed.</summary>
     [Range(0, 100)] public int MaxFaultReplays { get; set; } = 5;
+
+    /// <summary>
+    /// Reverse proxies (IP addresses) whose X-Forwarded-For is believed, besides loopback: the client address is
+    /// recorded as evidence of an unsubscribe, so a header from anyone else is ignored.
+    /// </summary>
+    [TrustedProxyAddresses] public IList<string> TrustedProxies { get; } = [];
+}
+
+/// <summary>Each entry must be an IP address: a typo must stop the start-up, not silently distrust the proxy.</summary>
+[AttributeUsage(AttributeTargets.Property)]
+public sealed class TrustedProxyAddressesAttribute : ValidationAttribute
+{
+    public override bool IsValid(object? value) =>
+        value is not IEnumerable<string> addresses || addresses.All(a => System.Net.IPAddress.TryParse(a, out _));
+
+    public override string FormatErrorMessage(string name) => $"{name} must list IP addresses only";
 }

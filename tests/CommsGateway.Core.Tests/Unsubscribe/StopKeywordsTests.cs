@@ -20,6 +20,8 @@ public sealed class StopKeywordsTests
     [InlineData("ARRÊT")]
     [InlineData("arrêt")]
     [InlineData("Arrét")]
+    [InlineData("STOP SMS")]
+    [InlineData("Stop  sms.")]
     public void Should_opt_out_on_a_stop_keyword(string body) => Assert.Equal(KeywordIntent.OptOut, StopKeywords.Match(body));
 
     [Theory]
@@ -35,6 +37,7 @@ public sealed class StopKeywordsTests
     [InlineData("STOP sending me offers about botox")]
     [InlineData("Je ne veux pas que ça s'arrête")]
     [InlineData("STO P")]
+    [InlineData("STOP SMS please")]
     [InlineData("Merci, à demain")]
     public void Should_ignore_keywords_inside_a_sentence(string? body) => Assert.Equal(KeywordIntent.None, StopKeywords.Match(body));
 

@@ -252,20 +252,8 @@ public sealed class UnsubscribeEndpointTests(GatewayFixture gateway)
     public async Task Should_record_the_caller_ip_and_the_signing_key_in_the_consent_ledger()
     {
         var (tenant, path) = await IssueAsync();
-        var caller = IPAddress.Parse("203.0.113.7");
-        var body = Encoding.ASCII.GetBytes(OneClickBody);
 
-        // TestServer lets the request carry a remote address, as Kestrel would give it.
-        var context = await gateway.Factory.Server.SendAsync(c =>
-        {
-            c.Request.Method = HttpMethods.Post;
-            c.Request.Path = path;
-            c.Request.ContentType = "application/x-www-form-urlencoded";
-            c.Request.ContentLength = body.Length;
-            c.Request.Body = new MemoryStream(body);
-            c.Request.Headers.UserAgent = "MailboxProvider-OneClick/1.0";
-            c.Connection.RemoteIpAddress = caller;
-        });
+        var context = await SendOneClickAsync(path, IPAddress.Parse("203.0.113.7"), forwardedFor: null);
 
         Assert.Equal(StatusCodes.Status200OK, context.Response.StatusCode);
         await using var connection = await gateway.Db.OpenConnectionAsync();
@@ -277,5 +265,43 @@ public sealed class UnsubscribeEndpointTests(GatewayFixture gateway)
         Assert.Equal(("203.0.113.7", activeKey, "one_click", "MailboxProvider-OneClick/1.0"), (ip, keyId, method, userAgent));
         Assert.Equal("203.0.113.7", await connection.QuerySingleAsync<string>(
             "select host(ip) from unsubscribe_events where tenant_id = @tenant", new { tenant }));
+    }
+
+    [Theory]
+    [InlineData("127.0.0.1", "198.51.100.23", "198.51.100.23")] // the TLS proxy on this host: the patient's address
+    [InlineData("203.0.113.7", "198.51.100.23", "203.0.113.7")] // anyone else cannot plant an address in the evidence
+    public async Task Should_believe_X_Forwarded_For_only_from_a_trusted_proxy(string remote, string forwardedFor, string recorded)
+    {
+        var (tenant, path) = await IssueAsync();
+
+        var context = await SendOneClickAsync(path, IPAddress.Parse(remote), forwardedFor);
+
+        Assert.Equal(StatusCodes.Status200OK, context.Response.StatusCode);
+        await using var connection = await gateway.Db.OpenConnectionAsync();
+        Assert.Equal(recorded, await connection.QuerySingleAsync<string>("""
+            select ip from consent_events
+            where tenant_id = @tenant and source = 'unsubscribe_link' and action = 'withdraw'
+            """, new { tenant }));
+    }
+
+    /// <summary>A one-click POST as Kestrel would hand it over: TestServer lets the request carry a remote address.</summary>
+    private Task<HttpContext> SendOneClickAsync(string path, IPAddress remote, string? forwardedFor)
+    {
+        var body = Encoding.ASCII.GetBytes(OneClickBody);
+        return gateway.Factory.Server.SendAsync(c =>
+        {
+            c.Request.Method = HttpMethods.Post;
+            c.Request.Path = path;
+            c.Request.ContentType = "application/x-www-form-urlencoded";
+            c.Request.ContentLength = body.Length;
+            c.Request.Body = new MemoryStream(body);
+            c.Request.Headers.UserAgent = "MailboxProvider-OneClick/1.0";
+            if (forwardedFor is not null)
+            {
+                c.Request.Headers["X-Forwarded-For"] = forwardedFor;
+            }
+
+            c.Connection.RemoteIpAddress = remote;
+        });
     }
 }
