@@ -25,6 +25,7 @@ curl -fsS -u guest:guest -X POST -H 'content-type: application/json' -d '{}' "$M
 
 export Database__ConnectionString="Host=127.0.0.1;Port=5432;Database=$DB;Username=postgres;Password=postgres"
 export RabbitMq__VirtualHost="$VHOST"
+export DOTNET_ENVIRONMENT=Development   # the committed unsubscribe keys sign the links: a local bench
 dotnet build -v q -nologo src/CommsGateway.Cli >/dev/null
 CLI=src/CommsGateway.Cli/bin/Debug/net10.0/commsgw
 $CLI campaign report nothing --tenant bench >/dev/null 2>&1 || true   # applies the migrations
