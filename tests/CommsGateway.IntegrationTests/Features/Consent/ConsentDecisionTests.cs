@@ -1,7 +1,9 @@
 using System.Net.Http.Json;
 using CommsGateway.Contracts;
+using CommsGateway.Features.Admin;
 using CommsGateway.IntegrationTests.Infrastructure;
 using Dapper;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace CommsGateway.IntegrationTests.Features.Consent;
 
@@ -107,6 +109,34 @@ public sealed class ConsentDecisionTests(GatewayFixture gateway)
         Assert.Equal(expected, outcome);
         Assert.Equal(expected == "Blocked", reasons.Contains(ReasonCodes.ConsentLapsed));
         Assert.Equal(Assert.Single(grant!.EventIds), consentEventId);
+    }
+
+    // `commsgw tenant set --consent-lapse-months 12` (TenantDirectory.UpdateSettingsAsync): the clinic's own period
+    // applies from the next decision on; the clinic keeps its name and the change is attributed.
+    [Fact]
+    public async Task Should_lapse_marketing_consent_after_the_period_the_clinic_set()
+    {
+        var (clinic, patient) = await PatientAsync();
+        var grant = await (await clinic.GrantAsync(patient, "email", occurredAt: DateTimeOffset.UtcNow.AddMonths(-13))).Content.ReadFromJsonAsync<Recorded>();
+        await using var connection = await gateway.Db.OpenConnectionAsync();
+        var name = await connection.QuerySingleAsync<string>("select name from tenants where tenant_id = @t", new { t = clinic.TenantId });
+        Assert.Equal("Sent", (await DecideAsync(clinic, patient, Channel.Email, Promotion, Purpose.Marketing)).Outcome);
+
+        var directory = gateway.Services.GetRequiredService<TenantDirectory>();
+        Assert.True(await directory.UpdateSettingsAsync(clinic.TenantId, new Dictionary<string, object?> { ["consent_lapse_months"] = 12 },
+            new Actor("test", "dpo"), CancellationToken.None));
+        Assert.False(await directory.UpdateSettingsAsync("no-such-clinic", new Dictionary<string, object?> { ["consent_lapse_months"] = 12 },
+            new Actor("test", "dpo"), CancellationToken.None));
+
+        var (outcome, reasons, consentEventId) = await DecideAsync(clinic, patient, Channel.Email, Promotion, Purpose.Marketing);
+        Assert.Equal("Blocked", outcome);
+        Assert.Contains(ReasonCodes.ConsentLapsed, reasons);
+        Assert.Equal(Assert.Single(grant!.EventIds), consentEventId);
+        Assert.Equal(name, await connection.QuerySingleAsync<string>("select name from tenants where tenant_id = @t", new { t = clinic.TenantId }));
+        Assert.Equal(("dpo", "12"), await connection.QuerySingleAsync<(string, string)>("""
+            select on_behalf, detail->'settings'->>'consent_lapse_months' from admin_audit
+            where tenant_id = @t and action = 'tenant.settings'
+            """, new { t = clinic.TenantId }));
     }
 
     // An older grant stays alive while the patient keeps in touch: the 36 months run from the last interaction.
