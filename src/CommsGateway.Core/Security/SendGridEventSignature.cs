@@ -20,7 +20,8 @@ public sealed class SendGridEventSignature : IDisposable
         ArgumentException.ThrowIfNullOrWhiteSpace(publicKeyBase64);
         _key = ECDsa.Create();
         _key.ImportSubjectPublicKeyInfo(Convert.FromBase64String(publicKeyBase64.Trim()), out _);
-        if (_key.KeySize != 256)
+        // The curve itself, not its size: brainpoolP256r1 or secp256k1 keys are 256 bits too.
+        if (_key.ExportParameters(includePrivateParameters: false).Curve.Oid.Value != ECCurve.NamedCurves.nistP256.Oid.Value)
         {
             _key.Dispose();
             throw new ArgumentException("The SendGrid event webhook key must be an ECDSA P-256 public key", nameof(publicKeyBase64));

@@ -52,6 +52,10 @@ public sealed class SendGridEventSignatureTests : IDisposable
     {
         using var p384 = ECDsa.Create(ECCurve.NamedCurves.nistP384);
         Assert.Throws<ArgumentException>(() => new SendGridEventSignature(Convert.ToBase64String(p384.ExportSubjectPublicKeyInfo())));
+        // Same size, other curve: refused too.
+        using var brainpool = ECDsa.Create(ECCurve.NamedCurves.brainpoolP256r1);
+        Assert.Equal(256, brainpool.KeySize);
+        Assert.Throws<ArgumentException>(() => new SendGridEventSignature(Convert.ToBase64String(brainpool.ExportSubjectPublicKeyInfo())));
     }
 
     public void Dispose()

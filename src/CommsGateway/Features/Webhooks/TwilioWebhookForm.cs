@@ -12,7 +12,8 @@ internal static class TwilioWebhookForm
     public static async Task<IFormCollection?> ReadVerifiedAsync(HttpRequest request, string authToken, string publicBaseUrl, CancellationToken ct)
     {
         var form = await request.ReadFormAsync(ct);
-        var parameters = form.Select(f => new KeyValuePair<string, string>(f.Key, f.Value.ToString())).ToList();
+        // A repeated parameter counts once per value (name+value each), as Twilio signs it; not comma-joined.
+        var parameters = form.SelectMany(f => f.Value.Select(v => new KeyValuePair<string, string>(f.Key, v ?? ""))).ToList();
         var url = publicBaseUrl.TrimEnd('/') + request.Path + request.QueryString;
         return TwilioSignature.IsValid(authToken, url, parameters, request.Headers["X-Twilio-Signature"].ToString()) ? form : null;
     }

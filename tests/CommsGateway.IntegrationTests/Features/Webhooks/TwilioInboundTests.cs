@@ -85,6 +85,30 @@ public sealed class TwilioInboundTests(GatewayFixture gateway)
         Assert.Equal("grant", Assert.Single(await Seed.LedgerAsync(gateway, tenant, patient)).Action);
     }
 
+    // A parameter Twilio repeats (one value per field) is signed as name+value once per value, not comma-joined.
+    [Fact]
+    public async Task Should_verify_a_repeated_parameter_as_Twilio_signs_it()
+    {
+        var (tenant, patient, phone) = await PatientAsync(Channel.Sms);
+        var reply = Reply(phone, "STOP");
+        var fields = reply.Select(p => p).Append(new("AddOns", "b")).Append(new("AddOns", "a")).ToList();
+        using var client = gateway.Factory.CreateClient();
+
+        async Task<HttpStatusCode> PostSignedAsync(IEnumerable<KeyValuePair<string, string>> signed)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/webhooks/twilio/inbound") { Content = new FormUrlEncodedContent(fields) };
+            request.Headers.Add("X-Twilio-Signature", TwilioSignature.Compute(gateway.Fake.Options.TwilioAuthToken, PublicUrl, signed));
+            using var response = await client.SendAsync(request);
+            return response.StatusCode;
+        }
+
+        var commaJoined = reply.Select(p => p).Append(new("AddOns", "b,a"));
+        Assert.Equal(HttpStatusCode.Forbidden, await PostSignedAsync(commaJoined));
+        Assert.Single(await Seed.LedgerAsync(gateway, tenant, patient));
+        Assert.Equal(HttpStatusCode.OK, await PostSignedAsync(fields));
+        Assert.Equal("withdraw", (await Seed.LedgerAsync(gateway, tenant, patient))[^1].Action);
+    }
+
     [Fact]
     public async Task Should_refuse_a_signature_over_other_parameters()
     {
