@@ -143,7 +143,20 @@ internal sealed class FaultRun : IAsyncDisposable
     /// Decisions each gateway committed: the in-process slots first (counted where the row is committed), then the
     /// child processes (their own /metrics, commsgw_decisions_total). A restarted gateway keeps counting in its slot.
     /// </summary>
-    public async Task<IReadOnlyList<long>> DecidedPerInstanceAsync()
+    public async Task<IReadOnlyList<long>> DecidedPerInstanceAsync(long settledTotal = 0)
+    {
+        var counts = await ScrapeDecidedPerInstanceAsync();
+        // The Prometheus exporter serves a cached scrape for a moment: a child's last decisions may show on the next one.
+        for (var scrape = 0; scrape < 20 && _processes.Count > 0 && counts.Sum() < settledTotal; scrape++)
+        {
+            await Task.Delay(250);
+            counts = await ScrapeDecidedPerInstanceAsync();
+        }
+
+        return counts;
+    }
+
+    private async Task<List<long>> ScrapeDecidedPerInstanceAsync()
     {
         var counts = Enumerable.Range(0, _gateways.Count).Select(i => Interlocked.Read(ref _decidedBy[i])).ToList();
         for (var i = 0; i < _processes.Count; i++)
@@ -430,7 +443,7 @@ internal sealed class FaultRun : IAsyncDisposable
             $"intents {figures.Intents}, decided {figures.Decided}, two decisions {figures.IntentsWithTwoDecisions}, sent twice {figures.SentTwice}, " +
             $"lost {figures.Lost}, sent {figures.Sent}, failed {figures.Failed}, reached provider {figures.ReachedProvider}, provider calls {figures.ProviderCalls}, " +
             $"injected faults {figures.InjectedFaults}, error queue {figures.ErrorQueue} ({unexplained.Count} without a decision), " +
-            $"decided per instance {string.Join('/', await DecidedPerInstanceAsync())}, duration {figures.Duration.TotalSeconds:F1} s");
+            $"decided per instance {string.Join('/', await DecidedPerInstanceAsync(decisions.Count))}, duration {figures.Duration.TotalSeconds:F1} s");
 
         if (undecided.Count > 0 || lostSends.Count > 0 || sentTwice.Count > 0 || twoDecisions > 0 || unexplained.Count > 0)
         {
