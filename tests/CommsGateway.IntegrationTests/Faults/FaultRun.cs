@@ -33,6 +33,8 @@ internal sealed class FaultRun : IAsyncDisposable
 {
     private const string Queue = "commsgw-intents";
     private readonly List<WebApplicationFactory<Program>> _gateways = [];
+    private readonly List<GatewayProcess> _processes = [];
+    private static readonly TimeSpan ProcessReadyTimeout = TimeSpan.FromSeconds(90);
     private readonly CancellationTokenSource _supervising = new();
     private Task _supervisor = Task.CompletedTask;
     private readonly FaultEnvironment _env;
@@ -52,13 +54,31 @@ internal sealed class FaultRun : IAsyncDisposable
 
     public string Tenant { get; } = "fault-" + Guid.NewGuid().ToString("N")[..10];
 
-    public static async Task<FaultRun> StartAsync(FaultEnvironment env, ITestOutputHelper output, int instances = 1, FakeProviderOptions? fakeOptions = null)
+    /// <summary>
+    /// <paramref name="instances"/> gateways in this test process, then <paramref name="processes"/> more in their own
+    /// OS processes (the real CLI, <see cref="GatewayProcess"/>), each ready before anything is published.
+    /// </summary>
+    public static async Task<FaultRun> StartAsync(FaultEnvironment env, ITestOutputHelper output, int instances = 1, FakeProviderOptions? fakeOptions = null,
+        int processes = 0)
     {
         var fake = await FakeProviderServer.StartAsync(fakeOptions);
         var run = new FaultRun(env, fake, output);
-        for (var i = 0; i < instances; i++)
+        try
         {
-            run._gateways.Add(run.NewGateway(i));
+            for (var i = 0; i < instances; i++)
+            {
+                run._gateways.Add(run.NewGateway(i));
+            }
+
+            for (var i = 0; i < processes; i++)
+            {
+                run._processes.Add(await run.NewProcessAsync());
+            }
+        }
+        catch
+        {
+            await run.DisposeAsync(); // no child process may outlive a failed start
+            throw;
         }
 
         run._supervisor = run.SuperviseAsync(run._supervising.Token);
@@ -91,15 +111,95 @@ internal sealed class FaultRun : IAsyncDisposable
                 _gateways[i] = NewGateway(i);
                 await stopped.DisposeAsync();
             }
+
+            for (var i = 0; i < _processes.Count && !ct.IsCancellationRequested; i++)
+            {
+                if (!_processes[i].HasExited)
+                {
+                    // Kept up to date so that a process's decisions still count after it exits (its /metrics goes with it).
+                    _processDecided[i] = await TryDecidedAsync(_processes[i]) ?? _processDecided[i];
+                    continue;
+                }
+
+                var exited = _processes[i];
+                _output.WriteLine($"gateway process {exited.ProcessId} exited {exited.ExitCode}; started again as its supervisor would");
+                Restarts++;
+                _processDecidedBefore[i] += _processDecided[i];
+                _processDecided[i] = 0;
+                await exited.DisposeAsync();
+                try
+                {
+                    _processes[i] = await NewProcessAsync();
+                }
+                catch (Exception ex) when (ex is TimeoutException or InvalidOperationException)
+                {
+                    _output.WriteLine($"gateway process did not start again ({ex.Message}); trying again"); // the exited one stays in its slot
+                }
+            }
         }
     }
 
-    /// <summary>Decisions each gateway slot committed (a restarted gateway keeps counting in its slot).</summary>
-    public IReadOnlyList<long> DecidedPerInstance => [.. Enumerable.Range(0, _gateways.Count).Select(i => Interlocked.Read(ref _decidedBy[i]))];
+    /// <summary>
+    /// Decisions each gateway committed: the in-process slots first (counted where the row is committed), then the
+    /// child processes (their own /metrics, commsgw_decisions_total). A restarted gateway keeps counting in its slot.
+    /// </summary>
+    public async Task<IReadOnlyList<long>> DecidedPerInstanceAsync(long settledTotal = 0)
+    {
+        var counts = await ScrapeDecidedPerInstanceAsync();
+        // The Prometheus exporter serves a cached scrape for a moment: a child's last decisions may show on the next one.
+        for (var scrape = 0; scrape < 20 && _processes.Count > 0 && counts.Sum() < settledTotal; scrape++)
+        {
+            await Task.Delay(250);
+            counts = await ScrapeDecidedPerInstanceAsync();
+        }
+
+        return counts;
+    }
+
+    private async Task<List<long>> ScrapeDecidedPerInstanceAsync()
+    {
+        var counts = Enumerable.Range(0, _gateways.Count).Select(i => Interlocked.Read(ref _decidedBy[i])).ToList();
+        for (var i = 0; i < _processes.Count; i++)
+        {
+            counts.Add(_processDecidedBefore[i] + (await TryDecidedAsync(_processes[i]) ?? _processDecided[i]));
+        }
+
+        return counts;
+    }
+
+    /// <summary>The output tail of each child process, printed when an invariant fails.</summary>
+    public void PrintProcessOutput(int lines)
+    {
+        foreach (var process in _processes)
+        {
+            _output.WriteLine($"--- gateway process {process.ProcessId} (port {process.Port}{(process.HasExited ? $", exited {process.ExitCode}" : "")}), last {lines} lines:");
+            foreach (var line in process.OutputTail.TakeLast(lines))
+            {
+                _output.WriteLine("process: " + (line.Length > 600 ? line[..600] + " …" : line));
+            }
+        }
+    }
+
+    private static async Task<long?> TryDecidedAsync(GatewayProcess process)
+    {
+        try
+        {
+            return process.HasExited ? null : await process.DecidedAsync();
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+        {
+            return null;
+        }
+    }
 
     private readonly long[] _decidedBy = new long[8];
+    private readonly long[] _processDecided = new long[8];
+    private readonly long[] _processDecidedBefore = new long[8];
 
-    private WebApplicationFactory<Program> NewGateway(int slot)
+    private Task<GatewayProcess> NewProcessAsync() => GatewayProcess.StartAsync(Settings(), ProcessReadyTimeout);
+
+    /// <summary>What every gateway of the run reads, in-process (configuration) or child process (environment variables).</summary>
+    private Dictionary<string, string?> Settings()
     {
         var settings = FakeProviderSettings.For(Fake);
         settings["Database:ConnectionString"] = _env.ConnectionString;
@@ -116,6 +216,12 @@ internal sealed class FaultRun : IAsyncDisposable
         settings["Logging:LogLevel:CommsGateway"] = "Warning";
         settings["Logging:LogLevel:CommsGateway.Features.Intents.IntentConsumerWatchdog"] = "Debug";
         settings["Logging:LogLevel:MassTransit"] = Environment.GetEnvironmentVariable("COMMSGW_FAULT_MT_LOG") ?? "Warning";
+        return settings;
+    }
+
+    private WebApplicationFactory<Program> NewGateway(int slot)
+    {
+        var settings = Settings();
         var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
         {
             web.UseEnvironment("Testing");
@@ -179,7 +285,7 @@ internal sealed class FaultRun : IAsyncDisposable
         while (DateTime.UtcNow < deadline)
         {
             (_, consumers) = await QueueStateAsync();
-            if (consumers >= _gateways.Count)
+            if (consumers >= _gateways.Count + _processes.Count)
             {
                 return;
             }
@@ -187,7 +293,7 @@ internal sealed class FaultRun : IAsyncDisposable
             await Task.Delay(200);
         }
 
-        throw new TimeoutException($"{consumers} of {_gateways.Count} gateway(s) consuming after {timeout}");
+        throw new TimeoutException($"{consumers} of {_gateways.Count + _processes.Count} gateway(s) consuming after {timeout}");
     }
 
     /// <summary>Publishes in paced batches of 50 with confirms; a batch interrupted by a broker failure is published again.</summary>
@@ -337,7 +443,7 @@ internal sealed class FaultRun : IAsyncDisposable
             $"intents {figures.Intents}, decided {figures.Decided}, two decisions {figures.IntentsWithTwoDecisions}, sent twice {figures.SentTwice}, " +
             $"lost {figures.Lost}, sent {figures.Sent}, failed {figures.Failed}, reached provider {figures.ReachedProvider}, provider calls {figures.ProviderCalls}, " +
             $"injected faults {figures.InjectedFaults}, error queue {figures.ErrorQueue} ({unexplained.Count} without a decision), " +
-            $"decided per instance {string.Join('/', DecidedPerInstance)}, duration {figures.Duration.TotalSeconds:F1} s");
+            $"decided per instance {string.Join('/', await DecidedPerInstanceAsync(decisions.Count))}, duration {figures.Duration.TotalSeconds:F1} s");
 
         if (undecided.Count > 0 || lostSends.Count > 0 || sentTwice.Count > 0 || twoDecisions > 0 || unexplained.Count > 0)
         {
@@ -345,6 +451,8 @@ internal sealed class FaultRun : IAsyncDisposable
             {
                 _output.WriteLine("log: " + (entry.Length > 600 ? entry[..600] + " …" : entry));
             }
+
+            PrintProcessOutput(60);
         }
 
         Assert.Empty(undecided);
@@ -450,8 +558,21 @@ internal sealed class FaultRun : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _supervising.CancelAsync();
-        await _supervisor;
+        try
+        {
+            await _supervisor;
+        }
+        finally
+        {
+            // Killed whatever happened before: a child process must never outlive its test.
+            foreach (var process in _processes)
+            {
+                await process.DisposeAsync();
+            }
+        }
+
         _supervising.Dispose();
+
         foreach (var gateway in _gateways)
         {
             await gateway.DisposeAsync();
