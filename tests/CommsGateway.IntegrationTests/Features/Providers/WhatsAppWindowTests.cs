@@ -106,8 +106,10 @@ public sealed class WhatsAppWindowTests(GatewayFixture gateway)
         var decided = await DecideAsync(marketing);
         var reminder = await DecideAsync(service);
 
-        Assert.Equal((DecisionOutcome.Blocked, [ReasonCodes.WhatsAppWindowClosed]), (decided.Outcome, decided.Reasons));
-        Assert.Equal((DecisionOutcome.Blocked, [ReasonCodes.WhatsAppWindowClosed]), (reminder.Outcome, reminder.Reasons));
+        Assert.Equal(DecisionOutcome.Blocked, decided.Outcome);
+        Assert.Equal([ReasonCodes.WhatsAppWindowClosed], decided.Reasons);
+        Assert.Equal(DecisionOutcome.Blocked, reminder.Outcome);
+        Assert.Equal([ReasonCodes.WhatsAppWindowClosed], reminder.Reasons);
         Assert.Contains(ReasonCodes.WhatsAppWindowClosed, Assert.Single(await gateway.DecisionsAsync(tenant, marketing.IntentId)).Reasons);
         Assert.DoesNotContain(gateway.Fake.Accepted, m => m.IntentId == marketing.IntentId || m.IntentId == service.IntentId);
         await using var connection = await gateway.Db.OpenConnectionAsync();
