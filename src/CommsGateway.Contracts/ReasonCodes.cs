@@ -31,6 +31,8 @@ public static class ReasonCodes
     public const string CampaignCancelled = "CampaignCancelled";
     public const string FooterExceedsLimit = "FooterExceedsLimit";
     public const string TemplateLacksUnsubscribe = "TemplateLacksUnsubscribe";
+    // WhatsApp outside the 24-hour window with no approved template: blocked before Twilio (which answers 63016).
+    public const string WhatsAppWindowClosed = "WhatsAppWindowClosed";
 
     // Warnings: the message goes, the decision says what was noticed.
     public const string HealthDetailsFlagged = "HealthDetailsFlagged";

@@ -79,6 +79,10 @@ internal static class BenchFixture
                    'fr', 'Europe/Paris', 'bench'
             from generate_series(0, 15) as t, generate_series(0, {PatientsPerTenant - 1}) as p;
 
+            -- Every patient wrote on WhatsApp an hour ago: the 24-hour window is open (free-form WhatsApp, not WhatsAppWindowClosed).
+            insert into whatsapp_sessions (tenant_id, patient_id, last_inbound_at)
+            select tenant_id, patient_id, now() - interval '1 hour' from contacts where updated_by = 'bench';
+
             insert into consent_events (tenant_id, patient_id, purpose, channel, action, occurred_at, source,
                 wording_version, wording_sha256, captured_by, recorded_by)
             select c.tenant_id, c.patient_id, 'marketing', ch, 'grant', now() - interval '30 days', 'web_form',

@@ -189,6 +189,25 @@ public static class SendPolicy
         };
     }
 
+    /// <summary>
+    /// A WhatsApp message outside the 24-hour window with no approved template to go through is blocked before
+    /// anything reaches Twilio (which would refuse it with 63016). See <see cref="WhatsAppWindow.Choose"/>.
+    /// </summary>
+    public static Decision WithWhatsAppWindow(Decision decision, WhatsAppDelivery delivery)
+    {
+        ArgumentNullException.ThrowIfNull(decision);
+        ArgumentNullException.ThrowIfNull(delivery);
+        return decision.ShouldSend && delivery.WindowClosed
+            ? decision with
+            {
+                Outcome = DecisionOutcome.Blocked,
+                Reasons = [ReasonCodes.WhatsAppWindowClosed],
+                Content = null,
+                Details = [.. decision.Details, "no inbound WhatsApp message in the last 24 hours and no approved template"],
+            }
+            : decision;
+    }
+
     private static (string? Reason, long? EventId) MarketingConsent(PolicyInput input)
     {
         var state = input.Consent.Find(ConsentPurpose.Marketing, input.Intent.Channel);

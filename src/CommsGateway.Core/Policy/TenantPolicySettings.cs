@@ -26,4 +26,8 @@ public sealed record TenantPolicySettings
 
     /// <summary>At most this many marketing messages per patient per rolling 7 days.</summary>
     public int MarketingFrequencyCapPer7Days { get; init; } = 3;
+
+    /// <summary>Block WhatsApp free-form messages outside the 24-hour customer-service window (WhatsAppWindowClosed)
+    /// unless an approved template is available; false leaves the window to Twilio (63016 after the attempt).</summary>
+    public bool WhatsAppWindowEnforced { get; init; } = true;
 }

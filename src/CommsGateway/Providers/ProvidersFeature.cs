@@ -1,4 +1,6 @@
 using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
 using CommsGateway.Contracts;
 using CommsGateway.Providers.SendGrid;
 using CommsGateway.Providers.Twilio;
@@ -25,8 +27,13 @@ public static class ProvidersFeature
         services.AddHttpClient(SendGridDispatcher.Name)
             .AddResilienceHandler(SendGridDispatcher.Name, (pipeline, context) =>
                 Configure(pipeline, context.ServiceProvider.GetRequiredService<IOptions<SendGridOptions>>().Value));
-        services.AddHttpClient(TwilioDispatcher.Name, (sp, http) =>
-                http.BaseAddress = new Uri(sp.GetRequiredService<IOptions<TwilioOptions>>().Value.BaseUrl))
+        services.AddHttpClient<TwilioMessagesClient>(TwilioDispatcher.Name, (sp, http) =>
+            {
+                var twilio = sp.GetRequiredService<IOptions<TwilioOptions>>().Value;
+                http.BaseAddress = new Uri(twilio.BaseUrl);
+                http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic",
+                    Convert.ToBase64String(Encoding.UTF8.GetBytes(twilio.AccountSid + ":" + twilio.AuthToken)));
+            })
             .AddResilienceHandler(TwilioDispatcher.Name, (pipeline, context) =>
                 Configure(pipeline, context.ServiceProvider.GetRequiredService<IOptions<TwilioOptions>>().Value));
 

@@ -79,7 +79,8 @@ public sealed class GatewayFixture : IAsyncLifetime
 
     /// <summary>
     /// Registers the intent's clinic (if new) and puts its patient on record with the intent's explicit address
-    /// (or defaults), as the booking system would have: the gateway sends only to addresses on record.
+    /// (or defaults), as the booking system would have: the gateway sends only to addresses on record. A WhatsApp
+    /// recipient has just written to the clinic, so its 24-hour window is open.
     /// </summary>
     public async Task SeedRecipientAsync(MessageIntent intent, string? locale = null)
     {
@@ -99,6 +100,14 @@ public sealed class GatewayFixture : IAsyncLifetime
             phone = intent.Channel != Channel.Email ? intent.To ?? "+33612345678" : "+33612345678",
             locale = locale ?? intent.Locale ?? "fr",
         });
+        if (intent.Channel == Channel.WhatsApp)
+        {
+            // The patient wrote on WhatsApp a moment ago: free-form is allowed (the 24-hour customer-service window).
+            await connection.ExecuteAsync("""
+                insert into whatsapp_sessions (tenant_id, patient_id, last_inbound_at) values (@TenantId, @PatientId, now())
+                on conflict (tenant_id, patient_id) do update set last_inbound_at = excluded.last_inbound_at
+                """, new { intent.TenantId, intent.PatientId });
+        }
     }
 
     public NpgsqlDataSource Db => Services.GetRequiredService<NpgsqlDataSource>();

@@ -204,6 +204,11 @@ public static class TenantSettings
             settings = settings with { QuietHoursForEmail = email };
         }
 
+        if (Bool(root, "whatsapp_window_enforced") is { } window)
+        {
+            settings = settings with { WhatsAppWindowEnforced = window };
+        }
+
         return settings;
     }
 

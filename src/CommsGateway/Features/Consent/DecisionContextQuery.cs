@@ -20,6 +20,9 @@ public sealed record DecisionContext(
     /// <summary>True when the intent's campaign was cancelled before this read (issue 7).</summary>
     public bool CampaignCancelled { get; init; }
 
+    /// <summary>The patient's last inbound WhatsApp message to the clinic (the 24-hour window), null if none.</summary>
+    public DateTimeOffset? LastWhatsAppInboundAt { get; init; }
+
     /// <summary>Fills the policy input's recipient facts; the caller keeps intent, classification and clock.</summary>
     public PolicyInput ApplyTo(PolicyInput input)
     {
@@ -33,13 +36,14 @@ public sealed record DecisionContext(
             MarketingSentLast7Days = MarketingSentLast7Days,
             PicturedPatientsConsent = PicturedPatientsConsent,
             CampaignCancelled = CampaignCancelled,
+            LastWhatsAppInboundAt = LastWhatsAppInboundAt,
         };
     }
 }
 
 /// <summary>
 /// The per-decision read, in ONE round trip (an NpgsqlBatch): the tenant's settings, the patient's contact point,
-/// the current consent of the patient and of every pictured patient, whether the channel's address is suppressed,
+/// the current consent of the patient and of every pictured patient, the patient's last inbound WhatsApp message, whether the channel's address is suppressed,
 /// and how many marketing messages the patient was sent in the last 7 days. Consent is read from the ledger at
 /// decision time, so a withdrawal recorded before this read blocks the message (GDPR art. 7(3)).
 /// </summary>
@@ -78,7 +82,8 @@ public sealed class DecisionContextQuery(NpgsqlDataSource dataSource)
                            (select count(*) from decisions
                             where tenant_id = $1 and patient_id = $2 and detected_purpose = 'marketing'
                               and outcome in ('Sent', 'SentWithMarketingRemoved') and decided_at > $4 and decided_at <= $5),
-                           exists (select 1 from campaigns where tenant_id = $1 and campaign_id = $6 and status = 'cancelled')
+                           exists (select 1 from campaigns where tenant_id = $1 and campaign_id = $6 and status = 'cancelled'),
+                           (select last_inbound_at from whatsapp_sessions where tenant_id = $1 and patient_id = $2)
                     from (select 1) as one
                     left join tenants t on t.tenant_id = $1
                     left join contacts c on c.tenant_id = $1 and c.patient_id = $2
@@ -113,6 +118,7 @@ public sealed class DecisionContextQuery(NpgsqlDataSource dataSource)
         var suppressed = !reader.IsDBNull(11) && reader.GetBoolean(11);
         var sentLast7Days = (int)reader.GetInt64(12);
         var campaignCancelled = reader.GetBoolean(13);
+        DateTimeOffset? lastWhatsAppInbound = reader.IsDBNull(14) ? null : new DateTimeOffset(reader.GetFieldValue<DateTime>(14), TimeSpan.Zero);
 
         await reader.NextResultAsync(ct);
         var states = new Dictionary<string, List<ConsentState>>(StringComparer.Ordinal);
@@ -140,6 +146,7 @@ public sealed class DecisionContextQuery(NpgsqlDataSource dataSource)
             pictured.ToDictionary(p => p, SnapshotOf, StringComparer.Ordinal))
         {
             CampaignCancelled = campaignCancelled,
+            LastWhatsAppInboundAt = lastWhatsAppInbound,
         };
     }
 

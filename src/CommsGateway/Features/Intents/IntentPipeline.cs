@@ -84,8 +84,9 @@ public sealed class IntentPipeline(
         if (decision.ShouldSend)
         {
             rendered = await unsubscribeLinks.RenderAsync(intent, decision.Content!, input.Contact?.Locale, ct);
-            template = whatsAppTemplates.For(intent, decision.Content!.IsMarketing);
-            decision = SendPolicy.WithRendering(decision, rendered, template);
+            var whatsApp = whatsAppTemplates.For(input, decision.Content!.IsMarketing);
+            template = whatsApp.Template;
+            decision = SendPolicy.WithRendering(SendPolicy.WithWhatsAppWindow(decision, whatsApp), rendered, template);
             lap = PipelineProfile.Lap(PipelineProfile.Stage.Render, lap);
         }
 

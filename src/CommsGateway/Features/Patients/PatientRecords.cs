@@ -131,6 +131,10 @@ public sealed class PatientRecords(NpgsqlDataSource dataSource, ConsentLedger le
                 "delete from contacts where tenant_id = @tenantId and patient_id = @patientId", new { tenantId, patientId }, tx, cancellationToken: ct));
         }
 
+        // When the patient last wrote on WhatsApp is personal data with no use once the contact is gone.
+        await connection.ExecuteAsync(new CommandDefinition(
+            "delete from whatsapp_sessions where tenant_id = @tenantId and patient_id = @patientId", new { tenantId, patientId }, tx, cancellationToken: ct));
+
         // The ledger's guard lets exactly this update through, and only inside this transaction.
         await connection.ExecuteAsync(new CommandDefinition("select set_config('commsgw.erasure', 'on', true)", transaction: tx, cancellationToken: ct));
         var pseudonymised = await connection.ExecuteAsync(new CommandDefinition("""

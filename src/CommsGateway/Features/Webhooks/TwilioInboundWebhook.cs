@@ -92,6 +92,9 @@ public static class TwilioInboundWebhook
         }
 
         var now = clock.GetUtcNow();
+        var windows = channel == Channel.WhatsApp && phone.Value is not null
+            ? await OpenWhatsAppWindowsAsync(connection, tx, phone.Value, to, senders.Value, now, ct)
+            : 0;
         foreach (var (tenantId, patientId) in patients)
         {
             await ConsentLedger.AppendPatientActionAsync(connection, tx, new PatientConsentAction(
@@ -113,9 +116,45 @@ public static class TwilioInboundWebhook
         }
 
         await tx.CommitAsync(ct);
-        logger.LogInformation("Inbound {MessageSid} on {Channel}: {Intent} for {Patients} patient(s)", sid, channel, intent, patients.Count);
+        logger.LogInformation("Inbound {MessageSid} on {Channel}: {Intent} for {Patients} patient(s), {Windows} WhatsApp window(s) opened",
+            sid, channel, intent, patients.Count, windows);
         return Twiml();
     }
+
+    /// <summary>
+    /// Any inbound WhatsApp message (not only a keyword) opens the 24-hour customer-service window of the clinic it was
+    /// written to: recorded for every patient whose WhatsApp number on record (else mobile, as sending uses) is the
+    /// sender, in the clinics that send from the To number. Meta keys the window on the business number, so a message
+    /// to a number no clinic sends from opens nothing.
+    /// </summary>
+    private static async Task<int> OpenWhatsAppWindowsAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string phone,
+        string to, SenderOptions senders, DateTimeOffset now, CancellationToken ct)
+    {
+        var candidates = await connection.QueryAsync<(string TenantId, string PatientId)>(new CommandDefinition("""
+            select tenant_id, patient_id from contacts
+            where whatsapp_e164 = @phone or (whatsapp_e164 is null and phone_e164 = @phone)
+            """, new { phone }, tx, cancellationToken: ct));
+        var scoped = candidates.Where(c => SendsFrom(senders.For(c.TenantId), Channel.WhatsApp, to, "")).ToArray();
+        if (scoped.Length == 0)
+        {
+            return 0;
+        }
+
+        return await connection.ExecuteAsync(new CommandDefinition("""
+            insert into whatsapp_sessions (tenant_id, patient_id, last_inbound_at)
+            select t, p, @now from unnest(@tenants, @patients) as u (t, p)
+            on conflict (tenant_id, patient_id) do update set last_inbound_at = greatest(whatsapp_sessions.last_inbound_at, excluded.last_inbound_at)
+            """, new
+        {
+            tenants = scoped.Select(c => c.TenantId).ToArray(),
+            patients = scoped.Select(c => c.PatientId).ToArray(),
+            now = now.UtcDateTime,
+        }, tx, cancellationToken: ct));
+    }
+
+    private static bool SendsFrom(SenderIdentity sender, Channel channel, string to, string messagingServiceSid) => channel == Channel.WhatsApp
+        ? StripPrefix(sender.WhatsAppFrom ?? "") == to
+        : sender.SmsFrom == to || (messagingServiceSid.Length > 0 && sender.MessagingServiceSid == messagingServiceSid);
 
     /// <summary>
     /// The (tenant, patient) pairs a reply concerns: every patient whose mobile or WhatsApp number on record is the
@@ -137,9 +176,7 @@ public static class TwilioInboundWebhook
             where c.phone_e164 = @phone or c.whatsapp_e164 = @phone
             """, new { phone, channel = Suppressions.Wire(channel) }, tx, cancellationToken: ct))).ToList();
 
-        bool SendsFrom(SenderIdentity sender) => channel == Channel.WhatsApp
-            ? StripPrefix(sender.WhatsAppFrom ?? "") == to
-            : sender.SmsFrom == to || (messagingServiceSid.Length > 0 && sender.MessagingServiceSid == messagingServiceSid);
+        bool SendsFrom(SenderIdentity sender) => TwilioInboundWebhook.SendsFrom(sender, channel, to, messagingServiceSid);
 
         var knownSender = SendsFrom(senders.Default) || senders.Tenants.Values.Any(SendsFrom);
         var scoped = candidates.Where(c => knownSender ? SendsFrom(senders.For(c.TenantId)) : intent == KeywordIntent.OptOut);

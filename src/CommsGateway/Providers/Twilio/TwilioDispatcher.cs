@@ -1,6 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
-using System.Text;
 using System.Text.Json;
 using CommsGateway.Contracts;
 using CommsGateway.Hosting;
@@ -13,10 +11,11 @@ namespace CommsGateway.Providers.Twilio;
 /// <summary>
 /// SMS and WhatsApp through Twilio's Messages resource (the Twilio SDK is not served here):
 /// POST /2010-04-01/Accounts/{AccountSid}/Messages.json, form-encoded, basic auth.
-/// Typed HttpClient: the "twilio" resilience pipeline wraps it.
+/// The HTTP call goes through the typed <see cref="TwilioMessagesClient"/>, which the "twilio" resilience pipeline wraps;
+/// this class builds the form and maps Twilio's answer to a <see cref="DispatchResult"/>.
 /// </summary>
 internal sealed class TwilioDispatcher(
-    IHttpClientFactory httpClientFactory,
+    IServiceProvider services,
     IOptions<TwilioOptions> options,
     IOptions<SenderOptions> senders,
     IOptions<GatewayOptions> gateway,
@@ -104,17 +103,11 @@ internal sealed class TwilioDispatcher(
             form.Add(new("StatusCallback", StatusCallbackUrl(gateway.Value.PublicBaseUrl, message)));
         }
 
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"/2010-04-01/Accounts/{Uri.EscapeDataString(twilio.AccountSid)}/Messages.json")
-        {
-            Content = new FormUrlEncodedContent(form),
-        };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Basic",
-            Convert.ToBase64String(Encoding.UTF8.GetBytes(twilio.AccountSid + ":" + twilio.AuthToken)));
-
-        HttpResponseMessage response;
+        TwilioMessageResult answer;
         try
         {
-            response = await httpClientFactory.CreateClient(Name).SendAsync(request, ct);
+            // Typed clients are transient: one per send, so a singleton never pins a handler past its rotation.
+            answer = await services.GetRequiredService<TwilioMessagesClient>().SendAsync(new TwilioMessageRequest(form), ct);
         }
         catch (Exception ex) when (ex is HttpRequestException or TimeoutRejectedException or BrokenCircuitException
                                        or TaskCanceledException && !ct.IsCancellationRequested)
@@ -123,57 +116,37 @@ internal sealed class TwilioDispatcher(
             return DispatchResult.Failed(Name, ReasonCodes.ProviderUnavailable, $"{ex.GetType().Name}: {ex.Message}", permanent: false);
         }
 
-        using (response)
+        if (answer.Created)
         {
-            var body = await response.Content.ReadAsStringAsync(ct);
-            if (response.IsSuccessStatusCode)
-            {
-                using var created = JsonDocument.Parse(body);
-                return DispatchResult.Sent(Name, created.RootElement.GetProperty("sid").GetString() ?? "");
-            }
-
-            var (code, text) = TwilioError(body);
-            logger.LogWarning("Twilio refused {IntentId}: {Status} code {Code}", message.IntentId, (int)response.StatusCode, code);
-            var detail = $"{(int)response.StatusCode} twilio {code}: {text}";
-            var providerCode = (code != 0 ? code : (int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture);
-            DispatchResult Failed(string reason, bool permanent) =>
-                DispatchResult.Failed(Name, reason, detail, permanent) with { ProviderErrorCode = providerCode };
-            switch (code)
-            {
-                case OptedOut:
-                    // The recipient replied STOP at the carrier/Twilio level: honour it as a withdrawal (GDPR art. 7(3)).
-                    await optOuts.RecordAsync(new ProviderOptOut(message.TenantId, message.Channel, message.To, Name, providerCode, message.DecisionId), ct);
-                    return Failed(ReasonCodes.RecipientOptedOut, permanent: true);
-                case InvalidTo or NotMobile:
-                    return Failed(ReasonCodes.InvalidRecipient, permanent: true);
-                case OutsideWhatsAppWindow:
-                    return Failed(ReasonCodes.WhatsAppOutsideWindow, permanent: true);
-            }
-
-            return response.StatusCode is HttpStatusCode.TooManyRequests or >= HttpStatusCode.InternalServerError
-                ? Failed(ReasonCodes.ProviderUnavailable, permanent: false)
-                : Failed(ReasonCodes.ProviderRejected, permanent: true);
+            return DispatchResult.Sent(Name, answer.Sid ?? "");
         }
+
+        var code = answer.ErrorCode;
+        var status = (int)answer.HttpStatus;
+        logger.LogWarning("Twilio refused {IntentId}: {Status} code {Code}", message.IntentId, status, code);
+        var detail = $"{status} twilio {code}: {answer.ErrorMessage}{TwilioMessagesClient.Describe(answer.RetryAfter)}";
+        var providerCode = (code != 0 ? code : status).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        DispatchResult Failed(string reason, bool permanent) =>
+            DispatchResult.Failed(Name, reason, detail, permanent) with { ProviderErrorCode = providerCode };
+        switch (code)
+        {
+            case OptedOut:
+                // The recipient replied STOP at the carrier/Twilio level: honour it as a withdrawal (GDPR art. 7(3)).
+                await optOuts.RecordAsync(new ProviderOptOut(message.TenantId, message.Channel, message.To, Name, providerCode, message.DecisionId), ct);
+                return Failed(ReasonCodes.RecipientOptedOut, permanent: true);
+            case InvalidTo or NotMobile:
+                return Failed(ReasonCodes.InvalidRecipient, permanent: true);
+            case OutsideWhatsAppWindow:
+                // Safety net: the policy blocks WhatsAppWindowClosed first, but our record of inbound messages may lag.
+                return Failed(ReasonCodes.WhatsAppOutsideWindow, permanent: true);
+        }
+
+        return answer.HttpStatus is HttpStatusCode.TooManyRequests or >= HttpStatusCode.InternalServerError
+            ? Failed(ReasonCodes.ProviderUnavailable, permanent: false)
+            : Failed(ReasonCodes.ProviderRejected, permanent: true);
     }
 
     /// <summary>Ids only in the URL; the webhook verifies Twilio's signature over this exact URL.</summary>
     internal static string StatusCallbackUrl(string publicBaseUrl, OutboundMessage message) =>
         $"{publicBaseUrl.TrimEnd('/')}/webhooks/twilio/status?decisionId={message.DecisionId:D}&tenantId={Uri.EscapeDataString(message.TenantId)}&intentId={Uri.EscapeDataString(message.IntentId)}";
-
-    /// <summary>Twilio's error shape: {"code":21211,"message":"...","more_info":"...","status":400}.</summary>
-    private static (int Code, string Message) TwilioError(string body)
-    {
-        try
-        {
-            using var json = JsonDocument.Parse(body);
-            var root = json.RootElement;
-            var code = root.TryGetProperty("code", out var c) && c.TryGetInt32(out var n) ? n : 0;
-            var text = root.TryGetProperty("message", out var m) ? m.GetString() ?? "" : "";
-            return (code, text);
-        }
-        catch (JsonException)
-        {
-            return (0, body.Length > 300 ? body[..300] : body);
-        }
-    }
 }

@@ -1,32 +1,32 @@
 using CommsGateway.Contracts;
+using CommsGateway.Core.Policy;
 using Microsoft.Extensions.Options;
 
 namespace CommsGateway.Providers.Twilio;
 
 /// <summary>
-/// Which approved WhatsApp template a message goes through: the intent's own, else (marketing) the clinic's default
-/// <see cref="SenderIdentity.WhatsAppMarketingContentSid"/> with its <see cref="SenderIdentity.WhatsAppUnsubscribeVariable"/>.
-/// Resolved before the decision is recorded, so the policy can refuse a template that cannot show the unsubscribe link.
+/// Which approved WhatsApp template a message goes through, if any: the intent's own, else, outside the 24-hour
+/// window, (marketing) the clinic's default <see cref="SenderIdentity.WhatsAppMarketingContentSid"/> with its
+/// <see cref="SenderIdentity.WhatsAppUnsubscribeVariable"/>. The rule is Core's (<see cref="WhatsAppWindow.Choose"/>);
+/// this class only supplies the clinic's configured template. Resolved before the decision is recorded, so the policy
+/// can block a closed window (WhatsAppWindowClosed) or a template that cannot show the unsubscribe link.
 /// </summary>
 public sealed class WhatsAppTemplates(IOptions<SenderOptions> senders)
 {
-    /// <summary>Null for a free-form body (and on every channel but WhatsApp, where Twilio takes no template).</summary>
-    public WhatsAppTemplate? For(MessageIntent intent, bool marketing)
+    public WhatsAppDelivery For(PolicyInput input, bool marketing)
     {
-        ArgumentNullException.ThrowIfNull(intent);
+        ArgumentNullException.ThrowIfNull(input);
+        var intent = input.Intent;
         if (intent.Channel != Channel.WhatsApp)
         {
-            return null;
-        }
-
-        if (intent.Template is { ContentSid.Length: > 0 } own)
-        {
-            return own;
+            return WhatsAppDelivery.FreeForm;
         }
 
         var sender = senders.Value.For(intent.TenantId);
-        return marketing && sender.WhatsAppMarketingContentSid is { Length: > 0 } sid
+        var clinic = sender.WhatsAppMarketingContentSid is { Length: > 0 } sid
             ? new WhatsAppTemplate { ContentSid = sid, UnsubscribeVariable = sender.WhatsAppUnsubscribeVariable }
             : null;
+        return WhatsAppWindow.Choose(intent.Channel, marketing, intent.Template, clinic, input.LastWhatsAppInboundAt, input.Now,
+            input.Settings.WhatsAppWindowEnforced);
     }
 }

@@ -92,6 +92,9 @@ public sealed class LogScanTests(OpsFixture ops)
                     '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08', 'booking-portal', '{}', 'tests'
                 from unnest(array['email', 'sms']) as c
                 """, new { tenant, patient });
+            // The patient wrote on WhatsApp a moment ago: the 24-hour window is open for the free-form reminder.
+            await connection.ExecuteAsync("insert into whatsapp_sessions (tenant_id, patient_id, last_inbound_at) values (@tenant, @patient, now())",
+                new { tenant, patient });
         }
 
         var run = Guid.NewGuid().ToString("N")[..8];

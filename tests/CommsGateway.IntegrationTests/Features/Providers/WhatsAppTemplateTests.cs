@@ -17,7 +17,7 @@ namespace CommsGateway.IntegrationTests.Features.Providers;
 public sealed class WhatsAppTemplateTests(GatewayFixture gateway)
 {
     /// <summary>A clinic whose marketing window never closes, so the test does not depend on the day or hour it runs.</summary>
-    private async Task<string> PatientWithWhatsAppGrantAsync(string tenant)
+    private async Task<string> PatientWithWhatsAppGrantAsync(string tenant, bool windowOpen = false)
     {
         await using (var connection = await gateway.Db.OpenConnectionAsync())
         {
@@ -33,6 +33,11 @@ public sealed class WhatsAppTemplateTests(GatewayFixture gateway)
 
         var patient = Seed.NewPatient();
         await Seed.PatientAsync(gateway, tenant, patient, Seed.NewEmail(), Seed.NewMobile(), Channel.WhatsApp);
+        if (!windowOpen)
+        {
+            await Seed.CloseWhatsAppWindowAsync(gateway, tenant, patient);
+        }
+
         return patient;
     }
 

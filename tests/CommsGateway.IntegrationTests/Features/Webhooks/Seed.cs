@@ -39,6 +39,13 @@ internal static class Seed
             tenantId, ids = patients.Select(p => p.PatientId).ToArray(), emails = patients.Select(p => p.Email).ToArray(),
             phones = patients.Select(p => p.Phone).ToArray(),
         });
+        // The patients wrote to the clinic on WhatsApp a moment ago: free-form WhatsApp is allowed (24-hour window).
+        // Tests of the closed window remove it (CloseWhatsAppWindowAsync).
+        await connection.ExecuteAsync("""
+            insert into whatsapp_sessions (tenant_id, patient_id, last_inbound_at)
+            select @tenantId, p, now() from unnest(@ids, @phones) as u(p, ph) where ph is not null
+            on conflict (tenant_id, patient_id) do update set last_inbound_at = excluded.last_inbound_at
+            """, new { tenantId, ids = patients.Select(p => p.PatientId).ToArray(), phones = patients.Select(p => p.Phone).ToArray() });
         foreach (var channel in grants)
         {
             await connection.ExecuteAsync("""
@@ -49,6 +56,13 @@ internal static class Seed
                 from unnest(@ids) as u(p)
                 """, new { tenantId, channel = Wire(channel), WordingSha256, ids = patients.Select(p => p.PatientId).ToArray() });
         }
+    }
+
+    /// <summary>No inbound WhatsApp message on record: the 24-hour window is closed.</summary>
+    public static async Task CloseWhatsAppWindowAsync(GatewayFixture gateway, string tenantId, string patientId)
+    {
+        await using var connection = await gateway.Db.OpenConnectionAsync();
+        await connection.ExecuteAsync("delete from whatsapp_sessions where tenant_id = @tenantId and patient_id = @patientId", new { tenantId, patientId });
     }
 
     public static Task PatientAsync(GatewayFixture gateway, string tenantId, string patientId, string? email, string? phone, params Channel[] grants) =>
