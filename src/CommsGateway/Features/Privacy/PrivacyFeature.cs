@@ -72,11 +72,14 @@ public static class PrivacyFeature
 /// At start-up, re-keys the legacy (unkeyed SHA-256) suppressions whose address is still in <c>contacts</c>. Legacy rows
 /// of addresses no longer held (erasures before 0017 among them) cannot be re-keyed: they stay, still matched.
 /// </summary>
-internal sealed class SuppressionRekeyService(NpgsqlDataSource dataSource, AddressHasher hasher, ILogger<SuppressionRekeyService> logger)
+internal sealed class SuppressionRekeyService(NpgsqlDataSource dataSource, IServiceProvider services, ILogger<SuppressionRekeyService> logger)
     : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        // Resolved here, not injected: hosted services are built before the options are validated, and a bad key must be
+        // reported with every other refused setting (commsgw run's list), not as this service's construction failure.
+        var hasher = services.GetRequiredService<AddressHasher>();
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var tx = await connection.BeginTransactionAsync(cancellationToken);
         var rekeyed = await Suppressions.RekeyLegacyAsync(connection, tx, hasher, null, null, cancellationToken);
