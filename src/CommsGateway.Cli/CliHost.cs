@@ -1,5 +1,6 @@
 using CommsGateway.Data;
 using CommsGateway.Features.Admin;
+using CommsGateway.Features.Privacy;
 using CommsGateway.Observability;
 using System.CommandLine;
 
@@ -24,6 +25,8 @@ internal static class CliHost
             ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Warning",
         });
         builder.AddDatabase();
+        // Erase and export hash addresses with the same key as the gateway (suppressions).
+        builder.AddPrivacy();
         builder.AddConsentServices();
         // Admin commands handle contact data (import, export, erase): their logs are masked like the gateway's.
         builder.Services.AddPersonalDataMasking();

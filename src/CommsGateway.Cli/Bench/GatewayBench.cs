@@ -72,6 +72,7 @@ internal sealed class GatewayBench : IAsyncDisposable
         settings["Unsubscribe:Keys:0:Id"] = "bench";
         settings["Unsubscribe:Keys:0:Secret"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
         settings["Unsubscribe:SubscriberKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        settings["Privacy:AddressHashKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
         settings["Gateway:PublicBaseUrl"] = "https://bench.invalid";
         var app = GatewayHost.Build(["--urls", "http://127.0.0.1:0"], builder =>
         {

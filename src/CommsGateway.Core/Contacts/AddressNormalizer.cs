@@ -1,7 +1,5 @@
 using System.Globalization;
 using System.Net.Mail;
-using System.Security.Cryptography;
-using System.Text;
 using PhoneNumbers;
 
 namespace CommsGateway.Core.Contacts;
@@ -83,12 +81,5 @@ public static class AddressNormalizer
         // Lower-cased whole: providers treat local parts case-insensitively in practice, and one canonical
         // form is what lets a suppression hash match the same mailbox written differently.
         return new(trimmed.ToLower(CultureInfo.InvariantCulture), null);
-    }
-
-    /// <summary>SHA-256 of the normalised address: how suppressions remember an erased address without keeping it.</summary>
-    public static byte[] Hash(string normalizedAddress)
-    {
-        ArgumentNullException.ThrowIfNull(normalizedAddress);
-        return SHA256.HashData(Encoding.UTF8.GetBytes(normalizedAddress));
     }
 }

@@ -6,6 +6,7 @@ using CommsGateway.Features.Admin;
 using CommsGateway.Features.DevOutbox;
 using CommsGateway.Features.Webhooks;
 using CommsGateway.Features.Intents;
+using CommsGateway.Features.Privacy;
 using CommsGateway.Features.Unsubscribe;
 using CommsGateway.Observability;
 using CommsGateway.Providers;
@@ -49,6 +50,7 @@ public static class GatewayHost
         // Order matters: migrations run before the bus starts consuming.
         builder.AddObservability();
         builder.AddDatabase();
+        builder.AddPrivacy();
         builder.AddProviders();
         builder.AddIntents();
         builder.AddUnsubscribe();

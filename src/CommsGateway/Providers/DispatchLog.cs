@@ -210,7 +210,7 @@ public interface IProviderOptOutSink
     Task RecordAsync(ProviderOptOut optOut, CancellationToken ct);
 }
 
-internal sealed class ProviderOptOutLog(NpgsqlDataSource dataSource, TimeProvider clock, ILogger<ProviderOptOutLog> logger) : IProviderOptOutSink
+internal sealed class ProviderOptOutLog(NpgsqlDataSource dataSource, Core.Privacy.AddressHasher hasher, TimeProvider clock, ILogger<ProviderOptOutLog> logger) : IProviderOptOutSink
 {
     public const string Source = "provider_opt_out";
 
@@ -246,7 +246,7 @@ internal sealed class ProviderOptOutLog(NpgsqlDataSource dataSource, TimeProvide
                 }), ct);
         }
 
-        await Features.Webhooks.Suppressions.AddAsync(connection, tx, optOut.TenantId, optOut.Channel, address,
+        await Features.Webhooks.Suppressions.AddAsync(connection, tx, hasher, optOut.TenantId, optOut.Channel, address,
             Features.Webhooks.Suppressions.ProviderOptOut, ct);
         await tx.CommitAsync(ct);
         logger.LogWarning("Provider reports recipient opted out on {Channel} for tenant {TenantId} (decision {DecisionId}): withdrawn for {Patients} patient(s), number suppressed",

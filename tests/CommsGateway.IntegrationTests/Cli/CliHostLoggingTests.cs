@@ -20,6 +20,9 @@ public sealed class CliHostLoggingTests(GatewayFixture gateway)
         using var host = await CliHost.StartAsync(CancellationToken.None, builder =>
         {
             builder.Configuration["Database:ConnectionString"] = gateway.Servers.ConnectionString;
+            // The gateway's environment and hence its (committed) suppression hash key: Production would refuse it, and
+            // another key would re-key the shared database's legacy suppressions under a key the gateway does not hold.
+            builder.Environment.EnvironmentName = "Testing";
             builder.Services.AddSingleton<ILoggerProvider>(logs);
         });
         var logger = host.Services.GetRequiredService<ILogger<CliHostLoggingTests>>();

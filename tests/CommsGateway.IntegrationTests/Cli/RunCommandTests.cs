@@ -24,6 +24,7 @@ public sealed class RunCommandTests
         Assert.Contains("'TwilioOptions' members: 'AccountSid'", error, StringComparison.Ordinal);
         Assert.Contains("Unsubscribe:Keys contains the development key 'dev-2026'", error, StringComparison.Ordinal);
         Assert.Contains("Unsubscribe:SubscriberKey is the committed development key", error, StringComparison.Ordinal);
+        Assert.Contains("Privacy:AddressHashKey is the committed development key", error, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", error, StringComparison.Ordinal); // no stack trace
     }
 

@@ -1,6 +1,7 @@
 using CommsGateway.Contracts;
 using CommsGateway.Core.Consent;
 using CommsGateway.Core.Policy;
+using CommsGateway.Core.Privacy;
 using CommsGateway.Features.Admin;
 using Npgsql;
 using NpgsqlTypes;
@@ -47,8 +48,10 @@ public sealed record DecisionContext(
 /// and how many marketing messages the patient was sent in the last 7 days. Consent is read from the ledger at
 /// decision time, so a withdrawal recorded before this read blocks the message (GDPR art. 7(3)).
 /// </summary>
-public sealed class DecisionContextQuery(NpgsqlDataSource dataSource)
+public sealed class DecisionContextQuery(NpgsqlDataSource dataSource, AddressHasher hasher)
 {
+    private readonly byte[] _addressHashKey = hasher.Key;
+
     public Task<DecisionContext> LoadAsync(string tenantId, string patientId, Channel channel,
         IReadOnlyCollection<string> picturedPatientIds, DateTimeOffset now, CancellationToken ct) =>
         LoadAsync(tenantId, patientId, channel, picturedPatientIds, now, null, ct);
@@ -73,12 +76,14 @@ public sealed class DecisionContextQuery(NpgsqlDataSource dataSource)
                     select t.tenant_id is not null, t.settings::text,
                            c.patient_id, c.first_name, c.last_name, c.email, c.phone_e164, c.whatsapp_e164, c.locale, c.time_zone,
                            c.last_interaction_at,
-                           -- The address the channel would use (WhatsApp falls back to the mobile), hashed as suppressions are.
+                           -- The address the channel would use (WhatsApp falls back to the mobile), hashed as suppressions are:
+                           -- keyed (0017), or a legacy row's plain SHA-256.
                            exists (
-                               select 1 from suppressions s
+                               select 1 from suppressions s,
+                                   convert_to(case $3 when 'email' then c.email when 'sms' then c.phone_e164
+                                              when 'whatsapp' then coalesce(c.whatsapp_e164, c.phone_e164) end, 'UTF8') as a(bytes)
                                where s.tenant_id = c.tenant_id and s.channel = $3
-                                 and s.address_hash = sha256(convert_to(case $3 when 'email' then c.email when 'sms' then c.phone_e164
-                                                                        when 'whatsapp' then coalesce(c.whatsapp_e164, c.phone_e164) end, 'UTF8'))),
+                                 and s.address_hash in (hmac(a.bytes, $7, 'sha256'), sha256(a.bytes))),
                            (select count(*) from decisions
                             where tenant_id = $1 and patient_id = $2 and detected_purpose = 'marketing'
                               and outcome in ('Sent', 'SentWithMarketingRemoved') and decided_at > $4 and decided_at <= $5),
@@ -90,7 +95,8 @@ public sealed class DecisionContextQuery(NpgsqlDataSource dataSource)
                     """, Text(tenantId), Text(patientId), Text(channelName),
                     new NpgsqlParameter { Value = now.AddDays(-7).UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz },
                     new NpgsqlParameter { Value = now.UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz },
-                    Text(campaignId ?? "")),
+                    Text(campaignId ?? ""),
+                    new NpgsqlParameter { Value = _addressHashKey, NpgsqlDbType = NpgsqlDbType.Bytea }),
                 Command("""
                     select patient_id, event_id, purpose, channel, placement, action, occurred_at
                     from consent_current where tenant_id = $1 and patient_id = any($2)

@@ -1,8 +1,9 @@
 
-using CommsGateway.Core.Contacts;
+using CommsGateway.Core.Privacy;
 using CommsGateway.Features.Admin;
 using CommsGateway.Features.Consent;
 using CommsGateway.Features.Contacts;
+using CommsGateway.Features.Webhooks;
 using Dapper;
 using Npgsql;
 
@@ -23,7 +24,7 @@ public sealed record PatientContactView(
     string? FirstName, string? LastName, string? Email, string? Phone, string? WhatsApp, string? Locale, string? TimeZone,
     DateTimeOffset? LastInteractionAt, string UpdatedBy, DateTimeOffset UpdatedAt);
 
-/// <summary>A suppression of one of the patient's current addresses (matched by hash).</summary>
+/// <summary>A suppression of one of the patient's current addresses (matched by keyed hash, or a legacy row's SHA-256).</summary>
 public sealed record SuppressionView(string Channel, string Reason, DateTimeOffset CreatedAt);
 
 public sealed record DecisionView(
@@ -47,7 +48,7 @@ public sealed record ErasureResult(int SuppressionsAdded, int ConsentEventsPseud
 }
 
 /// <summary>Access requests and erasure, shared by the admin API and the CLI.</summary>
-public sealed class PatientRecords(NpgsqlDataSource dataSource, ConsentLedger ledger, TimeProvider clock)
+public sealed class PatientRecords(NpgsqlDataSource dataSource, ConsentLedger ledger, AddressHasher hasher, TimeProvider clock)
 {
     public async Task<PatientExport?> ExportAsync(string tenantId, string patientId, Actor actor, CancellationToken ct)
     {
@@ -73,7 +74,8 @@ public sealed class PatientRecords(NpgsqlDataSource dataSource, ConsentLedger le
             select channel, reason, created_at from suppressions
             where tenant_id = @tenantId and address_hash = any(@hashes)
             order by created_at
-            """, new { tenantId, hashes = AddressHashes(contactRow).Select(a => a.Hash).ToArray() }, cancellationToken: ct)))
+            """, new { tenantId, hashes = Addresses(contactRow).SelectMany(a => new[] { hasher.Hash(a.Address), AddressHasher.LegacyHash(a.Address) }).ToArray() },
+            cancellationToken: ct)))
             .Select(s => new SuppressionView(s.Channel, s.Reason, ConsentLedger.Utc(s.CreatedAt))).ToList();
 
         var decisions = (await connection.QueryAsync<DecisionExportRow>(new CommandDefinition("""
@@ -98,7 +100,7 @@ public sealed class PatientRecords(NpgsqlDataSource dataSource, ConsentLedger le
     /// must still demonstrate what it did, art. 17(3)(e)) with the consent events' and unsubscribe requests' personal
     /// provenance (IP, user agent, form URL, extra evidence) blanked; provider texts on the patient's dispatches and
     /// deliveries are cleared, provider opt-out notes lose the number, and pending deferred intents (which hold the
-    /// address) are dropped. Each erased address leaves a hashed suppression so it is never marketed to again.
+    /// address) are dropped. Each erased address leaves a keyed-hash suppression so it is never marketed to again.
     /// </summary>
     public async Task<ErasureResult?> EraseAsync(string tenantId, string patientId, Actor actor, CancellationToken ct)
     {
@@ -119,12 +121,11 @@ public sealed class PatientRecords(NpgsqlDataSource dataSource, ConsentLedger le
         var suppressions = 0;
         if (contact is not null)
         {
-            foreach (var (channel, hash) in AddressHashes(contact))
+            // Legacy SHA-256 rows of these addresses (a bounce before 0017) would keep a reversible hash of them: re-keyed first.
+            await Suppressions.RekeyLegacyAsync(connection, tx, hasher, tenantId, patientId, ct);
+            foreach (var (channel, address) in Addresses(contact))
             {
-                suppressions += await connection.ExecuteAsync(new CommandDefinition("""
-                    insert into suppressions (tenant_id, channel, address_hash, reason) values (@tenantId, @channel, @hash, 'erased')
-                    on conflict do nothing
-                    """, new { tenantId, channel, hash }, tx, cancellationToken: ct));
+                suppressions += await Suppressions.AddAsync(connection, tx, hasher, tenantId, channel, address, "erased", ct);
             }
 
             await connection.ExecuteAsync(new CommandDefinition(
@@ -190,22 +191,22 @@ public sealed class PatientRecords(NpgsqlDataSource dataSource, ConsentLedger le
     }
 
     /// <summary>Each address with the channels that would use it (WhatsApp falls back to the mobile).</summary>
-    private static IEnumerable<(string Channel, byte[] Hash)> AddressHashes(ContactRow contact)
+    private static IEnumerable<(string Channel, string Address)> Addresses(ContactRow contact)
     {
         if (contact.Email is { } email)
         {
-            yield return ("email", AddressNormalizer.Hash(email));
+            yield return ("email", email);
         }
 
         if (contact.PhoneE164 is { } phone)
         {
-            yield return ("sms", AddressNormalizer.Hash(phone));
-            yield return ("whatsapp", AddressNormalizer.Hash(phone));
+            yield return ("sms", phone);
+            yield return ("whatsapp", phone);
         }
 
         if (contact.WhatsappE164 is { } whatsApp && whatsApp != contact.PhoneE164)
         {
-            yield return ("whatsapp", AddressNormalizer.Hash(whatsApp));
+            yield return ("whatsapp", whatsApp);
         }
     }
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using CommsGateway.Contracts;
 using CommsGateway.Core.Contacts;
+using CommsGateway.Core.Privacy;
 using CommsGateway.Core.Security;
 using CommsGateway.Features.Consent;
 using CommsGateway.Providers;
@@ -40,6 +41,7 @@ public static class SendGridEventWebhook
         HttpContext context,
         SendGridEventVerifier verifier,
         NpgsqlDataSource dataSource,
+        AddressHasher hasher,
         TimeProvider clock,
         ILogger<SendGridEventWebhookLog> logger)
     {
@@ -81,7 +83,7 @@ public static class SendGridEventWebhook
             foreach (var element in document.RootElement.EnumerateArray())
             {
                 var outcome = SendGridEvent.From(element, clock.GetUtcNow()) is { } e
-                    ? await ApplyAsync(dataSource, e, clock.GetUtcNow(), logger, ct)
+                    ? await ApplyAsync(dataSource, hasher, e, clock.GetUtcNow(), logger, ct)
                     : Outcome.Ignored;
                 _ = outcome switch
                 {
@@ -104,7 +106,7 @@ public static class SendGridEventWebhook
     }
 
     /// <summary>One event, its de-duplication row and its effects commit together: a crash mid-way is retried whole.</summary>
-    private static async Task<Outcome> ApplyAsync(NpgsqlDataSource dataSource, SendGridEvent e, DateTimeOffset now, ILogger logger, CancellationToken ct)
+    private static async Task<Outcome> ApplyAsync(NpgsqlDataSource dataSource, AddressHasher hasher, SendGridEvent e, DateTimeOffset now, ILogger logger, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
@@ -154,7 +156,7 @@ public static class SendGridEventWebhook
 
         if (address is not null && (e.Event == "spamreport" || e.IsHardBounce))
         {
-            await Suppressions.AddAsync(connection, tx, d.TenantId, Channel.Email, address,
+            await Suppressions.AddAsync(connection, tx, hasher, d.TenantId, Channel.Email, address,
                 e.Event == "spamreport" ? Suppressions.SpamComplaint : Suppressions.HardBounce, ct);
         }
 

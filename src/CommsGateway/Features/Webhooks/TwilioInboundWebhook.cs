@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using CommsGateway.Contracts;
 using CommsGateway.Core.Contacts;
+using CommsGateway.Core.Privacy;
 using CommsGateway.Core.Unsubscribe;
 using CommsGateway.Features.Consent;
 using CommsGateway.Hosting;
@@ -39,6 +40,7 @@ public static class TwilioInboundWebhook
         IOptions<GatewayOptions> gateway,
         IOptions<SenderOptions> senders,
         NpgsqlDataSource dataSource,
+        AddressHasher hasher,
         TimeProvider clock,
         ILogger<TwilioInboundWebhookLog> logger,
         CancellationToken ct)
@@ -111,7 +113,7 @@ public static class TwilioInboundWebhook
                 EvidenceSha256: bodySha256), ct);
             if (intent == KeywordIntent.OptIn)
             {
-                await Suppressions.LiftProviderOptOutAsync(connection, tx, tenantId, channel, phone.Value!, ct);
+                await Suppressions.LiftProviderOptOutAsync(connection, tx, hasher, tenantId, channel, phone.Value!, ct);
             }
         }
 

@@ -186,6 +186,14 @@ public sealed class ConsentDecisionTests(GatewayFixture gateway)
         var email = PatientDataTests.NewAddresses().Email;
         var (clinic, erased) = await PatientAsync(new { email });
         (await clinic.Http.DeleteAsync($"/api/patients/{erased}")).EnsureSuccessStatusCode();
+        // What the erasure left is a keyed hash, not the brute-forceable SHA-256 of the address.
+        await using (var connection = await gateway.Db.OpenConnectionAsync())
+        {
+            var hash = await connection.QuerySingleAsync<byte[]>(
+                "select address_hash from suppressions where tenant_id = @t and channel = 'email' and reason = 'erased'", new { t = clinic.TenantId });
+            Assert.NotEqual(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(email)), hash);
+        }
+
         var returning = Clinic.NewPatient();
         (await clinic.PutContactAsync(returning, new { email })).EnsureSuccessStatusCode();
         (await clinic.GrantAsync(returning, "email")).EnsureSuccessStatusCode();

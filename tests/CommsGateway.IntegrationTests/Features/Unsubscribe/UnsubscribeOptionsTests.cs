@@ -13,6 +13,7 @@ public sealed class UnsubscribeOptionsTests
 {
     private static readonly string RealSecret = Convert.ToBase64String(new byte[32]);
     private static readonly string RealSubscriberKey = Convert.ToBase64String(Enumerable.Repeat((byte)7, 32).ToArray());
+    private static readonly string RealAddressHashKey = Convert.ToBase64String(Enumerable.Repeat((byte)11, 32).ToArray());
 
     public static TheoryData<string, string, string?> BadSettings => new()
     {
@@ -57,6 +58,7 @@ public sealed class UnsubscribeOptionsTests
         ["Unsubscribe:Keys:0:Id"] = "prod-2026",
         ["Unsubscribe:Keys:0:Secret"] = RealSecret,
         ["Unsubscribe:SubscriberKey"] = RealSubscriberKey,
+        ["Privacy:AddressHashKey"] = RealAddressHashKey,
         ["Gateway:PublicBaseUrl"] = "https://gw.clinique.example",
         ["SendGrid:ApiKey"] = "SG.test",
         ["Twilio:AccountSid"] = "ACtest",
@@ -71,6 +73,7 @@ public sealed class UnsubscribeOptionsTests
         { "an old dev key kept in the ring", "Unsubscribe:Keys" },
         { "the committed subscriber key", "Unsubscribe:SubscriberKey" },
         { "an http public address", "Gateway:PublicBaseUrl" },
+        { "the committed address hash key", "Privacy:AddressHashKey" },
     };
 
     [Theory]
@@ -104,6 +107,9 @@ public sealed class UnsubscribeOptionsTests
             case "an http public address":
                 settings["Gateway:PublicBaseUrl"] = "http://gw.clinique.example";
                 break;
+            case "the committed address hash key":
+                settings.Remove("Privacy:AddressHashKey");
+                break;
         }
 
         // Gateway options are read while the endpoints are mapped, so a bad PublicBaseUrl fails the build itself:
@@ -133,7 +139,7 @@ public sealed class UnsubscribeOptionsTests
             settings[key] = value;
         }
 
-        foreach (var (key, value) in ProductionSettings().Where(s => s.Key.StartsWith("Unsubscribe:", StringComparison.Ordinal)))
+        foreach (var (key, value) in ProductionSettings().Where(s => s.Key.StartsWith("Unsubscribe:", StringComparison.Ordinal) || s.Key.StartsWith("Privacy:", StringComparison.Ordinal)))
         {
             settings[key] = value;
         }

@@ -2,9 +2,11 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using CommsGateway.Contracts;
+using CommsGateway.Core.Privacy;
 using CommsGateway.FakeProviders;
 using CommsGateway.IntegrationTests.Infrastructure;
 using Dapper;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace CommsGateway.IntegrationTests.Features.Webhooks;
 
@@ -58,8 +60,13 @@ public sealed class SendGridEventTests(GatewayFixture gateway)
     private Task<string[]> DeliveriesAsync(Sent sent) =>
         ScalarAsync<string[]>("select coalesce(array_agg(status order by id), '{}') from deliveries where decision_id = @id::uuid", new { id = sent.Accepted.DecisionId });
 
+    /// <summary>The suppressions of the address, found by its keyed hash (an unkeyed SHA-256 of it is never stored).</summary>
     private Task<string[]> SuppressionsAsync(Sent sent) =>
-        ScalarAsync<string[]>("select coalesce(array_agg(reason order by reason), '{}') from suppressions where tenant_id = @Tenant and channel = 'email' and address_hash = sha256(convert_to(@Email, 'UTF8'))", sent);
+        ScalarAsync<string[]>("""
+            select coalesce(array_agg(reason order by reason), '{}') from suppressions
+            where tenant_id = @Tenant and channel = 'email' and hash_scheme = 'hmac-sha256'
+              and address_hash = @hash and address_hash <> sha256(convert_to(@Email, 'UTF8'))
+            """, new { sent.Tenant, sent.Email, hash = gateway.Factory.Services.GetRequiredService<AddressHasher>().Hash(sent.Email) });
 
     [Fact]
     public async Task Should_refuse_unsigned_or_wrongly_signed_deliveries_and_change_nothing()
@@ -140,6 +147,11 @@ public sealed class SendGridEventTests(GatewayFixture gateway)
         Assert.Equal("bounce", await ScalarAsync<string>("select error_code from deliveries where decision_id = @id::uuid", new { id = hard.Accepted.DecisionId }));
         // Consent is the patient's business; a bounce is the address's.
         Assert.Single(await Seed.LedgerAsync(gateway, hard.Tenant, hard.Patient));
+
+        // The keyed row blocks the next message to that address.
+        var next = await Seed.DecideAsync(gateway, Seed.Service(hard.Tenant, hard.Patient, Channel.Email));
+        Assert.Equal("Blocked", next.Outcome);
+        Assert.Contains(ReasonCodes.Suppressed, next.Reasons);
     }
 
     [Fact]

@@ -2,10 +2,12 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using CommsGateway.Contracts;
+using CommsGateway.Core.Privacy;
 using CommsGateway.Core.Webhooks;
 using CommsGateway.FakeProviders;
 using CommsGateway.IntegrationTests.Infrastructure;
 using Dapper;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace CommsGateway.IntegrationTests.Features.Webhooks;
 
@@ -212,8 +214,8 @@ public sealed class TwilioInboundTests(GatewayFixture gateway)
         Assert.Equal(("sms", "withdraw", "provider_opt_out"), (withdrawal.Channel, withdrawal.Action, withdrawal.Source));
         await using var connection = await gateway.Db.OpenConnectionAsync();
         Assert.Equal("provider_opt_out", await connection.QueryFirstOrDefaultAsync<string>(
-            "select reason from suppressions where tenant_id = @tenant and channel = 'sms' and address_hash = sha256(convert_to(@number, 'UTF8'))",
-            new { tenant, number = FakeProviderServer.OptedOutNumber }));
+            "select reason from suppressions where tenant_id = @tenant and channel = 'sms' and address_hash = @hash and hash_scheme = 'hmac-sha256'",
+            new { tenant, hash = gateway.Factory.Services.GetRequiredService<AddressHasher>().Hash(FakeProviderServer.OptedOutNumber) }));
 
         // The next message is not even tried: the number is suppressed.
         var next = await Seed.DecideAsync(gateway, Seed.Service(tenant, patient, Channel.Sms));

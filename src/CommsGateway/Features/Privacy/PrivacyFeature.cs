@@ -1,0 +1,94 @@
+using CommsGateway.Core.Privacy;
+using CommsGateway.Features.Webhooks;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace CommsGateway.Features.Privacy;
+
+public sealed class PrivacyOptions
+{
+    public const string Section = "Privacy";
+
+    /// <summary>
+    /// Base64 of at least 32 random bytes: the HMAC key of suppression address hashes. Never changed on a live
+    /// database: rows hashed under the old key (erasures among them) would stop matching.
+    /// </summary>
+    public string AddressHashKey { get; set; } = "";
+}
+
+/// <summary>
+/// Fails the start on a missing or short key, and outside Development and Testing on the key committed in
+/// appsettings.json (anyone with the repository could brute-force the suppressed addresses back), like
+/// <see cref="Unsubscribe.UnsubscribeProductionGuard"/> does for the unsubscribe keys. Never echoes the key.
+/// </summary>
+internal sealed class PrivacyOptionsValidator(IHostEnvironment environment) : IValidateOptions<PrivacyOptions>
+{
+    /// <summary>The key committed in appsettings.json (public, hence never acceptable in production).</summary>
+    internal const string DevelopmentAddressHashKey = "rZgWDM1yQRuqqIMy81Dn2UrGPBLuNae0/8KQ4+ZDius=";
+
+    public ValidateOptionsResult Validate(string? name, PrivacyOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (DecodeKey(options.AddressHashKey) is null)
+        {
+            return ValidateOptionsResult.Fail($"Privacy:AddressHashKey must be base64 of at least {AddressHasher.MinimumKeyBytes} bytes "
+                + "(openssl rand -base64 32)");
+        }
+
+        var developmentKeyAllowed = environment.IsDevelopment() || environment.IsEnvironment("Testing");
+        return developmentKeyAllowed || options.AddressHashKey.Trim() != DevelopmentAddressHashKey
+            ? ValidateOptionsResult.Success
+            : ValidateOptionsResult.Fail($"Privacy:AddressHashKey is the committed development key in the {environment.EnvironmentName} environment: "
+                + "set a secret of your own (openssl rand -base64 32) before the first start, and keep it (runbooks/access-and-erasure.md)");
+    }
+
+    internal static byte[]? DecodeKey(string? value)
+    {
+        var buffer = new byte[((value ?? "").Length * 3 / 4) + 3];
+        return Convert.TryFromBase64String((value ?? "").Trim(), buffer, out var written) && written >= AddressHasher.MinimumKeyBytes
+            ? buffer[..written]
+            : null;
+    }
+}
+
+public static class PrivacyFeature
+{
+    /// <summary>The suppression address hasher and its key, for the gateway and the CLI host alike. Call after AddDatabase.</summary>
+    public static IHostApplicationBuilder AddPrivacy(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddOptions<PrivacyOptions>().BindConfiguration(PrivacyOptions.Section).ValidateOnStart();
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PrivacyOptions>, PrivacyOptionsValidator>());
+        builder.Services.TryAddSingleton(sp =>
+            new AddressHasher(PrivacyOptionsValidator.DecodeKey(sp.GetRequiredService<IOptions<PrivacyOptions>>().Value.AddressHashKey) ?? []));
+        // Registered after the migrations' hosted service, so it runs once 0017 has added hash_scheme.
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, SuppressionRekeyService>());
+        return builder;
+    }
+}
+
+/// <summary>
+/// At start-up, re-keys the legacy (unkeyed SHA-256) suppressions whose address is still in <c>contacts</c>. Legacy rows
+/// of addresses no longer held (erasures before 0017 among them) cannot be re-keyed: they stay, still matched.
+/// </summary>
+internal sealed class SuppressionRekeyService(NpgsqlDataSource dataSource, IServiceProvider services, ILogger<SuppressionRekeyService> logger)
+    : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        // Resolved here, not injected: hosted services are built before the options are validated, and a bad key must be
+        // reported with every other refused setting (commsgw run's list), not as this service's construction failure.
+        var hasher = services.GetRequiredService<AddressHasher>();
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var tx = await connection.BeginTransactionAsync(cancellationToken);
+        var rekeyed = await Suppressions.RekeyLegacyAsync(connection, tx, hasher, null, null, cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+        if (rekeyed > 0)
+        {
+            logger.LogInformation("Re-keyed {Count} legacy suppression(s) to HMAC-SHA256", rekeyed);
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
