@@ -119,8 +119,19 @@ public sealed class PatientDataTests(GatewayFixture gateway)
             To = email, NotBefore = DateTimeOffset.UtcNow.AddDays(1),
         });
         Assert.Equal("Deferred", Assert.Single(await gateway.WaitForDecisionsAsync(clinic.TenantId, deferredIntent)).Outcome);
-        Assert.Equal(1, await connection.ExecuteScalarAsync<long>(
-            "select count(*) from deferred_intents where tenant_id = @t and intent::text like '%' || @email || '%'", new { t = clinic.TenantId, email }));
+        // Parked right after its Deferred decision commits: wait for the row rather than race the pipeline.
+        var parked = 0L;
+        for (var attempt = 0; attempt < 100 && parked == 0; attempt++)
+        {
+            parked = await connection.ExecuteScalarAsync<long>(
+                "select count(*) from deferred_intents where tenant_id = @t and intent::text like '%' || @email || '%'", new { t = clinic.TenantId, email });
+            if (parked == 0)
+            {
+                await Task.Delay(100);
+            }
+        }
+
+        Assert.Equal(1, parked);
 
         // A hard bounce whose SMTP reply quotes the address: stored masked.
         var accepted = Assert.Single(gateway.Fake.Accepted, m => m.DecisionId == emailDecision.ToString());
