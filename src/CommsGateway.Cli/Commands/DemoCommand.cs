@@ -111,7 +111,14 @@ internal static class DemoCommand
 
         await WatchDecisionsAsync(services.GetRequiredService<NpgsqlDataSource>(), expected, ct);
 
+        // A decision to send is committed BEFORE the provider call (claim, then send): give the send a moment to land.
         var promo = fake.Accepted.FirstOrDefault(m => m.IntentId == $"demo-{run}-promo");
+        for (var waited = 0; promo is null && waited < 50 && await PromoWasSentAsync(services, $"demo-{run}-promo", ct); waited++)
+        {
+            await Task.Delay(200, ct);
+            promo = fake.Accepted.FirstOrDefault(m => m.IntentId == $"demo-{run}-promo");
+        }
+
         if (promo is not null && promo.Headers.TryGetValue("List-Unsubscribe", out var listUnsubscribe))
         {
             var link = listUnsubscribe.Split(',')[0].Trim().TrimStart('<').TrimEnd('>');
@@ -124,6 +131,14 @@ internal static class DemoCommand
             Console.WriteLine($"  or one-click: curl -X POST -d 'List-Unsubscribe=One-Click' '{link}'");
             AnsiConsole.MarkupLine("  then run the demo again: the same promotion is Blocked with NoMarketingConsent, citing the withdrawal.");
         }
+    }
+
+    private static async Task<bool> PromoWasSentAsync(IServiceProvider services, string intentId, CancellationToken ct)
+    {
+        await using var connection = await services.GetRequiredService<NpgsqlDataSource>().OpenConnectionAsync(ct);
+        return await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+            "select exists (select 1 from decisions where tenant_id = @tenant and intent_id = @intentId and outcome = 'Sent')",
+            new { tenant = Tenant, intentId }, cancellationToken: ct));
     }
 
     /// <summary>
