@@ -68,10 +68,14 @@ internal static class TenantCommand
         var cap = new Option<int?>("--marketing-frequency-cap") { Description = "Marketing messages per patient per 7 days" };
         var sundays = new Option<bool?>("--marketing-on-sundays") { Description = "true or false" };
         var quietEmail = new Option<bool?>("--quiet-hours-for-email") { Description = "Apply quiet hours to email too (true or false)" };
+        var whatsAppWindow = new Option<bool?>("--whatsapp-window-enforced")
+        {
+            Description = "Block WhatsApp outside the 24-hour window when no approved template applies (true, the default) or leave it to Twilio (false)",
+        };
         var actor = CliHost.ActorOption();
         var set = new Command("set", "Change a clinic's policy settings (merged; name and keys untouched; recorded in admin_audit)")
         {
-            id, lapse, region, zone, holidays, windowStart, windowEnd, cap, sundays, quietEmail, actor,
+            id, lapse, region, zone, holidays, windowStart, windowEnd, cap, sundays, quietEmail, whatsAppWindow, actor,
         };
         set.SetAction((parse, ct) =>
         {
@@ -94,6 +98,7 @@ internal static class TenantCommand
             Put("marketing_frequency_cap_per_7_days", parse.GetValue(cap) is { } c && c < 0 ? Fail(ref problem, "--marketing-frequency-cap must be >= 0") : parse.GetValue(cap));
             Put("marketing_on_sundays", parse.GetValue(sundays));
             Put("quiet_hours_for_email", parse.GetValue(quietEmail));
+            Put("whatsapp_window_enforced", parse.GetValue(whatsAppWindow));
             if (problem is not null || settings.Count == 0)
             {
                 AnsiConsole.MarkupLine($"[red]{Markup.Escape(problem ?? "Nothing to set: give at least one setting (see --help).")}[/]");

@@ -1,5 +1,7 @@
+using System.Security.Cryptography;
 using CommsGateway.Core.Privacy;
 using CommsGateway.Features.Webhooks;
+using Dapper;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -69,8 +71,10 @@ public static class PrivacyFeature
 }
 
 /// <summary>
-/// At start-up, re-keys the legacy (unkeyed SHA-256) suppressions whose address is still in <c>contacts</c>. Legacy rows
-/// of addresses no longer held (erasures before 0017 among them) cannot be re-keyed: they stay, still matched.
+/// At start-up: refuses a key other than the one this database's suppressions were hashed with (its fingerprint is
+/// recorded at the first start), then re-keys the legacy (unkeyed SHA-256) suppressions whose address is still in
+/// <c>contacts</c>. Legacy rows of addresses no longer held (erasures before 0017 among them) cannot be re-keyed: they
+/// stay, still matched.
 /// </summary>
 internal sealed class SuppressionRekeyService(NpgsqlDataSource dataSource, IServiceProvider services, ILogger<SuppressionRekeyService> logger)
     : IHostedService
@@ -82,6 +86,7 @@ internal sealed class SuppressionRekeyService(NpgsqlDataSource dataSource, IServ
         var hasher = services.GetRequiredService<AddressHasher>();
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var tx = await connection.BeginTransactionAsync(cancellationToken);
+        await RequireRecordedKeyAsync(connection, tx, hasher, cancellationToken);
         var rekeyed = await Suppressions.RekeyLegacyAsync(connection, tx, hasher, null, null, cancellationToken);
         await tx.CommitAsync(cancellationToken);
         if (rekeyed > 0)
@@ -91,4 +96,36 @@ internal sealed class SuppressionRekeyService(NpgsqlDataSource dataSource, IServ
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>The label whose HMAC under the key identifies it (not an address: it cannot collide with a suppression).</summary>
+    private const string FingerprintLabel = "commsgw/key-fingerprint/address-hash-key/v1";
+
+    /// <summary>
+    /// Records the key's fingerprint on first use; afterwards a different key stops the start as a refused setting
+    /// (listed by `commsgw run` with the others), since every keyed suppression would silently stop matching.
+    /// </summary>
+    private static async Task RequireRecordedKeyAsync(NpgsqlConnection connection, NpgsqlTransaction tx, AddressHasher hasher, CancellationToken ct)
+    {
+        var fingerprint = hasher.Hash(FingerprintLabel);
+        var recorded = await connection.QuerySingleAsync<(byte[] Fingerprint, DateTime RecordedAt)>(new CommandDefinition("""
+            with inserted as (
+                insert into key_fingerprints (name, fingerprint) values ('address_hash_key', @fingerprint)
+                on conflict (name) do nothing
+                returning fingerprint, recorded_at
+            )
+            select fingerprint, recorded_at from inserted
+            union all
+            select fingerprint, recorded_at from key_fingerprints where name = 'address_hash_key'
+            limit 1
+            """, new { fingerprint }, tx, cancellationToken: ct));
+        if (!CryptographicOperations.FixedTimeEquals(recorded.Fingerprint, fingerprint))
+        {
+            throw new OptionsValidationException(PrivacyOptions.Section, typeof(PrivacyOptions),
+            [
+                $"Privacy:AddressHashKey is not the key this database's suppressions were hashed with (recorded {recorded.RecordedAt:yyyy-MM-dd HH:mm} UTC): "
+                + "with another key no suppression would match, erased addresses included. Start with the original key "
+                + "(runbooks/access-and-erasure.md)",
+            ]);
+        }
+    }
 }

@@ -1,11 +1,12 @@
 using CommsGateway.Features.Privacy;
 using CommsGateway.Hosting;
+using CommsGateway.IntegrationTests.Infrastructure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace CommsGateway.IntegrationTests.Features.Privacy;
 
-/// <summary>A missing or weak suppression hash key stops the gateway at start-up, in any environment.</summary>
+/// <summary>A missing or weak suppression hash key, or another key than the database was written with, stops the gateway at start-up.</summary>
 public sealed class PrivacyOptionsTests
 {
     public static TheoryData<string, string?> BadKeys => new()
@@ -39,5 +40,38 @@ public sealed class PrivacyOptionsTests
         {
             Assert.DoesNotContain(value, failure, StringComparison.Ordinal); // the key is never echoed
         }
+    }
+
+    // Suppressions are HMACs under the key: started with another one, the gateway would match none of them (erased
+    // addresses included) without a word. The first start records the key's fingerprint; a different key is refused.
+    [Fact]
+    public async Task Should_refuse_a_key_other_than_the_one_the_database_was_written_with()
+    {
+        await using var servers = await TestServers.StartAsync();
+        var original = Convert.ToBase64String(Enumerable.Repeat((byte)21, 32).ToArray());
+        var other = Convert.ToBase64String(Enumerable.Repeat((byte)22, 32).ToArray());
+
+        await StartAndStopAsync(servers, original);
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => StartAndStopAsync(servers, other));
+        await StartAndStopAsync(servers, original); // the original key still starts
+
+        var failure = Assert.Single(error.Failures);
+        Assert.StartsWith("Privacy:AddressHashKey is not the key this database's suppressions were hashed with", failure, StringComparison.Ordinal);
+        Assert.DoesNotContain(other, failure, StringComparison.Ordinal);
+        Assert.DoesNotContain(original, failure, StringComparison.Ordinal);
+    }
+
+    private static async Task StartAndStopAsync(TestServers servers, string addressHashKey)
+    {
+        var settings = servers.GatewaySettings();
+        settings["SendGrid:ApiKey"] = "SG.test";
+        settings["Twilio:AccountSid"] = "ACtest";
+        settings["Twilio:AuthToken"] = "test";
+        settings["Retention:Enabled"] = "false";
+        settings["Privacy:AddressHashKey"] = addressHashKey;
+        await using var app = GatewayHost.Build(["--urls", "http://127.0.0.1:0", "--environment", "Testing"], builder =>
+            builder.Configuration.AddInMemoryCollection(settings));
+        await app.StartAsync();
+        await app.StopAsync();
     }
 }
