@@ -81,7 +81,7 @@ internal static class PatientDataCommands
 
             env.Console.MarkupLine($"[green]Erased[/]: contact deleted={result.ContactDeleted}, suppressions added={result.SuppressionsAdded}, " +
                 $"consent events pseudonymised={result.ConsentEventsPseudonymised}, unsubscribe events pseudonymised={result.UnsubscribeEventsPseudonymised}, " +
-                $"deferred intents dropped={result.DeferredIntentsDeleted}, provider texts cleared={result.ProviderTextsCleared}, " +
+                $"deferred intents closed={result.DeferredIntentsClosed}, provider texts cleared={result.ProviderTextsCleared}, " +
                 $"provider opt-out notes pseudonymised={result.ProviderOptOutsPseudonymised}.");
             return 0;
         }, ct));

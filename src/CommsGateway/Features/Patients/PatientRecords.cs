@@ -34,8 +34,11 @@ public sealed record DecisionView(
 
 public sealed record ErasureResult(int SuppressionsAdded, int ConsentEventsPseudonymised, bool ContactDeleted)
 {
-    /// <summary>Pending deferred intents dropped: their stored intent may carry the address, and no one is left to send to.</summary>
-    public int DeferredIntentsDeleted { get; init; }
+    /// <summary>
+    /// Pending deferred intents stripped of their address and content and decided again at once (Blocked NoContactPoint):
+    /// no one is left to send to, and each still ends in one final decision.
+    /// </summary>
+    public int DeferredIntentsClosed { get; init; }
 
     /// <summary>Dispatch and delivery rows whose provider texts (which can quote the address) were cleared.</summary>
     public int ProviderTextsCleared { get; init; }
@@ -100,7 +103,7 @@ public sealed class PatientRecords(NpgsqlDataSource dataSource, ConsentLedger le
     /// must still demonstrate what it did, art. 17(3)(e)) with the consent events' and unsubscribe requests' personal
     /// provenance (IP, user agent, form URL, extra evidence) blanked; provider texts on the patient's dispatches and
     /// deliveries are cleared, provider opt-out notes lose the number, and pending deferred intents (which hold the
-    /// address) are dropped. Each erased address leaves a keyed-hash suppression so it is never marketed to again.
+    /// address) lose address and content and are decided at once (Blocked NoContactPoint). Each erased address leaves a keyed-hash suppression so it is never marketed to again.
     /// </summary>
     public async Task<ErasureResult?> EraseAsync(string tenantId, string patientId, Actor actor, CancellationToken ct)
     {
@@ -168,8 +171,16 @@ public sealed class PatientRecords(NpgsqlDataSource dataSource, ConsentLedger le
             numbers = new[] { contact?.PhoneE164, contact?.WhatsappE164 }.OfType<string>().ToArray(),
         };
         const string PatientDecisions = "select decision_id from decisions where tenant_id = @tenantId and patient_id = @patientId";
+        // A pending deferred intent keeps only what identifies it (no address, no content) and falls due at once: the
+        // poller decides it again, finds no contact point, and it ends, like every intent, in one final decision.
         var deferred = await connection.ExecuteAsync(new CommandDefinition($"""
-            delete from deferred_intents
+            update deferred_intents
+            set due_at = now(),
+                intent = jsonb_strip_nulls(jsonb_build_object(
+                    'intentId', intent->'intentId', 'tenantId', intent->'tenantId', 'producer', intent->'producer',
+                    'patientId', intent->'patientId', 'channel', intent->'channel', 'declaredPurpose', intent->'declaredPurpose',
+                    'category', intent->'category', 'campaignId', intent->'campaignId',
+                    'subject', case when intent->>'subject' is not null then '[erased]' end, 'body', '[erased]'))
             where tenant_id = @tenantId and (deferred_decision_id in ({PatientDecisions}) or intent->>'patientId' = @patientId)
             """, args, tx, cancellationToken: ct));
         var texts = await connection.ExecuteAsync(new CommandDefinition($"""
@@ -186,7 +197,7 @@ public sealed class PatientRecords(NpgsqlDataSource dataSource, ConsentLedger le
             """, args, tx, cancellationToken: ct));
         return new ErasureResult(0, 0, contact is not null)
         {
-            DeferredIntentsDeleted = deferred, ProviderTextsCleared = texts, ProviderOptOutsPseudonymised = optOuts,
+            DeferredIntentsClosed = deferred, ProviderTextsCleared = texts, ProviderOptOutsPseudonymised = optOuts,
         };
     }
 

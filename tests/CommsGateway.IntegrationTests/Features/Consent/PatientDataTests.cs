@@ -169,7 +169,7 @@ public sealed class PatientDataTests(GatewayFixture gateway)
         var erased = await clinic.Http.DeleteAsync($"/api/patients/{patient}");
         Assert.Equal(HttpStatusCode.OK, erased.StatusCode);
         var result = JsonDocument.Parse(await erased.Content.ReadAsStringAsync()).RootElement;
-        Assert.Equal(1, result.GetProperty("deferredIntentsDeleted").GetInt32());
+        Assert.Equal(1, result.GetProperty("deferredIntentsClosed").GetInt32());
         Assert.Equal(1, result.GetProperty("providerOptOutsPseudonymised").GetInt32());
         Assert.Equal(1, result.GetProperty("unsubscribeEventsPseudonymised").GetInt32());
         Assert.Equal(2, result.GetProperty("providerTextsCleared").GetInt32());
@@ -225,16 +225,31 @@ public sealed class PatientDataTests(GatewayFixture gateway)
               and (ip is not null or user_agent is not null or form_url is not null)
             """, new { t = clinic.TenantId, p = patient }));
 
+        // The deferred intent, stripped of address and content, falls due at once and ends in its final decision.
+        var final = await gateway.WaitForDecisionsAsync(clinic.TenantId, deferredIntent, 2);
+        Assert.Equal(["Deferred", "Blocked"], final.Select(d => d.Outcome));
+        Assert.Equal([ReasonCodes.NoContactPoint], final[1].Reasons);
+
         // Consent, unsubscribe and decision rows stay (the clinic still demonstrates what it did), pseudonymised:
-        // 2 grants, the carrier STOP and the link's withdrawal; the email, the SMS and the deferral.
+        // 2 grants, the carrier STOP and the link's withdrawal; the email, the SMS, the deferral and its final decision.
         Assert.Equal(4, await connection.ExecuteScalarAsync<long>(
             "select count(*) from consent_events where tenant_id = @t and patient_id = @p", new { t = clinic.TenantId, p = patient }));
         Assert.Equal(1, await connection.ExecuteScalarAsync<long>(
             "select count(*) from unsubscribe_events where tenant_id = @t and patient_id = @p", new { t = clinic.TenantId, p = patient }));
-        Assert.Equal(3, await connection.ExecuteScalarAsync<long>(
+        Assert.Equal(4, await connection.ExecuteScalarAsync<long>(
             "select count(*) from decisions where tenant_id = @t and patient_id = @p", new { t = clinic.TenantId, p = patient }));
-        Assert.Equal(0, await connection.ExecuteScalarAsync<long>(
-            "select count(*) from deferred_intents where tenant_id = @t", new { t = clinic.TenantId }));
+        // The poller deletes the parked row when it commits its batch, just after the final decision.
+        var stillParked = 1L;
+        for (var attempt = 0; attempt < 100 && stillParked > 0; attempt++)
+        {
+            stillParked = await connection.ExecuteScalarAsync<long>("select count(*) from deferred_intents where tenant_id = @t", new { t = clinic.TenantId });
+            if (stillParked > 0)
+            {
+                await Task.Delay(100);
+            }
+        }
+
+        Assert.Equal(0, stillParked);
 
         // The same address, back under a new patient record, is still suppressed on every channel.
         var returning = Clinic.NewPatient();
