@@ -4,6 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/dotnet-env.sh
-eval "$(bash scripts/servers.sh)"
+# Assigned first so that a server that fails to start stops this script here (set -e), not the tests later.
+server_env=$(bash scripts/servers.sh)
+eval "$server_env"
 dotnet build src/CommsGateway.Cli -c Release -nologo -clp:ErrorsOnly
 exec dotnet src/CommsGateway.Cli/bin/Release/net10.0/commsgw.dll demo "$@"

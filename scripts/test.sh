@@ -4,7 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/dotnet-env.sh
-eval "$(bash scripts/servers.sh)"
+# Assigned first so that a server that fails to start stops this script here (set -e), not the tests later.
+server_env=$(bash scripts/servers.sh)
+eval "$server_env"
 bash scripts/install-test-deps.sh
 dotnet build CommsGateway.sln -c Release -warnaserror -nologo -clp:ErrorsOnly
 results=$(mktemp -d)
