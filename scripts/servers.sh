@@ -90,7 +90,7 @@ CONF
     || /usr/sbin/rabbitmq-plugins enable --offline rabbitmq_management >/dev/null
   # A node stopped a moment ago may still hold the distribution port while it shuts down; RabbitMQ would refuse to
   # start ("dist_port_already_used"): wait for it to be gone.
-  for _ in $(seq 1 60); do pgrep -f 'beam.smp.*rabbit@localhost' >/dev/null || break; sleep 1; done
+  for _ in $(seq 1 60); do port_open 25672 || break; sleep 1; done
   log "starting RabbitMQ on 127.0.0.1:5672 (management on :15672)"
   # Every descriptor of the background job goes to the log: a caller reading our stdout through
   # $(...) must see EOF when this script ends, not when RabbitMQ stops.
