@@ -448,16 +448,9 @@ public sealed partial class CampaignTests(GatewayFixture gateway)
         {
             // Parked until exactly notBefore: the sweeper decides it again then.
             // The pipeline parks the intent right after its Deferred decision is committed: wait for the row.
-            DateTime? dueAt = null;
-            for (var attempt = 0; attempt < 100 && dueAt is null; attempt++)
-            {
-                dueAt = await connection.ExecuteScalarAsync<DateTime?>("select due_at from deferred_intents where tenant_id = @t and intent_id = @i",
-                    new { t = clinic.TenantId, i = deferred.IntentId });
-                if (dueAt is null)
-                {
-                    await Task.Delay(100);
-                }
-            }
+            var dueAt = await Poll.UntilAsync(() => connection.ExecuteScalarAsync<DateTime?>(
+                "select due_at from deferred_intents where tenant_id = @t and intent_id = @i", new { t = clinic.TenantId, i = deferred.IntentId }),
+                due => due is not null, TimeSpan.FromSeconds(10));
 
             Assert.NotNull(dueAt);
             Assert.Equal(notBefore.UtcDateTime, DateTime.SpecifyKind(dueAt.Value, DateTimeKind.Utc));

@@ -85,7 +85,7 @@ public sealed class DecisionContextTests(GatewayFixture gateway)
         var t0 = DateTimeOffset.UtcNow.AddMinutes(-5);
 
         await bus.Publish(new PatientContactChanged { TenantId = clinic.TenantId, PatientId = patient, Email = "Paul@Example.fr", Phone = "06 12 34 56 78", OccurredAt = t0 });
-        var contact = await WaitForAsync(() => contacts.FindAsync(clinic.TenantId, patient, CancellationToken.None), c => c is not null);
+        var contact = await Poll.UntilAsync(() => contacts.FindAsync(clinic.TenantId, patient, CancellationToken.None), c => c is not null);
         Assert.Equal("paul@example.fr", contact!.Email);
         Assert.Equal("+33612345678", contact.Phone);
 
@@ -94,25 +94,10 @@ public sealed class DecisionContextTests(GatewayFixture gateway)
         await bus.Publish(new PatientContactChanged { TenantId = clinic.TenantId, PatientId = patient, Email = "old@example.fr", OccurredAt = t0.AddMinutes(-1) });
         await bus.Publish(new PatientContactChanged { TenantId = clinic.TenantId, PatientId = patient, Email = "latest@example.fr", Phone = "+33 7 81 23 45 67", OccurredAt = t0.AddMinutes(3) });
 
-        contact = await WaitForAsync(() => contacts.FindAsync(clinic.TenantId, patient, CancellationToken.None), c => c?.Email == "latest@example.fr");
+        contact = await Poll.UntilAsync(() => contacts.FindAsync(clinic.TenantId, patient, CancellationToken.None), c => c?.Email == "latest@example.fr");
         Assert.Equal("+33781234567", contact!.Phone);
         await using var connection = await gateway.Db.OpenConnectionAsync();
         Assert.Equal(0, await connection.ExecuteScalarAsync<long>(
             "select count(*) from contacts where tenant_id = @t and email in ('new@example.fr', 'old@example.fr')", new { t = clinic.TenantId }));
-    }
-
-    private static async Task<T> WaitForAsync<T>(Func<Task<T>> read, Func<T, bool> done)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (true)
-        {
-            var value = await read();
-            if (done(value) || DateTime.UtcNow > deadline)
-            {
-                return value;
-            }
-
-            await Task.Delay(100);
-        }
     }
 }

@@ -120,17 +120,9 @@ public sealed class PatientDataTests(GatewayFixture gateway)
         });
         Assert.Equal("Deferred", Assert.Single(await gateway.WaitForDecisionsAsync(clinic.TenantId, deferredIntent)).Outcome);
         // Parked right after its Deferred decision commits: wait for the row rather than race the pipeline.
-        var parked = 0L;
-        for (var attempt = 0; attempt < 100 && parked == 0; attempt++)
-        {
-            parked = await connection.ExecuteScalarAsync<long>(
-                "select count(*) from deferred_intents where tenant_id = @t and intent::text like '%' || @email || '%'", new { t = clinic.TenantId, email });
-            if (parked == 0)
-            {
-                await Task.Delay(100);
-            }
-        }
-
+        var parked = await Poll.UntilAsync(() => connection.ExecuteScalarAsync<long>(
+            "select count(*) from deferred_intents where tenant_id = @t and intent::text like '%' || @email || '%'", new { t = clinic.TenantId, email }),
+            count => count > 0, TimeSpan.FromSeconds(10));
         Assert.Equal(1, parked);
 
         // A hard bounce whose SMTP reply quotes the address: stored masked.
@@ -239,17 +231,8 @@ public sealed class PatientDataTests(GatewayFixture gateway)
         Assert.Equal(4, await connection.ExecuteScalarAsync<long>(
             "select count(*) from decisions where tenant_id = @t and patient_id = @p", new { t = clinic.TenantId, p = patient }));
         // The poller deletes the parked row when it commits its batch, just after the final decision.
-        var stillParked = 1L;
-        for (var attempt = 0; attempt < 100 && stillParked > 0; attempt++)
-        {
-            stillParked = await connection.ExecuteScalarAsync<long>("select count(*) from deferred_intents where tenant_id = @t", new { t = clinic.TenantId });
-            if (stillParked > 0)
-            {
-                await Task.Delay(100);
-            }
-        }
-
-        Assert.Equal(0, stillParked);
+        Assert.Equal(0, await Poll.UntilAsync(() => connection.ExecuteScalarAsync<long>(
+            "select count(*) from deferred_intents where tenant_id = @t", new { t = clinic.TenantId }), count => count == 0, TimeSpan.FromSeconds(10)));
 
         // The same address, back under a new patient record, is still suppressed on every channel.
         var returning = Clinic.NewPatient();
