@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using System.Text.Json;
+using CommsGateway.Hosting;
 using Dapper;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -139,7 +140,7 @@ internal sealed class RetentionJob(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (!(options.Value.Enabled ?? !environment.IsEnvironment("Testing")))
+        if (!(options.Value.Enabled ?? !environment.IsEnvironment(HostEnvironmentExtensions.Testing)))
         {
             return;
         }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.RegularExpressions;
+using CommsGateway.Hosting;
 using CommsGateway.Providers;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -18,7 +19,7 @@ public static partial class DevOutboxEndpoints
     {
         ArgumentNullException.ThrowIfNull(endpoints);
         var environment = endpoints.ServiceProvider.GetRequiredService<IHostEnvironment>();
-        if (!environment.IsDevelopment() && !environment.IsEnvironment("Testing"))
+        if (!environment.IsDevelopmentOrTesting())
         {
             return endpoints;
         }

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using CommsGateway.Core.Privacy;
 using CommsGateway.Features.Webhooks;
+using CommsGateway.Hosting;
 using Dapper;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -38,8 +39,7 @@ internal sealed class PrivacyOptionsValidator(IHostEnvironment environment) : IV
                 + "(openssl rand -base64 32)");
         }
 
-        var developmentKeyAllowed = environment.IsDevelopment() || environment.IsEnvironment("Testing");
-        return developmentKeyAllowed || options.AddressHashKey.Trim() != DevelopmentAddressHashKey
+        return environment.IsDevelopmentOrTesting() || options.AddressHashKey.Trim() != DevelopmentAddressHashKey
             ? ValidateOptionsResult.Success
             : ValidateOptionsResult.Fail($"Privacy:AddressHashKey is the committed development key in the {environment.EnvironmentName} environment: "
                 + "set a secret of your own (openssl rand -base64 32) before the first start, and keep it (runbooks/access-and-erasure.md)");

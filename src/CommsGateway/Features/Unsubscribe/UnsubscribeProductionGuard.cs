@@ -20,12 +20,10 @@ internal sealed class UnsubscribeProductionGuard(IHostEnvironment environment)
 
     internal const string DevelopmentSubscriberKey = "EWZUs8t9a1dQuf1Sl3IITrGkS+w3yD1yxDgMFdTiP5M=";
 
-    private bool DevelopmentKeysAllowed => environment.IsDevelopment() || environment.IsEnvironment("Testing");
-
     public ValidateOptionsResult Validate(string? name, UnsubscribeOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (DevelopmentKeysAllowed)
+        if (environment.IsDevelopmentOrTesting())
         {
             return ValidateOptionsResult.Success;
         }
@@ -50,7 +48,7 @@ internal sealed class UnsubscribeProductionGuard(IHostEnvironment environment)
     public ValidateOptionsResult Validate(string? name, GatewayOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (DevelopmentKeysAllowed)
+        if (environment.IsDevelopmentOrTesting())
         {
             return ValidateOptionsResult.Success;
         }
