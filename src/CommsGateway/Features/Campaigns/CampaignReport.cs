@@ -47,9 +47,7 @@ public sealed class CampaignReports(NpgsqlDataSource dataSource, CampaignStore s
                    case when d.status = 'failed' then 'Failed' else l.outcome end as outcome,
                    case when d.status = 'failed' then array_append(l.reasons, coalesce(d.error_code, 'ProviderRejected')) else l.reasons end as reasons,
                    case when d.status = 'failed' then d.provider end as provider,
-                   -- Twilio's detail reads "400 twilio 21610: ...", SendGrid's "400: ...".
-                   case when d.status = 'failed'
-                        then coalesce(substring(d.error_detail from 'twilio (\d+)'), substring(d.error_detail from '^(\d{3})')) end as provider_code,
+                   case when d.status = 'failed' then d.provider_error_code end as provider_code,
                    d.error_code
             from latest l left join dispatches d on d.decision_id = l.decision_id
         )
@@ -79,11 +77,8 @@ public sealed class CampaignReports(NpgsqlDataSource dataSource, CampaignStore s
             select coalesce(provider, '?') || ' ' || coalesce(provider_code, '?') as key, error_code as detail, count(*)::int as count
             from settled where dispatch_status = 'failed' group by 1, error_code order by count(*) desc, 1
             """, args, cancellationToken: ct))).ToList();
-        // Provider delivery events (delivered, bounced ...) live in `deliveries` once the providers branch adds it.
-        if (await connection.ExecuteScalarAsync<bool>(new CommandDefinition("select to_regclass('deliveries') is not null", cancellationToken: ct)))
-        {
-            deliveries.AddRange(await DeliveryEventsAsync(connection, args, ct));
-        }
+        // Provider delivery events (delivered, bounced ...): decisions per event status.
+        deliveries.AddRange(await DeliveryEventsAsync(connection, args, ct));
 
         var unsubscribes = await connection.ExecuteScalarAsync<int>(new CommandDefinition(
             "select count(distinct request_id)::int from unsubscribe_events where tenant_id = @tenantId and campaign_id = @campaignId", args, cancellationToken: ct));
@@ -104,23 +99,12 @@ public sealed class CampaignReports(NpgsqlDataSource dataSource, CampaignStore s
         }
     }
 
-    /// <summary>The seam for the providers branch: latest provider status per decision, if its table has one.</summary>
-    private static async Task<IEnumerable<CountRow>> DeliveryEventsAsync(NpgsqlConnection connection, object args, CancellationToken ct)
-    {
-        var hasStatus = await connection.ExecuteScalarAsync<bool>(new CommandDefinition("""
-            select exists (select 1 from information_schema.columns where table_name = 'deliveries' and column_name = 'status')
-               and exists (select 1 from information_schema.columns where table_name = 'deliveries' and column_name = 'decision_id')
-            """, cancellationToken: ct));
-        if (!hasStatus)
-        {
-            return [];
-        }
-
-        return await connection.QueryAsync<CountRow>(new CommandDefinition(LatestDecisions + """
+    /// <summary>Provider delivery events (<c>deliveries</c>, 0003) of the campaign's decisions, by status and channel.</summary>
+    private static Task<IEnumerable<CountRow>> DeliveryEventsAsync(NpgsqlConnection connection, object args, CancellationToken ct) =>
+        connection.QueryAsync<CountRow>(new CommandDefinition(LatestDecisions + """
             select 'delivery:' || dl.status as key, l.channel as detail, count(distinct l.decision_id)::int as count
             from settled l join deliveries dl on dl.decision_id = l.decision_id group by dl.status, l.channel order by 1
             """, args, cancellationToken: ct));
-    }
 
     private sealed record LineRow
     {
