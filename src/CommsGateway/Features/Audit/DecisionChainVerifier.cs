@@ -1,5 +1,6 @@
 using CommsGateway.Core.Audit;
 using CommsGateway.Features.Intents;
+using Dapper;
 using Npgsql;
 
 namespace CommsGateway.Features.Audit;
@@ -40,20 +41,8 @@ public static class DecisionChainVerifier
         }
 
         // The head (0014_decision_chain_head.sql) moves with every insert: a chain ending before it lost its newest rows.
-        long? headSeq = null;
-        byte[]? headHash = null;
-        await using (var headQuery = new NpgsqlCommand("select seq, row_hash from decision_chain_head where tenant_id = $1", connection, tx)
-        {
-            Parameters = { new NpgsqlParameter { Value = tenantId } },
-        })
-        await using (var headReader = await headQuery.ExecuteReaderAsync(ct))
-        {
-            if (await headReader.ReadAsync(ct))
-            {
-                headSeq = headReader.GetInt64(0);
-                headHash = (byte[])headReader[1];
-            }
-        }
+        var head = await connection.QuerySingleOrDefaultAsync<(long Seq, byte[] RowHash)?>(new CommandDefinition(
+            "select seq, row_hash from decision_chain_head where tenant_id = @tenantId", new { tenantId }, tx, cancellationToken: ct));
 
         await using var command = new NpgsqlCommand($"select {DecisionRow.Columns} from decisions where tenant_id = $1 order by seq", connection, tx)
         {
@@ -95,12 +84,12 @@ public static class DecisionChainVerifier
 
         // No head and nothing chained (a tenant with no decisions, or only rows older than the chain) is fine. The
         // head may equal the retention anchor when retention removed every row.
-        var tailProblem = headHash is null
+        var tailProblem = head is not { } h
             ? (checkedRows > 0 ? "the tenant's chain head is missing (removed behind the trigger)" : null)
-            : !headHash.AsSpan().SequenceEqual(expectedPrev)
-                ? $"the chain ends at seq {lastSeq} but its head records seq {headSeq}: the newest rows were removed (or the head altered)"
+            : !h.RowHash.AsSpan().SequenceEqual(expectedPrev)
+                ? $"the chain ends at seq {lastSeq} but its head records seq {h.Seq}: the newest rows were removed (or the head altered)"
                 : null;
         return new ChainReport(tenantId, checkedRows, unchained,
-            tailProblem is null ? null : new BrokenLink(headSeq ?? lastSeq, "(removed)", Guid.Empty, tailProblem));
+            tailProblem is null ? null : new BrokenLink(head?.Seq ?? lastSeq, "(removed)", Guid.Empty, tailProblem));
     }
 }

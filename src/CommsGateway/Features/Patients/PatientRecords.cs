@@ -120,7 +120,7 @@ public sealed class PatientRecords(NpgsqlDataSource dataSource, ConsentLedger le
         var contact = await connection.QueryFirstOrDefaultAsync<ContactRow>(new CommandDefinition(
             $"select {ContactRow.Columns} from contacts where tenant_id = @tenantId and patient_id = @patientId for update",
             new { tenantId, patientId }, tx, cancellationToken: ct));
-        var operational = await EraseOperationalDataAsync(connection, tx, tenantId, patientId, contact, ct);
+        var (deferredIntents, providerTexts, providerOptOuts) = await EraseOperationalDataAsync(connection, tx, tenantId, patientId, contact, ct);
         var suppressions = 0;
         if (contact is not null)
         {
@@ -152,7 +152,11 @@ public sealed class PatientRecords(NpgsqlDataSource dataSource, ConsentLedger le
             """, new { tenantId, patientId }, tx, cancellationToken: ct));
         await connection.ExecuteAsync(new CommandDefinition("select set_config('commsgw.erasure', 'off', true)", transaction: tx, cancellationToken: ct));
 
-        var result = operational with { SuppressionsAdded = suppressions, ConsentEventsPseudonymised = pseudonymised, UnsubscribeEventsPseudonymised = unsubscribes };
+        var result = new ErasureResult(suppressions, pseudonymised, contact is not null)
+        {
+            DeferredIntentsClosed = deferredIntents, ProviderTextsCleared = providerTexts, ProviderOptOutsPseudonymised = providerOptOuts,
+            UnsubscribeEventsPseudonymised = unsubscribes,
+        };
         await AdminAudit.WriteAsync(connection, tx, tenantId, actor, "patient.erase", patientId, result, ct);
         await tx.CommitAsync(ct);
         return result;
@@ -162,7 +166,8 @@ public sealed class PatientRecords(NpgsqlDataSource dataSource, ConsentLedger le
     /// The operational rows that can hold the patient's address outside the contact row. Provider texts are masked when
     /// written, but rows written before that (or a format the mask misses) must not outlive the erasure either.
     /// </summary>
-    private static async Task<ErasureResult> EraseOperationalDataAsync(NpgsqlConnection connection, NpgsqlTransaction tx,
+    /// <returns>Deferred intents closed, provider texts cleared, provider opt-out notes pseudonymised.</returns>
+    private static async Task<(int DeferredIntents, int ProviderTexts, int ProviderOptOuts)> EraseOperationalDataAsync(NpgsqlConnection connection, NpgsqlTransaction tx,
         string tenantId, string patientId, ContactRow? contact, CancellationToken ct)
     {
         var args = new
@@ -195,10 +200,7 @@ public sealed class PatientRecords(NpgsqlDataSource dataSource, ConsentLedger le
             where tenant_id = @tenantId and address not like 'erased:%'
               and (decision_id in ({PatientDecisions}) or address = any(@numbers))
             """, args, tx, cancellationToken: ct));
-        return new ErasureResult(0, 0, contact is not null)
-        {
-            DeferredIntentsClosed = deferred, ProviderTextsCleared = texts, ProviderOptOutsPseudonymised = optOuts,
-        };
+        return (deferred, texts, optOuts);
     }
 
     /// <summary>Each address with the channels that would use it (WhatsApp falls back to the mobile).</summary>
