@@ -12,34 +12,19 @@ internal static class TenantCommand
     {
         var id = new Argument<string>("tenant-id") { Description = "The clinic's id, as producers put it in TenantId" };
         var name = new Option<string?>("--name") { Description = "Display name" };
-        var lapse = new Option<int?>("--consent-lapse-months") { Description = "Marketing consent lapses after this many months without interaction (default 36)" };
-        var region = new Option<string?>("--default-region") { Description = "ISO region national phone numbers are read in (default FR)" };
-        var zone = new Option<string?>("--time-zone") { Description = "IANA time zone (default Europe/Paris)" };
+        var basics = new BasicSettingOptions();
         var label = new Option<string>("--key-label") { Description = "Label of the API key issued", DefaultValueFactory = _ => "admin" };
         var actor = CliHost.ActorOption();
-        var add = new Command("add", "Create (or update) a clinic and issue a new admin API key") { id, name, lapse, region, zone, label, actor };
+        var add = new Command("add", "Create (or update) a clinic and issue a new admin API key") { id, name, basics.Lapse, basics.Region, basics.Zone, label, actor };
         add.SetAction((parse, ct) => CliHost.RunAsync(async services =>
         {
             var settings = new Dictionary<string, object?>();
-            if (parse.GetValue(lapse) is { } months)
+            string? problem = null;
+            basics.Read(parse, settings, ref problem);
+            if (problem is not null)
             {
-                settings["consent_lapse_months"] = months;
-            }
-
-            if (parse.GetValue(region) is { } r)
-            {
-                settings["default_region"] = r.ToUpperInvariant();
-            }
-
-            if (parse.GetValue(zone) is { } z)
-            {
-                if (!TimeZoneInfo.TryFindSystemTimeZoneById(z, out _))
-                {
-                    AnsiConsole.MarkupLine($"[red]Unknown time zone {Markup.Escape(z)}[/]");
-                    return 2;
-                }
-
-                settings["time_zone"] = z;
+                AnsiConsole.MarkupLine($"[red]{Markup.Escape(problem)}[/]");
+                return 2;
             }
 
             var tenantId = parse.GetValue(id)!;
@@ -59,9 +44,7 @@ internal static class TenantCommand
     private static Command SetCommand()
     {
         var id = new Argument<string>("tenant-id");
-        var lapse = new Option<int?>("--consent-lapse-months") { Description = "Marketing consent lapses after this many months without interaction" };
-        var region = new Option<string?>("--default-region") { Description = "ISO region national phone numbers are read in" };
-        var zone = new Option<string?>("--time-zone") { Description = "IANA time zone" };
+        var basics = new BasicSettingOptions();
         var holidays = new Option<string?>("--holiday-country") { Description = "ISO country whose public holidays get no marketing" };
         var windowStart = new Option<string?>("--marketing-window-start") { Description = "Marketing allowed from (local time, HH:mm); before it is quiet hours" };
         var windowEnd = new Option<string?>("--marketing-window-end") { Description = "Marketing allowed until (local time, HH:mm); after it is quiet hours" };
@@ -75,23 +58,15 @@ internal static class TenantCommand
         var actor = CliHost.ActorOption();
         var set = new Command("set", "Change a clinic's policy settings (merged; name and keys untouched; recorded in admin_audit)")
         {
-            id, lapse, region, zone, holidays, windowStart, windowEnd, cap, sundays, quietEmail, whatsAppWindow, actor,
+            id, basics.Lapse, basics.Region, basics.Zone, holidays, windowStart, windowEnd, cap, sundays, quietEmail, whatsAppWindow, actor,
         };
         set.SetAction((parse, ct) =>
         {
             var settings = new Dictionary<string, object?>();
             string? problem = null;
-            void Put(string key, object? value)
-            {
-                if (value is not null)
-                {
-                    settings[key] = value;
-                }
-            }
+            void Put(string key, object? value) => TenantCommand.Put(settings, key, value);
 
-            Put("consent_lapse_months", parse.GetValue(lapse) is { } m && m <= 0 ? Fail(ref problem, "--consent-lapse-months must be positive") : parse.GetValue(lapse));
-            Put("default_region", parse.GetValue(region) is { } r ? (r.Length == 2 ? r.ToUpperInvariant() : Fail(ref problem, "--default-region is a 2-letter ISO code")) : null);
-            Put("time_zone", parse.GetValue(zone) is { } z ? (TimeZoneInfo.TryFindSystemTimeZoneById(z, out _) ? z : Fail(ref problem, $"unknown time zone {z}")) : null);
+            basics.Read(parse, settings, ref problem);
             Put("holiday_country", parse.GetValue(holidays) is { } h ? (h.Length == 2 ? h.ToUpperInvariant() : Fail(ref problem, "--holiday-country is a 2-letter ISO code")) : null);
             Put("marketing_window_start", Time(parse.GetValue(windowStart), "--marketing-window-start", ref problem));
             Put("marketing_window_end", Time(parse.GetValue(windowEnd), "--marketing-window-end", ref problem));
@@ -119,6 +94,32 @@ internal static class TenantCommand
             }, ct);
         });
         return set;
+    }
+
+    private static void Put(Dictionary<string, object?> settings, string key, object? value)
+    {
+        if (value is not null)
+        {
+            settings[key] = value;
+        }
+    }
+
+    /// <summary>The settings both `tenant add` and `tenant set` take, read and checked the same way.</summary>
+    private sealed class BasicSettingOptions
+    {
+        public Option<int?> Lapse { get; } = new("--consent-lapse-months") { Description = "Marketing consent lapses after this many months without interaction (default 36)" };
+
+        public Option<string?> Region { get; } = new("--default-region") { Description = "ISO region national phone numbers are read in (default FR)" };
+
+        public Option<string?> Zone { get; } = new("--time-zone") { Description = "IANA time zone (default Europe/Paris)" };
+
+        /// <summary>Puts the given ones into <paramref name="settings"/>; the first invalid one sets <paramref name="problem"/>.</summary>
+        public void Read(ParseResult parse, Dictionary<string, object?> settings, ref string? problem)
+        {
+            Put(settings, "consent_lapse_months", parse.GetValue(Lapse) is { } m && m <= 0 ? Fail(ref problem, "--consent-lapse-months must be positive") : parse.GetValue(Lapse));
+            Put(settings, "default_region", parse.GetValue(Region) is { } r ? (r.Length == 2 ? r.ToUpperInvariant() : Fail(ref problem, "--default-region is a 2-letter ISO code")) : null);
+            Put(settings, "time_zone", parse.GetValue(Zone) is { } z ? (TimeZoneInfo.TryFindSystemTimeZoneById(z, out _) ? z : Fail(ref problem, $"unknown time zone {z}")) : null);
+        }
     }
 
     private static object? Fail(ref string? problem, string message)
