@@ -19,7 +19,7 @@ public static class ProvidersFeature
         var services = builder.Services;
         services.AddOptions<SendGridOptions>().BindConfiguration(SendGridOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<TwilioOptions>().BindConfiguration(TwilioOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<SenderOptions>().BindConfiguration(SenderOptions.Section);
+        services.AddWhatsAppTemplates(); // binds SenderOptions too
         services.AddOptions<FakeProvidersOptions>().BindConfiguration(FakeProvidersOptions.Section);
         services.AddOptions<ReconcilerOptions>().BindConfiguration(ReconcilerOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
@@ -39,7 +39,6 @@ public static class ProvidersFeature
 
         services.AddSingleton<SendGridDispatcher>();
         services.AddSingleton<TwilioDispatcher>();
-        services.AddSingleton<WhatsAppTemplates>();
         services.AddSingleton<IProviderOptOutSink, ProviderOptOutLog>();
         services.AddSingleton<DispatchLog>();
         services.AddSingleton<IMessageDispatcher, ChannelDispatcher>();
@@ -47,6 +46,23 @@ public static class ProvidersFeature
         services.AddSingleton<IDispatchProbe, FakeProviderProbe>();
         services.AddHostedService<DispatchReconciler>();
         return builder;
+    }
+
+    /// <summary>
+    /// The senders' configuration and the WhatsApp template choice it feeds: the gateway's providers and the campaign
+    /// preview (in the CLI too, which has no providers) both need them. Registered once, whoever asks first.
+    /// </summary>
+    public static IServiceCollection AddWhatsAppTemplates(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        if (services.Any(d => d.ServiceType == typeof(WhatsAppTemplates)))
+        {
+            return services;
+        }
+
+        services.AddOptions<SenderOptions>().BindConfiguration(SenderOptions.Section);
+        services.AddSingleton<WhatsAppTemplates>();
+        return services;
     }
 
     /// <summary>

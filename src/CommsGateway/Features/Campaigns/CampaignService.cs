@@ -4,6 +4,7 @@ using CommsGateway.Core.Decisions;
 using CommsGateway.Core.Policy;
 using CommsGateway.Core.Rendering;
 using CommsGateway.Features.Admin;
+using CommsGateway.Features.Intents;
 using CommsGateway.Features.Consent;
 using CommsGateway.Features.Unsubscribe;
 
@@ -28,7 +29,7 @@ public sealed record CampaignPreview(
 
 /// <summary>
 /// Create, preview, queue and cancel. Preview runs the gateway's own SendPolicy.Decide over inputs loaded by the
-/// gateway's own DecisionContextQuery, then its rendering check (SendPolicy.WithRendering): no copy of the rules. Queueing never decides anything: the gateway decides
+/// gateway's own DecisionContextQuery, then its last checks (MessageRendering: footer fit, WhatsApp window and template): no copy of the rules. Queueing never decides anything: the gateway decides
 /// every published intent again, so a campaign cannot bypass a check.
 /// </summary>
 public sealed class CampaignService(
@@ -38,6 +39,7 @@ public sealed class CampaignService(
     DecisionContextQuery decisionContext,
     ContentClassifier classifier,
     UnsubscribeLinks links,
+    MessageRendering rendering,
     TimeProvider clock,
     ILogger<CampaignService> logger)
 {
@@ -72,9 +74,8 @@ public sealed class CampaignService(
                 RenderedMessage? rendered = null;
                 if (decision.ShouldSend)
                 {
-                    // The gateway's last check as well: a footer that does not fit blocks the message (FooterExceedsLimit).
-                    rendered = await links.PreviewAsync(intent, decision.Content!, input.Contact?.Locale, token);
-                    decision = SendPolicy.WithRendering(decision, rendered);
+                    // The gateway's last checks as well (footer fit, WhatsApp window and template), through the same step.
+                    (decision, rendered, _) = await rendering.ApplyAsync(input, decision, preview: true, token);
                 }
 
                 decided[i] = (prepared.Messages[i], decision, rendered);

@@ -3,6 +3,7 @@ using System.Text;
 using CommsGateway.Core.Classification;
 using CommsGateway.Features.Admin;
 using CommsGateway.Hosting;
+using CommsGateway.Providers;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -21,6 +22,9 @@ public static class CampaignsFeature
         builder.Services.AddSingleton<CampaignStore>();
         builder.Services.AddSingleton<CampaignMessages>();
         builder.Services.AddSingleton<CampaignPublisher>();
+        // Preview decides as the gateway does, WhatsApp templates and window included (also in the CLI, which has no providers).
+        builder.Services.AddWhatsAppTemplates();
+        builder.Services.TryAddSingleton<Intents.MessageRendering>();
         builder.Services.AddSingleton<CampaignService>();
         builder.Services.AddSingleton<CampaignReports>();
         return builder;

@@ -23,8 +23,7 @@ public sealed class IntentPipeline(
     DispatchLog dispatches,
     DeferredIntents deferredIntents,
     Consent.DecisionContextQuery decisionContext,
-    UnsubscribeLinks unsubscribeLinks,
-    Providers.Twilio.WhatsAppTemplates whatsAppTemplates,
+    MessageRendering rendering,
     TimeProvider clock,
     ILogger<IntentPipeline> logger,
     GatewayMetrics metrics)
@@ -83,10 +82,7 @@ public sealed class IntentPipeline(
         WhatsAppTemplate? template = null;
         if (decision.ShouldSend)
         {
-            rendered = await unsubscribeLinks.RenderAsync(intent, decision.Content!, input.Contact?.Locale, ct);
-            var whatsApp = whatsAppTemplates.For(input, decision.Content!.IsMarketing);
-            template = whatsApp.Template;
-            decision = SendPolicy.WithRendering(SendPolicy.WithWhatsAppWindow(decision, whatsApp), rendered, template);
+            (decision, rendered, template) = await rendering.ApplyAsync(input, decision, preview: false, ct);
             lap = PipelineProfile.Lap(PipelineProfile.Stage.Render, lap);
         }
 

@@ -1,6 +1,7 @@
 using CommsGateway.Core.Classification;
 using CommsGateway.Hosting;
 using MassTransit;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace CommsGateway.Features.Intents;
@@ -16,6 +17,7 @@ public static class IntentsFeature
         builder.Services.AddSingleton<ContentClassifier>();
         builder.Services.AddSingleton<DecisionLog>();
         builder.Services.AddSingleton<IntentPipeline>();
+        builder.Services.TryAddSingleton<MessageRendering>();
         builder.Services.AddSingleton<DeferredIntents>();
         builder.Services.AddHostedService<ErrorQueueSweeper>();
         builder.Services.AddHostedService<IntentConsumerWatchdog>();

@@ -406,6 +406,32 @@ public sealed partial class CampaignTests(GatewayFixture gateway)
         Assert.Equal(preview.Samples[0].Body.Length, sent.Text!.Length); // the same footer, link length included
     }
 
+    // WhatsApp's 24-hour window: a patient who wrote recently gets the free-form message; one who did not, with no
+    // clinic template to fall back on, is Blocked WhatsAppWindowClosed, in the preview as by the gateway.
+    [Fact]
+    public async Task Should_preview_the_WhatsApp_window_as_the_gateway_decides_it()
+    {
+        var clinic = await Clinic.CreateAsync(gateway, AlwaysOpen());
+        var wrote = await PatientAsync(clinic);
+        var silent = await PatientAsync(clinic);
+        (await clinic.GrantAsync(wrote, "whatsapp")).EnsureSuccessStatusCode();
+        (await clinic.GrantAsync(silent, "whatsapp")).EnsureSuccessStatusCode();
+        await using (var connection = await gateway.Db.OpenConnectionAsync())
+        {
+            await connection.ExecuteAsync("insert into whatsapp_sessions (tenant_id, patient_id, last_inbound_at) values (@t, @p, now())",
+                new { t = clinic.TenantId, p = wrote });
+        }
+
+        var definition = Definition(["whatsapp"], [wrote, silent]);
+        var preview = await PreviewAsync(clinic, definition);
+        var whatsApp = Assert.Single(preview.Channels);
+        Assert.Equal(new Dictionary<string, int> { ["Sent"] = 1, ["Blocked"] = 1 }, whatsApp.Outcomes);
+        Assert.Equal(new Dictionary<string, int> { [ReasonCodes.MarketingConsentGranted] = 1, [ReasonCodes.WhatsAppWindowClosed] = 1 }, whatsApp.Reasons);
+
+        var (_, rows) = await AssertOutcomesAsPreviewedAsync(clinic, definition, whatsApp, 2);
+        Assert.Equal([ReasonCodes.WhatsAppWindowClosed], rows.Single(r => r.PatientId == silent).Reasons);
+    }
+
     [Fact]
     public async Task Should_preview_quiet_hours_as_the_gateway_decides_them()
     {
