@@ -33,4 +33,10 @@ public enum DecisionOutcome
     Duplicate,
     Rejected,
     Failed,
+
+    /// <summary>
+    /// Not final: the classifier could not tell service from marketing, so the intent waits for a person at the
+    /// clinic (review queue). A review, or the hold's timeout, later records the final decision.
+    /// </summary>
+    Held,
 }

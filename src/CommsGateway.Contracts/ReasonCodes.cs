@@ -33,6 +33,16 @@ public static class ReasonCodes
     public const string TemplateLacksUnsubscribe = "TemplateLacksUnsubscribe";
     // WhatsApp outside the 24-hour window with no approved template: blocked before Twilio (which answers 63016).
     public const string WhatsAppWindowClosed = "WhatsAppWindowClosed";
+    // The clinic has no sender identity (from address, SMS sender, WhatsApp number) for the channel.
+    public const string NoSenderIdentity = "NoSenderIdentity";
+
+    // Review: the classifier was unsure; a person settles it.
+    public const string ClassificationUncertain = "ClassificationUncertain";
+    public const string ReviewTimedOut = "ReviewTimedOut";
+    public const string ReviewedAsService = "ReviewedAsService";
+    public const string ReviewedAsMarketing = "ReviewedAsMarketing";
+    // Decided at once from a reviewer's remembered verdict on the same clinic template.
+    public const string TemplateVerdict = "TemplateVerdict";
 
     // Warnings: the message goes, the decision says what was noticed.
     public const string HealthDetailsFlagged = "HealthDetailsFlagged";
@@ -52,4 +62,6 @@ public static class ReasonCodes
     public const string InvalidRecipient = "InvalidRecipient";
     public const string WhatsAppOutsideWindow = "WhatsAppOutsideWindow";
     public const string DispatchOutcomeUnknown = "DispatchOutcomeUnknown";
+    // The gateway itself failed to process the intent (no provider was called).
+    public const string ProcessingFailed = "ProcessingFailed";
 }

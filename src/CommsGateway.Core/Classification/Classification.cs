@@ -9,6 +9,25 @@ namespace CommsGateway.Core.Classification;
 /// </summary>
 public sealed record Classification(Purpose Purpose, double Score, IReadOnlyList<string> Signals)
 {
+    /// <summary>
+    /// Three answers, not two: service, marketing, or review (unsure: the intent is held for a person).
+    /// <see cref="Purpose"/> stays the purpose the policy applies once a verdict is known; for
+    /// <see cref="ContentVerdict.Review"/> it is Marketing (the safe side) but the pipeline holds the intent instead.
+    /// </summary>
+    public ContentVerdict Verdict { get; init; } = Purpose == Purpose.Marketing ? ContentVerdict.Marketing : ContentVerdict.Service;
+
+    /// <summary>The learned model's probability that the message is marketing (the highest of the whole message and its sentences).</summary>
+    public double Probability { get; init; }
+
+    /// <summary>
+    /// The sentence that made the message most marketing (or unsure), as the patient sees it. Kept in memory for the
+    /// explanation and the review queue only: the decision log never stores message text.
+    /// </summary>
+    public string? Sentence { get; init; }
+
+    /// <summary>Plain-words reasons a marketer understands ("'Want one?' offers a place in a class: a solicitation").</summary>
+    public IReadOnlyList<string> Reasons { get; init; } = [];
+
     /// <summary>Marketing found in the unstructured text (subject, body, HTML), outside any content block.</summary>
     public bool MarketingInText { get; init; }
 
@@ -24,6 +43,15 @@ public sealed record Classification(Purpose Purpose, double Score, IReadOnlyList
 
     /// <summary>Health details found in an SMS or WhatsApp body (diagnosis, test result, medication with a condition): the policy warns.</summary>
     public IReadOnlyList<string> HealthDetails { get; init; } = [];
+}
+
+/// <summary>The classifier's three answers.</summary>
+public enum ContentVerdict
+{
+    Service,
+    Marketing,
+    /// <summary>Unsure: neither sent nor blocked; held until a person (or a remembered template verdict) settles it.</summary>
+    Review,
 }
 
 /// <summary>One content block: the producer's marking, the content's own verdict, and why.</summary>
