@@ -75,7 +75,7 @@ internal static class ClassifyModelCommands
             if (parse.GetValue(details))
             {
                 Console.WriteLine();
-                foreach (var r in evaluation.OutOfFold.Where(r => r.Verdict != (r.Message.IsMarketing ? ContentVerdict.Marketing : ContentVerdict.Service)).OrderBy(r => r.Message.IsMarketing).ThenBy(r => r.Probability))
+                foreach (var r in evaluation.OutOfFold.Where(r => Environment.GetEnvironmentVariable("COMMSGW_ALL_OOF") == "1" || r.Verdict != (r.Message.IsMarketing ? ContentVerdict.Marketing : ContentVerdict.Service)).OrderBy(r => r.Message.IsMarketing).ThenBy(r => r.Probability))
                 {
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                         $"{r.Message.Id}\t{(r.Message.IsMarketing ? "marketing" : "service")}\t{r.Verdict}\tp={r.Probability:0.000} whole={r.MessageProbability:0.000} rules={r.RuleScore:0.0}\t{r.Message.Kind ?? r.Message.Note}\t{r.Sentence}"));

@@ -100,16 +100,13 @@ public sealed class MarketingModel
     /// </summary>
     public ModelScore Score(ReadOnlySpan<char> subject, ReadOnlySpan<char> body, ReadOnlySpan<char> html)
     {
-        var best = new Best { Logit = float.NegativeInfinity };
-        var total = Part(subject, MessagePart.Subject, ref best);
-        total += Part(body, MessagePart.Body, ref best);
-        var htmlSum = Part(html, MessagePart.Html, ref best);
-        if (body.IsEmpty)
-        {
-            total += htmlSum;
-        }
-
-        var message = Sigmoid(Bias + total);
+        var best = new Best { Logit = double.NegativeInfinity };
+        var (total, count) = Part(subject, MessagePart.Subject, ref best);
+        var (bodySum, bodyCount) = Part(body, MessagePart.Body, ref best);
+        var (htmlSum, htmlCount) = Part(html, MessagePart.Html, ref best);
+        total += body.IsEmpty ? htmlSum : bodySum;
+        count += body.IsEmpty ? htmlCount : bodyCount;
+        var message = Sigmoid(Bias + (total * Scale(count)));
         var sentence = best.Part == MessagePart.None ? 0 : Sigmoid(best.Logit);
         return new ModelScore(Math.Max(message, sentence), message, sentence, best.Part, best.Start, best.Length);
     }
@@ -118,8 +115,8 @@ public sealed class MarketingModel
     public double SentenceProbability(ReadOnlySpan<char> sentence)
     {
         var sink = new WeightSum(Weights);
-        Featurizer.Visit(sentence, Bits, ref sink);
-        return Sigmoid(Bias + sink.Sum);
+        var count = Featurizer.Visit(sentence, Bits, ref sink);
+        return Sigmoid(Bias + (sink.Sum * Scale(count)));
     }
 
     /// <summary>
@@ -282,23 +279,31 @@ public sealed class MarketingModel
     private static readonly double[] InverseFactorials =
         [1.0 / 39916800, 1.0 / 3628800, 1.0 / 362880, 1.0 / 40320, 1.0 / 5040, 1.0 / 720, 1.0 / 120, 1.0 / 24, 1.0 / 6, 1.0 / 2, 1.0, 1.0];
 
-    private float Part(ReadOnlySpan<char> text, MessagePart part, ref Best best)
+    /// <summary>
+    /// Feature values are occurrence counts over √(occurrences in the text scored): long letters do not win by length,
+    /// and the sums of one pass still give the whole message (Σ sums · 1/√Σ counts) and each sentence.
+    /// </summary>
+    internal static double Scale(int count) => count == 0 ? 0 : 1.0 / Math.Sqrt(count);
+
+    private (float Sum, int Count) Part(ReadOnlySpan<char> text, MessagePart part, ref Best best)
     {
         var total = 0f;
+        var features = 0;
         var from = 0;
         while (Sentences.Next(text, ref from, out var start, out var length))
         {
             var sink = new WeightSum(Weights);
-            Featurizer.Visit(text.Slice(start, length), Bits, ref sink);
+            var count = Featurizer.Visit(text.Slice(start, length), Bits, ref sink);
             total += sink.Sum;
-            var logit = Bias + sink.Sum;
+            features += count;
+            var logit = Bias + (sink.Sum * Scale(count));
             if (logit > best.Logit)
             {
                 best = new Best { Logit = logit, Part = part, Start = start, Length = length };
             }
         }
 
-        return total;
+        return (total, features);
     }
 
     private static MarketingModel LoadShipped()
@@ -312,7 +317,7 @@ public sealed class MarketingModel
 
     private struct Best
     {
-        public float Logit;
+        public double Logit;
         public MessagePart Part;
         public int Start;
         public int Length;

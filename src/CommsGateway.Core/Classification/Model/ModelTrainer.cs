@@ -5,9 +5,9 @@ public sealed record TrainingOptions
 {
     public int Bits { get; init; } = 18;
 
-    public int Epochs { get; init; } = 12;
+    public int Epochs { get; init; } = 20;
 
-    public double LearningRate { get; init; } = 0.15;
+    public double LearningRate { get; init; } = 0.2;
 
     public double L2 { get; init; } = 1e-5;
 
@@ -49,7 +49,7 @@ internal sealed class FeaturedMessage
             {
                 var sink = new Collect(new List<int>());
                 Featurizer.Visit(text.AsSpan(start, length), bits, ref sink);
-                sentences.Add(SparseVector.Of(sink.Buckets));
+                sentences.Add(SparseVector.Of(sink.Buckets, Normalise(sink.Buckets.Count)));
                 all.AddRange(sink.Buckets);
             }
         }
@@ -61,9 +61,11 @@ internal sealed class FeaturedMessage
             Body = body,
             RuleScore = ContentClassifier.RuleScore(message.Subject, message.Body, null),
             Sentences = sentences,
-            Whole = SparseVector.Of(all),
+            Whole = SparseVector.Of(all, Normalise(all.Count)),
         };
     }
+
+    private static float Normalise(int count) => (float)MarketingModel.Scale(count);
 
     private readonly struct Collect(List<int> buckets) : IFeatureSink
     {
@@ -73,10 +75,10 @@ internal sealed class FeaturedMessage
     }
 }
 
-/// <summary>Distinct buckets in increasing order with their occurrence counts.</summary>
+/// <summary>Distinct buckets in increasing order with their occurrence counts, scaled by 1/√(occurrences).</summary>
 internal sealed record SparseVector(int[] Buckets, float[] Counts)
 {
-    public static SparseVector Of(List<int> occurrences)
+    public static SparseVector Of(List<int> occurrences, float scale)
     {
         var sorted = occurrences.ToArray();
         Array.Sort(sorted);
@@ -95,7 +97,7 @@ internal sealed record SparseVector(int[] Buckets, float[] Counts)
             }
         }
 
-        return new SparseVector([.. buckets], [.. counts]);
+        return new SparseVector([.. buckets], [.. counts.Select(c => c * scale)]);
     }
 }
 
