@@ -82,8 +82,7 @@ internal static class ClassifyModelCommands
                 }
             }
 
-            var shipped = MarketingModel.Default;
-            if (!model.ToBytes().AsSpan().SequenceEqual(shipped.ToBytes()))
+            if (!IsShipped(model))
             {
                 Console.WriteLine();
                 Console.WriteLine("warning: the model built into this commsgw is not the one this corpus trains: run `commsgw classify train` and rebuild");
@@ -92,6 +91,18 @@ internal static class ClassifyModelCommands
             return 0;
         });
         return command;
+    }
+
+    private static bool IsShipped(MarketingModel model)
+    {
+        try
+        {
+            return model.ToBytes().AsSpan().SequenceEqual(MarketingModel.Default.ToBytes());
+        }
+        catch (InvalidDataException)
+        {
+            return false;
+        }
     }
 
     private static Option<string?> CorpusOption() =>

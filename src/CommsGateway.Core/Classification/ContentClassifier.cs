@@ -47,7 +47,7 @@ public sealed class ContentClassifier
         _ = lang;
         var rules = ClassifyText(subject, body, html);
         var seen = new[] { ModelText.Reveal(subject, isHtml: false), ModelText.Reveal(body, isHtml: false), ModelText.Reveal(html, isHtml: true) };
-        var scored = model.Score(seen[0], seen[1], seen[2]);
+        var scored = model.Score(seen[0], seen[1], seen[2], engine.Score(subject, body, html, []));
         var textVerdict = model.Thresholds.VerdictOf(scored.Probability, rules.Score);
 
         var signals = new List<string>(rules.Signals);
@@ -59,7 +59,7 @@ public sealed class ContentClassifier
             var block = blocks![i];
             var where = $"blocks[{i}]";
             var blockRules = Explain(null, block?.Text, block?.Html, where);
-            var blockModel = model.Score(default, ModelText.Reveal(block?.Text, isHtml: false), ModelText.Reveal(block?.Html, isHtml: true));
+            var blockModel = model.Score(default, ModelText.Reveal(block?.Text, isHtml: false), ModelText.Reveal(block?.Html, isHtml: true), engine.Score(null, block?.Text, block?.Html, []));
             var blockVerdict = model.Thresholds.VerdictOf(blockModel.Probability, blockRules.Score);
             var declared = block?.Kind ?? Purpose.Unknown;
             var blockSignals = declared == Purpose.Marketing ? [.. blockRules.Signals, $"marked-marketing@{where}"] : blockRules.Signals;
@@ -91,9 +91,8 @@ public sealed class ContentClassifier
     /// </summary>
     public ContentScore Score(ReadOnlySpan<char> subject, ReadOnlySpan<char> body, ReadOnlySpan<char> html)
     {
-        var rules = engine.Score(subject, body, html, []).Score;
         var scored = model.Score(subject, body, html);
-        return new ContentScore(model.Thresholds.VerdictOf(scored.Probability, rules), scored.Probability, rules, scored);
+        return new ContentScore(model.Thresholds.VerdictOf(scored.Probability, scored.RuleScore), scored.Probability, scored.RuleScore, scored);
     }
 
     /// <summary>The rules' score alone (allocation-free): marketing evidence when it reaches <see cref="MarketingThreshold"/>.</summary>

@@ -24,6 +24,7 @@ internal static class Featurizer
     private const uint BigramSeed = 0x9E3779B9;
     private const uint CharSeed = 0x85EBCA6B;
     private const int StackChars = 1024;
+    internal static int Experiment = int.Parse(Environment.GetEnvironmentVariable("CGX") ?? "0", System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>Folds <paramref name="sentence"/> and sends its features to <paramref name="sink"/>; returns how many were sent.</summary>
     public static int Visit<TSink>(ReadOnlySpan<char> sentence, int bits, ref TSink sink)
@@ -86,9 +87,16 @@ internal static class Featurizer
                 hash = (hash ^ w) * Prime;
             }
 
-            Emit(hash, shift, ref sink, ref count);
-            Bigram(ref previous, ref havePrevious, hash, shift, ref sink, ref count);
-            CharGrams(word, shift, ref sink, ref count);
+            if (Experiment != 1)
+            {
+                Emit(hash, shift, ref sink, ref count);
+                Bigram(ref previous, ref havePrevious, hash, shift, ref sink, ref count);
+            }
+
+            if (Experiment != 2)
+            {
+                CharGrams(word, shift, ref sink, ref count);
+            }
         }
 
         return count;
@@ -115,6 +123,9 @@ internal static class Featurizer
 
         return hash;
     }
+
+    /// <summary>The bucket of a keyword rule that fired (the rules are features too: the model learns how far to trust each).</summary>
+    public static int RuleBucket(int kind, int bits) => BucketOf(0x52554C45u ^ ((uint)(kind + 1) * 0x9E3779B1), bits);
 
     public static uint BigramHash(uint first, uint second) => ((BigramSeed ^ first) * Prime) ^ (second * 0xC2B2AE35);
 
@@ -143,7 +154,7 @@ internal static class Featurizer
             {
                 var c = j == 0 ? '<' : j == padded - 1 ? '>' : word[j - 1];
                 hash = (hash ^ c) * Prime;
-                if (j - start >= 2)
+                if (j - start >= (Experiment == 3 ? 3 : 2))
                 {
                     Emit(hash, shift, ref sink, ref count);
                 }

@@ -15,10 +15,19 @@ public enum RulePush : byte
 /// The cut-offs chosen by grouped cross-validation and stored with the weights: probability at or above
 /// <see cref="MarketingFrom"/> is marketing, at or above <see cref="ReviewFrom"/> is review; a rule score of at
 /// least <see cref="Signals.MarketingThreshold"/> raises the verdict to <see cref="StrongRules"/>, any weaker
-/// rule evidence to <see cref="WeakRules"/>.
+/// rule evidence to <see cref="WeakRules"/>. A sentence competes with the whole message through
+/// <see cref="SentenceWeight"/> α and <see cref="SentenceOffset"/> c: its logit is α·sentence + (1−α)·message − c,
+/// so one promotional sentence wins over a service letter, and one short odd line of a service message does not.
 /// </summary>
-public readonly record struct ModelThresholds(double ReviewFrom, double MarketingFrom, RulePush StrongRules, RulePush WeakRules)
+public readonly record struct ModelThresholds(double ReviewFrom, double MarketingFrom, RulePush StrongRules, RulePush WeakRules, double SentenceWeight = 1, double SentenceOffset = 0)
 {
+    /// <summary>The message's probability from its whole-message and most-marketing-sentence logits (bias included).</summary>
+    public double Probability(double messageLogit, double sentenceLogit) =>
+        Math.Max(MarketingModel.Sigmoid(messageLogit), MarketingModel.Sigmoid(SentenceLogit(messageLogit, sentenceLogit)));
+
+    public double SentenceLogit(double messageLogit, double sentenceLogit) =>
+        double.IsNegativeInfinity(sentenceLogit) ? double.NegativeInfinity : (SentenceWeight * sentenceLogit) + ((1 - SentenceWeight) * messageLogit) - SentenceOffset;
+
     public ContentVerdict VerdictOf(double probability, double ruleScore)
     {
         var verdict = probability >= MarketingFrom ? ContentVerdict.Marketing : probability >= ReviewFrom ? ContentVerdict.Review : ContentVerdict.Service;
@@ -45,20 +54,27 @@ public enum MessagePart : byte
 /// The allocation-free model verdict: the probability the message is marketing (the highest of the whole message
 /// and each sentence), the whole message's own probability, and where the most marketing sentence is.
 /// </summary>
-public readonly record struct ModelScore(double Probability, double MessageProbability, double SentenceProbability, MessagePart Part, int SentenceStart, int SentenceLength);
+public readonly record struct ModelScore(double Probability, double MessageProbability, double SentenceProbability, MessagePart Part, int SentenceStart, int SentenceLength, double RuleScore)
+{
+    /// <summary>Bias + the whole message's features (cross-validation recombines the logits under other α and c).</summary>
+    internal double MessageLogit { get; init; }
+
+    /// <summary>Bias + the most marketing sentence's features alone; −∞ without a sentence.</summary>
+    internal double SentenceLogit { get; init; }
+}
 
 /// <summary>
 /// A linear model on hashed word 1–2-grams and character 3–5-grams, trained by <see cref="ModelTrainer"/>.
 /// A message is as marketing as its most marketing sentence: the score is the maximum of the logistic of the whole
 /// message's sum and of each sentence's sum (one pass over the text gives both). Immutable and thread-safe.
 /// File: "CGMM", version, hash bits, bias, thresholds, rule pushes, training-set size, SHA-256 of the training
-/// corpus, then 2^bits float32 weights, all little-endian.
+/// corpus, sentence weight and offset, then 2^bits float32 weights, all little-endian.
 /// </summary>
 public sealed class MarketingModel
 {
     public const int FormatVersion = 1;
     internal const string ResourceName = "CommsGateway.Core.Classification.model.bin";
-    private const int HeaderSize = 4 + 4 + 4 + 4 + 8 + 8 + 4 + 4 + 32;
+    private const int HeaderSize = 4 + 4 + 4 + 4 + 8 + 8 + 4 + 4 + 32 + 8 + 8;
     private static readonly Lazy<MarketingModel> Shipped = new(LoadShipped, LazyThreadSafetyMode.ExecutionAndPublication);
 
     internal MarketingModel(int bits, float bias, float[] weights, ModelThresholds thresholds, int trainingMessages, byte[] corpusSha256)
@@ -98,7 +114,11 @@ public sealed class MarketingModel
     /// Scores text as the patient sees it (see <c>PatientText</c>). The whole message is the subject and the body
     /// (the HTML when there is no body); every sentence of the subject, body and HTML competes for the maximum.
     /// </summary>
-    public ModelScore Score(ReadOnlySpan<char> subject, ReadOnlySpan<char> body, ReadOnlySpan<char> html)
+    public ModelScore Score(ReadOnlySpan<char> subject, ReadOnlySpan<char> body, ReadOnlySpan<char> html) =>
+        Score(subject, body, html, ClassifierEngine.Shared.Score(subject, body, html, []));
+
+    /// <param name="rules">The rules' verdict on the message as produced (they read campaign links in the raw HTML).</param>
+    internal ModelScore Score(ReadOnlySpan<char> subject, ReadOnlySpan<char> body, ReadOnlySpan<char> html, TextScore rules)
     {
         var best = new Best { Logit = double.NegativeInfinity };
         var (total, count) = Part(subject, MessagePart.Subject, ref best);
@@ -106,9 +126,14 @@ public sealed class MarketingModel
         var (htmlSum, htmlCount) = Part(html, MessagePart.Html, ref best);
         total += body.IsEmpty ? htmlSum : bodySum;
         count += body.IsEmpty ? htmlCount : bodyCount;
-        var message = Sigmoid(Bias + (total * Scale(count)));
-        var sentence = best.Part == MessagePart.None ? 0 : Sigmoid(best.Logit);
-        return new ModelScore(Math.Max(message, sentence), message, sentence, best.Part, best.Start, best.Length);
+        var messageLogit = Bias + (total * Scale(count)) + RuleSum(rules.Fired);
+        var message = Sigmoid(messageLogit);
+        var sentence = Sigmoid(Thresholds.SentenceLogit(messageLogit, best.Logit));
+        return new ModelScore(Math.Max(message, sentence), message, sentence, best.Part, best.Start, best.Length, rules.Score)
+        {
+            MessageLogit = messageLogit,
+            SentenceLogit = best.Logit,
+        };
     }
 
     /// <summary>The probability of one piece of text taken as a single sentence (explanations, tests).</summary>
@@ -116,7 +141,7 @@ public sealed class MarketingModel
     {
         var sink = new WeightSum(Weights);
         var count = Featurizer.Visit(sentence, Bits, ref sink);
-        return Sigmoid(Bias + (sink.Sum * Scale(count)));
+        return Sigmoid(Bias + (sink.Sum * Scale(count)) + RuleSum(ClassifierEngine.Shared.Score(default, sentence, default, []).Fired));
     }
 
     /// <summary>
@@ -212,7 +237,9 @@ public sealed class MarketingModel
             BinaryPrimitives.ReadDoubleLittleEndian(file[16..]),
             BinaryPrimitives.ReadDoubleLittleEndian(file[24..]),
             (RulePush)file[32],
-            (RulePush)file[33]);
+            (RulePush)file[33],
+            BinaryPrimitives.ReadDoubleLittleEndian(file[72..]),
+            BinaryPrimitives.ReadDoubleLittleEndian(file[80..]));
         var messages = BinaryPrimitives.ReadInt32LittleEndian(file[36..]);
         var sha = file.Slice(40, 32).ToArray();
         var weights = new float[1 << bits];
@@ -246,6 +273,8 @@ public sealed class MarketingModel
         span[33] = (byte)Thresholds.WeakRules;
         BinaryPrimitives.WriteInt32LittleEndian(span[36..], TrainingMessages);
         CorpusSha256.ToArray().CopyTo(span[40..]);
+        BinaryPrimitives.WriteDoubleLittleEndian(span[72..], Thresholds.SentenceWeight);
+        BinaryPrimitives.WriteDoubleLittleEndian(span[80..], Thresholds.SentenceOffset);
         for (var i = 0; i < Weights.Length; i++)
         {
             BinaryPrimitives.WriteSingleLittleEndian(span[(HeaderSize + (i * 4))..], Weights[i]);
@@ -296,7 +325,8 @@ public sealed class MarketingModel
             var count = Featurizer.Visit(text.Slice(start, length), Bits, ref sink);
             total += sink.Sum;
             features += count;
-            var logit = Bias + (sink.Sum * Scale(count));
+            var sentence = text.Slice(start, length);
+            var logit = Bias + (sink.Sum * Scale(count)) + RuleSum(ClassifierEngine.Shared.Score(default, sentence, default, []).Fired);
             if (logit > best.Logit)
             {
                 best = new Best { Logit = logit, Part = part, Start = start, Length = length };
@@ -304,6 +334,19 @@ public sealed class MarketingModel
         }
 
         return (total, features);
+    }
+
+    /// <summary>The weights of the keyword rules that fired (each rule is one feature of value 1).</summary>
+    internal double RuleSum(ulong fired)
+    {
+        var sum = 0.0;
+        while (fired != 0)
+        {
+            sum += Weights[Featurizer.RuleBucket(System.Numerics.BitOperations.TrailingZeroCount(fired), Bits)];
+            fired &= fired - 1;
+        }
+
+        return sum;
     }
 
     private static MarketingModel LoadShipped()

@@ -84,11 +84,13 @@ public sealed record ClassifierEvaluation(
 
         text.AppendLine();
         text.AppendLine(CultureInfo.InvariantCulture,
-            $"Thresholds: review from p ≥ {Thresholds.ReviewFrom:0.0000}, marketing from p ≥ {Thresholds.MarketingFrom:0.0000}; rule score ≥ {Signals.MarketingThreshold:0.0} → at least {Thresholds.StrongRules}, weaker rule evidence → at least {Thresholds.WeakRules}.");
+            $"Thresholds: review from p ≥ {Thresholds.ReviewFrom:0.0000}, marketing from p ≥ {Thresholds.MarketingFrom:0.0000}; sentence weight α = {Thresholds.SentenceWeight:0.0}, offset c = {Thresholds.SentenceOffset:0.0}; rule score ≥ {Signals.MarketingThreshold:0.0} → at least {Thresholds.StrongRules}, weaker rule evidence → at least {Thresholds.WeakRules}.");
         text.AppendLine();
-        text.AppendLine("| rules: strong → | weaker → | review from | marketing from | caught (OOF) | service called marketing (OOF) | review rate (OOF) | feasible |");
+        text.AppendLine(CultureInfo.InvariantCulture, $"Rules policies at the chosen α and c (out of fold; {Policies.Count(p => p.Feasible)} feasible of {Policies.Count} combinations tried):");
+        text.AppendLine();
+        text.AppendLine("| rules: strong → | weaker → | review from | marketing from | caught | service called marketing | review rate | feasible |");
         text.AppendLine("|---|---|---:|---:|---:|---:|---:|---|");
-        foreach (var p in Policies)
+        foreach (var p in Policies.Where(p => p.Thresholds.SentenceWeight == Thresholds.SentenceWeight && p.Thresholds.SentenceOffset == Thresholds.SentenceOffset))
         {
             text.AppendLine(CultureInfo.InvariantCulture,
                 $"| {p.Thresholds.StrongRules} | {p.Thresholds.WeakRules} | {p.Thresholds.ReviewFrom:0.0000} | {p.Thresholds.MarketingFrom:0.0000} | {p.OutOfFold.MarketingCaughtRate:0.000} | {p.OutOfFold.ServiceCalledMarketingRate:0.000} | {p.OutOfFold.ReviewRate:0.000} | {(p.Feasible ? "yes" : "no")} |");
@@ -114,6 +116,11 @@ public static class ModelEvaluation
     public const double ChooseServiceCalledMarketing = 0.02;
 
     public const int Folds = 5;
+
+    /// <summary>The sentence weights α and offsets c cross-validation chooses from (α = 1, c = 0: the plain maximum).</summary>
+    private static readonly double[] SentenceWeights = [1.0, 0.9, 0.8, 0.7, 0.6, 0.5];
+
+    private static readonly double[] SentenceOffsets = [0.0, 0.5, 1.0, 1.5];
 
     /// <summary>Trains the model the corpus defines (cross-validation included, for its thresholds).</summary>
     public static MarketingModel Train(IReadOnlyList<CorpusFile> files, TrainingOptions? options = null) =>
@@ -144,7 +151,7 @@ public static class ModelEvaluation
             {
                 if (fold[i] == k)
                 {
-                    scores[i] = model.Score(training[i].Subject, training[i].Body, default);
+                    scores[i] = model.Score(training[i].Subject, training[i].Body, default, training[i].Rules);
                     probabilities[i] = scores[i].Probability;
                 }
             }
@@ -153,16 +160,24 @@ public static class ModelEvaluation
         var labels = training.Select(m => m.Message.IsMarketing).ToArray();
         var rules = training.Select(m => m.RuleScore).ToArray();
         var policies = new List<PolicyResult>();
-        foreach (var strong in (RulePush[])[RulePush.Marketing, RulePush.Review])
+        foreach (var alpha in SentenceWeights)
         {
-            foreach (var weak in (RulePush[])[RulePush.None, RulePush.Review])
+            foreach (var offset in SentenceOffsets)
             {
-                policies.Add(Choose(probabilities, rules, labels, strong, weak));
+                var combined = scores.Select(s => new ModelThresholds(0, 1, RulePush.None, RulePush.None, alpha, offset).Probability(s.MessageLogit, s.SentenceLogit)).ToArray();
+                foreach (var strong in (RulePush[])[RulePush.Marketing, RulePush.Review])
+                {
+                    foreach (var weak in (RulePush[])[RulePush.None, RulePush.Review])
+                    {
+                        policies.Add(Choose(combined, rules, labels, strong, weak, alpha, offset));
+                    }
+                }
             }
         }
 
-        // The policy that meets the chosen rates with the fewest messages held for review.
+        // The combination that meets the chosen rates with the fewest messages held for review (ties: the first listed).
         var chosen = policies.Where(p => p.Feasible).OrderBy(p => p.OutOfFold.ReviewRate).FirstOrDefault() ?? policies[^1];
+        probabilities = [.. scores.Select(s => chosen.Thresholds.Probability(s.MessageLogit, s.SentenceLogit))];
         var shipped = ModelTrainer.Train(training, options, chosen.Thresholds, sha);
         if (!evaluate)
         {
@@ -196,7 +211,7 @@ public static class ModelEvaluation
     /// from the lowest probability that calls ≤ 2 % of service marketing (both counting what the rules already push);
     /// each cut-off halfway between the two neighbouring out-of-fold scores.
     /// </summary>
-    internal static PolicyResult Choose(double[] p, double[] rules, bool[] marketing, RulePush strong, RulePush weak)
+    internal static PolicyResult Choose(double[] p, double[] rules, bool[] marketing, RulePush strong, RulePush weak, double alpha = 1, double offset = 0)
     {
         RulePush Push(int i) => rules[i] >= Signals.MarketingThreshold ? strong : rules[i] > 0 ? weak : RulePush.None;
 
@@ -216,15 +231,15 @@ public static class ModelEvaluation
             : ((allowed == 0 ? 1.0 : candidates[allowed - 1]) + candidates[allowed]) / 2;
         reviewFrom = Math.Min(reviewFrom, marketingFrom);
 
-        var thresholds = new ModelThresholds(reviewFrom, marketingFrom, strong, weak);
+        var thresholds = new ModelThresholds(reviewFrom, marketingFrom, strong, weak, alpha, offset);
         var row = EvaluationRow.Of("out of fold", Enumerable.Range(0, p.Length).Select(i => (marketing[i], thresholds.VerdictOf(p[i], rules[i]))));
         return new PolicyResult(thresholds, row, feasible);
     }
 
-    private static double Probability(MarketingModel model, FeaturedMessage m) => model.Score(m.Subject, m.Body, default).Probability;
+    private static double Probability(MarketingModel model, FeaturedMessage m) => model.Score(m.Subject, m.Body, default, m.Rules).Probability;
 
     private static double Probability(MarketingModel model, CorpusMessage m) =>
-        model.Score(ModelText.Reveal(m.Subject, false), ModelText.Reveal(m.Body, false), default).Probability;
+        model.Score(ModelText.Reveal(m.Subject, false), ModelText.Reveal(m.Body, false), default, ClassifierEngine.Shared.Score(m.Subject, m.Body, null, [])).Probability;
 
     private static uint Fnv(string text)
     {

@@ -29,7 +29,9 @@ internal sealed class FeaturedMessage
 
     public required string Body { get; init; }
 
-    public required double RuleScore { get; init; }
+    public required TextScore Rules { get; init; }
+
+    public double RuleScore => Rules.Score;
 
     /// <summary>Per sentence (subject first): sorted distinct buckets and their counts.</summary>
     public required IReadOnlyList<SparseVector> Sentences { get; init; }
@@ -48,21 +50,34 @@ internal sealed class FeaturedMessage
             while (Model.Sentences.Next(text, ref from, out var start, out var length))
             {
                 var sink = new Collect(new List<int>());
-                Featurizer.Visit(text.AsSpan(start, length), bits, ref sink);
-                sentences.Add(SparseVector.Of(sink.Buckets, Normalise(sink.Buckets.Count)));
+                var sentence = text.AsSpan(start, length);
+                Featurizer.Visit(sentence, bits, ref sink);
                 all.AddRange(sink.Buckets);
+                sentences.Add(SparseVector.Of(sink.Buckets, Normalise(sink.Buckets.Count), RuleBuckets(ClassifierEngine.Shared.Score(default, sentence, default, []).Fired, bits)));
             }
         }
 
+        var rules = ClassifierEngine.Shared.Score(message.Subject, message.Body, null, []);
         return new FeaturedMessage
         {
             Message = message,
             Subject = subject,
             Body = body,
-            RuleScore = ContentClassifier.RuleScore(message.Subject, message.Body, null),
+            Rules = rules,
             Sentences = sentences,
-            Whole = SparseVector.Of(all, Normalise(all.Count)),
+            Whole = SparseVector.Of(all, Normalise(all.Count), RuleBuckets(rules.Fired, bits)),
         };
+    }
+
+    private static List<int> RuleBuckets(ulong fired, int bits)
+    {
+        var buckets = new List<int>();
+        for (; fired != 0; fired &= fired - 1)
+        {
+            buckets.Add(Featurizer.RuleBucket(System.Numerics.BitOperations.TrailingZeroCount(fired), bits));
+        }
+
+        return buckets;
     }
 
     private static float Normalise(int count) => (float)MarketingModel.Scale(count);
@@ -75,29 +90,24 @@ internal sealed class FeaturedMessage
     }
 }
 
-/// <summary>Distinct buckets in increasing order with their occurrence counts, scaled by 1/√(occurrences).</summary>
+/// <summary>Distinct buckets in increasing order with their values: occurrence counts scaled by 1/√(occurrences), plus one per rule fired.</summary>
 internal sealed record SparseVector(int[] Buckets, float[] Counts)
 {
-    public static SparseVector Of(List<int> occurrences, float scale)
+    /// <param name="ones">Features of value 1 whatever the scale (the rules that fired).</param>
+    public static SparseVector Of(List<int> occurrences, float scale, List<int> ones)
     {
-        var sorted = occurrences.ToArray();
-        Array.Sort(sorted);
-        var buckets = new List<int>();
-        var counts = new List<float>();
-        foreach (var b in sorted)
+        var values = new SortedDictionary<int, float>();
+        foreach (var b in occurrences)
         {
-            if (buckets.Count > 0 && buckets[^1] == b)
-            {
-                counts[^1]++;
-            }
-            else
-            {
-                buckets.Add(b);
-                counts.Add(1);
-            }
+            values[b] = values.GetValueOrDefault(b) + scale;
         }
 
-        return new SparseVector([.. buckets], [.. counts.Select(c => c * scale)]);
+        foreach (var b in ones)
+        {
+            values[b] = values.GetValueOrDefault(b) + 1;
+        }
+
+        return new SparseVector([.. values.Keys], [.. values.Values]);
     }
 }
 
