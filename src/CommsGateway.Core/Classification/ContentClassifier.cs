@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using CommsGateway.Contracts;
 using CommsGateway.Core.Classification.Model;
@@ -88,11 +89,25 @@ public sealed class ContentClassifier
 
     /// <summary>
     /// The allocation-free hot path (no explanation): the three-way verdict of the model and the rules on a text.
+    /// The model's sentence position is in the revealed text (<see cref="PatientText.Reveal(ReadOnlySpan{char}, bool, Span{char})"/>).
     /// </summary>
     public ContentScore Score(ReadOnlySpan<char> subject, ReadOnlySpan<char> body, ReadOnlySpan<char> html)
     {
-        var scored = model.Score(subject, body, html);
-        return new ContentScore(model.Thresholds.VerdictOf(scored.Probability, scored.RuleScore), scored.Probability, scored.RuleScore, scored);
+        var rules = engine.Score(subject, body, html, []);
+        var rented = ArrayPool<char>.Shared.Rent(PatientText.MaxLength(subject.Length) + PatientText.MaxLength(body.Length) + PatientText.MaxLength(html.Length));
+        try
+        {
+            Span<char> buffer = rented;
+            var s = PatientText.Reveal(subject, isHtml: false, buffer);
+            var b = PatientText.Reveal(body, isHtml: false, buffer[s..]);
+            var h = PatientText.Reveal(html, isHtml: true, buffer[(s + b)..]);
+            var scored = model.Score(buffer[..s], buffer.Slice(s, b), buffer.Slice(s + b, h), rules);
+            return new ContentScore(model.Thresholds.VerdictOf(scored.Probability, rules.Score), scored.Probability, rules.Score, scored);
+        }
+        finally
+        {
+            ArrayPool<char>.Shared.Return(rented);
+        }
     }
 
     /// <summary>The rules' score alone (allocation-free): marketing evidence when it reaches <see cref="MarketingThreshold"/>.</summary>

@@ -1,8 +1,7 @@
 namespace CommsGateway.Core.Classification.Model;
 
-/// <summary>The text the model reads: the message as the patient sees it.</summary>
+/// <summary>The text the model reads: the message as the patient sees it (<see cref="PatientText"/>).</summary>
 internal static class ModelText
 {
-    public static string Reveal(string? text, bool isHtml) =>
-        string.IsNullOrEmpty(text) ? "" : isHtml ? System.Text.RegularExpressions.Regex.Replace(System.Net.WebUtility.HtmlDecode(text), "<[^>]*>", "\n") : text;
+    public static string Reveal(string? text, bool isHtml) => string.IsNullOrEmpty(text) ? "" : PatientText.Reveal(text, isHtml);
 }
