@@ -149,7 +149,10 @@ public sealed class ContentClassifier
             var sentenceRules = ClassifyText(null, sentence, null).Signals.Select(s => PlainMeanings.GetValueOrDefault(s[..s.IndexOf('@', StringComparison.Ordinal)])).OfType<string>().ToList();
             var why = sentenceRules.Count > 0 ? string.Join("; ", sentenceRules) : "it reads like a promotion";
             var words = phrases.Count > 0 ? $" (strongest words: {string.Join(", ", phrases.Select(x => $"\"{x.Phrase}\""))})" : "";
-            reasons.Add($"'{Shorten(sentence)}' {(scored.SentenceProbability >= scored.MessageProbability ? "is the most marketing sentence" : "is in a message that reads as marketing as a whole")} ({scored.SentenceProbability.ToString("0.00", CultureInfo.InvariantCulture)}): {why}{words}.");
+            var whole = scored.SentenceProbability < scored.MessageProbability
+                ? $"The message as a whole reads as marketing ({scored.MessageProbability.ToString("0.00", CultureInfo.InvariantCulture)}); its most marketing sentence: "
+                : $"The most marketing sentence ({scored.SentenceProbability.ToString("0.00", CultureInfo.InvariantCulture)}): ";
+            reasons.Add($"{whole}'{Shorten(sentence)}': {why}{words}.");
         }
 
         foreach (var signal in rules.Signals)

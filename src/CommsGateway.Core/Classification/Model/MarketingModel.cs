@@ -107,7 +107,8 @@ public sealed class MarketingModel
 
     public IReadOnlyList<byte> CorpusSha256 { get; }
 
-    internal MarketingModel WithThresholds(ModelThresholds thresholds) =>
+    /// <summary>The same weights with other cut-offs (experiments and tests; the shipped cut-offs come from cross-validation).</summary>
+    public MarketingModel WithThresholds(ModelThresholds thresholds) =>
         new(Bits, Bias, Weights, thresholds, TrainingMessages, [.. CorpusSha256]);
 
     /// <summary>
