@@ -85,6 +85,35 @@ internal sealed class ClassifierEngine
         }
     }
 
+    /// <summary>
+    /// The rules on text already revealed by <see cref="PatientText"/> (the model reveals once and scores each sentence):
+    /// no second reveal; campaign links are looked for by the caller in the raw HTML.
+    /// </summary>
+    internal TextScore ScoreRevealed(ReadOnlySpan<char> subject, ReadOnlySpan<char> body, ReadOnlySpan<char> html, bool campaignLinkInMarkup)
+    {
+        var rented = ArrayPool<char>.Shared.Rent(TextNormalizer.MaxLength(subject.Length) + TextNormalizer.MaxLength(body.Length) + TextNormalizer.MaxLength(html.Length) + 3);
+        try
+        {
+            Span<char> buffer = rented;
+            var n = TextNormalizer.Normalize(subject, buffer);
+            buffer[n++] = TextNormalizer.Break;
+            var subjectEnd = n;
+            n += TextNormalizer.Normalize(body, buffer[n..]);
+            buffer[n++] = TextNormalizer.Break;
+            var bodyEnd = n;
+            n += TextNormalizer.Normalize(html, buffer[n..]);
+            var text = buffer[..n];
+
+            Span<KeywordMatch> matches = stackalloc KeywordMatch[MaxMatches];
+            var count = automaton.Scan(text, matches);
+            return Evaluate(text, matches[..count], subjectEnd, bodyEnd, [], campaignLinkInMarkup);
+        }
+        finally
+        {
+            ArrayPool<char>.Shared.Return(rented);
+        }
+    }
+
     private static int Fold(ReadOnlySpan<char> text, bool isHtml, Span<char> scratch, Span<char> destination)
     {
         var length = PatientText.Reveal(text, isHtml, scratch);
@@ -199,6 +228,6 @@ internal sealed class ClassifierEngine
         (sentence & Invitation) != 0 && (sentence & Signals.LedgerGuards) == 0;
 
     /// <summary>Campaign parameters live in href attributes, which the HTML normaliser drops with the tags.</summary>
-    private static bool CampaignLinkIn(ReadOnlySpan<char> html) =>
+    internal static bool CampaignLinkIn(ReadOnlySpan<char> html) =>
         !html.IsEmpty && html.Contains("utm_", StringComparison.OrdinalIgnoreCase);
 }

@@ -93,14 +93,15 @@ public sealed class ContentClassifier
     /// </summary>
     public ContentScore Score(ReadOnlySpan<char> subject, ReadOnlySpan<char> body, ReadOnlySpan<char> html)
     {
-        var rules = engine.Score(subject, body, html, []);
         var rented = ArrayPool<char>.Shared.Rent(PatientText.MaxLength(subject.Length) + PatientText.MaxLength(body.Length) + PatientText.MaxLength(html.Length));
         try
         {
+            // Revealed once, read by the rules and the model.
             Span<char> buffer = rented;
             var s = PatientText.Reveal(subject, isHtml: false, buffer);
             var b = PatientText.Reveal(body, isHtml: false, buffer[s..]);
             var h = PatientText.Reveal(html, isHtml: true, buffer[(s + b)..]);
+            var rules = engine.ScoreRevealed(buffer[..s], buffer.Slice(s, b), buffer.Slice(s + b, h), ClassifierEngine.CampaignLinkIn(html));
             var scored = model.Score(buffer[..s], buffer.Slice(s, b), buffer.Slice(s + b, h), rules);
             return new ContentScore(model.Thresholds.VerdictOf(scored.Probability, rules.Score), scored.Probability, rules.Score, scored);
         }

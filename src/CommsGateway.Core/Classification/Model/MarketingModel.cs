@@ -116,7 +116,7 @@ public sealed class MarketingModel
     /// (the HTML when there is no body); every sentence of the subject, body and HTML competes for the maximum.
     /// </summary>
     public ModelScore Score(ReadOnlySpan<char> subject, ReadOnlySpan<char> body, ReadOnlySpan<char> html) =>
-        Score(subject, body, html, ClassifierEngine.Shared.Score(subject, body, html, []));
+        Score(subject, body, html, ClassifierEngine.Shared.ScoreRevealed(subject, body, html, campaignLinkInMarkup: false));
 
     /// <param name="rules">The rules' verdict on the message as produced (they read campaign links in the raw HTML).</param>
     internal ModelScore Score(ReadOnlySpan<char> subject, ReadOnlySpan<char> body, ReadOnlySpan<char> html, TextScore rules)
@@ -142,7 +142,7 @@ public sealed class MarketingModel
     {
         var sink = new WeightSum(Weights);
         var count = Featurizer.Visit(sentence, Bits, ref sink);
-        return Sigmoid(Bias + (sink.Sum * Scale(count)) + RuleSum(ClassifierEngine.Shared.Score(default, sentence, default, []).Fired));
+        return Sigmoid(Bias + (sink.Sum * Scale(count)) + RuleSum(ClassifierEngine.Shared.ScoreRevealed(default, sentence, default, campaignLinkInMarkup: false).Fired));
     }
 
     /// <summary>
@@ -327,7 +327,7 @@ public sealed class MarketingModel
             total += sink.Sum;
             features += count;
             var sentence = text.Slice(start, length);
-            var logit = Bias + (sink.Sum * Scale(count)) + RuleSum(ClassifierEngine.Shared.Score(default, sentence, default, []).Fired);
+            var logit = Bias + (sink.Sum * Scale(count)) + RuleSum(ClassifierEngine.Shared.ScoreRevealed(default, sentence, default, campaignLinkInMarkup: false).Fired);
             if (logit > best.Logit)
             {
                 best = new Best { Logit = logit, Part = part, Start = start, Length = length };

@@ -53,7 +53,7 @@ internal sealed class FeaturedMessage
                 var sentence = text.AsSpan(start, length);
                 Featurizer.Visit(sentence, bits, ref sink);
                 all.AddRange(sink.Buckets);
-                sentences.Add(SparseVector.Of(sink.Buckets, Normalise(sink.Buckets.Count), RuleBuckets(ClassifierEngine.Shared.Score(default, sentence, default, []).Fired, bits)));
+                sentences.Add(SparseVector.Of(sink.Buckets, Normalise(sink.Buckets.Count), RuleBuckets(ClassifierEngine.Shared.ScoreRevealed(default, sentence, default, campaignLinkInMarkup: false).Fired, bits)));
             }
         }
 
