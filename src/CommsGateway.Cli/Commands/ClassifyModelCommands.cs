@@ -43,6 +43,7 @@ internal static class ClassifyModelCommands
     {
         var corpus = CorpusOption();
         var details = new Option<bool>("--details") { Description = "Also print each training message the cross-validation did not answer right (out of fold)" };
+        var all = new Option<bool>("--all") { Description = "With --details: print every training message, right or not" };
         var l2 = new Option<double?>("--l2") { Description = "Try another L2 penalty (the shipped model keeps its own)" };
         var epochs = new Option<int?>("--epochs") { Description = "Try another number of epochs" };
         var rate = new Option<double?>("--learning-rate") { Description = "Try another AdaGrad learning rate" };
@@ -51,7 +52,7 @@ internal static class ClassifyModelCommands
         var bits = new Option<int?>("--bits") { Description = "Try another hash space (bits)" };
         var command = new Command("evaluate", "Print grouped cross-validation, the independent-author estimate and the held-out figures as a Markdown table")
         {
-            corpus, details, l2, epochs, rate, sentences, top, bits,
+            corpus, details, all, l2, epochs, rate, sentences, top, bits,
         };
         command.SetAction(parse =>
         {
@@ -75,7 +76,7 @@ internal static class ClassifyModelCommands
             if (parse.GetValue(details))
             {
                 Console.WriteLine();
-                foreach (var r in evaluation.OutOfFold.Where(r => Environment.GetEnvironmentVariable("COMMSGW_ALL_OOF") == "1" || r.Verdict != (r.Message.IsMarketing ? ContentVerdict.Marketing : ContentVerdict.Service)).OrderBy(r => r.Message.IsMarketing).ThenBy(r => r.Probability))
+                foreach (var r in evaluation.OutOfFold.Where(r => parse.GetValue(all) || r.Verdict != (r.Message.IsMarketing ? ContentVerdict.Marketing : ContentVerdict.Service)).OrderBy(r => r.Message.IsMarketing).ThenBy(r => r.Probability))
                 {
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                         $"{r.Message.Id}\t{(r.Message.IsMarketing ? "marketing" : "service")}\t{r.Verdict}\tp={r.Probability:0.000} whole={r.MessageProbability:0.000} rules={r.RuleScore:0.0}\t{r.Message.Kind ?? r.Message.Note}\t{r.Sentence}"));

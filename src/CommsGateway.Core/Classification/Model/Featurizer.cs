@@ -24,7 +24,6 @@ internal static class Featurizer
     private const uint BigramSeed = 0x9E3779B9;
     private const uint CharSeed = 0x85EBCA6B;
     private const int StackChars = 1024;
-    internal static int Experiment = int.Parse(Environment.GetEnvironmentVariable("CGX") ?? "0", System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>Folds <paramref name="sentence"/> and sends its features to <paramref name="sink"/>; returns how many were sent.</summary>
     public static int Visit<TSink>(ReadOnlySpan<char> sentence, int bits, ref TSink sink)
@@ -61,7 +60,7 @@ internal static class Featurizer
             var c = folded[i];
             if (IsSymbol(c))
             {
-                var symbol = (WordSeed ^ c) * Prime;
+                var symbol = WordHash(folded.Slice(i, 1));
                 Emit(symbol, shift, ref sink, ref count);
                 Bigram(ref previous, ref havePrevious, symbol, shift, ref sink, ref count);
                 i++;
@@ -87,16 +86,9 @@ internal static class Featurizer
                 hash = (hash ^ w) * Prime;
             }
 
-            if (Experiment != 1)
-            {
-                Emit(hash, shift, ref sink, ref count);
-                Bigram(ref previous, ref havePrevious, hash, shift, ref sink, ref count);
-            }
-
-            if (Experiment != 2)
-            {
-                CharGrams(word, shift, ref sink, ref count);
-            }
+            Emit(hash, shift, ref sink, ref count);
+            Bigram(ref previous, ref havePrevious, hash, shift, ref sink, ref count);
+            CharGrams(word, shift, ref sink, ref count);
         }
 
         return count;
@@ -110,11 +102,6 @@ internal static class Featurizer
 
     public static uint WordHash(ReadOnlySpan<char> word)
     {
-        if (word.Length == 1 && IsSymbol(word[0]))
-        {
-            return (WordSeed ^ word[0]) * Prime;
-        }
-
         var hash = WordSeed;
         foreach (var w in word)
         {
@@ -154,7 +141,7 @@ internal static class Featurizer
             {
                 var c = j == 0 ? '<' : j == padded - 1 ? '>' : word[j - 1];
                 hash = (hash ^ c) * Prime;
-                if (j - start >= (Experiment == 3 ? 3 : 2))
+                if (j - start >= 2)
                 {
                     Emit(hash, shift, ref sink, ref count);
                 }
