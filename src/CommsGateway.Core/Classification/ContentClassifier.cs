@@ -43,8 +43,13 @@ public sealed class ContentClassifier
         }
 
         var marketing = text.IsMarketing || blockVerdicts.Any(b => b.IsMarketing);
-        return new Classification(marketing ? Purpose.Marketing : Purpose.Service, score, signals)
+        // INTERIM (review queue, until the learned model lands): a rule score short of the marketing threshold but at
+        // least half of it is unsure, so a person reviews it. Marketing is the safe side the policy applies meanwhile.
+        var review = !marketing && score >= ReviewThreshold;
+        return new Classification(marketing || review ? Purpose.Marketing : Purpose.Service, score, signals)
         {
+            Verdict = review ? ContentVerdict.Review : marketing ? ContentVerdict.Marketing : ContentVerdict.Service,
+            Probability = Math.Min(1.0, score / Signals.MarketingThreshold),
             MarketingInText = text.IsMarketing,
             Blocks = blockVerdicts,
             HealthDetails = HealthDetailsDetector.Detect(channel, body),
@@ -62,6 +67,9 @@ public sealed class ContentClassifier
         ClassifierEngine.Shared.Score(subject, body, html, []).Score;
 
     public static double MarketingThreshold => Signals.MarketingThreshold;
+
+    /// <summary>INTERIM: from this rule score up to <see cref="MarketingThreshold"/> the verdict is Review.</summary>
+    public static double ReviewThreshold => Signals.MarketingThreshold / 2;
 
     private TextClassification Explain(string? subject, string? body, string? html, string? where)
     {
