@@ -70,8 +70,14 @@ public static partial class TemplateKey
         return Mask(string.Join("\n", parts));
     }
 
-    /// <summary>The text with names, dates, times, amounts, codes, phone numbers, emails and URLs replaced by <see cref="Placeholder"/>.</summary>
-    public static string Mask(string text)
+    /// <summary>The masked text folded (lower case, one space) as the key hashes it.</summary>
+    public static string Mask(string text) => Whitespace().Replace(MaskValues(text), " ").Trim().ToLowerInvariant();
+
+    /// <summary>
+    /// The text as written, with names, dates, times, amounts, codes, phone numbers, emails and URLs replaced by
+    /// <see cref="Placeholder"/> (a run of them by one): what a labelled example may keep of a patient's message.
+    /// </summary>
+    public static string MaskValues(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
         var masked = Url().Replace(text, Placeholder);
@@ -80,8 +86,7 @@ public static partial class TemplateKey
         masked = Amount().Replace(masked, Placeholder);
         masked = DigitToken().Replace(masked, Placeholder);
         masked = MaskWords(masked);
-        masked = PlaceholderRun().Replace(masked, Placeholder);
-        return Whitespace().Replace(masked, " ").Trim().ToLowerInvariant();
+        return PlaceholderRun().Replace(masked, Placeholder);
     }
 
     /// <summary>SHA-256 of the masked text: the clinic's template key.</summary>
