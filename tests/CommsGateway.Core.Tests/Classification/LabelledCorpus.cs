@@ -69,6 +69,7 @@ public sealed class ConfusionMatrix
     public int MarketingAsService { get; private set; }
     public int ServiceAsService { get; private set; }
     public int ServiceAsMarketing { get; private set; }
+    public int HeldForReview { get; private set; }
 
     public double MarketingRecall => Ratio(MarketingAsMarketing, MarketingAsMarketing + MarketingAsService);
 
@@ -80,6 +81,13 @@ public sealed class ConfusionMatrix
     public void Add(LabelledMessage message, CommsGateway.Core.Classification.Classification result)
     {
         all.Add((message, result));
+        if (result.Verdict == CommsGateway.Core.Classification.ContentVerdict.Review)
+        {
+            // Held for a person: neither sent as service nor blocked as marketing, so no error either way; counted apart.
+            HeldForReview++;
+            return;
+        }
+
         var marketing = result.Purpose == Purpose.Marketing;
         switch (message.Expected, marketing)
         {
@@ -97,7 +105,7 @@ public sealed class ConfusionMatrix
         text.AppendLine("                   predicted marketing | predicted service");
         text.AppendLine(c, $"label marketing    {MarketingAsMarketing,19} | {MarketingAsService,17}");
         text.AppendLine(c, $"label service      {ServiceAsMarketing,19} | {ServiceAsService,17}");
-        text.AppendLine(c, $"marketing recall {MarketingRecall:0.000}, service accuracy {ServiceAccuracy:0.000}, accuracy {Accuracy:0.000}");
+        text.AppendLine(c, $"marketing recall {MarketingRecall:0.000}, service accuracy {ServiceAccuracy:0.000}, accuracy {Accuracy:0.000}, held for review {HeldForReview}");
         foreach (var (message, result) in errors)
         {
             text.AppendLine(c, $"  MISS {message.Id} label={message.Label} score={result.Score:0.00} signals=[{string.Join("; ", result.Signals)}] note={message.Note}");
@@ -112,7 +120,7 @@ public sealed class ConfusionMatrix
         var text = new StringBuilder();
         foreach (var (message, result) in all)
         {
-            text.AppendLine(CultureInfo.InvariantCulture, $"{message.Id,-8} {message.Label,-9} -> {result.Purpose,-9} {result.Score,5:0.00} {string.Join("; ", result.Signals)}");
+            text.AppendLine(CultureInfo.InvariantCulture, $"{message.Id,-8} {message.Label,-9} -> {result.Verdict,-9} {result.Score,5:0.00} {string.Join("; ", result.Signals)}");
         }
 
         return text.ToString();
