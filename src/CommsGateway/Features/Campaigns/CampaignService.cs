@@ -142,12 +142,17 @@ public sealed class CampaignService(
         return problems;
     }
 
+    /// <summary>
+    /// The campaign's wording as the classifier reads it without the marketing marking (the gateway applies the marketing
+    /// rules to every campaign message whatever its wording): unsure wording is reviewed before anything is queued.
+    /// </summary>
     private List<KeyValuePair<byte[], List<CampaignMessage>>> UncertainTemplates(IReadOnlyList<CampaignMessage> prepared)
     {
         var groups = new Dictionary<string, KeyValuePair<byte[], List<CampaignMessage>>>(StringComparer.Ordinal);
-        foreach (var message in prepared.Where(m => classifier.Classify(m.Intent).Verdict == ContentVerdict.Review))
+        foreach (var message in prepared.Where(m =>
+                     classifier.Classify(m.Intent.Subject, m.Text, null, null, m.Intent.Channel, m.Intent.Locale).Verdict == ContentVerdict.Review))
         {
-            var key = TemplateKey.Compute(message.Intent);
+            var key = TemplateKey.Compute(message.Intent.Subject, message.Text);
             var hex = Convert.ToHexString(key);
             if (!groups.TryGetValue(hex, out var group))
             {

@@ -54,13 +54,15 @@ internal sealed class ReviewPoller(
         var queue = services.GetRequiredService<ReviewQueue>();
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
+        // Two statements: PostgreSQL allows no FOR UPDATE on a UNION.
         var due = (await connection.QueryAsync<(Guid HeldId, string TenantId, string IntentId, byte[]? Content, string Status)>(new CommandDefinition("""
-            (select held_id, tenant_id, intent_id, content, status from held_intents
-             where status = 'settled' order by reviewed_at limit 50 for update skip locked)
-            union all
-            (select held_id, tenant_id, intent_id, content, status from held_intents
-             where status = 'held' and expires_at <= @now order by expires_at limit 50 for update skip locked)
-            """, new { now = clock.GetUtcNow().UtcDateTime }, tx, cancellationToken: ct))).ToList();
+            select held_id, tenant_id, intent_id, content, status from held_intents
+            where status = 'settled' order by reviewed_at limit 50 for update skip locked
+            """, cancellationToken: ct, transaction: tx))).ToList();
+        due.AddRange(await connection.QueryAsync<(Guid HeldId, string TenantId, string IntentId, byte[]? Content, string Status)>(new CommandDefinition("""
+            select held_id, tenant_id, intent_id, content, status from held_intents
+            where status = 'held' and expires_at <= @now order by expires_at limit 50 for update skip locked
+            """, new { now = clock.GetUtcNow().UtcDateTime }, tx, cancellationToken: ct)));
 
         foreach (var row in due)
         {
