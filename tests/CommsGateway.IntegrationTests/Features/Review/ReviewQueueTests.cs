@@ -103,6 +103,25 @@ public sealed class ReviewQueueTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task Should_block_and_purge_a_held_intent_when_its_patient_is_erased()
+    {
+        UncertainSamples.AssertUncertain(UncertainSamples.Reminder);
+        var (clinic, patient) = await ReviewCommandTests.ClinicAsync(gateway);
+        var intent = ReviewCommandTests.Sms(clinic.TenantId, patient, UncertainSamples.Reminder);
+        var heldId = await ReviewCommandTests.PublishHeldAsync(gateway, intent);
+
+        (await clinic.Http.DeleteAsync(new Uri($"/api/patients/{patient}", UriKind.Relative))).EnsureSuccessStatusCode();
+
+        var rows = await gateway.WaitForDecisionsAsync(clinic.TenantId, intent.IntentId, count: 2);
+        Assert.Equal(["Held", "Blocked"], rows.Select(r => r.Outcome));
+        await using var connection = await gateway.Db.OpenConnectionAsync();
+        var purged = await Poll.UntilAsync(() => connection.QuerySingleAsync<bool>(
+            "select content is null from held_intents where held_id = @heldId", new { heldId }), p => p);
+        Assert.True(purged);
+        Assert.DoesNotContain(gateway.Fake.Accepted, m => m.IntentId == intent.IntentId);
+    }
+
+    [Fact]
     public async Task Should_let_exactly_one_of_two_concurrent_reviewers_settle()
     {
         UncertainSamples.AssertUncertain(UncertainSamples.Reminder);
