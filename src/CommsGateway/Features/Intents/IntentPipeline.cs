@@ -93,6 +93,40 @@ public sealed class IntentPipeline(
         return (await RecordAsync(intent, decision, classification, clock.GetUtcNow(), reevaluation: true, ct)).Decided;
     }
 
+    /// <summary>
+    /// A held intent whose content can no longer be read (erased, or encrypted under a key since replaced): nothing can
+    /// be sent, so it ends Blocked ReviewTimedOut, recorded from what its Held decision knew (same content hash).
+    /// </summary>
+    public async Task<MessageDecided> CloseUnreadableHeldAsync(string tenantId, string intentId, string why, CancellationToken ct)
+    {
+        var held = await decisionLog.FindAsync(tenantId, intentId, ct)
+            ?? throw new InvalidOperationException($"Held intent {intentId} has no decision");
+        if (held.Outcome != DecisionOutcome.Held)
+        {
+            return ToEvent(held); // already final
+        }
+
+        var now = clock.GetUtcNow();
+        var record = held with
+        {
+            DecisionId = Guid.CreateVersion7(now),
+            Outcome = DecisionOutcome.Blocked,
+            Reasons = [ReasonCodes.ReviewTimedOut],
+            Details = ["review: " + why],
+            DeferredUntil = null,
+            DecidedAt = now,
+        };
+        if (!await decisionLog.TryAppendAsync(record, ct))
+        {
+            var existing = await decisionLog.FindAsync(tenantId, intentId, ct) ?? held;
+            return ToEvent(existing);
+        }
+
+        metrics.Decided(record.Outcome, record.Channel, record.Reasons);
+        logger.LogWarning("Closed held intent {IntentId} for tenant {TenantId} without its content: {Why}", intentId, tenantId, why);
+        return ToEvent(record);
+    }
+
     private async Task<(MessageDecided? Decided, DateTimeOffset? DeferredUntil)> DecideAndActAsync(
         MessageIntent intent, DateTimeOffset now, Evaluation evaluation, CancellationToken ct)
     {

@@ -67,19 +67,29 @@ internal sealed class ReviewPoller(
         foreach (var row in due)
         {
             var reviewed = row.Status == "settled";
-            MessageDecided? decided = null;
-            if (row.Content is { } content)
+            MessageDecided decided;
+            Contracts.MessageIntent? intent = null;
+            try
             {
-                var intent = queue.Decrypt(content, row.TenantId, row.IntentId).Intent;
+                intent = row.Content is { } content ? queue.Decrypt(content, row.TenantId, row.IntentId).Intent : null;
+            }
+            catch (Exception ex) when (ex is System.Security.Cryptography.CryptographicException or System.Text.Json.JsonException)
+            {
+                // Not the key it was sealed with: retrying cannot help, and one such row must not stall the queue.
+                logger.LogWarning(ex, "Held intent {HeldId} cannot be decrypted (Review:ContentKey changed?)", row.HeldId);
+            }
+
+            if (intent is not null)
+            {
                 decided = reviewed ? await pipeline.DecideReviewedAsync(intent, ct) : await pipeline.TimeOutReviewAsync(intent, ct);
-                await bus.Publish(decided, ct);
             }
             else
             {
-                // Content already gone (the patient was erased while held): nothing can be sent; the final decision is
-                // recorded from what the Held row knew.
-                logger.LogWarning("Held intent {HeldId} has no content left; closing it", row.HeldId);
+                decided = await pipeline.CloseUnreadableHeldAsync(row.TenantId, row.IntentId,
+                    row.Content is null ? "the held content is gone" : "the held content cannot be decrypted", ct);
             }
+
+            await bus.Publish(decided, ct);
 
             await connection.ExecuteAsync(new CommandDefinition("""
                 update held_intents
@@ -87,7 +97,7 @@ internal sealed class ReviewPoller(
                 where held_id = @HeldId
                 """, new
             {
-                status = reviewed ? "decided" : "timed_out", now = clock.GetUtcNow().UtcDateTime, decisionId = decided?.DecisionId, row.HeldId,
+                status = reviewed && intent is not null ? "decided" : "timed_out", now = clock.GetUtcNow().UtcDateTime, decisionId = decided.DecisionId, row.HeldId,
             }, tx, cancellationToken: ct));
         }
 

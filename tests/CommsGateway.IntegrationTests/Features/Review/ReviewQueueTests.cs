@@ -122,6 +122,31 @@ public sealed class ReviewQueueTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task Should_close_a_held_intent_whose_content_cannot_be_decrypted_without_stalling_the_queue()
+    {
+        UncertainSamples.AssertUncertain(UncertainSamples.Reminder);
+        var (clinic, patient) = await ReviewCommandTests.ClinicAsync(gateway);
+        var broken = ReviewCommandTests.Sms(clinic.TenantId, patient, UncertainSamples.Reminder);
+        var brokenId = await ReviewCommandTests.PublishHeldAsync(gateway, broken);
+        var healthy = ReviewCommandTests.Sms(clinic.TenantId, patient, UncertainSamples.Reminder);
+        var healthyId = await ReviewCommandTests.PublishHeldAsync(gateway, healthy);
+        await using var connection = await gateway.Db.OpenConnectionAsync();
+        // As if sealed under another key: same length, other bytes.
+        await connection.ExecuteAsync("update held_intents set content = decode(repeat('ab', length(content)), 'hex') where held_id = @brokenId", new { brokenId });
+        var queue = gateway.Services.GetRequiredService<ReviewQueue>();
+        Assert.Equal(SettleStatus.Settled, (await queue.SettleAsync(clinic.TenantId, brokenId, ReviewQueue.Service, new Actor("test", "a"), null, default)).Status);
+        Assert.Equal(SettleStatus.Settled, (await queue.SettleAsync(clinic.TenantId, healthyId, ReviewQueue.Service, new Actor("test", "a"), null, default)).Status);
+
+        var brokenRows = await gateway.WaitForDecisionsAsync(clinic.TenantId, broken.IntentId, count: 2);
+        Assert.Equal(["Held", "Blocked"], brokenRows.Select(r => r.Outcome));
+        Assert.Equal([ReasonCodes.ReviewTimedOut], brokenRows[1].Reasons);
+        Assert.Contains("review: the held content cannot be decrypted", brokenRows[1].Details);
+        var healthyRows = await gateway.WaitForDecisionsAsync(clinic.TenantId, healthy.IntentId, count: 2);
+        Assert.Equal(["Held", "Sent"], healthyRows.Select(r => r.Outcome));
+        Assert.DoesNotContain(gateway.Fake.Accepted, m => m.IntentId == broken.IntentId);
+    }
+
+    [Fact]
     public async Task Should_let_exactly_one_of_two_concurrent_reviewers_settle()
     {
         UncertainSamples.AssertUncertain(UncertainSamples.Reminder);
