@@ -12,7 +12,8 @@ create table held_intents (
     held_id            uuid        primary key,
     tenant_id          text        not null references tenants (tenant_id),
     intent_id          text        not null,
-    held_decision_id   uuid        not null references decisions (decision_id),
+    -- Retention removes a held row with its decisions (like deferred_intents and dispatches); its template verdicts stay.
+    held_decision_id   uuid        not null references decisions (decision_id) on delete cascade,
     content            bytea,
     -- The text with personal data masked (names, dates, amounts, codes, addresses), encrypted like content but kept
     -- after settlement: reviewed messages become labelled training examples (review export-labels).
@@ -47,7 +48,7 @@ create table review_templates (
     verdict       text        not null,
     reviewed_by   text        not null,
     reviewed_at   timestamptz not null,
-    held_id       uuid references held_intents (held_id),
+    held_id       uuid references held_intents (held_id) on delete set null,
     campaign_id   text,
     note          text,
     revoked_by    text,

@@ -147,6 +147,28 @@ public sealed class ReviewQueueTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task Should_let_retention_remove_reviewed_intents_with_their_decisions_and_keep_the_template_verdict()
+    {
+        UncertainSamples.AssertUncertain(UncertainSamples.Reminder);
+        var (clinic, patient) = await ReviewCommandTests.ClinicAsync(gateway);
+        var intent = ReviewCommandTests.Sms(clinic.TenantId, patient, UncertainSamples.Reminder);
+        var heldId = await ReviewCommandTests.PublishHeldAsync(gateway, intent);
+        Assert.Equal(HttpStatusCode.Accepted, (await clinic.Http.PostAsJsonAsync($"/api/review/{heldId}/approve", new { })).StatusCode);
+        await gateway.WaitForDecisionsAsync(clinic.TenantId, intent.IntentId, count: 2);
+        await using var connection = await gateway.Db.OpenConnectionAsync();
+        await Poll.UntilAsync(() => connection.QuerySingleAsync<string>("select status from held_intents where held_id = @heldId", new { heldId }), s => s == "decided");
+
+        var removed = await connection.QuerySingleAsync<int>(
+            "select removed from retention_purge_decisions(@TenantId, now() + interval '1 day', false, 'test', false)", new { clinic.TenantId });
+
+        Assert.Equal(2, removed);
+        Assert.Equal(0, await connection.QuerySingleAsync<long>("select count(*) from held_intents where held_id = @heldId", new { heldId }));
+        var template = Assert.Single((await clinic.Http.GetFromJsonAsync<List<TemplateVerdictView>>(new Uri("/api/review/templates", UriKind.Relative), Json))!);
+        Assert.Null(template.HeldId);
+        Assert.Null(template.RevokedAt);
+    }
+
+    [Fact]
     public async Task Should_let_exactly_one_of_two_concurrent_reviewers_settle()
     {
         UncertainSamples.AssertUncertain(UncertainSamples.Reminder);
