@@ -112,6 +112,11 @@ internal static class CampaignCommand
             }
 
             env.Console.Write(table);
+            foreach (var line in preview.ReviewNeeded)
+            {
+                env.Console.MarkupLine($"[yellow]Review needed[/]: {Markup.Escape(line)}");
+            }
+
             foreach (var sample in preview.Samples)
             {
                 env.Console.Write(new Panel(Markup.Escape((sample.Subject is null ? "" : "Subject: " + sample.Subject + "\n\n") + sample.Body))
