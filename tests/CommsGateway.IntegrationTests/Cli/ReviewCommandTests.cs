@@ -73,7 +73,7 @@ public sealed partial class ReviewCommandTests(GatewayFixture gateway)
 
         var show = await RunAsync("review", "show", "--tenant", clinic.TenantId, heldId.ToString());
         Assert.Equal(0, show.ExitCode);
-        Assert.Contains("Book your next visit online", show.Console, StringComparison.Ordinal);
+        Assert.Contains("book online anytime", show.Console, StringComparison.Ordinal);
         Assert.Contains("booking-invitation", show.Console, StringComparison.Ordinal);
 
         var approve = await RunAsync("review", "approve", "--tenant", clinic.TenantId, heldId.ToString(), "--actor", "dr.martin", "--note", "a reminder");

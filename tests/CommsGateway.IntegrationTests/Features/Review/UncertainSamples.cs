@@ -10,13 +10,13 @@ namespace CommsGateway.IntegrationTests.Features.Review;
 internal static class UncertainSamples
 {
     /// <summary>A reminder ending with an invitation to book: a person says service.</summary>
-    public const string Reminder = "Hello Marie, your appointment with Dr Martin is on 12/03 at 14:30. Book your next visit online.";
+    public const string Reminder = "Hello Marie, your appointment with Dr Martin is on 12/03 at 14:30. Don't forget you can book online anytime.";
 
     /// <summary>The same template for another patient, day, time and practitioner.</summary>
-    public const string SameTemplateReminder = "Hello John, your appointment with Dr Smith is on 5 April at 9am. Book your next visit online.";
+    public const string SameTemplateReminder = "Hello John, your appointment with Dr Smith is on 5 April at 9am. Don't forget you can book online anytime.";
 
-    /// <summary>A treatment announced without an offer: a person says marketing.</summary>
-    public const string Promotion = "Discover our new skin booster treatment, now available at the clinic.";
+    /// <summary>A reminder that also announces a new practitioner: a person says marketing.</summary>
+    public const string Promotion = "Hello Marie, your appointment with Dr Martin is on 12/03 at 14:30. Our team has grown: say hello to Dr Lee.";
 
     /// <summary>A campaign template (Liquid), unsure once rendered.</summary>
     public const string CampaignTemplate = "Bonjour {{ patient.first_name }},\n{{ clinic.name }} : découvrez notre nouveau soin hydratant à la clinique.";
