@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using CommsGateway.Contracts;
 using CommsGateway.Core.Classification;
 using CommsGateway.Core.Decisions;
@@ -28,7 +27,9 @@ public sealed class IntentPipeline(
     ILogger<IntentPipeline> logger,
     GatewayMetrics metrics)
 {
-    public async Task<MessageDecided> ProcessAsync(MessageIntent intent, string? transportMessageId, CancellationToken ct)
+    /// <param name="deliveryKey">The published message's own key (<see cref="DeliveryKey"/>): an invalid intent without a
+    /// usable IntentId is decided under it, so every published message gets its own decision.</param>
+    public async Task<MessageDecided> ProcessAsync(MessageIntent intent, string deliveryKey, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(intent);
         var now = clock.GetUtcNow();
@@ -38,7 +39,7 @@ public sealed class IntentPipeline(
             var keyed = intent with
             {
                 IntentId = string.IsNullOrWhiteSpace(intent.IntentId) || intent.IntentId.Length > ChannelLimits.IdentifierLength
-                    ? SyntheticIntentId(transportMessageId, intent)
+                    ? deliveryKey
                     : intent.IntentId,
                 TenantId = intent.TenantId ?? "",
             };
@@ -269,13 +270,6 @@ public sealed class IntentPipeline(
         CampaignId = record.CampaignId,
         DecidedAt = record.DecidedAt,
     };
-
-    /// <summary>An invalid intent without a usable id still gets exactly one decision, keyed on the transport message.</summary>
-    internal static string SyntheticIntentId(string? transportMessageId, MessageIntent intent) =>
-        "rejected:" + (transportMessageId ?? Convert.ToHexStringLower(ContentHash.Compute(intent))[..32]);
-
-    internal static string SyntheticIntentId(string? transportMessageId, ReadOnlySpan<byte> body) =>
-        "rejected:" + (transportMessageId ?? Convert.ToHexStringLower(SHA256.HashData(body))[..32]);
 
     private static string? NullIfEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
 }
