@@ -40,7 +40,10 @@ public static class ProvidersFeature
         services.AddSingleton<SendGridDispatcher>();
         services.AddSingleton<TwilioDispatcher>();
         services.AddSingleton<IProviderOptOutSink, ProviderOptOutLog>();
+        services.AddSingleton<GatewayInstance>();
+        services.AddHostedService<ClaimantLock>();
         services.AddSingleton<DispatchLog>();
+        services.AddSingleton<DispatchRecovery>();
         services.AddSingleton<IMessageDispatcher, ChannelDispatcher>();
         services.AddHttpClient(FakeProviderProbe.Name);
         services.AddSingleton<IDispatchProbe, FakeProviderProbe>();

@@ -20,6 +20,7 @@ public sealed class IntentPipeline(
     ContentClassifier classifier,
     IMessageDispatcher dispatcher,
     DispatchLog dispatches,
+    DispatchRecovery recovery,
     DeferredIntents deferredIntents,
     Consent.DecisionContextQuery decisionContext,
     MessageRendering rendering,
@@ -95,7 +96,7 @@ public sealed class IntentPipeline(
             // or a re-evaluation, and the process died before the claim): this redelivery finishes the job, with
             // content decided afresh. A claimed one fails to claim again: Duplicate, like anything else.
             return existing.Outcome is DecisionOutcome.Sent or DecisionOutcome.SentWithMarketingRemoved && decision.ShouldSend
-                ? (await DispatchAsync(intent, ToEvent(existing), decision, rendered!, template, resumed: true, claimed: false), null)
+                ? (await DispatchAsync(intent, ToEvent(existing), decision, rendered!, template, resumed: true, claimed: false, ct), null)
                 : (decided, null);
         }
 
@@ -106,7 +107,7 @@ public sealed class IntentPipeline(
         }
 
         return decision.ShouldSend
-            ? (await DispatchAsync(intent, decided, decision, rendered!, template, resumed: false, claimed), null)
+            ? (await DispatchAsync(intent, decided, decision, rendered!, template, resumed: false, claimed, ct), null)
             : (decided, null);
     }
 
@@ -124,7 +125,7 @@ public sealed class IntentPipeline(
     /// claimant calls the provider, so N consumers or redeliveries never send one decision twice.
     /// </summary>
     private async Task<MessageDecided> DispatchAsync(MessageIntent intent, MessageDecided decided, Decision decision, RenderedMessage rendered,
-        WhatsAppTemplate? template, bool resumed, bool claimed)
+        WhatsAppTemplate? template, bool resumed, bool claimed, CancellationToken consumeToken)
     {
         // Not the consume token: a broker blip cancels it, and a claimed send abandoned mid-call could only be
         // settled as failed by the reconciler. The provider pipeline's total timeout bounds the call instead.
@@ -140,8 +141,21 @@ public sealed class IntentPipeline(
 
         if (!claimed)
         {
-            logger.LogInformation("Duplicate intent {IntentId}: dispatch of {DecisionId} already claimed", intent.IntentId, decided.DecisionId);
-            return decided with { Outcome = DecisionOutcome.Duplicate, Reasons = [ReasonCodes.DuplicateIntent], DecidedAt = clock.GetUtcNow() };
+            // Claimed before, by a consumer that may have crashed before or during its call: this redelivery holds the
+            // only copy of the content, so it settles the claim (waiting while the call may still be running).
+            var resumption = await recovery.ResumeAsync(decided.DecisionId, intent.TenantId, intent.IntentId, intent.Channel, consumeToken);
+            if (resumption == ClaimResumption.ProviderHasIt)
+            {
+                metrics.Decided(decided.Outcome, intent.Channel, decided.Reasons); // the interrupted consumer never counted it
+                return decided;
+            }
+
+            if (resumption != ClaimResumption.TakenOver)
+            {
+                logger.LogInformation("Duplicate intent {IntentId}: dispatch of {DecisionId} already claimed ({Resumption})",
+                    intent.IntentId, decided.DecisionId, resumption);
+                return decided with { Outcome = DecisionOutcome.Duplicate, Reasons = [ReasonCodes.DuplicateIntent], DecidedAt = clock.GetUtcNow() };
+            }
         }
 
         if (resumed)
