@@ -46,7 +46,7 @@ internal sealed class ErrorQueueSweeper(
     private readonly ResiliencePipeline _replays = new ResiliencePipelineBuilder()
         .AddRetry(new RetryStrategyOptions
         {
-            MaxRetryAttempts = Math.Max(1, gatewayOptions.Value.MaxFaultReplays),
+            MaxRetryAttempts = Math.Max(1, gatewayOptions.Value.MaxFaultReplays), // 0 never gets here
             BackoffType = DelayBackoffType.Exponential,
             UseJitter = true,
             Delay = FirstReplayDelay,
@@ -148,6 +148,13 @@ internal sealed class ErrorQueueSweeper(
 
         // A readable intent the consumer could not process: run it again here, backing off between attempts.
         var intent = read.Intent;
+        if (gatewayOptions.Value.MaxFaultReplays == 0)
+        {
+            await RecordAsync(read.Ids, key, body, DecisionOutcome.Failed, ReasonCodes.ProcessingFailed,
+                $"processing fault: {Truncate(faultMessage, 500)}", ct);
+            return;
+        }
+
         try
         {
             var decided = await _replays.ExecuteAsync(async token =>
