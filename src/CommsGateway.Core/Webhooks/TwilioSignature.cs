@@ -6,7 +6,9 @@ namespace CommsGateway.Core.Webhooks;
 /// <summary>
 /// Twilio's webhook signature (X-Twilio-Signature): base64 HMAC-SHA1, keyed with the auth token, over the
 /// full public URL Twilio called followed by every POST parameter as name+value, sorted by name
-/// (twilio.com/docs/usage/webhooks/webhooks-security). Pure, so the status and inbound-STOP webhooks share it.
+/// (twilio.com/docs/usage/webhooks/webhooks-security), a repeated parameter once per value. What Twilio computes when
+/// it calls a webhook: the tests and the fake provider sign with it; the gateway verifies with Twilio's SDK
+/// (<c>Features/Webhooks/TwilioWebhookForm</c>).
 /// </summary>
 public static class TwilioSignature
 {
@@ -23,17 +25,5 @@ public static class TwilioSignature
 
         var mac = HMACSHA1.HashData(Encoding.UTF8.GetBytes(authToken), Encoding.UTF8.GetBytes(data.ToString()));
         return Convert.ToBase64String(mac);
-    }
-
-    /// <summary>Constant-time comparison, so the check leaks nothing about how much of a forged signature matched.</summary>
-    public static bool IsValid(string authToken, string url, IEnumerable<KeyValuePair<string, string>> postParameters, string? signature)
-    {
-        if (string.IsNullOrEmpty(signature))
-        {
-            return false;
-        }
-
-        var expected = Encoding.ASCII.GetBytes(Compute(authToken, url, postParameters));
-        return CryptographicOperations.FixedTimeEquals(expected, Encoding.ASCII.GetBytes(signature));
     }
 }

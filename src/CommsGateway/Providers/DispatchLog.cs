@@ -5,7 +5,15 @@ using Npgsql;
 namespace CommsGateway.Providers;
 
 /// <summary>A dispatch row still unsettled, as the reconciler sees it.</summary>
-public sealed record UnsettledDispatch(Guid DecisionId, string TenantId, string IntentId, string Channel, string? Provider, DateTime UpdatedAt);
+/// <param name="ClaimantAlive">The process that claimed it still holds its lock.</param>
+public sealed record UnsettledDispatch(Guid DecisionId, string TenantId, string IntentId, string Channel, string? Provider, DateTime UpdatedAt,
+    bool ClaimantAlive);
+
+/// <summary>
+/// A claim as a redelivery finds it. <see cref="ClaimantAlive"/>: the claiming process still lives (null: claimed
+/// before claimants were recorded). <see cref="AgeSeconds"/> by the database's clock, like the reconciler's threshold.
+/// </summary>
+public sealed record DispatchClaim(string Status, long? ClaimedBy, bool? ClaimantAlive, double AgeSeconds, DateTime UpdatedAt);
 
 /// <summary>
 /// The operational state of a send (table <c>dispatches</c>, 0001) and its delivery events (<c>deliveries</c>, 0003).
@@ -20,9 +28,12 @@ public sealed class DispatchLog : IAsyncDisposable
             new System.Threading.Channels.UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = false });
     private readonly Task _completionWriter;
 
-    public DispatchLog(NpgsqlDataSource dataSource)
+    private readonly GatewayInstance instance;
+
+    public DispatchLog(NpgsqlDataSource dataSource, GatewayInstance instance)
     {
         this.dataSource = dataSource;
+        this.instance = instance;
         _completionWriter = Task.Run(CompletionLoopAsync);
     }
 
@@ -35,11 +46,39 @@ public sealed class DispatchLog : IAsyncDisposable
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         var inserted = await connection.ExecuteAsync(new CommandDefinition("""
-            insert into dispatches (decision_id, tenant_id, intent_id, channel, status, provider, attempts)
-            values (@decisionId, @tenantId, @intentId, @channel, 'dispatching', @provider, 1)
+            insert into dispatches (decision_id, tenant_id, intent_id, channel, status, provider, attempts, claimed_by)
+            values (@decisionId, @tenantId, @intentId, @channel, 'dispatching', @provider, 1, @claimant)
             on conflict (decision_id) do nothing
-            """, new { decisionId, tenantId, intentId, channel = Wire(channel), provider }, cancellationToken: ct));
+            """, new { decisionId, tenantId, intentId, channel = Wire(channel), provider, claimant = instance.Key }, cancellationToken: ct));
         return inserted == 1;
+    }
+
+    /// <summary>The claim of a decision, or null when it has none.</summary>
+    public async Task<DispatchClaim?> ReadClaimAsync(Guid decisionId, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        return await connection.QuerySingleOrDefaultAsync<DispatchClaim>(new CommandDefinition($"""
+            select d.status, d.claimed_by,
+                   case when d.claimed_by is null then null else {GatewayInstance.ClaimantAliveSql("d.claimed_by")} end as claimant_alive,
+                   extract(epoch from now() - d.updated_at)::float8 as age_seconds, d.updated_at
+            from dispatches d where d.decision_id = @decisionId
+            """, new { decisionId }, cancellationToken: ct));
+    }
+
+    /// <summary>
+    /// Takes over an orphaned claim as this process's, guarded by what the caller saw: of several redeliveries or
+    /// instances resuming the same claim, exactly one wins and calls the provider.
+    /// </summary>
+    public async Task<bool> TakeOverAsync(Guid decisionId, DispatchClaim seen, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(seen);
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        return await connection.ExecuteAsync(new CommandDefinition("""
+            update dispatches set claimed_by = @claimant, attempts = attempts + 1, updated_at = now()
+             where decision_id = @decisionId and status = 'dispatching'
+               and claimed_by is not distinct from @seenClaimant and updated_at = @seenUpdatedAt
+            """, new { decisionId, claimant = instance.Key, seenClaimant = seen.ClaimedBy, seenUpdatedAt = seen.UpdatedAt },
+            cancellationToken: ct)) == 1;
     }
 
     /// <summary>
@@ -132,8 +171,9 @@ public sealed class DispatchLog : IAsyncDisposable
     public async Task<IReadOnlyList<UnsettledDispatch>> UnsettledAsync(TimeSpan olderThan, int limit, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
-        return (await connection.QueryAsync<UnsettledDispatch>(new CommandDefinition("""
-            select decision_id, tenant_id, intent_id, channel, provider, updated_at
+        return (await connection.QueryAsync<UnsettledDispatch>(new CommandDefinition($"""
+            select decision_id, tenant_id, intent_id, channel, provider, updated_at,
+                   claimed_by is not null and {GatewayInstance.ClaimantAliveSql("claimed_by")} as claimant_alive
             from dispatches
             where status = 'dispatching' and updated_at < now() - @olderThan
             order by updated_at

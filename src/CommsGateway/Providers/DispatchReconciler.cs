@@ -13,6 +13,12 @@ public sealed class ReconcilerOptions
     [System.ComponentModel.DataAnnotations.Range(1, 86_400)] public double SettleAfterSeconds { get; set; } = 300;
 
     [System.ComponentModel.DataAnnotations.Range(0.1, 3_600)] public double IntervalSeconds { get; set; } = 30;
+
+    /// <summary>
+    /// A dispatch the provider never received is resumed by its intent's redelivery (<see cref="DispatchRecovery"/>);
+    /// one that no redelivery resumed within this long is given up as failed (ProcessingFailed).
+    /// </summary>
+    [System.ComponentModel.DataAnnotations.Range(1, 604_800)] public double AbandonAfterSeconds { get; set; } = 1_800;
 }
 
 /// <summary>Asks a provider whether it accepted the message of a decision; null when it cannot tell.</summary>
@@ -93,10 +99,17 @@ internal sealed class DispatchReconciler(
         foreach (var row in await dispatches.UnsettledAsync(TimeSpan.FromSeconds(options.Value.SettleAfterSeconds), 200, ct))
         {
             var answer = await probe.ProbeAsync(row, ct);
+            if (answer is { Accepted: false } && clock.GetUtcNow().UtcDateTime - row.UpdatedAt < TimeSpan.FromSeconds(options.Value.AbandonAfterSeconds))
+            {
+                // Never sent: only the intent's redelivery, which holds the content, can send it; it resumes the claim.
+                continue;
+            }
+
             var (status, outcome, reason, detail) = answer switch
             {
                 { Accepted: true } => ("sent", DecisionOutcome.Sent, (string?)null, "reconciled: the provider has the message"),
-                { Accepted: false } => ("failed", DecisionOutcome.Failed, ReasonCodes.ProviderUnavailable, "reconciled: the provider never received the message"),
+                { Accepted: false } => ("failed", DecisionOutcome.Failed, ReasonCodes.ProcessingFailed,
+                    "reconciled: the provider never received the message and no redelivery of the intent resumed it"),
                 null => ("unknown", DecisionOutcome.Failed, ReasonCodes.DispatchOutcomeUnknown, "reconciled: interrupted and the provider cannot be asked; check its console"),
             };
             if (!await dispatches.SettleAsync(row.DecisionId, status, answer?.ProviderMessageId, reason, detail, ct))

@@ -1,6 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
-using System.Text;
 using CommsGateway.Contracts;
 using CommsGateway.Providers.SendGrid;
 using CommsGateway.Providers.Twilio;
@@ -27,20 +25,20 @@ public static class ProvidersFeature
         services.AddHttpClient(SendGridDispatcher.Name)
             .AddResilienceHandler(SendGridDispatcher.Name, (pipeline, context) =>
                 Configure(pipeline, context.ServiceProvider.GetRequiredService<IOptions<SendGridOptions>>().Value));
-        services.AddHttpClient<TwilioMessagesClient>(TwilioDispatcher.Name, (sp, http) =>
-            {
-                var twilio = sp.GetRequiredService<IOptions<TwilioOptions>>().Value;
-                http.BaseAddress = new Uri(twilio.BaseUrl);
-                http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic",
-                    Convert.ToBase64String(Encoding.UTF8.GetBytes(twilio.AccountSid + ":" + twilio.AuthToken)));
-            })
+        // The Twilio SDK's calls (SystemNetHttpClient over this client): sent to Twilio:BaseUrl, through the pipeline.
+        services.AddTransient<TwilioBaseUrlHandler>();
+        services.AddHttpClient(TwilioDispatcher.Name)
+            .AddHttpMessageHandler<TwilioBaseUrlHandler>()
             .AddResilienceHandler(TwilioDispatcher.Name, (pipeline, context) =>
                 Configure(pipeline, context.ServiceProvider.GetRequiredService<IOptions<TwilioOptions>>().Value));
 
         services.AddSingleton<SendGridDispatcher>();
         services.AddSingleton<TwilioDispatcher>();
         services.AddSingleton<IProviderOptOutSink, ProviderOptOutLog>();
+        services.AddSingleton<GatewayInstance>();
+        services.AddHostedService<ClaimantLock>();
         services.AddSingleton<DispatchLog>();
+        services.AddSingleton<DispatchRecovery>();
         services.AddSingleton<IMessageDispatcher, ChannelDispatcher>();
         services.AddHttpClient(FakeProviderProbe.Name);
         services.AddSingleton<IDispatchProbe, FakeProviderProbe>();

@@ -196,6 +196,29 @@ internal sealed class FaultRun : IAsyncDisposable
     private readonly long[] _processDecided = new long[8];
     private readonly long[] _processDecidedBefore = new long[8];
 
+    /// <summary>
+    /// kill -9 of child process <paramref name="slot"/>; the supervisor loop starts it again. Returns the dispatches the
+    /// crash left claimed but unsettled ("dispatching"): the sends it interrupted.
+    /// </summary>
+    public async Task<long> KillProcessAsync(int slot)
+    {
+        await _processes[slot].KillAsync();
+        await using var connection = new NpgsqlConnection(_env.ConnectionString);
+        await connection.OpenAsync();
+        return await connection.ExecuteScalarAsync<long>(
+            "select count(*) from dispatches where tenant_id = @Tenant and status = 'dispatching'", new { Tenant });
+    }
+
+    /// <summary>Dispatches resumed after a crash: taken over and sent by a redelivery (attempts > 1), or found at the provider.</summary>
+    public async Task<(long TakenOver, long FoundAtProvider)> ResumedAsync()
+    {
+        await using var connection = new NpgsqlConnection(_env.ConnectionString);
+        await connection.OpenAsync();
+        return await connection.QuerySingleAsync<(long, long)>(
+            "select count(*) filter (where attempts > 1), count(*) filter (where error_detail like 'resumed:%') from dispatches where tenant_id = @Tenant",
+            new { Tenant });
+    }
+
     private Task<GatewayProcess> NewProcessAsync() => GatewayProcess.StartAsync(Settings(), ProcessReadyTimeout);
 
     /// <summary>What every gateway of the run reads, in-process (configuration) or child process (environment variables).</summary>
@@ -400,7 +423,9 @@ internal sealed class FaultRun : IAsyncDisposable
     }
 
     /// <summary>Measures and asserts: one decision per intent, nothing sent twice, nothing lost, no undecided error-queue message.</summary>
-    public async Task<FaultFigures> AssertInvariantsAsync(IReadOnlyList<(string IntentId, byte[] Body)> intents, Stopwatch clock)
+    /// <param name="exactlyOnce">Every decision to send must have reached the provider exactly once: a dispatch marked
+    /// failed or unknown without a provider message counts as dropped (no fault here excuses one).</param>
+    public async Task<FaultFigures> AssertInvariantsAsync(IReadOnlyList<(string IntentId, byte[] Body)> intents, Stopwatch clock, bool exactlyOnce = false)
     {
         await using var connection = new NpgsqlConnection(_env.ConnectionString);
         await connection.OpenAsync();
@@ -419,7 +444,7 @@ internal sealed class FaultRun : IAsyncDisposable
         var sentTwice = accepted.Where(a => published.Contains(a.Key) && a.Value > 1).Select(a => a.Key).ToList();
         // Lost: no decision at all, or a decision to send whose message never reached the provider and is not marked failed.
         var sendOutcomes = outcomes.Where(o => o.Outcome is "Sent" or "SentWithMarketingRemoved").Select(o => o.IntentId).ToList();
-        var lostSends = sendOutcomes.Where(id => !accepted.ContainsKey(id) && dispatches.GetValueOrDefault(id) is not "failed" and not "unknown").ToList();
+        var lostSends = sendOutcomes.Where(id => !accepted.ContainsKey(id) && (exactlyOnce || dispatches.GetValueOrDefault(id) is not "failed" and not "unknown")).ToList();
         var failed = dispatches.Where(d => d.Value is "failed" or "unknown").Select(d => d.Key)
             .Union(outcomes.Where(o => o.Outcome == "Failed").Select(o => o.IntentId)).Count();
         var errorQueue = await ErrorQueueDepthAsync();
@@ -445,6 +470,15 @@ internal sealed class FaultRun : IAsyncDisposable
             $"injected faults {figures.InjectedFaults}, error queue {figures.ErrorQueue} ({unexplained.Count} without a decision), " +
             $"decided per instance {string.Join('/', await DecidedPerInstanceAsync(decisions.Count))}, duration {figures.Duration.TotalSeconds:F1} s");
 
+        var notToSend = decisions.Keys.Except(sendOutcomes).Count(id => accepted.ContainsKey(id));
+        if (exactlyOnce)
+        {
+            // Per decision: a decision to send yields one provider message, any other decision none.
+            _output.WriteLine($"published {intents.Count}, decided {decisions.Count} ({sendOutcomes.Count} to send), " +
+                $"provider messages {accepted.Where(a => published.Contains(a.Key)).Sum(a => a.Value)}, duplicates {sentTwice.Count}, " +
+                $"dropped {lostSends.Count}, sent without a decision to send {notToSend}");
+        }
+
         if (undecided.Count > 0 || lostSends.Count > 0 || sentTwice.Count > 0 || twoDecisions > 0 || unexplained.Count > 0)
         {
             foreach (var entry in Logs.Entries.TakeLast(60))
@@ -462,6 +496,7 @@ internal sealed class FaultRun : IAsyncDisposable
         Assert.Empty(sentTwice);
         Assert.Empty(lostSends);
         Assert.Empty(unexplained);
+        Assert.True(!exactlyOnce || notToSend == 0, $"{notToSend} message(s) sent without a decision to send");
         return figures;
     }
 

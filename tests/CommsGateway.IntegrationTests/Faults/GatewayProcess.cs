@@ -125,6 +125,14 @@ internal sealed class GatewayProcess : IAsyncDisposable
         throw new TimeoutException($"gateway process not ready after {timeout} ({last}):\n{string.Join('\n', OutputTail.TakeLast(40))}");
     }
 
+    /// <summary>kill -9: SIGKILL, no shutdown hook, no flush, connections dropped mid-call, as a crash or the OOM killer would.</summary>
+    public async Task KillAsync()
+    {
+        _process.Kill(entireProcessTree: true); // SIGKILL on Linux
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        await _process.WaitForExitAsync(cts.Token);
+    }
+
     /// <summary>Decisions this process recorded: commsgw_decisions_total from its /metrics, summed over outcomes and channels.</summary>
     public async Task<long> DecidedAsync()
     {

@@ -115,7 +115,8 @@ public sealed class GatewayFixture : IAsyncLifetime
     public Task PublishAsync(MessageIntent intent) => Services.GetRequiredService<IBus>().Publish(intent);
 
     /// <summary>Publishes a plain-JSON body straight to the intent queue, as a producer without MassTransit would.</summary>
-    public async Task PublishRawAsync(string json, string? messageId = null, string contentType = "application/json")
+    public async Task PublishRawAsync(string json, string? messageId = null, string? contentType = "application/json",
+        string queue = "commsgw-intents", Dictionary<string, object?>? headers = null)
     {
         var factory = new ConnectionFactory
         {
@@ -124,8 +125,8 @@ public sealed class GatewayFixture : IAsyncLifetime
         };
         await using var connection = await factory.CreateConnectionAsync();
         await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true));
-        var properties = new BasicProperties { ContentType = contentType, Persistent = true, MessageId = messageId };
-        await channel.BasicPublishAsync("", "commsgw-intents", mandatory: true, properties, Encoding.UTF8.GetBytes(json));
+        var properties = new BasicProperties { ContentType = contentType, Persistent = true, MessageId = messageId, Headers = headers };
+        await channel.BasicPublishAsync("", queue, mandatory: true, properties, Encoding.UTF8.GetBytes(json));
     }
 
     /// <summary>Decision rows for an intent, polled until at least <paramref name="count"/> exist or the timeout passes.</summary>

@@ -61,8 +61,12 @@ public sealed class DecisionLog : IAsyncDisposable
             new System.Threading.Channels.UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = false }))];
     private readonly Task[] _writers;
 
-    public DecisionLog(NpgsqlDataSource dataSource) : this(dataSource, chained: true)
+    private readonly long? _claimant;
+
+    public DecisionLog(NpgsqlDataSource dataSource, Providers.GatewayInstance instance) : this(dataSource, chained: true)
     {
+        ArgumentNullException.ThrowIfNull(instance);
+        _claimant = instance.Key;
     }
 
     /// <summary><paramref name="chained"/> false only for the bench's "cost of the chain" comparison.</summary>
@@ -307,7 +311,7 @@ public sealed class DecisionLog : IAsyncDisposable
             {
                 if (pending.ClaimProvider is { } provider)
                 {
-                    insert.BatchCommands.Add(ClaimCommand(pending.Record, provider));
+                    insert.BatchCommands.Add(ClaimCommand(pending.Record, provider, _claimant));
                 }
             }
 
@@ -333,9 +337,9 @@ public sealed class DecisionLog : IAsyncDisposable
         outcome is DecisionOutcome.Deferred or DecisionOutcome.Held ? outcome : DecisionOutcome.Sent;
 
     /// <summary>The dispatch claim, as DispatchLog.TryClaimAsync writes it; the decision is new, so no conflict is possible.</summary>
-    private static NpgsqlBatchCommand ClaimCommand(DecisionRecord record, string provider) => new("""
-        insert into dispatches (decision_id, tenant_id, intent_id, channel, status, provider, attempts)
-        values ($1, $2, $3, $4, 'dispatching', $5, 1)
+    private static NpgsqlBatchCommand ClaimCommand(DecisionRecord record, string provider, long? claimant) => new("""
+        insert into dispatches (decision_id, tenant_id, intent_id, channel, status, provider, attempts, claimed_by)
+        values ($1, $2, $3, $4, 'dispatching', $5, 1, $6)
         """)
     {
         Parameters =
@@ -345,6 +349,7 @@ public sealed class DecisionLog : IAsyncDisposable
             new NpgsqlParameter<string> { TypedValue = record.IntentId, NpgsqlDbType = NpgsqlDbType.Text },
             new NpgsqlParameter<string> { TypedValue = WireName(record.Channel), NpgsqlDbType = NpgsqlDbType.Text },
             new NpgsqlParameter<string> { TypedValue = provider, NpgsqlDbType = NpgsqlDbType.Text },
+            new NpgsqlParameter { Value = (object?)claimant ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint },
         },
     };
 

@@ -1,31 +1,59 @@
 using System.Text;
-using System.Text.Json;
 using CommsGateway.Contracts;
 using CommsGateway.Core.Decisions;
 using CommsGateway.Core.Policy;
 using CommsGateway.Hosting;
+using MassTransit;
 using Microsoft.Extensions.Options;
+using Polly;
+using Polly.Retry;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 
 namespace CommsGateway.Features.Intents;
 
 /// <summary>
-/// Nothing published may vanish. MassTransit moves a message it cannot deserialize (malformed JSON)
-/// to the "_error" queue; this sweeper turns each such message into a Rejected decision with the
-/// parser's reason, so it shows up in the decision log like any other intent. A message that faulted
-/// for another reason (database down longer than the retries) is put back on the intent queue, up to
-/// <see cref="GatewayOptions.MaxFaultReplays"/> times, then decided Failed.
+/// Nothing published may vanish. MassTransit moves a message it could not consume to the "_error" queue; this
+/// sweeper gives each one a decision like any other intent:
+/// <list type="bullet">
+/// <item>not JSON at all: <c>Rejected MalformedMessage</c> with the parser's reason;</item>
+/// <item>JSON with a value of the wrong type (<c>"body": 12345</c>, <c>"expiresAt": "tomorrow"</c>):
+/// <c>Rejected InvalidField</c> naming the field (the consumer's retry skips these, so this takes milliseconds);</item>
+/// <item>a readable intent that faulted for another reason (database down longer than the consumer's retries): run
+/// through the pipeline again in this process, with a bounded exponential back-off (Polly), up to
+/// <see cref="GatewayOptions.MaxFaultReplays"/> more attempts, then <c>Failed ProcessingFailed</c> naming the fault.</item>
+/// </list>
+/// Messages are handled concurrently (up to <see cref="Concurrency"/>): one intent waiting out its back-off never
+/// holds up the others.
 /// </summary>
 internal sealed class ErrorQueueSweeper(
     IOptions<RabbitMqOptions> rabbitOptions,
     IOptions<GatewayOptions> gatewayOptions,
     DecisionLog decisionLog,
+    IntentPipeline pipeline,
+    IServiceScopeFactory scopes,
     TimeProvider clock,
     ILogger<ErrorQueueSweeper> logger,
     CommsGateway.Observability.GatewayMetrics metrics) : BackgroundService
 {
-    internal const string ReplayHeader = "x-commsgw-replays";
+    internal const ushort Concurrency = 16;
+
+    /// <summary>First replay after about this long, doubling (with jitter) up to <see cref="MaxReplayDelay"/>.</summary>
+    internal static readonly TimeSpan FirstReplayDelay = TimeSpan.FromSeconds(1);
+
+    internal static readonly TimeSpan MaxReplayDelay = TimeSpan.FromSeconds(30);
+
+    private readonly ResiliencePipeline _replays = new ResiliencePipelineBuilder()
+        .AddRetry(new RetryStrategyOptions
+        {
+            MaxRetryAttempts = Math.Max(1, gatewayOptions.Value.MaxFaultReplays), // 0 never gets here
+            BackoffType = DelayBackoffType.Exponential,
+            UseJitter = true,
+            Delay = FirstReplayDelay,
+            MaxDelay = MaxReplayDelay,
+            ShouldHandle = new PredicateBuilder().Handle<Exception>(ex => ex is not OperationCanceledException),
+        })
+        .Build();
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -55,8 +83,7 @@ internal sealed class ErrorQueueSweeper(
     private async Task SweepAsync(CancellationToken ct)
     {
         var rabbit = rabbitOptions.Value;
-        var queue = gatewayOptions.Value.IntentQueue;
-        var errorQueue = queue + "_error";
+        var errorQueue = gatewayOptions.Value.IntentQueue + "_error";
         var factory = new ConnectionFactory
         {
             HostName = rabbit.Host,
@@ -65,12 +92,14 @@ internal sealed class ErrorQueueSweeper(
             UserName = rabbit.Username,
             Password = rabbit.Password,
             ClientProvidedName = "commsgw-error-sweeper",
+            // Deliveries are handled concurrently, bounded by this and the prefetch below.
+            ConsumerDispatchConcurrency = Concurrency,
         };
         await using var connection = await factory.CreateConnectionAsync(ct);
         await using var channel = await connection.CreateChannelAsync(cancellationToken: ct);
         // Same arguments MassTransit uses, so whichever declares first, both agree.
         await channel.QueueDeclareAsync(errorQueue, durable: true, exclusive: false, autoDelete: false, cancellationToken: ct);
-        await channel.BasicQosAsync(0, 16, false, ct);
+        await channel.BasicQosAsync(0, Concurrency, false, ct);
 
         var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         channel.ChannelShutdownAsync += (_, _) =>
@@ -83,7 +112,7 @@ internal sealed class ErrorQueueSweeper(
         {
             try
             {
-                await HandleAsync(channel, queue, delivery, ct);
+                await HandleAsync(delivery, ct);
                 await channel.BasicAckAsync(delivery.DeliveryTag, multiple: false, ct);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
@@ -97,97 +126,89 @@ internal sealed class ErrorQueueSweeper(
         await closed.Task.WaitAsync(ct);
     }
 
-    private async Task HandleAsync(IChannel channel, string queue, BasicDeliverEventArgs delivery, CancellationToken ct)
+    private async Task HandleAsync(BasicDeliverEventArgs delivery, CancellationToken ct)
     {
         var headers = delivery.BasicProperties.Headers;
-        var exceptionType = HeaderText(headers, "MT-Fault-ExceptionType") ?? "";
         var faultMessage = HeaderText(headers, "MT-Fault-Message") ?? "unknown fault";
-        var body = delivery.Body;
-        var parsed = TryParse(body.Span);
-        var malformed = parsed is null
-            || exceptionType.Contains("Serializ", StringComparison.Ordinal)
-            || exceptionType.Contains("Json", StringComparison.Ordinal);
-
-        if (!malformed)
+        // The body is the broker's buffer, valid only until this handler yields: copy it.
+        var body = delivery.Body.ToArray();
+        var key = DeliveryKey.For(delivery.BasicProperties.MessageId, body, delivery.BasicProperties);
+        var read = IntentReader.Read(body);
+        switch (read)
         {
-            var replays = HeaderInt(headers, ReplayHeader);
-            if (replays < gatewayOptions.Value.MaxFaultReplays)
-            {
-                // Back off before replaying: the usual cause is a dependency that is still coming back.
-                await Task.Delay(TimeSpan.FromSeconds(Math.Min(30, 2 << replays)), clock, ct);
-                var properties = new BasicProperties(delivery.BasicProperties)
-                {
-                    Headers = (headers ?? new Dictionary<string, object?>())
-                        .Where(h => !h.Key.StartsWith("MT-Fault", StringComparison.Ordinal) && h.Key != "MT-Reason")
-                        .ToDictionary(h => h.Key, h => h.Value),
-                };
-                properties.Headers[ReplayHeader] = replays + 1;
-                await channel.BasicPublishAsync("", queue, mandatory: true, properties, body, ct);
-                logger.LogWarning("Replayed faulted intent {IntentId} ({Replays}): {Fault}", parsed!.IntentId, replays + 1, faultMessage);
+            case { Intent: null, Field: null }:
+                await RecordAsync(read.Ids, key, body, DecisionOutcome.Rejected, ReasonCodes.MalformedMessage,
+                    $"unparseable message: {Truncate(read.Error ?? faultMessage, 500)}", ct);
                 return;
-            }
+            case { Intent: null }:
+                await RecordAsync(read.Ids, key, body, DecisionOutcome.Rejected, ReasonCodes.InvalidField,
+                    $"{read.Field}: {Truncate(read.Error ?? "", 500)}", ct);
+                return;
         }
 
-        var intentId = parsed?.IntentId is { Length: > 0 and <= 200 } id ? id : IntentPipeline.SyntheticIntentId(delivery.BasicProperties.MessageId, body.Span);
-        var tenantId = parsed?.TenantId ?? "";
+        // A readable intent the consumer could not process: run it again here, backing off between attempts.
+        var intent = read.Intent;
+        if (gatewayOptions.Value.MaxFaultReplays == 0)
+        {
+            await RecordAsync(read.Ids, key, body, DecisionOutcome.Failed, ReasonCodes.ProcessingFailed,
+                $"processing fault: {Truncate(faultMessage, 500)}", ct);
+            return;
+        }
+
+        try
+        {
+            var decided = await _replays.ExecuteAsync(async token =>
+            {
+                try
+                {
+                    return await pipeline.ProcessAsync(intent, key, token);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    logger.LogWarning("Replay of faulted intent {IntentId} failed: {Error}", intent.IntentId, ex.GetType().Name);
+                    throw;
+                }
+            }, ct);
+            using var scope = scopes.CreateScope();
+            await scope.ServiceProvider.GetRequiredService<IPublishEndpoint>().Publish(decided, ct);
+            logger.LogWarning("Faulted intent {IntentId} decided {Outcome} on replay", decided.IntentId, decided.Outcome);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            await RecordAsync(read.Ids, key, body, DecisionOutcome.Failed, ReasonCodes.ProcessingFailed,
+                $"processing fault: {Truncate($"{ex.GetType().Name}: {ex.Message}", 500)}", ct);
+        }
+    }
+
+    private async Task RecordAsync(IntentReader.Ids ids, string key, byte[] body, DecisionOutcome outcome, string reason, string detail,
+        CancellationToken ct)
+    {
+        var intentId = ids.IntentId is { Length: > 0 and <= Core.Validation.ChannelLimits.IdentifierLength } id ? id : key;
         var now = clock.GetUtcNow();
-        var outcome = malformed ? DecisionOutcome.Rejected : DecisionOutcome.Failed;
-        var reason = malformed ? ReasonCodes.MalformedMessage : ReasonCodes.ProviderUnavailable;
         var record = new DecisionRecord(
-            Guid.CreateVersion7(now), tenantId, intentId, parsed?.PatientId, null, Channel.Unknown, null, null,
-            Purpose.Unknown, Purpose.Unknown, outcome, [reason],
-            [$"{(malformed ? "unparseable message" : "processing fault")}: {Truncate(faultMessage, 500)}", $"bytes: {body.Length}"],
-            System.Security.Cryptography.SHA256.HashData(body.Span), null, SendPolicy.Version, null, now);
+            Guid.CreateVersion7(now), ids.TenantId ?? "", intentId, ids.PatientId, null, Channel.Unknown, null, null,
+            Purpose.Unknown, Purpose.Unknown, outcome, [reason], [detail, $"bytes: {body.Length}"],
+            System.Security.Cryptography.SHA256.HashData(body), null, SendPolicy.Version, null, now);
         var inserted = await decisionLog.TryAppendAsync(record, ct);
         if (inserted)
         {
             // A decision like any other: dashboards summing commsgw_decisions_total must see it.
             metrics.Decided(outcome, Channel.Unknown, record.Reasons);
-        }
-
-        logger.LogWarning("Error-queue message {IntentId} decided {Outcome} ({Inserted}): {Fault}",
-            intentId, outcome, inserted ? "recorded" : "already decided", Truncate(faultMessage, 200));
-    }
-
-    private sealed record ParsedIds(string? IntentId, string? TenantId, string? PatientId);
-
-    /// <summary>Best effort: the ids of a raw-JSON or envelope body, or null when it is not JSON at all.</summary>
-    private static ParsedIds? TryParse(ReadOnlySpan<byte> body)
-    {
-        try
-        {
-            var reader = new Utf8JsonReader(body);
-            using var document = JsonDocument.ParseValue(ref reader);
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
+            using var scope = scopes.CreateScope();
+            await scope.ServiceProvider.GetRequiredService<IPublishEndpoint>().Publish(new MessageDecided
             {
-                return null;
-            }
-
-            if (root.TryGetProperty("message", out var inner) && inner.ValueKind == JsonValueKind.Object)
-            {
-                root = inner; // MassTransit envelope
-            }
-
-            return new ParsedIds(Text(root, "intentId"), Text(root, "tenantId"), Text(root, "patientId"));
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
-
-    private static string? Text(JsonElement element, string name)
-    {
-        foreach (var property in element.EnumerateObject())
-        {
-            if (string.Equals(property.Name, name, StringComparison.OrdinalIgnoreCase) && property.Value.ValueKind == JsonValueKind.String)
-            {
-                return property.Value.GetString();
-            }
+                IntentId = record.IntentId,
+                TenantId = record.TenantId,
+                DecisionId = record.DecisionId,
+                Outcome = outcome,
+                Reasons = record.Reasons,
+                Channel = Channel.Unknown,
+                DecidedAt = now,
+            }, ct);
         }
 
-        return null;
+        logger.LogWarning("Error-queue message {IntentId} decided {Outcome} {Reason} ({Inserted})",
+            intentId, outcome, reason, inserted ? "recorded" : "already decided");
     }
 
     private static string? HeaderText(IDictionary<string, object?>? headers, string key) =>
@@ -200,17 +221,6 @@ internal sealed class ErrorQueueSweeper(
                 _ => value.ToString(),
             }
             : null;
-
-    private static int HeaderInt(IDictionary<string, object?>? headers, string key) =>
-        headers is not null && headers.TryGetValue(key, out var value)
-            ? value switch
-            {
-                int i => i,
-                long l => (int)l,
-                byte[] bytes when int.TryParse(Encoding.UTF8.GetString(bytes), out var parsed) => parsed,
-                _ => 0,
-            }
-            : 0;
 
     private static string Truncate(string value, int max) => value.Length <= max ? value : value[..max] + "…";
 }

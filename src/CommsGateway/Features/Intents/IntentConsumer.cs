@@ -12,11 +12,24 @@ public sealed class IntentConsumer(IntentPipeline pipeline) : IConsumer<MessageI
     {
         ArgumentNullException.ThrowIfNull(context);
         var started = PipelineProfile.Start();
-        var decided = await pipeline.ProcessAsync(context.Message, context.MessageId?.ToString(), context.CancellationToken);
+        var decided = await pipeline.ProcessAsync(context.Message, KeyOf(context), context.CancellationToken);
         var published = PipelineProfile.Start();
         await context.Publish(decided, context.CancellationToken);
         PipelineProfile.Lap(PipelineProfile.Stage.Publish, published);
         PipelineProfile.Lap(PipelineProfile.Stage.Consume, started);
+    }
+
+    /// <summary>
+    /// The transport's own id of this message: the AMQP message_id as published (MassTransit ignores one that is not
+    /// a GUID), else the envelope's messageId, else a hash of the body and the publisher's properties.
+    /// </summary>
+    private static string KeyOf(ConsumeContext context)
+    {
+        var amqp = context.ReceiveContext.TryGetPayload<RabbitMqBasicConsumeContext>(out var rabbit) ? rabbit.Properties : null;
+        var messageId = amqp?.MessageId is { Length: > 0 } raw ? raw : context.MessageId?.ToString();
+        return messageId is not null
+            ? DeliveryKey.For(messageId, default, amqp)
+            : DeliveryKey.For(null, context.ReceiveContext.Body.GetBytes(), amqp);
     }
 }
 
@@ -34,6 +47,10 @@ public sealed class IntentConsumerDefinition : ConsumerDefinition<IntentConsumer
         ConcurrentMessageLimit = _rabbit.ConcurrentMessageLimit;
     }
 
+    /// <summary>MassTransit's SerializationException, or the JSON exception it wraps or lets through.</summary>
+    internal static bool IsUndeserializable(Exception ex) =>
+        ex is System.Text.Json.JsonException || ex.GetType().Name == "SerializationException" || ex.InnerException is System.Text.Json.JsonException;
+
     protected override void ConfigureConsumer(
         IReceiveEndpointConfigurator endpointConfigurator,
         IConsumerConfigurator<IntentConsumer> consumerConfigurator,
@@ -42,7 +59,13 @@ public sealed class IntentConsumerDefinition : ConsumerDefinition<IntentConsumer
         ArgumentNullException.ThrowIfNull(endpointConfigurator);
         endpointConfigurator.PrefetchCount = _rabbit.PrefetchCount;
         // Transient faults (database restart, broker hiccup): retry the message in place. A redelivered
-        // intent that already has a decision is a Duplicate, so retrying never sends twice.
-        endpointConfigurator.UseMessageRetry(r => r.Exponential(8, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(500)));
+        // intent that already has a decision is a Duplicate, so retrying never sends twice. A body that does not
+        // deserialize (a value of the wrong type) never will: it goes to the error queue at once, where the sweeper
+        // rejects it naming the field.
+        endpointConfigurator.UseMessageRetry(r =>
+        {
+            r.Exponential(8, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(500));
+            r.Ignore<Exception>(IsUndeserializable);
+        });
     }
 }

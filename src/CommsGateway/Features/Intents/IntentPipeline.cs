@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using CommsGateway.Contracts;
 using CommsGateway.Core.Classification;
 using CommsGateway.Core.Decisions;
@@ -21,6 +20,7 @@ public sealed class IntentPipeline(
     ContentClassifier classifier,
     IMessageDispatcher dispatcher,
     DispatchLog dispatches,
+    DispatchRecovery recovery,
     DeferredIntents deferredIntents,
     Review.ReviewQueue reviewQueue,
     Consent.DecisionContextQuery decisionContext,
@@ -29,7 +29,9 @@ public sealed class IntentPipeline(
     ILogger<IntentPipeline> logger,
     GatewayMetrics metrics)
 {
-    public async Task<MessageDecided> ProcessAsync(MessageIntent intent, string? transportMessageId, CancellationToken ct)
+    /// <param name="deliveryKey">The published message's own key (<see cref="DeliveryKey"/>): an invalid intent without a
+    /// usable IntentId is decided under it, so every published message gets its own decision.</param>
+    public async Task<MessageDecided> ProcessAsync(MessageIntent intent, string deliveryKey, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(intent);
         var now = clock.GetUtcNow();
@@ -39,7 +41,7 @@ public sealed class IntentPipeline(
             var keyed = intent with
             {
                 IntentId = string.IsNullOrWhiteSpace(intent.IntentId) || intent.IntentId.Length > ChannelLimits.IdentifierLength
-                    ? SyntheticIntentId(transportMessageId, intent)
+                    ? deliveryKey
                     : intent.IntentId,
                 TenantId = intent.TenantId ?? "",
             };
@@ -176,7 +178,7 @@ public sealed class IntentPipeline(
             // or a re-evaluation, and the process died before the claim): this redelivery finishes the job, with
             // content decided afresh. A claimed one fails to claim again: Duplicate, like anything else.
             return existing.Outcome is DecisionOutcome.Sent or DecisionOutcome.SentWithMarketingRemoved && decision.ShouldSend
-                ? (await DispatchAsync(intent, ToEvent(existing), decision, rendered!, template, resumed: true, claimed: false), null)
+                ? (await DispatchAsync(intent, ToEvent(existing), decision, rendered!, template, resumed: true, claimed: false, ct), null)
                 : (decided, null);
         }
 
@@ -187,7 +189,7 @@ public sealed class IntentPipeline(
         }
 
         return decision.ShouldSend
-            ? (await DispatchAsync(intent, decided, decision, rendered!, template, resumed: false, claimed), null)
+            ? (await DispatchAsync(intent, decided, decision, rendered!, template, resumed: false, claimed, ct), null)
             : (decided, null);
     }
 
@@ -210,7 +212,7 @@ public sealed class IntentPipeline(
     /// claimant calls the provider, so N consumers or redeliveries never send one decision twice.
     /// </summary>
     private async Task<MessageDecided> DispatchAsync(MessageIntent intent, MessageDecided decided, Decision decision, RenderedMessage rendered,
-        WhatsAppTemplate? template, bool resumed, bool claimed)
+        WhatsAppTemplate? template, bool resumed, bool claimed, CancellationToken consumeToken)
     {
         // Not the consume token: a broker blip cancels it, and a claimed send abandoned mid-call could only be
         // settled as failed by the reconciler. The provider pipeline's total timeout bounds the call instead.
@@ -226,8 +228,21 @@ public sealed class IntentPipeline(
 
         if (!claimed)
         {
-            logger.LogInformation("Duplicate intent {IntentId}: dispatch of {DecisionId} already claimed", intent.IntentId, decided.DecisionId);
-            return decided with { Outcome = DecisionOutcome.Duplicate, Reasons = [ReasonCodes.DuplicateIntent], DecidedAt = clock.GetUtcNow() };
+            // Claimed before, by a consumer that may have crashed before or during its call: this redelivery holds the
+            // only copy of the content, so it settles the claim (waiting while the call may still be running).
+            var resumption = await recovery.ResumeAsync(decided.DecisionId, intent.TenantId, intent.IntentId, intent.Channel, consumeToken);
+            if (resumption == ClaimResumption.ProviderHasIt)
+            {
+                metrics.Decided(decided.Outcome, intent.Channel, decided.Reasons); // the interrupted consumer never counted it
+                return decided;
+            }
+
+            if (resumption != ClaimResumption.TakenOver)
+            {
+                logger.LogInformation("Duplicate intent {IntentId}: dispatch of {DecisionId} already claimed ({Resumption})",
+                    intent.IntentId, decided.DecisionId, resumption);
+                return decided with { Outcome = DecisionOutcome.Duplicate, Reasons = [ReasonCodes.DuplicateIntent], DecidedAt = clock.GetUtcNow() };
+            }
         }
 
         if (resumed)
@@ -356,13 +371,6 @@ public sealed class IntentPipeline(
         CampaignId = record.CampaignId,
         DecidedAt = record.DecidedAt,
     };
-
-    /// <summary>An invalid intent without a usable id still gets exactly one decision, keyed on the transport message.</summary>
-    internal static string SyntheticIntentId(string? transportMessageId, MessageIntent intent) =>
-        "rejected:" + (transportMessageId ?? Convert.ToHexStringLower(ContentHash.Compute(intent))[..32]);
-
-    internal static string SyntheticIntentId(string? transportMessageId, ReadOnlySpan<byte> body) =>
-        "rejected:" + (transportMessageId ?? Convert.ToHexStringLower(SHA256.HashData(body))[..32]);
 
     private static string? NullIfEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
 }

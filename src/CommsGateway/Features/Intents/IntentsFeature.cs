@@ -26,6 +26,8 @@ public static class IntentsFeature
 
         builder.Services.AddMassTransit(x =>
         {
+            // A health-data system does not call home: MassTransit would otherwise report usage to its vendor's host.
+            x.DisableUsageTelemetry();
             x.SetKebabCaseEndpointNameFormatter();
             x.AddConsumer<IntentConsumer, IntentConsumerDefinition>();
             x.AddConsumer<Contacts.PatientContactChangedConsumer>();
@@ -37,9 +39,10 @@ public static class IntentsFeature
                     h.Username(rabbit.Username);
                     h.Password(rabbit.Password);
                 });
-                // Plain JSON (content_type application/json) from producers without MassTransit,
-                // beside MassTransit's own envelope, on the same queue.
-                cfg.UseRawJsonDeserializer(RawSerializerOptions.AnyMessageType, isDefault: false);
+                // Plain JSON from producers without MassTransit, beside MassTransit's own envelope, on the same queue.
+                // Default for a message without content_type (pika and most AMQP clients set none): plain JSON.
+                // MassTransit's own publishers always send application/vnd.masstransit+json, so nothing is misread.
+                cfg.UseRawJsonDeserializer(RawSerializerOptions.AnyMessageType, isDefault: true);
                 cfg.ConfigureEndpoints(context);
             });
         });

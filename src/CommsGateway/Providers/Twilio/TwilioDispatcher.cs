@@ -5,17 +5,23 @@ using CommsGateway.Hosting;
 using Microsoft.Extensions.Options;
 using Polly.CircuitBreaker;
 using Polly.Timeout;
+using Twilio.Clients;
+using Twilio.Exceptions;
+using Twilio.Http;
+using Twilio.Rest.Api.V2010.Account;
+using Twilio.Types;
 
 namespace CommsGateway.Providers.Twilio;
 
 /// <summary>
-/// SMS and WhatsApp through Twilio's Messages resource (the Twilio SDK is not served here):
-/// POST /2010-04-01/Accounts/{AccountSid}/Messages.json, form-encoded, basic auth.
-/// The HTTP call goes through the typed <see cref="TwilioMessagesClient"/>, which the "twilio" resilience pipeline wraps;
-/// this class builds the form and maps Twilio's answer to a <see cref="DispatchResult"/>.
+/// SMS and WhatsApp through Twilio's official SDK (<see cref="MessageResource.CreateAsync(CreateMessageOptions, ITwilioRestClient)"/>).
+/// The SDK's HTTP calls go through the app's "twilio" HttpClient (<see cref="SystemNetHttpClient"/>), so the resilience
+/// pipeline (timeouts, retries honouring Retry-After, breaker) wraps every call and <see cref="TwilioBaseUrlHandler"/>
+/// points them at <see cref="TwilioOptions.BaseUrl"/> (the fake provider in tests and the demo). This class builds the
+/// message and maps Twilio's answer (error codes 21610, 21211/21614, 63016) to a <see cref="DispatchResult"/>.
 /// </summary>
 internal sealed class TwilioDispatcher(
-    IServiceProvider services,
+    IHttpClientFactory httpClientFactory,
     IOptions<TwilioOptions> options,
     IOptions<SenderOptions> senders,
     IOptions<GatewayOptions> gateway,
@@ -41,7 +47,7 @@ internal sealed class TwilioDispatcher(
         }
 
         var whatsApp = message.Channel == Channel.WhatsApp;
-        var form = new List<KeyValuePair<string, string>> { new("To", whatsApp ? "whatsapp:" + message.To : message.To) };
+        var create = new CreateMessageOptions(new PhoneNumber(whatsApp ? "whatsapp:" + message.To : message.To));
         if (whatsApp)
         {
             var from = message.From ?? sender.WhatsAppFrom;
@@ -50,19 +56,19 @@ internal sealed class TwilioDispatcher(
                 return DispatchResult.Failed(Name, ReasonCodes.ProviderRejected, $"no WhatsApp sender configured for tenant {message.TenantId}", permanent: true);
             }
 
-            form.Add(new("From", "whatsapp:" + from));
+            create.From = new PhoneNumber("whatsapp:" + from);
         }
         else if (message.From is { Length: > 0 } explicitFrom)
         {
-            form.Add(new("From", explicitFrom));
+            create.From = new PhoneNumber(explicitFrom);
         }
         else if (sender.MessagingServiceSid is { Length: > 0 } service)
         {
-            form.Add(new("MessagingServiceSid", service));
+            create.MessagingServiceSid = service;
         }
         else if (sender.SmsFrom is { Length: > 0 } configuredFrom)
         {
-            form.Add(new("From", configuredFrom));
+            create.From = new PhoneNumber(configuredFrom);
         }
         else
         {
@@ -87,44 +93,47 @@ internal sealed class TwilioDispatcher(
                 variables[template.UnsubscribeVariable] = message.UnsubscribeUrl.AbsoluteUri;
             }
 
-            form.Add(new("ContentSid", template.ContentSid));
+            create.ContentSid = template.ContentSid;
             if (variables.Count > 0)
             {
-                form.Add(new("ContentVariables", JsonSerializer.Serialize(variables)));
+                create.ContentVariables = JsonSerializer.Serialize(variables);
             }
         }
         else
         {
-            form.Add(new("Body", message.Text));
+            create.Body = message.Text;
         }
 
         if (twilio.StatusCallbacks)
         {
-            form.Add(new("StatusCallback", StatusCallbackUrl(gateway.Value.PublicBaseUrl, message)));
+            create.StatusCallback = new Uri(StatusCallbackUrl(gateway.Value.PublicBaseUrl, message));
         }
 
-        TwilioMessageResult answer;
+        // One SDK client per send over the factory's HttpClient: a singleton would pin a handler past its rotation.
+        var http = new SystemNetHttpClient(httpClientFactory.CreateClient(Name));
+        var client = new TwilioRestClient(twilio.AccountSid, twilio.AuthToken, twilio.AccountSid, httpClient: http);
+        ApiException refused;
         try
         {
-            // Typed clients are transient: one per send, so a singleton never pins a handler past its rotation.
-            answer = await services.GetRequiredService<TwilioMessagesClient>().SendAsync(new TwilioMessageRequest(form), ct);
+            var created = await MessageResource.CreateAsync(create, client);
+            return DispatchResult.Sent(Name, created.Sid ?? "");
         }
-        catch (Exception ex) when (ex is HttpRequestException or TimeoutRejectedException or BrokenCircuitException
-                                       or TaskCanceledException && !ct.IsCancellationRequested)
+        catch (ApiException ex)
         {
-            logger.LogWarning("Twilio unavailable for {IntentId}: {Error}", message.IntentId, ex.GetType().Name);
-            return DispatchResult.Failed(Name, ReasonCodes.ProviderUnavailable, $"{ex.GetType().Name}: {ex.Message}", permanent: false);
+            refused = ex;
+        }
+        catch (ApiConnectionException ex)
+        {
+            // Network failure, attempt or total timeout, open breaker: the SDK wraps what the HttpClient threw.
+            var cause = ex.InnerException is { } inner ? Innermost(inner) : ex;
+            logger.LogWarning("Twilio unavailable for {IntentId}: {Error}", message.IntentId, cause.GetType().Name);
+            return DispatchResult.Failed(Name, ReasonCodes.ProviderUnavailable, $"{cause.GetType().Name}: {cause.Message}", permanent: false);
         }
 
-        if (answer.Created)
-        {
-            return DispatchResult.Sent(Name, answer.Sid ?? "");
-        }
-
-        var code = answer.ErrorCode;
-        var status = (int)answer.HttpStatus;
+        var code = refused.Code;
+        var status = refused.Status;
         logger.LogWarning("Twilio refused {IntentId}: {Status} code {Code}", message.IntentId, status, code);
-        var detail = $"{status} twilio {code}: {answer.ErrorMessage}{TwilioMessagesClient.Describe(answer.RetryAfter)}";
+        var detail = $"{status} twilio {code}: {refused.Message}{Describe(RetryAfter(http.LastResponse))}";
         var providerCode = (code != 0 ? code : status).ToString(System.Globalization.CultureInfo.InvariantCulture);
         DispatchResult Failed(string reason, bool permanent) =>
             DispatchResult.Failed(Name, reason, detail, permanent) with { ProviderErrorCode = providerCode };
@@ -141,12 +150,45 @@ internal sealed class TwilioDispatcher(
                 return Failed(ReasonCodes.WhatsAppOutsideWindow, permanent: true);
         }
 
-        return answer.HttpStatus is HttpStatusCode.TooManyRequests or >= HttpStatusCode.InternalServerError
+        return status is (int)HttpStatusCode.TooManyRequests or >= (int)HttpStatusCode.InternalServerError
             ? Failed(ReasonCodes.ProviderUnavailable, permanent: false)
             : Failed(ReasonCodes.ProviderRejected, permanent: true);
     }
 
+    private static Exception Innermost(Exception ex) =>
+        ex is TimeoutRejectedException or BrokenCircuitException or HttpRequestException || ex.InnerException is null ? ex : Innermost(ex.InnerException);
+
+    private static TimeSpan? RetryAfter(global::Twilio.Http.Response? response) => response?.Headers?.RetryAfter switch
+    {
+        { Delta: { } delta } => delta,
+        { Date: { } date } => date - (response.Headers.Date ?? DateTimeOffset.UtcNow),
+        _ => null,
+    };
+
+    /// <summary>For logs and dispatch details only.</summary>
+    private static string Describe(TimeSpan? retryAfter) =>
+        retryAfter is { } r ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $" (Retry-After {r.TotalSeconds:0}s)") : "";
+
     /// <summary>Ids only in the URL; the webhook verifies Twilio's signature over this exact URL.</summary>
     internal static string StatusCallbackUrl(string publicBaseUrl, OutboundMessage message) =>
         $"{publicBaseUrl.TrimEnd('/')}/webhooks/twilio/status?decisionId={message.DecisionId:D}&tenantId={Uri.EscapeDataString(message.TenantId)}&intentId={Uri.EscapeDataString(message.IntentId)}";
+}
+
+/// <summary>
+/// The SDK always builds https://api.twilio.com/...: this handler sends its calls to <see cref="TwilioOptions.BaseUrl"/>
+/// instead, keeping path and query (the fake provider in tests and the demo; unchanged against Twilio itself).
+/// </summary>
+internal sealed class TwilioBaseUrlHandler(IOptions<TwilioOptions> options) : DelegatingHandler
+{
+    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var target = new Uri(options.Value.BaseUrl);
+        if (request.RequestUri is { } uri && (uri.Scheme != target.Scheme || uri.Authority != target.Authority))
+        {
+            request.RequestUri = new UriBuilder(uri) { Scheme = target.Scheme, Host = target.Host, Port = target.Port }.Uri;
+        }
+
+        return base.SendAsync(request, cancellationToken);
+    }
 }

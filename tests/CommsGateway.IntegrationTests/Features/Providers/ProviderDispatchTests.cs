@@ -191,6 +191,57 @@ public sealed class ProviderDispatchTests(GatewayFixture gateway)
         Assert.Equal("sent", (await DispatchAsync(intent.IntentId)).Status);
     }
 
+    // A gateway process that no longer exists: nobody holds its advisory lock.
+    private const long DeadClaimant = 4_242;
+
+    [Fact]
+    public async Task Should_send_once_a_claimed_dispatch_that_a_crash_kept_from_the_provider()
+    {
+        // The process died after committing the decision with its claim, before its call reached the provider.
+        var intent = Intent(Channel.Email, "claimed@example.org");
+        var decisionId = Guid.CreateVersion7();
+        var log = gateway.Services.GetRequiredService<DecisionLog>();
+        Assert.True((await log.AppendAsync(new DecisionRecord(decisionId, intent.TenantId, intent.IntentId, intent.PatientId, intent.Producer,
+            intent.Channel, intent.Category, null, intent.DeclaredPurpose, Purpose.Service, DecisionOutcome.Sent, [ReasonCodes.ServiceMessage], [],
+            null, null, SendPolicy.Version, null, DateTimeOffset.UtcNow), "sendgrid", CancellationToken.None)).Claimed);
+        await using (var connection = await gateway.Db.OpenConnectionAsync())
+        {
+            await connection.ExecuteAsync("update dispatches set claimed_by = @DeadClaimant where decision_id = @decisionId", new { DeadClaimant, decisionId });
+        }
+
+        await gateway.SeedRecipientAsync(intent);
+        await gateway.PublishAsync(intent); // the broker's redelivery of the unacknowledged intent
+
+        Assert.Equal(DecisionOutcome.Sent, Assert.Single(await gateway.WaitForDecidedAsync(intent.IntentId)).Outcome);
+        var sent = Assert.Single(gateway.Fake.Accepted, m => m.IntentId == intent.IntentId);
+        Assert.Equal(decisionId.ToString(), sent.DecisionId);
+        var dispatch = await DispatchAsync(intent.IntentId);
+        Assert.Equal(("sent", sent.ProviderMessageId), (dispatch.Status, dispatch.ProviderMessageId));
+    }
+
+    [Fact]
+    public async Task Should_record_as_sent_without_sending_again_a_claimed_dispatch_the_provider_already_has()
+    {
+        // The process died after the provider accepted, before recording its answer.
+        var intent = Intent(Channel.Email, "accepted@example.org");
+        await SendAsync(intent);
+        var first = Assert.Single(gateway.Fake.Accepted, m => m.IntentId == intent.IntentId);
+        await using (var connection = await gateway.Db.OpenConnectionAsync())
+        {
+            await connection.ExecuteAsync("""
+                update dispatches set status = 'dispatching', provider_message_id = null, claimed_by = @DeadClaimant where intent_id = @IntentId
+                """, new { DeadClaimant, intent.IntentId });
+        }
+
+        gateway.Decided.Clear();
+        await gateway.PublishAsync(intent);
+
+        Assert.Equal(DecisionOutcome.Sent, Assert.Single(await gateway.WaitForDecidedAsync(intent.IntentId)).Outcome);
+        Assert.Single(gateway.Fake.Accepted, m => m.IntentId == intent.IntentId);
+        var dispatch = await DispatchAsync(intent.IntentId);
+        Assert.Equal(("sent", first.ProviderMessageId), (dispatch.Status, dispatch.ProviderMessageId));
+    }
+
     [Fact]
     public async Task Should_reconcile_interrupted_dispatches_from_the_providers_own_record()
     {
