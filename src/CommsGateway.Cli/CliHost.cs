@@ -34,6 +34,7 @@ internal static class CliHost
         builder.AddConsentServices();
         // Admin commands handle contact data (import, export, erase): their logs are masked like the gateway's.
         builder.Services.AddPersonalDataMasking();
+        builder.Services.AddUtcLogTimestamps();
         configure?.Invoke(builder);
         var host = builder.Build();
         await host.StartAsync(ct);

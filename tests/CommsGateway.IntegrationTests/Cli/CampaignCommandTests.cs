@@ -122,7 +122,7 @@ public sealed partial class CampaignCommandTests(GatewayFixture gateway) : IDisp
         // Table rows in order: an outcome row (channel and recipients on the first), then that outcome's reasons.
         var shown = new Dictionary<string, (int Count, Dictionary<string, int> Reasons)>();
         string? current = null;
-        foreach (var row in Rows(result.Console).Where(r => r.Length == 5))
+        foreach (var row in Rows(result.Console).Where(r => r.Length == 5 && r[4] != "Count"))
         {
             if (row[2].Length > 0)
             {
