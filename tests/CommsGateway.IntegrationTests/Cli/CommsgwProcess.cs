@@ -89,9 +89,9 @@ internal static class CommsgwProcess
     /// then stops it. Returns what it printed, and whether it was still running when stopped.
     /// </summary>
     public static async Task<(bool Running, ProcessResult Result)> RunUntilAsync(IReadOnlyList<string> args, IReadOnlyDictionary<string, string> environment,
-        Func<Task<bool>> ready, TimeSpan timeout)
+        Func<Task<bool>> ready, TimeSpan timeout, string? workingDirectory = null)
     {
-        using var process = Process.Start(StartInfo(args, environment))!;
+        using var process = Process.Start(StartInfo(args, environment, workingDirectory))!;
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
         process.StandardInput.Close();

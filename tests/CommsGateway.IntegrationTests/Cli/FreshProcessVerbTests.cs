@@ -228,6 +228,21 @@ public sealed partial class FreshProcessVerbTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Should_run_in_development_from_the_repository_root_with_the_environment_file_beside_the_binary()
+    {
+        // No provider setting in the environment: only appsettings.Development.json (beside the binary) has them.
+        var environment = CommsgwProcess.Environment(_servers, "Development");
+        var port = CommsgwProcess.FreePort();
+        using var http = new HttpClient();
+
+        var (running, result) = await CommsgwProcess.RunUntilAsync(["run", "--urls", $"http://127.0.0.1:{port}"], environment,
+            () => ReadyAsync(http, $"http://127.0.0.1:{port}/health/ready"), TimeSpan.FromMinutes(2), workingDirectory: Repository.PathOf());
+
+        Assert.True(running, $"exit {result.ExitCode}: {result.All}");
+        Assert.DoesNotContain("configuration was refused", result.All, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Should_write_json_log_lines_with_a_utc_iso_8601_timestamp()
     {
         var environment = CommsgwProcess.Environment(_servers);
