@@ -128,6 +128,11 @@ internal static class CampaignCommand
         }
 
         console.Write(table);
+        foreach (var line in preview.ReviewNeeded)
+        {
+            console.MarkupLine($"[yellow]Review needed[/]: {Markup.Escape(line)}");
+        }
+
         foreach (var sample in preview.Samples)
         {
             console.Write(new Panel(Markup.Escape((sample.Subject is null ? "" : "Subject: " + sample.Subject + "\n\n") + sample.Body))

@@ -23,9 +23,20 @@ public static class SendPolicy
         var intent = input.Intent;
         var detected = input.Classification.Purpose;
         var details = input.Classification.Signals.Select(s => "signal: " + s).ToList();
+        // Unsure content: a person's verdict (this intent's review, or its template's) stands in for the classifier's,
+        // and every later decision cites it first. Without one, the intent is held (below).
+        var uncertain = input.Classification.Verdict == Classification.ContentVerdict.Review;
+        var review = uncertain ? input.Review : null;
+        if (review is not null)
+        {
+            detected = review.Purpose;
+            details = [.. review.Details, .. details];
+        }
+
+        IReadOnlyList<string> Cite(IReadOnlyList<string> reasons) => review is null ? reasons : [review.Reason, .. reasons];
 
         Decision Block(string reason, long? consentEventId = null, string? secondReason = null) =>
-            new(DecisionOutcome.Blocked, secondReason is null ? [reason] : [reason, secondReason], detected)
+            new(DecisionOutcome.Blocked, Cite(secondReason is null ? [reason] : [reason, secondReason]), detected)
             {
                 ConsentEventId = consentEventId,
                 Details = details,
@@ -73,9 +84,19 @@ public static class SendPolicy
             return Block(ReasonCodes.Suppressed);
         }
 
+        if (uncertain && review is null)
+        {
+            // Neither sent nor blocked: a person at the clinic decides (before any wait, so the review has the time).
+            return new Decision(DecisionOutcome.Held, [ReasonCodes.ClassificationUncertain], detected)
+            {
+                Details = [.. details, FormattableString.Invariant($"probability: {input.Classification.Probability:0.###}"),
+                    FormattableString.Invariant($"score: {input.Classification.Score:0.###}")],
+            };
+        }
+
         if (intent.NotBefore is { } notBefore && notBefore > input.Now)
         {
-            return new Decision(DecisionOutcome.Deferred, [ReasonCodes.NotYetDue], detected)
+            return new Decision(DecisionOutcome.Deferred, Cite([ReasonCodes.NotYetDue]), detected)
             {
                 DeferredUntil = notBefore,
                 Details = details,
@@ -129,7 +150,7 @@ public static class SendPolicy
         if (QuietHoursApply(intent.Channel, input.Settings)
             && MarketingWindow.NextOpening(input.Now, input.Contact!.TimeZone, input.Settings) is { } opening)
         {
-            return new Decision(DecisionOutcome.Deferred, [ReasonCodes.QuietHours], detected)
+            return new Decision(DecisionOutcome.Deferred, Cite([ReasonCodes.QuietHours]), detected)
             {
                 DeferredUntil = opening,
                 ConsentEventId = consent.EventId,
@@ -142,7 +163,7 @@ public static class SendPolicy
 
         // The flag names what raised it (category and lexicon term, e.g. health-condition: "diabete"), never patient text.
         Decision Send(DecisionOutcome outcome, IReadOnlyList<string> reasons, long? consentEventId, SendableContent content, string to) =>
-            new(outcome, reasons, detected)
+            new(outcome, Cite(reasons), detected)
             {
                 ConsentEventId = consentEventId,
                 Content = content,

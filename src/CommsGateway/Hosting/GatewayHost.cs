@@ -7,6 +7,7 @@ using CommsGateway.Features.DevOutbox;
 using CommsGateway.Features.Webhooks;
 using CommsGateway.Features.Intents;
 using CommsGateway.Features.Privacy;
+using CommsGateway.Features.Review;
 using CommsGateway.Features.Unsubscribe;
 using CommsGateway.Observability;
 using CommsGateway.Providers;
@@ -53,6 +54,7 @@ public static class GatewayHost
         builder.AddPrivacy();
         builder.AddProviders();
         builder.AddIntents();
+        builder.AddReview();
         builder.AddUnsubscribe();
         builder.AddWebhooks();
         builder.AddAudit();
@@ -69,6 +71,7 @@ public static class GatewayHost
         endpoints.MapObservability();
         endpoints.MapAudit();
         endpoints.MapAdminApi();
+        endpoints.MapReviewApi();
         endpoints.MapTwilioStatusWebhook();
         endpoints.MapWebhooks();
         endpoints.MapDevOutbox();

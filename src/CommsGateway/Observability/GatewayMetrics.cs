@@ -26,6 +26,8 @@ public sealed class GatewayMetrics
     private readonly Histogram<double> _provider;
     private readonly Counter<long> _providerErrors;
     private readonly Histogram<double> _queueLag;
+    private long _reviewDepth;
+    private double _reviewOldestSeconds;
 
     public GatewayMetrics(IMeterFactory meterFactory)
     {
@@ -37,6 +39,10 @@ public sealed class GatewayMetrics
         _provider = meter.CreateHistogram("commsgw.provider.duration", "s", "Provider call latency, by channel and result", tags: null, Seconds);
         _providerErrors = meter.CreateCounter<long>("commsgw.provider.errors", "{error}", "Provider calls that failed, by channel and reason code");
         _queueLag = meter.CreateHistogram("commsgw.queue.lag", "s", "Publish to consume delay of intents (from the message's SentTime)", tags: null, Seconds);
+        meter.CreateObservableGauge("commsgw.review.queue.depth", () => Interlocked.Read(ref _reviewDepth), "{intent}",
+            "Held intents waiting for a review or for their decision, all clinics");
+        meter.CreateObservableGauge("commsgw.review.queue.oldest", () => Volatile.Read(ref _reviewOldestSeconds), "s",
+            "How long the oldest held intent has waited, all clinics");
     }
 
     public static long Start() => Stopwatch.GetTimestamp();
@@ -67,4 +73,11 @@ public sealed class GatewayMetrics
     }
 
     public void QueueLag(TimeSpan lag) => _queueLag.Record(Math.Max(0, lag.TotalSeconds));
+
+    /// <summary>The review queue as last read (the gauges report it when scraped).</summary>
+    public void ReviewQueue(long depth, TimeSpan oldest)
+    {
+        Interlocked.Exchange(ref _reviewDepth, depth);
+        Volatile.Write(ref _reviewOldestSeconds, Math.Max(0, oldest.TotalSeconds));
+    }
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using CommsGateway.Core.Classification;
 using CommsGateway.Features.Admin;
+using CommsGateway.Features.Review;
 using CommsGateway.Hosting;
 using CommsGateway.Providers;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -25,6 +26,7 @@ public static class CampaignsFeature
         // Preview decides as the gateway does, WhatsApp templates and window included (also in the CLI, which has no providers).
         builder.Services.AddWhatsAppTemplates();
         builder.Services.TryAddSingleton<Intents.MessageRendering>();
+        builder.AddReviewServices();
         builder.Services.AddSingleton<CampaignService>();
         builder.Services.AddSingleton<CampaignReports>();
         return builder;

@@ -22,6 +22,7 @@ public sealed class IntentPipeline(
     IMessageDispatcher dispatcher,
     DispatchLog dispatches,
     DeferredIntents deferredIntents,
+    Review.ReviewQueue reviewQueue,
     Consent.DecisionContextQuery decisionContext,
     MessageRendering rendering,
     TimeProvider clock,
@@ -47,8 +48,16 @@ public sealed class IntentPipeline(
 
         // No lookup first: classification and policy are pure and cheap, and the append itself reports a
         // duplicate (any earlier decision of this IntentId) in the same round trip.
-        return (await DecideAndActAsync(intent, now, reevaluation: false, ct)).Decided
+        return (await DecideAndActAsync(intent, now, Evaluation.First, ct)).Decided
             ?? throw new InvalidOperationException("A first evaluation always records a decision");
+    }
+
+    /// <summary>Why the pipeline runs: a new intent, a deferred one falling due, or a held one a person has settled.</summary>
+    private enum Evaluation
+    {
+        First,
+        Deferred,
+        Reviewed,
     }
 
     /// <summary>
@@ -58,20 +67,84 @@ public sealed class IntentPipeline(
     public async Task<(MessageDecided? Decided, DateTimeOffset? DeferredUntil)> ReevaluateAsync(MessageIntent intent, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(intent);
-        return await DecideAndActAsync(intent, clock.GetUtcNow(), reevaluation: true, ct);
+        return await DecideAndActAsync(intent, clock.GetUtcNow(), Evaluation.Deferred, ct);
+    }
+
+    /// <summary>
+    /// Runs the whole pipeline again for a held intent a person has settled (the verdict is read from the review queue):
+    /// consent read afresh, footer, dispatch claim, as for any intent. A deferral (quiet hours) is recorded and parked.
+    /// </summary>
+    public async Task<MessageDecided> DecideReviewedAsync(MessageIntent intent, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(intent);
+        return (await DecideAndActAsync(intent, clock.GetUtcNow(), Evaluation.Reviewed, ct)).Decided
+            ?? throw new InvalidOperationException("A reviewed intent always gets a decision");
+    }
+
+    /// <summary>A held intent nobody reviewed in time: blocked, final.</summary>
+    public async Task<MessageDecided> TimeOutReviewAsync(MessageIntent intent, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(intent);
+        var classification = classifier.Classify(intent);
+        var decision = new Decision(DecisionOutcome.Blocked, [ReasonCodes.ReviewTimedOut], classification.Purpose)
+        {
+            Details = ["review: nobody settled the held intent before it expired"],
+        };
+        return (await RecordAsync(intent, decision, classification, clock.GetUtcNow(), reevaluation: true, ct)).Decided;
+    }
+
+    /// <summary>
+    /// A held intent whose content can no longer be read (erased, or encrypted under a key since replaced): nothing can
+    /// be sent, so it ends Blocked ReviewTimedOut, recorded from what its Held decision knew (same content hash).
+    /// </summary>
+    public async Task<MessageDecided> CloseUnreadableHeldAsync(string tenantId, string intentId, string why, CancellationToken ct)
+    {
+        var held = await decisionLog.FindAsync(tenantId, intentId, ct)
+            ?? throw new InvalidOperationException($"Held intent {intentId} has no decision");
+        if (held.Outcome != DecisionOutcome.Held)
+        {
+            return ToEvent(held); // already final
+        }
+
+        var now = clock.GetUtcNow();
+        var record = held with
+        {
+            DecisionId = Guid.CreateVersion7(now),
+            Outcome = DecisionOutcome.Blocked,
+            Reasons = [ReasonCodes.ReviewTimedOut],
+            Details = ["review: " + why],
+            DeferredUntil = null,
+            DecidedAt = now,
+        };
+        if (!await decisionLog.TryAppendAsync(record, ct))
+        {
+            var existing = await decisionLog.FindAsync(tenantId, intentId, ct) ?? held;
+            return ToEvent(existing);
+        }
+
+        metrics.Decided(record.Outcome, record.Channel, record.Reasons);
+        logger.LogWarning("Closed held intent {IntentId} for tenant {TenantId} without its content: {Why}", intentId, tenantId, why);
+        return ToEvent(record);
     }
 
     private async Task<(MessageDecided? Decided, DateTimeOffset? DeferredUntil)> DecideAndActAsync(
-        MessageIntent intent, DateTimeOffset now, bool reevaluation, CancellationToken ct)
+        MessageIntent intent, DateTimeOffset now, Evaluation evaluation, CancellationToken ct)
     {
+        var reevaluation = evaluation != Evaluation.First;
         var started = GatewayMetrics.Start();
         var classification = classifier.Classify(intent);
         metrics.Classified(started);
         var lap = PipelineProfile.Lap(PipelineProfile.Stage.Classify, started);
         var input = await LoadPolicyInputAsync(intent, classification, now, ct);
+        if (classification.Verdict == ContentVerdict.Review)
+        {
+            // Only unsure content consults people's verdicts (this intent's review, else its template's).
+            input = input with { Review = await reviewQueue.FindVerdictAsync(intent, ct) };
+        }
+
         lap = PipelineProfile.Lap(PipelineProfile.Stage.Context, lap);
         var decision = SendPolicy.Decide(input);
-        if (reevaluation && decision.Outcome == DecisionOutcome.Deferred)
+        if (evaluation == Evaluation.Deferred && decision.Outcome == DecisionOutcome.Deferred)
         {
             return (null, decision.DeferredUntil);
         }
@@ -90,6 +163,15 @@ public sealed class IntentPipeline(
         PipelineProfile.Lap(PipelineProfile.Stage.Record, lap);
         if (existing is not null)
         {
+            if (existing.Outcome == decision.Outcome
+                && (existing.Outcome == DecisionOutcome.Held || (existing.Outcome == DecisionOutcome.Deferred && evaluation == Evaluation.Reviewed)))
+            {
+                // Held earlier but never parked (the process died in between: park it now, idempotently), or deferred
+                // once before its review (its Deferred row stands for this wait too).
+                await ParkAsync(intent, existing.DecisionId, decision, classification, now, ct);
+                return (evaluation == Evaluation.Reviewed ? ToEvent(existing) : decided, null);
+            }
+
             // A decision to send whose dispatch was never claimed (written without its claim, by an earlier version
             // or a re-evaluation, and the process died before the claim): this redelivery finishes the job, with
             // content decided afresh. A claimed one fails to claim again: Duplicate, like anything else.
@@ -98,9 +180,9 @@ public sealed class IntentPipeline(
                 : (decided, null);
         }
 
-        if (decided.Outcome == DecisionOutcome.Deferred)
+        if (decided.Outcome is DecisionOutcome.Deferred or DecisionOutcome.Held)
         {
-            await deferredIntents.ParkAsync(intent, decided.DecisionId, decision.DeferredUntil ?? now, ct);
+            await ParkAsync(intent, decided.DecisionId, decision, classification, now, ct);
             return (decided, null);
         }
 
@@ -108,6 +190,11 @@ public sealed class IntentPipeline(
             ? (await DispatchAsync(intent, decided, decision, rendered!, template, resumed: false, claimed), null)
             : (decided, null);
     }
+
+    private Task ParkAsync(MessageIntent intent, Guid decisionId, Decision decision, Classification classification, DateTimeOffset now, CancellationToken ct) =>
+        decision.Outcome == DecisionOutcome.Held
+            ? reviewQueue.HoldAsync(intent, decisionId, classification, now, ct)
+            : deferredIntents.ParkAsync(intent, decisionId, decision.DeferredUntil ?? now, ct);
 
     /// <summary>Everything the policy needs besides the intent: contact point, consent, suppression, settings.</summary>
     private async Task<PolicyInput> LoadPolicyInputAsync(MessageIntent intent, Classification classification, DateTimeOffset now, CancellationToken ct)
