@@ -51,6 +51,7 @@ public static class AdminApi
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<TenantDirectory>();
         builder.Services.AddSingleton<ContactDirectory>();
+        builder.Services.AddSingleton<ContactImporter>();
         builder.Services.AddSingleton<ConsentLedger>();
         builder.Services.AddSingleton<DecisionContextQuery>();
         builder.Services.AddSingleton<PatientRecords>();
