@@ -28,6 +28,11 @@ public static class GatewayHost
         // Behind a TLS proxy the connection's address is the proxy's: take the patient's from X-Forwarded-For, but
         // only from proxies we trust (loopback, plus Gateway:TrustedProxies), since the address is consent evidence.
         app.UseForwardedHeaders();
+        // Problem+json for every error, in every environment: this handler sits inside the developer exception page
+        // WebApplication adds in Development, so that page never renders (it echoed request headers, the API key too).
+        app.UseGatewayProblems();
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.MapGatewayEndpoints();
         return app;
     }
@@ -46,6 +51,8 @@ public static class GatewayHost
                 forwarded.KnownProxies.Add(IPAddress.Parse(proxy));
             }
         });
+
+        builder.Services.AddGatewayProblems();
 
         // Order matters: migrations run before the bus starts consuming.
         builder.AddObservability();

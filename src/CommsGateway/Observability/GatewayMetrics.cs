@@ -18,6 +18,7 @@ public sealed class GatewayMetrics
     private readonly Histogram<double> _provider;
     private readonly Counter<long> _providerErrors;
     private readonly Histogram<double> _queueLag;
+    private readonly Counter<long> _webhooksRefused;
 
     public GatewayMetrics(IMeterFactory meterFactory)
     {
@@ -28,6 +29,8 @@ public sealed class GatewayMetrics
         _classification = meter.CreateHistogram<double>("commsgw.classification.duration", "s", "Time to classify an intent's content");
         _provider = meter.CreateHistogram<double>("commsgw.provider.duration", "s", "Provider call latency, by channel and result");
         _providerErrors = meter.CreateCounter<long>("commsgw.provider.errors", "{error}", "Provider calls that failed, by channel and reason code");
+        _webhooksRefused = meter.CreateCounter<long>("commsgw.webhook.refused", "{delivery}",
+            "Webhook deliveries refused, by provider and reason (bad_signature, outside_replay_window)");
         _queueLag = meter.CreateHistogram<double>("commsgw.queue.lag", "s", "Publish to consume delay of intents (from the message's SentTime)");
     }
 
@@ -57,6 +60,9 @@ public sealed class GatewayMetrics
             _providerErrors.Add(1, channelTag, new KeyValuePair<string, object?>("reason", reasonCode ?? "unknown"));
         }
     }
+
+    public void WebhookRefused(string provider, string reason) =>
+        _webhooksRefused.Add(1, new KeyValuePair<string, object?>("provider", provider), new KeyValuePair<string, object?>("reason", reason));
 
     public void QueueLag(TimeSpan lag) => _queueLag.Record(Math.Max(0, lag.TotalSeconds));
 }

@@ -62,9 +62,19 @@ public static class AdminApi
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.AddConsentServices();
+        builder.Services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<Providers.SenderOptions>, SenderOptionsValidator>();
+        builder.Services.AddOptions<Providers.SenderOptions>().ValidateOnStart();
+        builder.Services.AddHostedService<SenderSeeding>();
         builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
-        builder.Services.AddAuthorization();
+        builder.Services.AddAuthorization(options =>
+        {
+            // Clinic endpoints need a clinic's key (its tenant scopes every query); an operator key is refused there (403).
+            options.DefaultPolicy = new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder(ApiKeyAuthenticationHandler.SchemeName)
+                .RequireClaim(ApiKeyAuthenticationHandler.TenantClaim).Build();
+            options.AddPolicy(ApiKeyAuthenticationHandler.OperatorPolicy, policy => policy
+                .AddAuthenticationSchemes(ApiKeyAuthenticationHandler.SchemeName).RequireRole(ApiKeyAuthenticationHandler.OperatorRole));
+        });
         builder.Services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
         {
             // Say how to authenticate, so generated clients send the key.

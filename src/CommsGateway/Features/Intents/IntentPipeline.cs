@@ -94,7 +94,7 @@ public sealed class IntentPipeline(
             // or a re-evaluation, and the process died before the claim): this redelivery finishes the job, with
             // content decided afresh. A claimed one fails to claim again: Duplicate, like anything else.
             return existing.Outcome is DecisionOutcome.Sent or DecisionOutcome.SentWithMarketingRemoved && decision.ShouldSend
-                ? (await DispatchAsync(intent, ToEvent(existing), decision, rendered!, template, resumed: true, claimed: false), null)
+                ? (await DispatchAsync(intent, input.Sender, ToEvent(existing), decision, rendered!, template, resumed: true, claimed: false), null)
                 : (decided, null);
         }
 
@@ -105,7 +105,7 @@ public sealed class IntentPipeline(
         }
 
         return decision.ShouldSend
-            ? (await DispatchAsync(intent, decided, decision, rendered!, template, resumed: false, claimed), null)
+            ? (await DispatchAsync(intent, input.Sender, decided, decision, rendered!, template, resumed: false, claimed), null)
             : (decided, null);
     }
 
@@ -122,7 +122,7 @@ public sealed class IntentPipeline(
     /// Claim (dispatches row "dispatching", written BEFORE the provider call), call, complete. Only the
     /// claimant calls the provider, so N consumers or redeliveries never send one decision twice.
     /// </summary>
-    private async Task<MessageDecided> DispatchAsync(MessageIntent intent, MessageDecided decided, Decision decision, RenderedMessage rendered,
+    private async Task<MessageDecided> DispatchAsync(MessageIntent intent, ClinicSender sender, MessageDecided decided, Decision decision, RenderedMessage rendered,
         WhatsAppTemplate? template, bool resumed, bool claimed)
     {
         // Not the consume token: a broker blip cancels it, and a claimed send abandoned mid-call could only be
@@ -149,7 +149,7 @@ public sealed class IntentPipeline(
         }
 
         var started = GatewayMetrics.Start();
-        var result = await dispatcher.DispatchAsync(ToOutbound(decided.DecisionId, intent, decision, rendered, template), ct);
+        var result = await dispatcher.DispatchAsync(ToOutbound(decided.DecisionId, intent, decision, rendered, template) with { Sender = sender }, ct);
         metrics.ProviderCalled(intent.Channel, started, result.Succeeded, result.ReasonCode);
         lap = PipelineProfile.Lap(PipelineProfile.Stage.Provider, started);
         await dispatches.CompleteAsync(decided.DecisionId, result, ct);

@@ -90,6 +90,66 @@ public sealed class SendGridEventTests(GatewayFixture gateway)
         Assert.Equal(0, await ScalarAsync<long>("select count(*) from sendgrid_events where decision_id = @id::uuid", new { id = sent.Accepted.DecisionId }));
     }
 
+    private async Task<double> RefusedCountAsync(string reason)
+    {
+        using var client = gateway.Factory.CreateClient();
+        var scrape = await client.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+        return scrape.Split('\n')
+            .Where(l => l.StartsWith("commsgw_webhook_refused_total{", StringComparison.Ordinal) && l.Contains($"reason=\"{reason}\"", StringComparison.Ordinal))
+            .Sum(l => double.Parse(l.Split(' ')[^1], System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    // Correctly signed, but signed long ago (a captured delivery replayed) or far in the future: refused and counted.
+    [Theory]
+    [InlineData("2010-06-01T12:00:00Z")]
+    [InlineData("past-11-minutes")]
+    [InlineData("future-11-minutes")]
+    public async Task Should_refuse_a_signed_delivery_outside_the_replay_window(string when)
+    {
+        var sent = await SendEmailAsync();
+        var json = JsonSerializer.Serialize(new[] { Event(sent, "unsubscribe"), Event(sent, "spamreport") });
+        var signedAt = when switch
+        {
+            "past-11-minutes" => DateTimeOffset.UtcNow.AddMinutes(-11),
+            "future-11-minutes" => DateTimeOffset.UtcNow.AddMinutes(11),
+            _ => DateTimeOffset.Parse(when, System.Globalization.CultureInfo.InvariantCulture),
+        };
+        var before = await RefusedCountAsync("outside_replay_window");
+        using var client = gateway.Factory.CreateClient();
+        using var request = gateway.Fake.EventSigner.Request(Path, json, signedAt);
+
+        using var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal("urn:commsgw:problem:webhook-replay", problem.RootElement.GetProperty("type").GetString());
+        Assert.Equal("grant", Assert.Single(await Seed.LedgerAsync(gateway, sent.Tenant, sent.Patient)).Action);
+        Assert.Empty(await SuppressionsAsync(sent));
+        Assert.Equal(0, await ScalarAsync<long>("select count(*) from sendgrid_events where decision_id = @id::uuid", new { id = sent.Accepted.DecisionId }));
+        var after = before;
+        for (var i = 0; i < 50 && after < before + 1; i++)
+        {
+            await Task.Delay(100); // the exporter's view of the counter may lag the request by a collection
+            after = await RefusedCountAsync("outside_replay_window");
+        }
+
+        Assert.True(after >= before + 1, $"commsgw_webhook_refused_total{{reason=outside_replay_window}} went from {before} to {after}");
+    }
+
+    [Fact]
+    public async Task Should_apply_a_delivery_signed_within_the_window()
+    {
+        var sent = await SendEmailAsync();
+        using var client = gateway.Factory.CreateClient();
+        using var request = gateway.Fake.EventSigner.Request(Path, JsonSerializer.Serialize(new[] { Event(sent, "delivered") }), DateTimeOffset.UtcNow.AddMinutes(-9));
+
+        using var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(["delivered"], await DeliveriesAsync(sent));
+    }
+
     [Fact]
     public async Task Should_record_delivery_and_withdraw_on_unsubscribe_once_per_sg_event_id()
     {
