@@ -31,6 +31,8 @@ public static class GatewayHost
         // Problem+json for every error, in every environment: this handler sits inside the developer exception page
         // WebApplication adds in Development, so that page never renders (it echoed request headers, the API key too).
         app.UseGatewayProblems();
+        app.UseRouting();
+        app.UseRequestBodyLimits();
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapGatewayEndpoints();

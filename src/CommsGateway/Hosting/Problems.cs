@@ -114,6 +114,8 @@ public static class Problems
         });
         services.AddExceptionHandler<GatewayExceptionHandler>();
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
+        // No admin body nests deeper than a few levels (consent evidence: 4); refuse pathological nesting while parsing.
+        services.ConfigureHttpJsonOptions(options => options.SerializerOptions.MaxDepth = 16);
         return services;
     }
 
@@ -141,7 +143,9 @@ internal sealed class GatewayExceptionHandler(ILogger<GatewayExceptionHandler> l
             var status = bad.StatusCode is >= 400 and < 500 ? bad.StatusCode : StatusCodes.Status400BadRequest;
             if (status == StatusCodes.Status413PayloadTooLarge)
             {
-                var limit = httpContext.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize;
+                var limit = httpContext.Items.TryGetValue(RequestBodyLimits.LimitKey, out var l) && l is long declared
+                    ? declared
+                    : httpContext.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize;
                 await Problems.WriteAsync(httpContext, status, Problems.BodyTooLarge,
                     $"The request body is over this endpoint's limit of {limit?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"} bytes.",
                     new Dictionary<string, object?> { ["limitBytes"] = limit });
@@ -151,7 +155,11 @@ internal sealed class GatewayExceptionHandler(ILogger<GatewayExceptionHandler> l
             logger.LogInformation("Bad request on {Path}: {Status}", httpContext.Request.Path, status);
             // The framework's message names the parameter and what went wrong ("Failed to read parameter ... as JSON");
             // it never contains headers. The inner JSON exception (which may quote the body) is not shown.
-            await Problems.WriteAsync(httpContext, status, Problems.ForStatus(status), bad.Message);
+            // For a JSON body, where it broke (a path such as $.evidence.extra.note), never the offending text.
+            var detail = bad.InnerException is System.Text.Json.JsonException { Path: { } path }
+                ? $"{bad.Message} Invalid JSON at {path}."
+                : bad.Message;
+            await Problems.WriteAsync(httpContext, status, Problems.ForStatus(status), detail);
             return true;
         }
 

@@ -24,6 +24,9 @@ internal sealed class ApiKeyAuthenticationHandler(
     /// <summary>Authorization policy of the endpoints only an operator key may call (adding clinics, sender identities).</summary>
     public const string OperatorPolicy = "operator";
 
+    /// <summary>Any valid key, a clinic's or an operator's (the OpenAPI document outside Development).</summary>
+    public const string AnyKeyPolicy = "any-key";
+
     private const string FailureKey = "commsgw:auth_failure";
 
     private enum Failure

@@ -26,13 +26,14 @@ public sealed class IntentPipeline(
     MessageRendering rendering,
     TimeProvider clock,
     ILogger<IntentPipeline> logger,
-    GatewayMetrics metrics)
+    GatewayMetrics metrics,
+    Microsoft.Extensions.Options.IOptions<Hosting.GatewayOptions> gateway)
 {
     public async Task<MessageDecided> ProcessAsync(MessageIntent intent, string? transportMessageId, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(intent);
         var now = clock.GetUtcNow();
-        var errors = IntentValidator.Validate(intent);
+        var errors = IntentValidator.Validate(intent, now, TimeSpan.FromDays(gateway.Value.NotBeforeHorizonDays));
         if (errors.Count > 0)
         {
             var keyed = intent with

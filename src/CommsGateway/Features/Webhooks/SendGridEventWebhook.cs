@@ -34,7 +34,7 @@ public static class SendGridEventWebhook
     public static IEndpointRouteBuilder MapSendGridEventWebhook(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
-        endpoints.MapGroup("/webhooks/sendgrid").MapPost("/events", HandleAsync).DisableAntiforgery();
+        endpoints.MapGroup("/webhooks/sendgrid").MapPost("/events", HandleAsync).DisableAntiforgery().WithBodyLimit(MaxBodyBytes);
         return endpoints;
     }
 
