@@ -72,12 +72,10 @@ public static class AdminApi
         builder.Services.AddAuthorization(options =>
         {
             // Clinic endpoints need a clinic's key (its tenant scopes every query); an operator key is refused there (403).
-            options.DefaultPolicy = new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder(ApiKeyAuthenticationHandler.SchemeName)
+            options.DefaultPolicy = new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder()
                 .RequireClaim(ApiKeyAuthenticationHandler.TenantClaim).Build();
-            options.AddPolicy(ApiKeyAuthenticationHandler.AnyKeyPolicy, policy => policy
-                .AddAuthenticationSchemes(ApiKeyAuthenticationHandler.SchemeName).RequireAuthenticatedUser());
-            options.AddPolicy(ApiKeyAuthenticationHandler.OperatorPolicy, policy => policy
-                .AddAuthenticationSchemes(ApiKeyAuthenticationHandler.SchemeName).RequireRole(ApiKeyAuthenticationHandler.OperatorRole));
+            options.AddPolicy(ApiKeyAuthenticationHandler.AnyKeyPolicy, policy => policy.RequireAuthenticatedUser());
+            options.AddPolicy(ApiKeyAuthenticationHandler.OperatorPolicy, policy => policy.RequireRole(ApiKeyAuthenticationHandler.OperatorRole));
         });
         builder.Services.AddOpenApi(OpenApiDocumentation.Configure);
         return builder;
