@@ -8,8 +8,9 @@ namespace CommsGateway.Cli.Commands;
 /// <summary>`commsgw tenant add`: creates a clinic and prints a new admin API key, once; `tenant set` changes its policy settings; `tenant key list|issue|revoke` manage its keys.</summary>
 internal static class TenantCommand
 {
-    public static Command Create()
+    public static Command Create(CliEnvironment? environment = null)
     {
+        var env = environment ?? CliEnvironment.Terminal;
         var id = new Argument<string>("tenant-id") { Description = "The clinic's id, as producers put it in TenantId" };
         var name = new Option<string?>("--name") { Description = "Display name" };
         var basics = new BasicSettingOptions();
@@ -21,7 +22,7 @@ internal static class TenantCommand
             id, name, basics.Lapse, basics.Region, basics.Zone, label, actor,
         };
         identity.AddTo(add);
-        add.SetAction((parse, ct) => CliHost.RunAsync(async services =>
+        add.SetAction((parse, ct) => env.RunAsync(async services =>
         {
             var settings = new Dictionary<string, object?>();
             string? problem = null;
@@ -30,7 +31,7 @@ internal static class TenantCommand
             problem ??= fields.Select(f => TenantDirectory.CheckIdentityField(f.Key, f.Value)).OfType<string>().FirstOrDefault();
             if (problem is not null)
             {
-                AnsiConsole.MarkupLine($"[red]{Markup.Escape(problem)}[/]");
+                env.Console.MarkupLine($"[red]{Markup.Escape(problem)}[/]");
                 return 2;
             }
 
@@ -38,17 +39,17 @@ internal static class TenantCommand
             var sender = fields.Where(f => f.Key != "help_contact").Aggregate(Core.Policy.ClinicSender.None, (acc, f) => acc.With(f.Key, f.Value));
             var key = await services.GetRequiredService<TenantDirectory>().AddTenantAsync(tenantId, parse.GetValue(name) ?? tenantId,
                 settings, sender, parse.GetValue(label)!, Actor.Cli(parse.GetValue(actor)), ct, fields.GetValueOrDefault("help_contact"));
-            AnsiConsole.MarkupLine($"Tenant [bold]{Markup.Escape(tenantId)}[/] ready. Its API key (shown once, store it now):");
-            Console.WriteLine(key);
+            env.Console.MarkupLine($"Tenant [bold]{Markup.Escape(tenantId)}[/] ready. Its API key (shown once, store it now):");
+            env.Out.WriteLine(key);
             foreach (var channel in new[] { Contracts.Channel.Email, Contracts.Channel.Sms, Contracts.Channel.WhatsApp }.Where(c => !sender.CanSend(c)))
             {
                 // Not an error: a clinic may not use every channel. But its messages there will be Blocked NoSenderIdentity.
-                Console.Error.WriteLine($"Note: no {channel.ToString().ToLowerInvariant()} sender: messages on that channel are blocked (NoSenderIdentity) until `commsgw tenant sender {tenantId} ...`.");
+                env.Error.WriteLine($"Note: no {channel.ToString().ToLowerInvariant()} sender: messages on that channel are blocked (NoSenderIdentity) until `commsgw tenant sender {tenantId} ...`.");
             }
 
             return 0;
         }, ct));
-        return new Command("tenant", "Manage clinics") { add, SetCommand(), SenderCommand(), KeyCommand(), OperatorKeyCommand() };
+        return new Command("tenant", "Manage clinics") { add, SetCommand(env), SenderCommand(env), KeyCommand(env), OperatorKeyCommand(env) };
     }
 
     /// <summary>The sender-identity options of `tenant add`, `tenant set` and `tenant sender` (an empty value clears one).</summary>
@@ -88,7 +89,7 @@ internal static class TenantCommand
     }
 
     /// <summary>`tenant sender`: sets only the sender identity (same options as `tenant set`), effective for the next decision.</summary>
-    private static Command SenderCommand()
+    private static Command SenderCommand(CliEnvironment env)
     {
         var id = new Argument<string>("tenant-id");
         var identity = new IdentityOptions();
@@ -99,19 +100,19 @@ internal static class TenantCommand
             id, actor, show,
         };
         identity.AddTo(command);
-        command.SetAction((parse, ct) => CliHost.RunAsync(async services =>
+        command.SetAction((parse, ct) => env.RunAsync(async services =>
         {
             var tenantId = parse.GetValue(id)!;
             var directory = services.GetRequiredService<TenantDirectory>();
             var fields = identity.Read(parse);
-            if (fields.Count > 0 && await ApplyIdentityAsync(directory, tenantId, fields, Actor.Cli(parse.GetValue(actor)), ct) is { } failed)
+            if (fields.Count > 0 && await ApplyIdentityAsync(env, directory, tenantId, fields, Actor.Cli(parse.GetValue(actor)), ct) is { } failed)
             {
                 return failed;
             }
 
             if (fields.Count == 0 && !parse.GetValue(show))
             {
-                AnsiConsole.MarkupLine("[red]Nothing to set: give at least one sender option, or --show (see --help).[/]");
+                env.Console.MarkupLine("[red]Nothing to set: give at least one sender option, or --show (see --help).[/]");
                 return 2;
             }
 
@@ -119,7 +120,7 @@ internal static class TenantCommand
             {
                 if (await directory.FindAsync(tenantId, ct) is not { } info)
                 {
-                    AnsiConsole.MarkupLine($"[red]No clinic {Markup.Escape(tenantId)}[/]");
+                    env.Console.MarkupLine($"[red]No clinic {Markup.Escape(tenantId)}[/]");
                     return 2;
                 }
 
@@ -132,7 +133,7 @@ internal static class TenantCommand
                     ("help_contact", info.HelpContact),
                 })
                 {
-                    Console.WriteLine($"{field}: {value ?? "-"}");
+                    env.Out.WriteLine($"{field}: {value ?? "-"}");
                 }
             }
 
@@ -142,17 +143,17 @@ internal static class TenantCommand
     }
 
     /// <summary>Null when stored, else the exit code after printing why not.</summary>
-    private static async Task<int?> ApplyIdentityAsync(TenantDirectory directory, string tenantId, Dictionary<string, string?> fields, Actor actor, CancellationToken ct)
+    private static async Task<int?> ApplyIdentityAsync(CliEnvironment env, TenantDirectory directory, string tenantId, Dictionary<string, string?> fields, Actor actor, CancellationToken ct)
     {
         var result = await directory.UpdateIdentityAsync(tenantId, fields, actor, ct);
         foreach (var error in result.Errors)
         {
-            AnsiConsole.MarkupLine($"[red]{Markup.Escape(error)}[/]");
+            env.Console.MarkupLine($"[red]{Markup.Escape(error)}[/]");
         }
 
         if (!result.Found)
         {
-            AnsiConsole.MarkupLine($"[red]No clinic {Markup.Escape(tenantId)}[/]: create it with `commsgw tenant add`.");
+            env.Console.MarkupLine($"[red]No clinic {Markup.Escape(tenantId)}[/]: create it with `commsgw tenant add`.");
         }
 
         if (!result.Ok)
@@ -160,12 +161,12 @@ internal static class TenantCommand
             return 2;
         }
 
-        AnsiConsole.MarkupLine($"Tenant [bold]{Markup.Escape(tenantId)}[/]: sender {Markup.Escape(string.Join(", ", fields.Keys))} stored.");
+        env.Console.MarkupLine($"Tenant [bold]{Markup.Escape(tenantId)}[/]: sender {Markup.Escape(string.Join(", ", fields.Keys))} stored.");
         return null;
     }
 
     /// <summary>`tenant operator-key issue`: a key that belongs to no clinic, for the admin API's clinic management.</summary>
-    private static Command OperatorKeyCommand()
+    private static Command OperatorKeyCommand(CliEnvironment env)
     {
         var label = new Option<string>("--label") { Description = "What the key is for (e.g. onboarding tool)", Required = true };
         var actor = CliHost.ActorOption();
@@ -173,11 +174,11 @@ internal static class TenantCommand
         {
             label, actor,
         };
-        issue.SetAction((parse, ct) => CliHost.RunAsync(async services =>
+        issue.SetAction((parse, ct) => env.RunAsync(async services =>
         {
             var key = await services.GetRequiredService<TenantDirectory>().IssueOperatorKeyAsync(parse.GetValue(label)!, Actor.Cli(parse.GetValue(actor)), ct);
-            AnsiConsole.MarkupLine("New operator key (shown once, store it now):");
-            Console.WriteLine(key);
+            env.Console.MarkupLine("New operator key (shown once, store it now):");
+            env.Out.WriteLine(key);
             return 0;
         }, ct));
         return new Command("operator-key", "Manage operator keys (clinic management through the admin API)") { issue };
@@ -187,7 +188,7 @@ internal static class TenantCommand
     /// `tenant set`: changes policy settings of an existing clinic (tenants.settings), merged key by key; unlike
     /// `tenant add` it keeps the display name and issues no key.
     /// </summary>
-    private static Command SetCommand()
+    private static Command SetCommand(CliEnvironment env)
     {
         var id = new Argument<string>("tenant-id");
         var basics = new BasicSettingOptions();
@@ -226,15 +227,15 @@ internal static class TenantCommand
             problem ??= fields.Select(f => TenantDirectory.CheckIdentityField(f.Key, f.Value)).OfType<string>().FirstOrDefault();
             if (problem is not null || (settings.Count == 0 && fields.Count == 0))
             {
-                AnsiConsole.MarkupLine($"[red]{Markup.Escape(problem ?? "Nothing to set: give at least one setting (see --help).")}[/]");
+                env.Console.MarkupLine($"[red]{Markup.Escape(problem ?? "Nothing to set: give at least one setting (see --help).")}[/]");
                 return Task.FromResult(2);
             }
 
-            return CliHost.RunAsync(async services =>
+            return env.RunAsync(async services =>
             {
                 var tenantId = parse.GetValue(id)!;
                 var directory = services.GetRequiredService<TenantDirectory>();
-                if (fields.Count > 0 && await ApplyIdentityAsync(directory, tenantId, fields, Actor.Cli(parse.GetValue(actor)), ct) is { } failed)
+                if (fields.Count > 0 && await ApplyIdentityAsync(env, directory, tenantId, fields, Actor.Cli(parse.GetValue(actor)), ct) is { } failed)
                 {
                     return failed;
                 }
@@ -246,11 +247,11 @@ internal static class TenantCommand
 
                 if (!await directory.UpdateSettingsAsync(tenantId, settings, Actor.Cli(parse.GetValue(actor)), ct))
                 {
-                    AnsiConsole.MarkupLine($"[red]No clinic {Markup.Escape(tenantId)}[/]: create it with `commsgw tenant add`.");
+                    env.Console.MarkupLine($"[red]No clinic {Markup.Escape(tenantId)}[/]: create it with `commsgw tenant add`.");
                     return 2;
                 }
 
-                AnsiConsole.MarkupLine($"Tenant [bold]{Markup.Escape(tenantId)}[/]: set {Markup.Escape(string.Join(", ", settings.Keys))}.");
+                env.Console.MarkupLine($"Tenant [bold]{Markup.Escape(tenantId)}[/]: set {Markup.Escape(string.Join(", ", settings.Keys))}.");
                 return 0;
             }, ct);
         });
@@ -296,12 +297,12 @@ internal static class TenantCommand
         : Fail(ref problem, $"{option}: not a time of day (HH:mm)");
 
     /// <summary>Rotation without downtime: issue a new key, move the client to it, revoke the old one.</summary>
-    private static Command KeyCommand()
+    private static Command KeyCommand(CliEnvironment env)
     {
         var actor = CliHost.ActorOption();
         var tenant = new Argument<string>("tenant-id");
         var list = new Command("list", "List the clinic's API keys (ids, labels, dates; never secrets)") { tenant };
-        list.SetAction((parse, ct) => CliHost.RunAsync(async services =>
+        list.SetAction((parse, ct) => env.RunAsync(async services =>
         {
             var keys = await services.GetRequiredService<TenantDirectory>().ListKeysAsync(parse.GetValue(tenant)!, ct);
             // Ids are copied into `key revoke`: never wrapped.
@@ -313,41 +314,41 @@ internal static class TenantCommand
                     key.CreatedAt.ToString("u", CultureInfo.InvariantCulture), key.RevokedAt?.ToString("u", CultureInfo.InvariantCulture) ?? "live");
             }
 
-            AnsiConsole.Write(table);
+            env.Console.Write(table);
             return 0;
         }, ct));
 
         var label = new Option<string>("--label") { Description = "What the key is for (e.g. booking system)", Required = true };
         var issue = new Command("issue", "Issue another API key for the clinic, shown once") { tenant, label, actor };
-        issue.SetAction((parse, ct) => CliHost.RunAsync(async services =>
+        issue.SetAction((parse, ct) => env.RunAsync(async services =>
         {
             var tenantId = parse.GetValue(tenant)!;
             var key = await services.GetRequiredService<TenantDirectory>().IssueAdditionalKeyAsync(tenantId, parse.GetValue(label)!,
                 Actor.Cli(parse.GetValue(actor)), ct);
             if (key is null)
             {
-                AnsiConsole.MarkupLine($"[red]No clinic {Markup.Escape(tenantId)}[/]: create it with `commsgw tenant add`.");
+                env.Console.MarkupLine($"[red]No clinic {Markup.Escape(tenantId)}[/]: create it with `commsgw tenant add`.");
                 return 2;
             }
 
-            AnsiConsole.MarkupLine("New API key (shown once, store it now):");
-            Console.WriteLine(key);
+            env.Console.MarkupLine("New API key (shown once, store it now):");
+            env.Out.WriteLine(key);
             return 0;
         }, ct));
 
         var keyId = new Argument<string>("key-id") { Description = "The part before the dot (ck_...)" };
         var revoke = new Command("revoke", "Revoke one of the clinic's API keys: refused from the next request on") { tenant, keyId, actor };
-        revoke.SetAction((parse, ct) => CliHost.RunAsync(async services =>
+        revoke.SetAction((parse, ct) => env.RunAsync(async services =>
         {
             var tenantId = parse.GetValue(tenant)!;
             var id = parse.GetValue(keyId)!;
             if (!await services.GetRequiredService<TenantDirectory>().RevokeKeyAsync(tenantId, id, Actor.Cli(parse.GetValue(actor)), ct))
             {
-                AnsiConsole.MarkupLine($"[red]Clinic {Markup.Escape(tenantId)} has no live key {Markup.Escape(id)}[/] (see `commsgw tenant key list`).");
+                env.Console.MarkupLine($"[red]Clinic {Markup.Escape(tenantId)} has no live key {Markup.Escape(id)}[/] (see `commsgw tenant key list`).");
                 return 2;
             }
 
-            AnsiConsole.MarkupLine($"Key [bold]{Markup.Escape(id)}[/] revoked.");
+            env.Console.MarkupLine($"Key [bold]{Markup.Escape(id)}[/] revoked.");
             return 0;
         }, ct));
         return new Command("key", "Manage a clinic's admin API keys") { list, issue, revoke };

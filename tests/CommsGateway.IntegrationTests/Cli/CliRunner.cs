@@ -8,6 +8,7 @@ using CliEnvironment = cli::CommsGateway.Cli.Commands.CliEnvironment;
 using ConsentCommand = cli::CommsGateway.Cli.Commands.ConsentCommand;
 using ContactsCommand = cli::CommsGateway.Cli.Commands.ContactsCommand;
 using PatientDataCommands = cli::CommsGateway.Cli.Commands.PatientDataCommands;
+using TenantCommand = cli::CommsGateway.Cli.Commands.TenantCommand;
 
 namespace CommsGateway.IntegrationTests.Cli;
 
@@ -35,7 +36,7 @@ internal static class CliRunner
         var root = new RootCommand("commsgw")
         {
             ContactsCommand.Create(env), ConsentCommand.Create(env), PatientDataCommands.Export(env), PatientDataCommands.Erase(env),
-            CampaignCommand.Create(env),
+            CampaignCommand.Create(env), TenantCommand.Create(env),
         };
         var exit = await root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
         return new CliResult(exit, console.ToString(), output.ToString(), error.ToString());
