@@ -25,12 +25,12 @@ public static class GatewayHost
         builder.AddGatewayServices();
 
         var app = builder.Build();
-        // Behind a TLS proxy the connection's address is the proxy's: take the patient's from X-Forwarded-For, but
-        // only from proxies we trust (loopback, plus Gateway:TrustedProxies), since the address is consent evidence.
-        app.UseForwardedHeaders();
         // Problem+json for every error, in every environment: this handler sits inside the developer exception page
         // WebApplication adds in Development, so that page never renders (it echoed request headers, the API key too).
         app.UseGatewayProblems();
+        // Behind a TLS proxy the connection's address is the proxy's: take the patient's from X-Forwarded-For, but
+        // only from proxies we trust (loopback, plus Gateway:TrustedProxies), since the address is consent evidence.
+        app.UseForwardedHeaders();
         app.UseRouting();
         app.UseRequestBodyLimits();
         app.UseAuthentication();
