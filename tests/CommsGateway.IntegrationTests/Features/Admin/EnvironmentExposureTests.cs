@@ -17,6 +17,7 @@ namespace CommsGateway.IntegrationTests.Features.Admin;
 /// no header echoed); /openapi and /metrics are public in Development only, behind a key in Production.
 /// Each test runs its own gateway on its own database and vhost.
 /// </summary>
+[Collection(OwnHostCollection.Name)]
 public sealed class EnvironmentExposureTests
 {
     /// <summary>Production settings that pass the start-up guards: keys of its own, an https address.</summary>

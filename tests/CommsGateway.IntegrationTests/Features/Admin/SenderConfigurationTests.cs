@@ -10,6 +10,7 @@ using Microsoft.Extensions.Options;
 namespace CommsGateway.IntegrationTests.Features.Admin;
 
 /// <summary>Configuration senders: a default across clinics stops the start-up; per-clinic entries only seed empty fields.</summary>
+[Collection(OwnHostCollection.Name)]
 public sealed class SenderConfigurationTests
 {
     [Fact]
