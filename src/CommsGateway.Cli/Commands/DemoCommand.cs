@@ -44,14 +44,17 @@ internal static class DemoCommand
     {
         var urls = new Option<string>("--urls") { Description = "Where the gateway listens", DefaultValueFactory = _ => "http://127.0.0.1:5080" };
         var exit = new Option<bool>("--exit") { Description = "Stop after the demo instead of serving until Ctrl+C" };
-        var command = new Command("demo", "Run the gateway with a demo producer and watch the decisions") { urls, exit };
+        var providersPort = new Option<int>("--providers-port")
+        {
+            Description = "Port of the local fake SendGrid/Twilio (0: any free port)", DefaultValueFactory = _ => FakePort,
+        };
+        var command = new Command("demo", "Run the gateway with a demo producer and watch the decisions") { urls, exit, providersPort };
         command.SetAction(async (parse, ct) =>
         {
             // The demo sends to the local fake providers and serves /dev/outbox (Development environment).
-            await using var fake = await FakeProviderServer.StartAsync(port: FakePort, ct: ct);
-            var app = GatewayHost.Build(["--urls", parse.GetValue(urls)!, "--environment", "Development"], builder =>
+            await using var fake = await FakeProviderServer.StartAsync(port: parse.GetValue(providersPort), ct: ct);
+            var app = GatewayHost.Build(RunCommand.GatewayArgs(parse.GetValue(urls)!, "--environment", "Development"), builder =>
             {
-                RunCommand.ConfigureFromGatewayDirectory(builder);
                 builder.Configuration.AddInMemoryCollection(FakeSettings(fake));
                 // The live table is the demo's output: keep the console for warnings, and MassTransit's fault
                 // report of the deliberately malformed message out of it (the sweeper records it as a decision).

@@ -149,13 +149,16 @@ public static class SendPolicy
         return Send(DecisionOutcome.Sent, [ReasonCodes.MarketingConsentGranted, .. warnings], consent.EventId,
             FullContent(intent, isMarketing: true), recipient);
 
+        // The flag names what raised it (category and lexicon term, e.g. health-condition: "diabete"), never patient text.
         Decision Send(DecisionOutcome outcome, IReadOnlyList<string> reasons, long? consentEventId, SendableContent content, string to) =>
             new(outcome, reasons, detected)
             {
                 ConsentEventId = consentEventId,
                 Content = content,
                 Recipient = to,
-                Details = details,
+                Details = reasons.Contains(ReasonCodes.HealthDetailsFlagged)
+                    ? [.. details, .. input.Classification.HealthDetails.Select(h => $"{ReasonCodes.HealthDetailsFlagged}: {h}")]
+                    : details,
             };
     }
 

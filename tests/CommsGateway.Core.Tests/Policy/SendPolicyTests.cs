@@ -134,4 +134,15 @@ public sealed class SendPolicyTests
         Assert.Equal(DecisionOutcome.Deferred, decision.Outcome);
         Assert.Equal(new DateTimeOffset(2026, 11, 30, 7, 0, 0, TimeSpan.Zero), decision.DeferredUntil);
     }
+
+    [Fact]
+    public void Should_name_the_term_that_raised_a_health_details_flag_in_the_details_and_list_each_signal_once()
+    {
+        var classification = Service with { Signals = ["offer@body: \"promo\""], HealthDetails = ["health-condition: \"diabete\""] };
+
+        var decision = SendPolicy.Decide(Input(Intent(), Service) with { Classification = classification });
+
+        Assert.Contains(ReasonCodes.HealthDetailsFlagged, decision.Reasons);
+        Assert.Equal(["signal: offer@body: \"promo\"", "HealthDetailsFlagged: health-condition: \"diabete\""], decision.Details);
+    }
 }

@@ -52,6 +52,7 @@ public static class AdminApi
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<TenantDirectory>();
         builder.Services.AddSingleton<ContactDirectory>();
+        builder.Services.AddSingleton<ContactImporter>();
         builder.Services.AddSingleton<ConsentLedger>();
         builder.Services.AddSingleton<DecisionContextQuery>();
         builder.Services.AddSingleton<PatientRecords>();
@@ -66,7 +67,6 @@ public static class AdminApi
         builder.Services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<Providers.SenderOptions>, SenderOptionsValidator>();
         builder.Services.AddOptions<Providers.SenderOptions>().ValidateOnStart();
         builder.Services.AddHostedService<SenderSeeding>();
-        builder.Services.AddSingleton<ContactCsvImport>();
         builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         builder.Services.AddAuthorization(options =>

@@ -1,5 +1,4 @@
 using System.ComponentModel.DataAnnotations;
-using System.Text;
 using CommsGateway.Core.Policy;
 using CommsGateway.Core.Validation;
 using CommsGateway.Features.Contacts;
@@ -97,7 +96,7 @@ public sealed record ContactImportView(int Imported, int Rejected, IReadOnlyList
 /// <summary>
 /// Clinic management (operator keys only): add a clinic with its sender identities, read and change them. Effective for
 /// the next decision: the gateway reads the identity with every decision, nothing to restart. And the CSV contact
-/// import (the clinic's own key), the same importer as `commsgw contacts import`.
+/// import (the clinic's own key), the same importer as `commsgw contacts import` (<see cref="ContactImporter"/>).
 /// </summary>
 public static class ClinicsApi
 {
@@ -205,19 +204,17 @@ public static class ClinicsApi
     }
 
     private static async Task<Results<Ok<ContactImportView>, ProblemHttpResult>> ImportAsync(
-        HttpContext http, ContactDirectory contacts, CancellationToken ct)
+        HttpContext http, ContactImporter importer, CancellationToken ct)
     {
         if (http.Request.ContentType is not { } type || !type.StartsWith("text/csv", StringComparison.OrdinalIgnoreCase))
         {
             return Problems.Typed(StatusCodes.Status415UnsupportedMediaType, Problems.UnsupportedMediaType, "Send the CSV as text/csv (UTF-8).");
         }
 
-        using var reader = new StreamReader(http.Request.Body, Encoding.UTF8);
-        // Read whole first (within the body limit): a body cut off at the limit must import nothing, not a prefix.
-        using var csv = new StringReader(await reader.ReadToEndAsync(ct));
-        var result = await new ContactCsvImport(contacts).ImportAsync(csv, http.User.Tenant(), http.Actor(), parallel: 2, progress: null, ct);
-        return result.Unusable is { } unusable
-            ? Problems.Typed(StatusCodes.Status400BadRequest, Problems.BadRequest, unusable)
-            : TypedResults.Ok(new ContactImportView(result.Imported, result.Rejected.Count, result.Rejected));
+        // The importer reads the whole body (within the endpoint's limit) before writing: a body cut off at the limit imports nothing.
+        var result = await importer.ImportAsync(http.User.Tenant(), http.Request.Body, new ContactImportOptions(), http.Actor(), null, ct);
+        return result.FileError is { } error
+            ? Problems.Typed(StatusCodes.Status400BadRequest, Problems.BadRequest, error)
+            : TypedResults.Ok(new ContactImportView(result.Imported, result.Rejected.Count, [.. result.Rejected.OrderBy(r => r.Line)]));
     }
 }

@@ -15,8 +15,11 @@ public sealed record QueueResult(string CampaignId, string Status, int AudienceS
     public bool Ok => Problems.Count == 0;
 }
 
-/// <summary>Per channel: how many would be Sent / Blocked / Deferred, by first reason code.</summary>
-public sealed record ChannelPreview(string Channel, int Recipients, IReadOnlyDictionary<string, int> Outcomes, IReadOnlyDictionary<string, int> Reasons);
+/// <summary>Per channel: how many would be Sent / Blocked / Deferred, each with its own first reason codes.</summary>
+public sealed record ChannelPreview(string Channel, int Recipients, IReadOnlyDictionary<string, OutcomePreview> Outcomes);
+
+/// <summary>How many recipients get one outcome, and why (first reason code), so a reason is never read under another outcome.</summary>
+public sealed record OutcomePreview(int Count, IReadOnlyDictionary<string, int> Reasons);
 
 public sealed record SampleMessage(string PatientId, string Channel, string Outcome, string? Subject, string Body);
 
@@ -84,8 +87,9 @@ public sealed class CampaignService(
         var channels = decided.GroupBy(d => d.Message.Intent.Channel).OrderBy(g => g.Key).Select(g => new ChannelPreview(
                 Core.Consent.ConsentNames.Name(g.Key),
                 g.Count(),
-                g.GroupBy(d => d.Decision.Outcome.ToString()).ToDictionary(o => o.Key, o => o.Count(), StringComparer.Ordinal),
-                g.GroupBy(d => d.Decision.Reasons.FirstOrDefault() ?? "-").ToDictionary(o => o.Key, o => o.Count(), StringComparer.Ordinal)))
+                g.GroupBy(d => d.Decision.Outcome.ToString()).ToDictionary(o => o.Key, o => new OutcomePreview(o.Count(),
+                    o.GroupBy(d => d.Decision.Reasons.FirstOrDefault() ?? "-").ToDictionary(r => r.Key, r => r.Count(), StringComparer.Ordinal)),
+                    StringComparer.Ordinal)))
             .ToList();
 
         var samples = new List<SampleMessage>();

@@ -107,18 +107,15 @@ public static class CampaignsFeature
         var csv = new StringBuilder("patient_id,channel,outcome,reasons,dispatch_status,decided_at,provider_code\n");
         await foreach (var l in lines)
         {
-            csv.Append(CultureInfo.InvariantCulture, $"{Field(l.PatientId)},{l.Channel},{l.Outcome},{Field(string.Join(';', l.Reasons))},{l.DispatchStatus},{l.DecidedAt:O},{l.ProviderCode}\n");
+            csv.Append(CultureInfo.InvariantCulture,
+                $"{Field(l.PatientId)},{Field(l.Channel)},{Field(l.Outcome)},{Field(string.Join(';', l.Reasons))},{Field(l.DispatchStatus)},{l.DecidedAt:O},{Field(l.ProviderCode)}\n");
         }
 
         return csv.ToString();
     }
 
-    // RFC 4180 quoting; a leading =, +, - or @ is prefixed so a spreadsheet never runs it as a formula.
-    private static string Field(string value)
-    {
-        var safe = value.Length > 0 && value[0] is '=' or '+' or '-' or '@' ? "'" + value : value;
-        return safe.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + safe.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : safe;
-    }
+    // RFC 4180 quoting; a cell a spreadsheet would run as a formula is prefixed (the one rule of every CSV export).
+    private static string Field(string? value) => Core.Contacts.CsvText.Cell(value);
 
     private static ValidationProblem Problem(IReadOnlyList<string> problems, string title = "Campaign refused") =>
         TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["campaign"] = [.. problems] }, title: title);

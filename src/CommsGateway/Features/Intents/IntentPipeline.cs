@@ -204,7 +204,8 @@ public sealed class IntentPipeline(
             decision.DetectedPurpose,
             decision.Outcome,
             decision.Reasons,
-            [.. decision.Details, .. classification?.Signals.Select(s => "signal: " + s) ?? []],
+            // The policy's details already list the classifier's signals; a decision made before the policy ran has none.
+            [.. decision.Details.Union(classification?.Signals.Select(s => "signal: " + s) ?? [], StringComparer.Ordinal)],
             ContentHash.Compute(intent),
             decision.ConsentEventId,
             SendPolicy.Version,
