@@ -32,10 +32,12 @@ internal static class DemoCommand
         ["Twilio:AuthToken"] = fake.Options.TwilioAuthToken,
         ["Twilio:BaseUrl"] = fake.BaseUrl,
         ["FakeProviders:BaseUrl"] = fake.BaseUrl,
-        ["Senders:Default:EmailFrom"] = "rendez-vous@clinique-des-lilas.example",
-        ["Senders:Default:EmailFromName"] = "Clinique des Lilas",
-        ["Senders:Default:SmsFrom"] = "36180",
-        ["Senders:Default:WhatsAppFrom"] = "+33700000000",
+    };
+
+    /// <summary>The demo clinic's own sender identity, stored with it (there is no gateway-wide default sender).</summary>
+    private static readonly Core.Policy.ClinicSender DemoSender = new()
+    {
+        EmailFrom = "rendez-vous@clinique-des-lilas.example", EmailFromName = "Clinique des Lilas", SmsFrom = "36180", WhatsAppFrom = "+33700000000",
     };
 
     public static Command Create()
@@ -156,6 +158,9 @@ internal static class DemoCommand
         {
             if (await connection.ExecuteScalarAsync<bool>("select exists (select 1 from tenants where tenant_id = @Tenant)", new { Tenant }))
             {
+                // A demo database from before senders were stored with the clinic: give the clinic its own.
+                await services.GetRequiredService<TenantDirectory>().SeedSendersAsync(
+                    new Dictionary<string, Core.Policy.ClinicSender> { [Tenant] = DemoSender }, actor, ct);
                 return;
             }
         }
@@ -163,7 +168,8 @@ internal static class DemoCommand
         // A high frequency cap, so the demo can be run again and again and still show the promotion going out
         // (the default, 3 marketing messages per patient per 7 days, would block it from the fourth run on).
         await services.GetRequiredService<TenantDirectory>().AddTenantAsync(Tenant, "Clinique des Lilas",
-            new Dictionary<string, object?> { ["marketing_frequency_cap_per_7_days"] = 1000 }, "demo", actor, ct);
+            new Dictionary<string, object?> { ["marketing_frequency_cap_per_7_days"] = 1000 }, DemoSender, "demo", actor, ct,
+            helpContact: "01 23 45 67 89, accueil@clinique-des-lilas.example");
         var contacts = services.GetRequiredService<ContactDirectory>();
         await contacts.UpsertAsync(Tenant, "p-1001", new ContactInput { FirstName = "Camille", Email = "camille.durand@example.org", Phone = "06 12 34 56 78", Locale = "fr", TimeZone = "Europe/Paris" }, actor, null, ct);
         await contacts.UpsertAsync(Tenant, "p-1002", new ContactInput { FirstName = "Jean", Phone = "+33 7 81 22 33 44", Locale = "fr", TimeZone = "Europe/Paris" }, actor, null, ct);

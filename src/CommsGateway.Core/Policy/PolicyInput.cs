@@ -36,6 +36,9 @@ public sealed record PolicyInput(
     /// <summary>True when the campaign this intent belongs to was cancelled before it was decided.</summary>
     public bool CampaignCancelled { get; init; }
 
+    /// <summary>Who the clinic sends as (stored with the clinic); a channel without an identity is blocked.</summary>
+    public ClinicSender Sender { get; init; } = ClinicSender.None;
+
     /// <summary>When the patient last wrote to the clinic on WhatsApp (opens the 24-hour window), null if never seen.</summary>
     public DateTimeOffset? LastWhatsAppInboundAt { get; init; }
 

@@ -51,6 +51,15 @@ public static class SendPolicy
             };
         }
 
+        if (!input.Sender.CanSend(intent.Channel))
+        {
+            // Never another clinic's name or number: without the clinic's own identity on this channel nothing goes out.
+            return Block(ReasonCodes.NoSenderIdentity) with
+            {
+                Details = [$"sender: clinic '{intent.TenantId}' has no sender identity for {ChannelName(intent.Channel)}", .. details],
+            };
+        }
+
         if (input.CampaignCancelled)
         {
             return Block(ReasonCodes.CampaignCancelled);
@@ -281,4 +290,12 @@ public static class SendPolicy
         var parts = new[] { html }.Concat(blocks ?? []).Where(t => !string.IsNullOrWhiteSpace(t)).ToList();
         return parts.Count == 0 ? null : string.Concat(parts);
     }
+
+    private static string ChannelName(Channel channel) => channel switch
+    {
+        Channel.Email => "email",
+        Channel.Sms => "sms",
+        Channel.WhatsApp => "whatsapp",
+        _ => "this channel",
+    };
 }

@@ -26,9 +26,16 @@ public static class GatewayHost
         builder.AddGatewayServices();
 
         var app = builder.Build();
+        // Problem+json for every error, in every environment: this handler sits inside the developer exception page
+        // WebApplication adds in Development, so that page never renders (it echoed request headers, the API key too).
+        app.UseGatewayProblems();
         // Behind a TLS proxy the connection's address is the proxy's: take the patient's from X-Forwarded-For, but
         // only from proxies we trust (loopback, plus Gateway:TrustedProxies), since the address is consent evidence.
         app.UseForwardedHeaders();
+        app.UseRouting();
+        app.UseRequestBodyLimits();
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.MapGatewayEndpoints();
         return app;
     }
@@ -47,6 +54,8 @@ public static class GatewayHost
                 forwarded.KnownProxies.Add(IPAddress.Parse(proxy));
             }
         });
+
+        builder.Services.AddGatewayProblems();
 
         // Order matters: migrations run before the bus starts consuming.
         builder.AddObservability();

@@ -53,6 +53,18 @@ public sealed class GatewayOptions
     /// recorded as evidence of an unsubscribe, so a header from anyone else is ignored.
     /// </summary>
     [TrustedProxyAddresses] public IList<string> TrustedProxies { get; } = [];
+
+    /// <summary>
+    /// How far ahead an intent's notBefore may be, in days: beyond it the intent is Rejected InvalidField rather than
+    /// parked (a year-9999 notBefore would wait in deferred_intents for ever).
+    /// </summary>
+    [Range(1, 3650)] public int NotBeforeHorizonDays { get; set; } = 400;
+
+    /// <summary>
+    /// Whether /openapi needs an API key and /metrics an operator key. Null (the default): public in Development and
+    /// Testing, protected in any other environment, where only the API, the webhooks, /u/ and /health are public.
+    /// </summary>
+    public bool? ManagementRequiresApiKey { get; set; }
 }
 
 /// <summary>Each entry must be an IP address: a typo must stop the start-up, not silently distrust the proxy.</summary>

@@ -28,6 +28,7 @@ public sealed class GatewayMetrics
     private readonly Histogram<double> _queueLag;
     private long _reviewDepth;
     private double _reviewOldestSeconds;
+    private readonly Counter<long> _webhooksRefused;
 
     public GatewayMetrics(IMeterFactory meterFactory)
     {
@@ -38,6 +39,8 @@ public sealed class GatewayMetrics
         _classification = meter.CreateHistogram("commsgw.classification.duration", "s", "Time to classify an intent's content", tags: null, Seconds);
         _provider = meter.CreateHistogram("commsgw.provider.duration", "s", "Provider call latency, by channel and result", tags: null, Seconds);
         _providerErrors = meter.CreateCounter<long>("commsgw.provider.errors", "{error}", "Provider calls that failed, by channel and reason code");
+        _webhooksRefused = meter.CreateCounter<long>("commsgw.webhook.refused", "{delivery}",
+            "Webhook deliveries refused, by provider and reason (bad_signature, outside_replay_window)");
         _queueLag = meter.CreateHistogram("commsgw.queue.lag", "s", "Publish to consume delay of intents (from the message's SentTime)", tags: null, Seconds);
         meter.CreateObservableGauge("commsgw.review.queue.depth", () => Interlocked.Read(ref _reviewDepth), "{intent}",
             "Held intents waiting for a review or for their decision, all clinics");
@@ -71,6 +74,9 @@ public sealed class GatewayMetrics
             _providerErrors.Add(1, channelTag, new KeyValuePair<string, object?>("reason", reasonCode ?? "unknown"));
         }
     }
+
+    public void WebhookRefused(string provider, string reason) =>
+        _webhooksRefused.Add(1, new KeyValuePair<string, object?>("provider", provider), new KeyValuePair<string, object?>("reason", reason));
 
     public void QueueLag(TimeSpan lag) => _queueLag.Record(Math.Max(0, lag.TotalSeconds));
 

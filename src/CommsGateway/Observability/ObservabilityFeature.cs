@@ -43,7 +43,11 @@ public static class ObservabilityFeature
             Predicate = check => check.Tags.Contains(ReadyTag),
             ResponseWriter = WriteJsonAsync,
         });
-        endpoints.MapPrometheusScrapingEndpoint("/metrics");
+        var metrics = endpoints.MapPrometheusScrapingEndpoint("/metrics");
+        if (Hosting.OpenApiDocumentation.ManagementRequiresKey(endpoints.ServiceProvider))
+        {
+            metrics.RequireAuthorization(Features.Admin.ApiKeyAuthenticationHandler.OperatorPolicy);
+        }
         return endpoints;
     }
 

@@ -10,6 +10,7 @@ using ConsentCommand = cli::CommsGateway.Cli.Commands.ConsentCommand;
 using ContactsCommand = cli::CommsGateway.Cli.Commands.ContactsCommand;
 using PatientDataCommands = cli::CommsGateway.Cli.Commands.PatientDataCommands;
 using ReviewCommand = cli::CommsGateway.Cli.Commands.ReviewCommand;
+using TenantCommand = cli::CommsGateway.Cli.Commands.TenantCommand;
 
 namespace CommsGateway.IntegrationTests.Cli;
 
@@ -37,7 +38,7 @@ internal static class CliRunner
         var root = new RootCommand("commsgw")
         {
             ContactsCommand.Create(env), ConsentCommand.Create(env), PatientDataCommands.Export(env), PatientDataCommands.Erase(env),
-            CampaignCommand.Create(env), ReviewCommand.Create(env),
+            CampaignCommand.Create(env), ReviewCommand.Create(env), TenantCommand.Create(env),
         };
         // commsgw's own top-level handler: a refusal is a message and an exit code, as for the operator.
         var exit = await CliRoot.InvokeAsync(args, error, root, output);

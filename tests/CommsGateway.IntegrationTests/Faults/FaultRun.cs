@@ -271,6 +271,7 @@ internal sealed class FaultRun : IAsyncDisposable
                 await using var connection = new NpgsqlConnection(_env.ConnectionString);
                 await connection.OpenAsync();
                 await connection.ExecuteAsync("insert into tenants (tenant_id, name) values (@Tenant, 'Fault clinic') on conflict do nothing", new { Tenant });
+                await TestSenders.StoreAsync(connection, Tenant);
                 await connection.ExecuteAsync("""
                     insert into contacts (tenant_id, patient_id, email, phone_e164, locale, time_zone, updated_by)
                     select @Tenant, 'p-' || i, 'p' || i || '@example.org', '+3361' || lpad(i::text, 7, '0'), 'fr', 'Europe/Paris', 'fault-suite'

@@ -35,7 +35,8 @@ public static class CampaignsFeature
     public static IEndpointRouteBuilder MapCampaigns(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
-        var group = endpoints.MapGroup("/api/campaigns").RequireAuthorization().WithTags("Campaigns");
+        var group = endpoints.MapGroup("/api/campaigns").RequireAuthorization().WithTags("Campaigns")
+            .WithBodyLimit(1024 * 1024); // templates, html included
         group.MapPost("/preview", Preview).WithSummary("Audience size, per-channel Sent/Blocked/Deferred by reason, three sample messages; writes nothing");
         group.MapPost("", CreateAndQueue).WithSummary("Create a campaign and queue it (one intent per recipient, decided by the gateway)");
         group.MapPost("/{campaignId}/queue", Requeue).WithSummary("Queue again after an interruption: nobody gets a message twice");

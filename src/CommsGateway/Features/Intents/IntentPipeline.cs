@@ -27,7 +27,8 @@ public sealed class IntentPipeline(
     MessageRendering rendering,
     TimeProvider clock,
     ILogger<IntentPipeline> logger,
-    GatewayMetrics metrics)
+    GatewayMetrics metrics,
+    Microsoft.Extensions.Options.IOptions<Hosting.GatewayOptions> gateway)
 {
     /// <param name="deliveryKey">The published message's own key (<see cref="DeliveryKey"/>): an invalid intent without a
     /// usable IntentId is decided under it, so every published message gets its own decision.</param>
@@ -35,7 +36,7 @@ public sealed class IntentPipeline(
     {
         ArgumentNullException.ThrowIfNull(intent);
         var now = clock.GetUtcNow();
-        var errors = IntentValidator.Validate(intent);
+        var errors = IntentValidator.Validate(intent, now, TimeSpan.FromDays(gateway.Value.NotBeforeHorizonDays));
         if (errors.Count > 0)
         {
             var keyed = intent with
@@ -178,7 +179,7 @@ public sealed class IntentPipeline(
             // or a re-evaluation, and the process died before the claim): this redelivery finishes the job, with
             // content decided afresh. A claimed one fails to claim again: Duplicate, like anything else.
             return existing.Outcome is DecisionOutcome.Sent or DecisionOutcome.SentWithMarketingRemoved && decision.ShouldSend
-                ? (await DispatchAsync(intent, ToEvent(existing), decision, rendered!, template, resumed: true, claimed: false, ct), null)
+                ? (await DispatchAsync(intent, input.Sender, ToEvent(existing), decision, rendered!, template, resumed: true, claimed: false, ct), null)
                 : (decided, null);
         }
 
@@ -189,7 +190,7 @@ public sealed class IntentPipeline(
         }
 
         return decision.ShouldSend
-            ? (await DispatchAsync(intent, decided, decision, rendered!, template, resumed: false, claimed, ct), null)
+            ? (await DispatchAsync(intent, input.Sender, decided, decision, rendered!, template, resumed: false, claimed, ct), null)
             : (decided, null);
     }
 
@@ -211,7 +212,7 @@ public sealed class IntentPipeline(
     /// Claim (dispatches row "dispatching", written BEFORE the provider call), call, complete. Only the
     /// claimant calls the provider, so N consumers or redeliveries never send one decision twice.
     /// </summary>
-    private async Task<MessageDecided> DispatchAsync(MessageIntent intent, MessageDecided decided, Decision decision, RenderedMessage rendered,
+    private async Task<MessageDecided> DispatchAsync(MessageIntent intent, ClinicSender sender, MessageDecided decided, Decision decision, RenderedMessage rendered,
         WhatsAppTemplate? template, bool resumed, bool claimed, CancellationToken consumeToken)
     {
         // Not the consume token: a broker blip cancels it, and a claimed send abandoned mid-call could only be
@@ -251,7 +252,7 @@ public sealed class IntentPipeline(
         }
 
         var started = GatewayMetrics.Start();
-        var result = await dispatcher.DispatchAsync(ToOutbound(decided.DecisionId, intent, decision, rendered, template), ct);
+        var result = await dispatcher.DispatchAsync(ToOutbound(decided.DecisionId, intent, decision, rendered, template) with { Sender = sender }, ct);
         metrics.ProviderCalled(intent.Channel, started, result.Succeeded, result.ReasonCode);
         lap = PipelineProfile.Lap(PipelineProfile.Stage.Provider, started);
         await dispatches.CompleteAsync(decided.DecisionId, result, ct);
