@@ -23,6 +23,7 @@ internal static class CliRoot
         root.Subcommands.Add(PatientDataCommands.Erase());
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(AuditCommand.Create());
+        root.Subcommands.Add(QueueCommand.Create());
         return root;
     }
 }
