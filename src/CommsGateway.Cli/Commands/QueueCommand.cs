@@ -8,9 +8,6 @@ namespace CommsGateway.Cli.Commands;
 /// <summary>`commsgw queue migrate`: re-declare the gateway's queues with the configured type (classic to quorum).</summary>
 internal static class QueueCommand
 {
-    /// <summary>The endpoint name MassTransit's kebab-case formatter gives the contact-change consumer.</summary>
-    internal const string ContactChangesQueue = "patient-contact-changed";
-
     public static Command Create()
     {
         var command = new Command("queue", "Operate the gateway's RabbitMQ queues");
@@ -31,7 +28,7 @@ internal static class QueueCommand
             configuration.GetSection(RabbitMqOptions.Section).Bind(rabbit);
             var gateway = new GatewayOptions();
             configuration.GetSection(GatewayOptions.Section).Bind(gateway);
-            var results = await new QueueMigration(rabbit).MigrateAsync([gateway.IntentQueue, ContactChangesQueue], ct);
+            var results = await new QueueMigration(rabbit).MigrateAsync(QueueMigration.GatewayQueues(gateway.IntentQueue), ct);
             var table = new Table().Border(TableBorder.Rounded).Title($"[bold]Queues as {rabbit.QueueType}[/]").AddColumns("Queue", "Action", "Messages moved");
             foreach (var r in results)
             {

@@ -18,7 +18,15 @@ using Xunit.Abstractions;
 namespace CommsGateway.IntegrationTests.Faults;
 
 /// <summary>Where a fault run's gateways connect.</summary>
-internal sealed record FaultEnvironment(string ConnectionString, string RabbitHost, int RabbitPort, string RabbitVirtualHost, string RabbitUser, string RabbitPassword);
+internal sealed record FaultEnvironment(string ConnectionString, string RabbitHost, int RabbitPort, string RabbitVirtualHost, string RabbitUser, string RabbitPassword)
+{
+    /// <summary>"host:port" of each node of a cluster, tried in order by the gateways and the producer; empty = one node.</summary>
+    public IReadOnlyList<string> ClusterNodes { get; init; } = [];
+
+    public IList<AmqpTcpEndpoint> Endpoints() => ClusterNodes.Count == 0
+        ? [new AmqpTcpEndpoint(RabbitHost, RabbitPort)]
+        : [.. ClusterNodes.Select(n => CommsGateway.Hosting.RabbitMqTopology.ParseNode(n, RabbitPort))];
+}
 
 /// <summary>What a fault run measured: the figures the README quotes.</summary>
 internal sealed record FaultFigures(int Intents, int Decided, int IntentsWithTwoDecisions, int SentTwice, int Lost, int Sent, int Failed,
@@ -208,6 +216,11 @@ internal sealed class FaultRun : IAsyncDisposable
         settings["RabbitMq:VirtualHost"] = _env.RabbitVirtualHost;
         settings["RabbitMq:Username"] = _env.RabbitUser;
         settings["RabbitMq:Password"] = _env.RabbitPassword;
+        for (var i = 0; i < _env.ClusterNodes.Count; i++)
+        {
+            settings[$"RabbitMq:ClusterNodes:{PrivateServers.Invariant(i)}"] = _env.ClusterNodes[i];
+        }
+
         settings["Reconciler:SettleAfterSeconds"] = "15";
         settings["SendGrid:TotalTimeoutSeconds"] = "10";
         settings["Twilio:TotalTimeoutSeconds"] = "10";
@@ -311,7 +324,7 @@ internal sealed class FaultRun : IAsyncDisposable
         {
             try
             {
-                await using var connection = await factory.CreateConnectionAsync(ct);
+                await using var connection = await factory.CreateConnectionAsync(_env.Endpoints(), ct);
                 await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), ct);
                 while (next < intents.Count)
                 {
@@ -465,6 +478,9 @@ internal sealed class FaultRun : IAsyncDisposable
         return figures;
     }
 
+    /// <summary>Consumers on the intent queue as the broker reports them (0 when it cannot answer).</summary>
+    public async Task<uint> ConsumersAsync() => (await QueueStateAsync()).Consumers;
+
     private async Task<(uint Ready, uint Consumers)> QueueStateAsync()
     {
         try
@@ -474,7 +490,7 @@ internal sealed class FaultRun : IAsyncDisposable
                 HostName = _env.RabbitHost, Port = _env.RabbitPort, VirtualHost = _env.RabbitVirtualHost,
                 UserName = _env.RabbitUser, Password = _env.RabbitPassword,
             };
-            await using var connection = await factory.CreateConnectionAsync();
+            await using var connection = await factory.CreateConnectionAsync(_env.Endpoints());
             await using var channel = await connection.CreateChannelAsync();
             var ok = await channel.QueueDeclarePassiveAsync(Queue);
             return (ok.MessageCount, ok.ConsumerCount);
@@ -492,7 +508,7 @@ internal sealed class FaultRun : IAsyncDisposable
             HostName = _env.RabbitHost, Port = _env.RabbitPort, VirtualHost = _env.RabbitVirtualHost,
             UserName = _env.RabbitUser, Password = _env.RabbitPassword,
         };
-        await using var connection = await factory.CreateConnectionAsync();
+        await using var connection = await factory.CreateConnectionAsync(_env.Endpoints());
         await using var channel = await connection.CreateChannelAsync();
         try
         {
@@ -515,7 +531,7 @@ internal sealed class FaultRun : IAsyncDisposable
             HostName = _env.RabbitHost, Port = _env.RabbitPort, VirtualHost = _env.RabbitVirtualHost,
             UserName = _env.RabbitUser, Password = _env.RabbitPassword,
         };
-        await using var connection = await factory.CreateConnectionAsync();
+        await using var connection = await factory.CreateConnectionAsync(_env.Endpoints());
         await using var channel = await connection.CreateChannelAsync();
         var ids = new List<string?>();
         try

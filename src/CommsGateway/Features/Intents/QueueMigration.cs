@@ -23,6 +23,12 @@ public sealed class QueueMigration(RabbitMqOptions rabbit)
     /// <summary>Replicated, and nothing else: nobody consumes it, so no delivery limit or dead-lettering applies.</summary>
     private static readonly Dictionary<string, object?> HoldingArguments = new() { ["x-queue-type"] = "quorum" };
 
+    /// <summary>The endpoint name MassTransit's kebab-case formatter gives the contact-change consumer.</summary>
+    public const string ContactChangesQueue = "patient-contact-changed";
+
+    /// <summary>Every queue the gateway consumes: the intent queue and the contact changes.</summary>
+    public static IReadOnlyList<string> GatewayQueues(string intentQueue) => [intentQueue, ContactChangesQueue];
+
     /// <summary>Each consumed queue, then its _error and _skipped queues when they exist.</summary>
     public async Task<IReadOnlyList<QueueMigrationResult>> MigrateAsync(IEnumerable<string> consumedQueues, CancellationToken ct)
     {
