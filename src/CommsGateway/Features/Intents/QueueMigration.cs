@@ -89,7 +89,9 @@ public sealed class QueueMigration(RabbitMqOptions rabbit)
                 await channel.QueueUnbindAsync(queue, queue, "", cancellationToken: ct);
             }
 
-            moved += await DrainAndDeleteAsync(connection, queue, holding, ct);
+            // A classic queue is deleted only if empty, atomically; a quorum queue has no such delete (see below).
+            var classic = await TryAsync(connection, c => c.QueueDeclareAsync(queue, true, false, false, null, cancellationToken: ct)) is not null;
+            moved += await DrainAndDeleteAsync(connection, queue, holding, classic, ct);
         }
 
         // A run interrupted after the delete resumes here: the holding queue still holds everything.
@@ -100,20 +102,32 @@ public sealed class QueueMigration(RabbitMqOptions rabbit)
             await channel.QueueUnbindAsync(holding, queue, "", cancellationToken: ct);
         }
 
-        await DrainAndDeleteAsync(connection, holding, queue, ct);
+        await DrainAndDeleteAsync(connection, holding, queue, ifEmpty: false, ct);
         return new QueueMigrationResult(queue, state is null ? "resumed" : "re-declared", moved);
     }
 
-    /// <summary>Moves every message of <paramref name="from"/> to <paramref name="to"/>, then deletes <paramref name="from"/> once empty.</summary>
-    private static async Task<long> DrainAndDeleteAsync(IConnection connection, string from, string to, CancellationToken ct)
+    /// <summary>
+    /// Moves every message of <paramref name="from"/> to <paramref name="to"/>, then deletes <paramref name="from"/>.
+    /// With <paramref name="ifEmpty"/> (classic queues) the delete fails if a producer published in between, and the
+    /// move starts again. Quorum queues refuse if-empty deletes: the delete follows a check that the queue is empty,
+    /// which leaves a publish through the default exchange in that instant to the producer's mandatory flag.
+    /// </summary>
+    private static async Task<long> DrainAndDeleteAsync(IConnection connection, string from, string to, bool ifEmpty, CancellationToken ct)
     {
         long moved = 0;
         while (true)
         {
             moved += await MoveAsync(connection, from, to, ct);
-            // if-empty: a message that arrived since the last get (a producer on the default exchange) keeps the queue.
-            if (await TryAsync(connection, async c => (object)await c.QueueDeleteAsync(from, ifUnused: false, ifEmpty: true, cancellationToken: ct)) is not null)
+            if (ifEmpty)
             {
+                if (await TryAsync(connection, async c => (object)await c.QueueDeleteAsync(from, ifUnused: false, ifEmpty: true, cancellationToken: ct)) is not null)
+                {
+                    return moved;
+                }
+            }
+            else if (await TryAsync(connection, c => c.QueueDeclarePassiveAsync(from, ct)) is { MessageCount: 0 })
+            {
+                await TryAsync(connection, async c => (object)await c.QueueDeleteAsync(from, ifUnused: false, ifEmpty: false, cancellationToken: ct));
                 return moved;
             }
         }
