@@ -34,14 +34,20 @@ public sealed class ClusterFaultTests(ITestOutputHelper output)
 
         // Paced so that publishing is still under way when the node dies (about 200 intents/s).
         var publishing = run.PublishAsync(intents, TimeSpan.FromMilliseconds(250), cts.Token);
-        await run.WaitForDecisionsAsync(Count / 5, TimeSpan.FromSeconds(90));
+        // Mid-run for both sides: half the intents confirmed, the producer still publishing, the gateways deciding.
+        while (run.Published < Count / 2 && !publishing.IsCompleted)
+        {
+            await Task.Delay(50, cts.Token);
+        }
+
+        await run.WaitForDecisionsAsync(1, TimeSpan.FromSeconds(60));
         var (leader, online) = await cluster.QuorumStateAsync(Queue);
         Assert.Equal(3, online.Count); // replicated on every node before the fault
         var victim = cluster.Node(leader);
         var decidedAtKill = await run.DecidedCountAsync();
         var killedAt = clock.Elapsed;
         await victim.KillAsync();
-        output.WriteLine($"killed {leader} (leader of {Queue}) with SIGKILL at {killedAt.TotalSeconds:F1} s, after {decidedAtKill} decisions");
+        output.WriteLine($"killed {leader} (leader of {Queue}) with SIGKILL at {killedAt.TotalSeconds:F1} s, after {run.Published} intents confirmed and {decidedAtKill} decided");
 
         var resume = await MeasureResumeAsync(run, cluster, victim, clock, killedAt, cts.Token);
         output.WriteLine($"new leader {resume.Leader} after {resume.LeaderAfter.TotalSeconds:F1} s; decisions resumed {resume.Decisions.TotalSeconds:F1} s after the kill");

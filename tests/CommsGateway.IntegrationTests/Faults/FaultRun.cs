@@ -309,6 +309,11 @@ internal sealed class FaultRun : IAsyncDisposable
         throw new TimeoutException($"{consumers} of {_gateways.Count + _processes.Count} gateway(s) consuming after {timeout}");
     }
 
+    private int _published;
+
+    /// <summary>Intents the producer has had confirmed so far.</summary>
+    public int Published => Volatile.Read(ref _published);
+
     /// <summary>Publishes in paced batches of 50 with confirms; a batch interrupted by a broker failure is published again.</summary>
     public async Task PublishAsync(IReadOnlyList<(string IntentId, byte[] Body)> intents, TimeSpan pause, CancellationToken ct)
     {
@@ -332,6 +337,7 @@ internal sealed class FaultRun : IAsyncDisposable
                     await Task.WhenAll(batch.Select(m => channel.BasicPublishAsync("", Queue, mandatory: false,
                         new BasicProperties { ContentType = "application/json", Persistent = true, MessageId = m.IntentId }, m.Body, ct).AsTask()));
                     next += batch.Count;
+                    Volatile.Write(ref _published, next);
                     await Task.Delay(pause, ct);
                 }
             }
