@@ -362,6 +362,15 @@ internal sealed class FaultRun : IAsyncDisposable
         return await connection.ExecuteScalarAsync<int>("select count(*) from decisions where tenant_id = @Tenant", new { Tenant });
     }
 
+    /// <summary>Decisions of intents at or after <paramref name="intentId"/> in publishing order (the ids are zero-padded).</summary>
+    public async Task<int> DecidedSinceAsync(string intentId)
+    {
+        await using var connection = new NpgsqlConnection(_env.ConnectionString);
+        await connection.OpenAsync();
+        return await connection.ExecuteScalarAsync<int>(
+            "select count(*) from decisions where tenant_id = @Tenant and intent_id collate \"C\" >= @intentId", new { Tenant, intentId });
+    }
+
     public async Task WaitForDecisionsAsync(int atLeast, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
