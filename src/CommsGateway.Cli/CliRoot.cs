@@ -25,6 +25,7 @@ internal static class CliRoot
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(AuditCommand.Create());
         root.Subcommands.Add(ReviewCommand.Create());
+        root.Subcommands.Add(QueueCommand.Create());
         return root;
     }
 

@@ -20,6 +20,36 @@ public sealed class RabbitMqOptions
     [Range(1, 10_000)] public int PrefetchCount { get; set; } = 256;
 
     [Range(1, 10_000)] public int ConcurrentMessageLimit { get; set; } = 128;
+
+    /// <summary>Quorum (replicated) by default; Classic only for a broker not yet migrated (runbooks/quorum-queues.md).</summary>
+    public RabbitQueueType QueueType { get; set; } = RabbitQueueType.Quorum;
+
+    /// <summary>
+    /// Redeliveries (a consumer died holding the message) before a quorum queue dead-letters a message to the error
+    /// queue. High enough that broker or gateway restarts never reach it; a message that crashes every gateway does.
+    /// </summary>
+    [Range(2, 1_000)] public int DeliveryLimit { get; set; } = 20;
+
+    /// <summary>Cluster nodes as "host:port" (or "host", then <see cref="Port"/>), tried in order; empty = <see cref="Host"/> alone.</summary>
+    [ClusterNodes] public IList<string> ClusterNodes { get; } = [];
+}
+
+/// <summary>Each entry must be "host" or "host:port": a typo must stop the start-up, not leave a node out.</summary>
+[AttributeUsage(AttributeTargets.Property)]
+public sealed class ClusterNodesAttribute : ValidationAttribute
+{
+    public override bool IsValid(object? value) =>
+        value is not IEnumerable<string> nodes || nodes.All(n =>
+        {
+            var colon = n.LastIndexOf(':');
+            return colon < 0
+                ? Uri.CheckHostName(n) != UriHostNameType.Unknown
+                : Uri.CheckHostName(n[..colon]) != UriHostNameType.Unknown
+                  && int.TryParse(n[(colon + 1)..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port)
+                  && port is > 0 and <= 65535;
+        });
+
+    public override string FormatErrorMessage(string name) => $"{name} must list host or host:port entries";
 }
 
 public sealed class DatabaseOptions
