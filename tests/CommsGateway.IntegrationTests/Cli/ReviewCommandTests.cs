@@ -154,7 +154,7 @@ public sealed partial class ReviewCommandTests(GatewayFixture gateway)
     {
         UncertainSamples.AssertUncertain(UncertainSamples.Reminder);
         var (clinic, patient) = await ClinicAsync(gateway);
-        var intent = Sms(clinic.TenantId, patient, UncertainSamples.Reminder) with { ExpiresAt = DateTimeOffset.UtcNow.AddSeconds(3) };
+        var intent = Sms(clinic.TenantId, patient, UncertainSamples.Reminder) with { ExpiresAt = DateTimeOffset.UtcNow.AddSeconds(8) };
         var heldId = await PublishHeldAsync(gateway, intent);
 
         var rows = await gateway.WaitForDecisionsAsync(clinic.TenantId, intent.IntentId, count: 2);

@@ -169,6 +169,24 @@ public sealed class ReviewQueueTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task Should_defer_an_approved_intent_that_is_not_yet_due_and_send_it_when_due_with_the_review_cited()
+    {
+        UncertainSamples.AssertUncertain(UncertainSamples.Reminder);
+        var (clinic, patient) = await ReviewCommandTests.ClinicAsync(gateway);
+        var intent = ReviewCommandTests.Sms(clinic.TenantId, patient, UncertainSamples.Reminder) with { NotBefore = DateTimeOffset.UtcNow.AddSeconds(12) };
+        var heldId = await ReviewCommandTests.PublishHeldAsync(gateway, intent);
+
+        Assert.Equal(HttpStatusCode.Accepted, (await clinic.Http.PostAsJsonAsync($"/api/review/{heldId}/approve", new { })).StatusCode);
+
+        var rows = await gateway.WaitForDecisionsAsync(clinic.TenantId, intent.IntentId, count: 3);
+        Assert.Equal(["Held", "Deferred", "Sent"], rows.Select(r => r.Outcome));
+        Assert.Equal([ReasonCodes.ReviewedAsService, ReasonCodes.NotYetDue], rows[1].Reasons);
+        Assert.Equal([ReasonCodes.ReviewedAsService, ReasonCodes.ServiceMessage], rows[2].Reasons);
+        await Poll.UntilAsync(() => Task.FromResult(gateway.Fake.Accepted.Count(m => m.IntentId == intent.IntentId)), n => n > 0);
+        Assert.Single(gateway.Fake.Accepted, m => m.IntentId == intent.IntentId);
+    }
+
+    [Fact]
     public async Task Should_let_exactly_one_of_two_concurrent_reviewers_settle()
     {
         UncertainSamples.AssertUncertain(UncertainSamples.Reminder);
