@@ -34,6 +34,8 @@ public class ClassifierBenchmarks
     private string[] keywords = [];
     private string normalized = "";
     private byte[] modelFile = [];
+    private readonly char[] revealBuffer = new char[PatientText.MaxLength(Body1K.Length)];
+    private string revealed = "";
 
     [GlobalSetup]
     public void Setup()
@@ -41,6 +43,7 @@ public class ClassifierBenchmarks
         keywords = [.. Lexicon.Marketing.Concat(Lexicon.Contexts).SelectMany(g => g.Keywords).Select(k => k.TrimEnd('*'))];
         normalized = TextNormalizer.Normalize(Body1K);
         modelFile = MarketingModel.Default.ToBytes();
+        revealed = PatientText.Reveal(Body1K, isHtml: false);
     }
 
     public static int BodyLength => Body1K.Length;
@@ -77,6 +80,14 @@ public class ClassifierBenchmarks
     /// <summary>The full explained verdict the gateway records (allocates its result: signal strings, lists).</summary>
     [Benchmark]
     public Classification ClassifierExplained() => classifier.Classify(intent);
+
+    /// <summary>Revealing the body as the patient sees it (PatientText), which the rules and the model share.</summary>
+    [Benchmark]
+    public int StageReveal() => PatientText.Reveal(Body1K, isHtml: false, revealBuffer);
+
+    /// <summary>The model alone on revealed text (features of the message and each sentence, rules of the three best sentences).</summary>
+    [Benchmark]
+    public double StageModel() => MarketingModel.Default.Score(intent.Subject, revealed, default).Probability;
 
     /// <summary>Stage 1 alone: folding the body into the automaton's alphabet.</summary>
     [Benchmark]

@@ -121,12 +121,31 @@ public sealed class MarketingModel
     /// <param name="rules">The rules' verdict on the message as produced (they read campaign links in the raw HTML).</param>
     internal ModelScore Score(ReadOnlySpan<char> subject, ReadOnlySpan<char> body, ReadOnlySpan<char> html, TextScore rules)
     {
-        var best = new Best { Logit = double.NegativeInfinity };
-        var (total, count) = Part(subject, MessagePart.Subject, ref best);
-        var (bodySum, bodyCount) = Part(body, MessagePart.Body, ref best);
-        var (htmlSum, htmlCount) = Part(html, MessagePart.Html, ref best);
+        var top = new Candidates();
+        var (total, count) = Part(subject, MessagePart.Subject, ref top);
+        var (bodySum, bodyCount) = Part(body, MessagePart.Body, ref top);
+        var (htmlSum, htmlCount) = Part(html, MessagePart.Html, ref top);
         total += body.IsEmpty ? htmlSum : bodySum;
         count += body.IsEmpty ? htmlCount : bodyCount;
+
+        // The rules are read in the few sentences the words rank highest, not in every sentence: most of the cost otherwise.
+        var best = new Best { Logit = double.NegativeInfinity };
+        for (var i = 0; i < Candidates.Size; i++)
+        {
+            var candidate = top[i];
+            if (candidate.Part == MessagePart.None)
+            {
+                continue;
+            }
+
+            var text = candidate.Part switch { MessagePart.Subject => subject, MessagePart.Body => body, _ => html };
+            var logit = candidate.Logit + RuleSum(ClassifierEngine.Shared.ScoreRevealed(default, text.Slice(candidate.Start, candidate.Length), default, campaignLinkInMarkup: false).Fired);
+            if (logit > best.Logit)
+            {
+                best = candidate with { Logit = logit };
+            }
+        }
+
         var messageLogit = Bias + (total * Scale(count)) + RuleSum(rules.Fired);
         var message = Sigmoid(messageLogit);
         var sentence = Sigmoid(Thresholds.SentenceLogit(messageLogit, best.Logit));
@@ -315,7 +334,7 @@ public sealed class MarketingModel
     /// </summary>
     internal static double Scale(int count) => count == 0 ? 0 : 1.0 / Math.Sqrt(count);
 
-    private (float Sum, int Count) Part(ReadOnlySpan<char> text, MessagePart part, ref Best best)
+    private (float Sum, int Count) Part(ReadOnlySpan<char> text, MessagePart part, ref Candidates top)
     {
         var total = 0f;
         var features = 0;
@@ -326,12 +345,7 @@ public sealed class MarketingModel
             var count = Featurizer.Visit(text.Slice(start, length), Bits, ref sink);
             total += sink.Sum;
             features += count;
-            var sentence = text.Slice(start, length);
-            var logit = Bias + (sink.Sum * Scale(count)) + RuleSum(ClassifierEngine.Shared.ScoreRevealed(default, sentence, default, campaignLinkInMarkup: false).Fired);
-            if (logit > best.Logit)
-            {
-                best = new Best { Logit = logit, Part = part, Start = start, Length = length };
-            }
+            top.Offer(new Best { Logit = Bias + (sink.Sum * Scale(count)), Part = part, Start = start, Length = length });
         }
 
         return (total, features);
@@ -359,7 +373,34 @@ public sealed class MarketingModel
         return Load(bytes);
     }
 
-    private struct Best
+    /// <summary>The sentences with the highest word scores, best first (a fixed inline array: nothing allocated).</summary>
+    private struct Candidates
+    {
+        public const int Size = 3;
+        private Best first;
+        private Best second;
+        private Best third;
+
+        public readonly Best this[int i] => i switch { 0 => first, 1 => second, _ => third };
+
+        public void Offer(Best candidate)
+        {
+            if (first.Part == MessagePart.None || candidate.Logit > first.Logit)
+            {
+                (first, second, third) = (candidate, first, second);
+            }
+            else if (second.Part == MessagePart.None || candidate.Logit > second.Logit)
+            {
+                (second, third) = (candidate, second);
+            }
+            else if (third.Part == MessagePart.None || candidate.Logit > third.Logit)
+            {
+                third = candidate;
+            }
+        }
+    }
+
+    private record struct Best
     {
         public double Logit;
         public MessagePart Part;
