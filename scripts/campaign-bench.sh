@@ -42,7 +42,7 @@ TEMPLATES=$(mktemp -d)
 printf 'Bonjour {{ patient.first_name }},\n{{ clinic.name }} : -20 %% sur les peelings ce mois-ci.' > "$TEMPLATES/fr.liquid"
 printf 'Hello {{ patient.first_name }},\n20%% off peels at {{ clinic.name }} this month.' > "$TEMPLATES/en.liquid"
 time $CLI campaign queue --tenant bench --name "Bench $N" --channels email --consented-on email \
-  --template-fr "$TEMPLATES/fr.liquid" --template-en "$TEMPLATES/en.liquid" --subject-fr "Offre" --subject-en "Offer"
+  --template-fr-file "$TEMPLATES/fr.liquid" --template-en-file "$TEMPLATES/en.liquid" --subject-fr "Offre" --subject-en "Offer"
 sleep 6  # management statistics refresh every 5 s
 curl -fsS -u guest:guest "$MGMT/api/queues/$V/commsgw-intents" | python3 -c "import json,sys;print('messages on the queue:', json.load(sys.stdin).get('messages'))"
 rm -rf "$TEMPLATES"

@@ -1,3 +1,4 @@
+using CommsGateway.Cli.Commands;
 using CommsGateway.Data;
 using CommsGateway.Features.Admin;
 using CommsGateway.Features.Privacy;
@@ -14,15 +15,18 @@ internal static class CliHost
 {
     public static async Task<IHost> StartAsync(CancellationToken ct, Action<IHostApplicationBuilder>? configure = null)
     {
-        var builder = Host.CreateApplicationBuilder();
-        builder.Configuration.SetBasePath(AppContext.BaseDirectory);
-        builder.Configuration.AddJsonFile("appsettings.json", optional: true);
-        builder.Configuration.AddEnvironmentVariables();
+        // Content root = the binary's directory: appsettings.json and the environment's file, from any working directory.
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            ContentRootPath = CliConfiguration.ContentRoot,
+            EnvironmentName = CliConfiguration.EnvironmentName,
+        });
         // A command's output is its result; the host's lifetime chatter would drown it.
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Logging:LogLevel:Default"] = "Warning",
             ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Warning",
+            [RunCommand.HostFailureCategory] = "None",
         });
         builder.AddDatabase();
         // Erase and export hash addresses with the same key as the gateway (suppressions).
@@ -30,6 +34,7 @@ internal static class CliHost
         builder.AddConsentServices();
         // Admin commands handle contact data (import, export, erase): their logs are masked like the gateway's.
         builder.Services.AddPersonalDataMasking();
+        builder.Services.AddUtcLogTimestamps();
         configure?.Invoke(builder);
         var host = builder.Build();
         await host.StartAsync(ct);

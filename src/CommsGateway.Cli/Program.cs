@@ -1,3 +1,3 @@
 using CommsGateway.Cli;
 
-return await CliRoot.Create().Parse(args).InvokeAsync();
+return await CliRoot.InvokeAsync(args, Console.Error);

@@ -41,12 +41,6 @@ internal static class BenchFixture
             ["Twilio:AuthToken"] = o.TwilioAuthToken,
             ["Twilio:BaseUrl"] = fake.BaseUrl,
             ["FakeProviders:BaseUrl"] = fake.BaseUrl,
-            ["Senders:Default:EmailFrom"] = "rendez-vous@clinique.example",
-            ["Senders:Default:EmailFromName"] = "Clinique des Lilas",
-            ["Senders:Default:ReplyTo"] = "accueil@clinique.example",
-            ["Senders:Default:SmsFrom"] = ShortCode,
-            ["Senders:Default:WhatsAppFrom"] = WhatsAppFrom,
-            ["Senders:Default:WhatsAppMarketingContentSid"] = "HXbench000000000000000000000000",
         };
     }
 
@@ -67,8 +61,11 @@ internal static class BenchFixture
             """;
         var sql = new StringBuilder();
         sql.Append(CultureInfo.InvariantCulture, $"""
-            insert into tenants (tenant_id, name, settings)
-            select 'bench-clinic-' || lpad(t::text, 2, '0'), 'Bench clinic ' || t, '{settings}'::jsonb
+            insert into tenants (tenant_id, name, settings, email_from, email_from_name, reply_to, sms_from, whatsapp_from,
+                                 whatsapp_marketing_content_sid)
+            select 'bench-clinic-' || lpad(t::text, 2, '0'), 'Bench clinic ' || t, '{settings}'::jsonb,
+                   'rendez-vous@bench-clinic-' || t || '.example', 'Bench clinic ' || t, 'accueil@bench-clinic-' || t || '.example',
+                   '{ShortCode}', '{WhatsAppFrom}', 'HXbench000000000000000000000000'
             from generate_series(0, 15) as t;
 
             insert into contacts (tenant_id, patient_id, email, phone_e164, whatsapp_e164, locale, time_zone, updated_by)

@@ -74,10 +74,9 @@ internal sealed class GatewayBench : IAsyncDisposable
         settings["Unsubscribe:SubscriberKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
         settings["Privacy:AddressHashKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
         settings["Gateway:PublicBaseUrl"] = "https://bench.invalid";
-        var app = GatewayHost.Build(["--urls", "http://127.0.0.1:0"], builder =>
+        // Same configuration as `commsgw run` (appsettings next to the binary: unsubscribe keys ...), then the bench's own.
+        var app = GatewayHost.Build(Commands.RunCommand.GatewayArgs("http://127.0.0.1:0"), builder =>
         {
-            // Same configuration as `commsgw run` (appsettings next to the binary: unsubscribe keys ...), then the bench's own.
-            Commands.RunCommand.ConfigureFromGatewayDirectory(builder);
             builder.Configuration.AddInMemoryCollection(settings);
             builder.Services.Configure<MassTransitHostOptions>(o => o.WaitUntilStarted = true);
         });

@@ -1,7 +1,5 @@
 using System.CommandLine;
 using CommsGateway.Features.Audit;
-using CommsGateway.Hosting;
-using Npgsql;
 using Spectre.Console;
 
 namespace CommsGateway.Cli.Commands;
@@ -12,12 +10,11 @@ internal static class AuditCommand
     public static Command Create()
     {
         var tenant = new Option<string>("--tenant") { Description = "The clinic (tenant id) whose chain to verify", Required = true };
-        var connection = new Option<string?>("--connection") { Description = "PostgreSQL connection string (default: Database:ConnectionString)" };
+        var connection = CliDatabase.ConnectionOption();
         var verify = new Command("verify", "Re-compute the tenant's decision-log and consent-ledger hash chains and name the first broken row of each") { tenant, connection };
         verify.SetAction(async (parse, ct) =>
         {
-            var connectionString = parse.GetValue(connection) ?? ConnectionString();
-            await using var dataSource = NpgsqlDataSource.Create(connectionString);
+            await using var dataSource = CliDatabase.Open(parse.GetValue(connection));
             var report = await DecisionChainVerifier.VerifyAsync(dataSource, parse.GetValue(tenant)!, ct);
             var consent = await ConsentChainVerifier.VerifyAsync(dataSource, parse.GetValue(tenant)!, ct);
             var status = 0;
@@ -48,17 +45,5 @@ internal static class AuditCommand
             return status;
         });
         return new Command("audit", "Audit the decision log") { verify };
-    }
-
-    /// <summary>The gateway's own setting: appsettings.json next to the binary, overridden by the environment.</summary>
-    private static string ConnectionString()
-    {
-        var configuration = new ConfigurationBuilder()
-            .SetBasePath(AppContext.BaseDirectory)
-            .AddJsonFile("appsettings.json", optional: true)
-            .AddEnvironmentVariables()
-            .Build();
-        return configuration[$"{DatabaseOptions.Section}:ConnectionString"]
-            ?? throw new InvalidOperationException("Database:ConnectionString is not set");
     }
 }

@@ -32,8 +32,8 @@ internal static class CampaignCommand
 
         public static DefinitionOptions Create() => new(
             new("--name") { Description = "Campaign name (shown in reports)", Required = true },
-            new("--template-fr") { Description = "French message template (Liquid), e.g. Bonjour {{ patient.first_name }}" },
-            new("--template-en") { Description = "English message template (Liquid)" },
+            new("--template-fr-file") { Description = "PATH of the French message template (a UTF-8 Liquid file, e.g. containing: Bonjour {{ patient.first_name }})" },
+            new("--template-en-file") { Description = "PATH of the English message template (a UTF-8 Liquid file)" },
             new("--subject-fr") { Description = "French email subject" },
             new("--subject-en") { Description = "English email subject" },
             new("--channels") { Description = "One channel or an ordered preference: whatsapp,sms,email", Required = true },
@@ -46,8 +46,8 @@ internal static class CampaignCommand
         {
             var templates = new Dictionary<string, string>();
             var subjects = new Dictionary<string, string>();
-            if (parse.GetValue(TemplateFr) is { } fr) { templates["fr"] = File.ReadAllText(fr.FullName); }
-            if (parse.GetValue(TemplateEn) is { } en) { templates["en"] = File.ReadAllText(en.FullName); }
+            if (parse.GetValue(TemplateFr) is { } fr) { templates["fr"] = ReadFile(fr, "--template-fr-file"); }
+            if (parse.GetValue(TemplateEn) is { } en) { templates["en"] = ReadFile(en, "--template-en-file"); }
             if (parse.GetValue(SubjectFr) is { } sfr) { subjects["fr"] = sfr; }
             if (parse.GetValue(SubjectEn) is { } sen) { subjects["en"] = sen; }
             return new CampaignDefinition
@@ -63,7 +63,12 @@ internal static class CampaignCommand
             };
         }
 
-        private static List<string> ReadIds(FileInfo file) => [.. File.ReadLines(file.FullName)
+        private static string ReadFile(FileInfo file, string option) => file.Exists
+            ? File.ReadAllText(file.FullName)
+            : throw new CliUsageException($"{option}: no such file '{file.FullName}' (the option takes the path of a template file, not the template text)");
+
+        private static List<string> ReadIds(FileInfo file) => [.. (file.Exists ? File.ReadLines(file.FullName)
+                : throw new CliUsageException($"--patients: no such file '{file.FullName}'"))
             .Select(l => l.Split(',')[0].Trim().Trim('"'))
             .Where(id => id.Length > 0 && !id.Equals("patient_id", StringComparison.OrdinalIgnoreCase))];
     }
@@ -95,32 +100,44 @@ internal static class CampaignCommand
                 return 1;
             }
 
-            env.Console.MarkupLine($"Audience: [bold]{preview.AudienceSize}[/] patient(s)" +
-                (preview.UnknownPatientIds.Count > 0 ? $", [yellow]{preview.UnknownPatientIds.Count} not on record (skipped)[/]" : ""));
-            var table = new Table().Border(TableBorder.Rounded).AddColumns("Channel", "Recipients", "Outcome", "Reason", "Count");
-            foreach (var channel in preview.Channels)
-            {
-                foreach (var (outcome, count) in channel.Outcomes)
-                {
-                    table.AddRow(channel.Channel, channel.Recipients.ToString(CultureInfo.InvariantCulture), DecisionsCommand.Colour(outcome), "", count.ToString(CultureInfo.InvariantCulture));
-                }
+            PrintPreview(env.Console, preview);
+            return 0;
+        }, ct));
+        return command;
+    }
 
-                foreach (var (reason, count) in channel.Reasons)
+    /// <summary>Audience, then per channel each outcome with its own reasons beneath it, then the sample messages.</summary>
+    private static void PrintPreview(IAnsiConsole console, CampaignPreview preview)
+    {
+        console.MarkupLine($"Audience: [bold]{preview.AudienceSize}[/] patient(s)" +
+            (preview.UnknownPatientIds.Count > 0 ? $", [yellow]{preview.UnknownPatientIds.Count} not on record (skipped)[/]" : ""));
+        var table = new Table().Border(TableBorder.Rounded).AddColumns("Channel", "Recipients", "Outcome", "Reason", "Count");
+        foreach (var channel in preview.Channels)
+        {
+            var first = true;
+            foreach (var (outcome, counted) in channel.Outcomes.OrderBy(o => o.Key, StringComparer.Ordinal))
+            {
+                table.AddRow(first ? channel.Channel : "", first ? channel.Recipients.ToString(CultureInfo.InvariantCulture) : "",
+                    DecisionsCommand.Colour(outcome), "", counted.Count.ToString(CultureInfo.InvariantCulture));
+                first = false;
+                foreach (var (reason, count) in counted.Reasons.OrderByDescending(r => r.Value).ThenBy(r => r.Key, StringComparer.Ordinal))
                 {
                     table.AddRow("", "", "", Markup.Escape(reason), count.ToString(CultureInfo.InvariantCulture));
                 }
             }
+        }
 
-            env.Console.Write(table);
-            foreach (var sample in preview.Samples)
-            {
-                env.Console.Write(new Panel(Markup.Escape((sample.Subject is null ? "" : "Subject: " + sample.Subject + "\n\n") + sample.Body))
-                    .Header($"{Markup.Escape(sample.PatientId)} by {sample.Channel} ({sample.Outcome})"));
-            }
+        console.Write(table);
+        foreach (var line in preview.ReviewNeeded)
+        {
+            console.MarkupLine($"[yellow]Review needed[/]: {Markup.Escape(line)}");
+        }
 
-            return 0;
-        }, ct));
-        return command;
+        foreach (var sample in preview.Samples)
+        {
+            console.Write(new Panel(Markup.Escape((sample.Subject is null ? "" : "Subject: " + sample.Subject + "\n\n") + sample.Body))
+                .Header($"{Markup.Escape(sample.PatientId)} by {sample.Channel} ({sample.Outcome})"));
+        }
     }
 
     private static Command Queue(CliEnvironment env)
@@ -129,7 +146,11 @@ internal static class CampaignCommand
         var definition = DefinitionOptions.Create();
         var id = new Option<string?>("--id") { Description = "Queue an existing campaign again (after an interruption); no one gets it twice" };
         var actor = CliHost.ActorOption();
-        var command = new Command("queue", "Create a campaign and queue it, with progress; or --id to queue an existing one again") { tenant, id, actor };
+        var yes = new Option<bool>("--yes") { Description = "Queue without showing the preview and asking (scripts)" };
+        var command = new Command("queue", "Show the preview, ask, then create the campaign and queue it, with progress; or --id to queue an existing one again")
+        {
+            tenant, id, actor, yes,
+        };
         foreach (var option in definition.All)
         {
             option.Required = false;
@@ -149,8 +170,20 @@ internal static class CampaignCommand
                     return 1;
                 }
 
+                if (!await ConfirmAsync(env, campaigns, tenantId, def, null, parse.GetValue(yes), ct))
+                {
+                    env.Console.MarkupLine("Nothing was queued.");
+                    return 1;
+                }
+
                 campaignId = await campaigns.CreateAsync(tenantId, def, Actor.Cli(parse.GetValue(actor)), ct);
                 env.Console.MarkupLine($"Created campaign [bold]{campaignId}[/]");
+            }
+
+            else if (!parse.GetValue(yes) && !env.Confirm($"Queue campaign {Markup.Escape(campaignId)} of {Markup.Escape(tenantId)} again (recipients not yet queued get it)?", yes: false, "campaign queue"))
+            {
+                env.Console.MarkupLine("Nothing was queued.");
+                return 1;
             }
 
             var clock = Stopwatch.StartNew();
@@ -198,6 +231,34 @@ internal static class CampaignCommand
             return 0;
         }, ct));
         return command;
+    }
+
+    /// <summary>
+    /// Sending reaches patients and cannot be taken back: the preview summary is shown and the operator says yes;
+    /// --yes skips both (scripts); without a terminal and without --yes, a refusal naming --yes.
+    /// </summary>
+    private static async Task<bool> ConfirmAsync(CliEnvironment env, CampaignService campaigns, string tenantId, CampaignDefinition definition,
+        string? campaignId, bool yes, CancellationToken ct)
+    {
+        if (yes)
+        {
+            return true;
+        }
+
+        if (!env.CanPrompt)
+        {
+            throw new CliUsageException("campaign queue sends to patients and needs a confirmation, and there is no terminal to ask on: run campaign preview, then add --yes");
+        }
+
+        var preview = await campaigns.PreviewAsync(tenantId, definition, campaignId, ct);
+        if (Problems(env.Console, preview.Problems))
+        {
+            return false;
+        }
+
+        PrintPreview(env.Console, preview);
+        var sending = preview.Channels.Sum(c => c.Outcomes.TryGetValue("Sent", out var sent) ? sent.Count : 0);
+        return env.Console.Confirm($"Queue this campaign to {preview.AudienceSize} patient(s) ({sending} message(s) would be sent now)?", false);
     }
 
     private static Command Report(CliEnvironment env)

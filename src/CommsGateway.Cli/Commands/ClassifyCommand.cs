@@ -10,9 +10,12 @@ namespace CommsGateway.Cli.Commands;
 /// <summary>
 /// `commsgw classify`: JSON Lines in on stdin (id, channel, subject, body; optional html, declared, lang;
 /// other fields ignored), one JSON line out per message, in order:
-/// {"id":..., "purpose":"marketing"|"service", "score":n, "reasons":[...]}. A line that cannot be read
+/// {"id":..., "purpose":"marketing"|"service"|"review", "score":p, "sentence":..., "reasons":[...], "ruleScore":n, "signals":[...]}
+/// where score is the model's probability of marketing and reasons are plain words. A line that cannot be read
 /// gets {"id":..., "error":"..."} and the run goes on. Same classifier as the gateway; the declared
 /// purpose is read but never used, exactly as in the gateway.
+/// `commsgw classify train` rebuilds data/classifier/model.bin from the corpus; `commsgw classify evaluate` prints
+/// the cross-validation, independent-author and held-out figures.
 /// </summary>
 internal static class ClassifyCommand
 {
@@ -28,6 +31,8 @@ internal static class ClassifyCommand
             var errors = await RunAsync(input, output, new ContentClassifier(), ct);
             return errors == 0 ? 0 : 1;
         });
+        command.Subcommands.Add(ClassifyModelCommands.Train());
+        command.Subcommands.Add(ClassifyModelCommands.Evaluate());
         return command;
     }
 
@@ -112,9 +117,26 @@ internal static class ClassifyCommand
             writer.WriteStartObject();
             writer.WritePropertyName("id");
             id.WriteTo(writer);
-            writer.WriteString("purpose", result.Purpose == Purpose.Marketing ? "marketing" : "service");
-            writer.WriteNumber("score", result.Score);
+            writer.WriteString("purpose", result.Verdict switch { ContentVerdict.Marketing => "marketing", ContentVerdict.Review => "review", _ => "service" });
+            writer.WriteNumber("score", result.Probability);
+            if (result.Sentence is null)
+            {
+                writer.WriteNull("sentence");
+            }
+            else
+            {
+                writer.WriteString("sentence", result.Sentence);
+            }
+
             writer.WriteStartArray("reasons");
+            foreach (var reason in result.Reasons)
+            {
+                writer.WriteStringValue(reason);
+            }
+
+            writer.WriteEndArray();
+            writer.WriteNumber("ruleScore", result.Score);
+            writer.WriteStartArray("signals");
             foreach (var signal in result.Signals)
             {
                 writer.WriteStringValue(signal);

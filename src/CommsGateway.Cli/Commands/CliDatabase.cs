@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
+using CommsGateway.Data;
+using CommsGateway.Hosting;
 using Npgsql;
 
 namespace CommsGateway.Cli.Commands;
@@ -11,20 +13,22 @@ internal static class CliDatabase
 
     public static Option<string?> ConnectionOption() => new("--connection")
     {
-        Description = "PostgreSQL connection string (default: Database__ConnectionString, then the gateway's appsettings.json)",
+        Description = "PostgreSQL connection string (default: Database__ConnectionString, then the gateway's appsettings files)",
     };
 
+    /// <summary>
+    /// The data source of every verb that does not start a host: --connection, else the gateway's settings
+    /// (<see cref="CliConfiguration"/>). Made by the gateway's own factory, so it behaves as the gateway's does.
+    /// </summary>
     public static NpgsqlDataSource Open(string? connection)
     {
-        Dapper.DefaultTypeMap.MatchNamesWithUnderscores = true;
-        var configuration = new ConfigurationBuilder()
-            .SetBasePath(AppContext.BaseDirectory)
-            .AddJsonFile("appsettings.json", optional: true)
-            .AddEnvironmentVariables()
-            .Build();
-        var connectionString = connection ?? configuration["Database:ConnectionString"]
-            ?? throw new InvalidOperationException("No connection string: pass --connection or set Database__ConnectionString");
-        return NpgsqlDataSource.Create(connectionString);
+        var connectionString = connection ?? CliConfiguration.Build()[$"{DatabaseOptions.Section}:ConnectionString"];
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            throw new CliConfigurationException("No database connection string: pass --connection or set Database__ConnectionString");
+        }
+
+        return Database.CreateDataSource(connectionString);
     }
 
     /// <summary>Who runs an admin command, for admin_audit: --actor, else the OS user.</summary>

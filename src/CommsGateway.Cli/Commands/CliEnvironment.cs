@@ -8,7 +8,32 @@ namespace CommsGateway.Cli.Commands;
 /// </summary>
 internal sealed record CliEnvironment(IServiceProvider? Services, IAnsiConsole Console, TextWriter Out, TextWriter Error)
 {
-    public static CliEnvironment Terminal => new(null, AnsiConsole.Console, System.Console.Out, System.Console.Error);
+    public static CliEnvironment Terminal => new(null, AnsiConsole.Console, System.Console.Out, System.Console.Error)
+    {
+        CanPrompt = !System.Console.IsInputRedirected && AnsiConsole.Console.Profile.Capabilities.Interactive,
+    };
+
+    /// <summary>Someone can answer a question (a terminal on stdin); a script or a pipe cannot.</summary>
+    public bool CanPrompt { get; init; } = true;
+
+    /// <summary>
+    /// True when <paramref name="yes"/> was given or the operator confirms; without a terminal to ask on, a refusal
+    /// naming --yes (exit 1), never a prompt that cannot be answered.
+    /// </summary>
+    public bool Confirm(string question, bool yes, string what)
+    {
+        if (yes)
+        {
+            return true;
+        }
+
+        if (!CanPrompt)
+        {
+            throw new CliUsageException($"{what} needs a confirmation and there is no terminal to ask on: add --yes to run it without a prompt");
+        }
+
+        return Console.Confirm(question, false);
+    }
 
     public Task<int> RunAsync(Func<IServiceProvider, Task<int>> body, CancellationToken ct) =>
         Services is { } services ? body(services) : CliHost.RunAsync(body, ct);

@@ -16,7 +16,7 @@ internal static class DecisionsCommand
         var patient = new Option<string?>("--patient") { Description = "Patient id" };
         var campaign = new Option<string?>("--campaign") { Description = "Campaign id" };
         var channel = new Option<Channel?>("--channel") { Description = "email, sms or whatsapp" };
-        var outcome = new Option<DecisionOutcome?>("--outcome") { Description = "Sent, Blocked, Deferred, Rejected, Failed ..." };
+        var outcome = new Option<DecisionOutcome?>("--outcome") { Description = "Sent, Blocked, Deferred, Held, Rejected, Failed ..." };
         var reason = new Option<string?>("--reason") { Description = "Reason code, e.g. NoMarketingConsent" };
         var dispatch = new Option<string?>("--dispatch")
         {
@@ -158,7 +158,7 @@ internal static class DecisionsCommand
     {
         "Sent" or "SentWithMarketingRemoved" => $"[green]{outcome}[/]",
         "Blocked" or "Failed" => $"[red]{outcome}[/]",
-        "Rejected" or "Deferred" => $"[yellow]{outcome}[/]",
+        "Rejected" or "Deferred" or "Held" => $"[yellow]{outcome}[/]",
         _ => outcome,
     };
 }

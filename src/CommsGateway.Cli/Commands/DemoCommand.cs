@@ -32,24 +32,29 @@ internal static class DemoCommand
         ["Twilio:AuthToken"] = fake.Options.TwilioAuthToken,
         ["Twilio:BaseUrl"] = fake.BaseUrl,
         ["FakeProviders:BaseUrl"] = fake.BaseUrl,
-        ["Senders:Default:EmailFrom"] = "rendez-vous@clinique-des-lilas.example",
-        ["Senders:Default:EmailFromName"] = "Clinique des Lilas",
-        ["Senders:Default:SmsFrom"] = "36180",
-        ["Senders:Default:WhatsAppFrom"] = "+33700000000",
+    };
+
+    /// <summary>The demo clinic's own sender identity, stored with it (there is no gateway-wide default sender).</summary>
+    private static readonly Core.Policy.ClinicSender DemoSender = new()
+    {
+        EmailFrom = "rendez-vous@clinique-des-lilas.example", EmailFromName = "Clinique des Lilas", SmsFrom = "36180", WhatsAppFrom = "+33700000000",
     };
 
     public static Command Create()
     {
         var urls = new Option<string>("--urls") { Description = "Where the gateway listens", DefaultValueFactory = _ => "http://127.0.0.1:5080" };
         var exit = new Option<bool>("--exit") { Description = "Stop after the demo instead of serving until Ctrl+C" };
-        var command = new Command("demo", "Run the gateway with a demo producer and watch the decisions") { urls, exit };
+        var providersPort = new Option<int>("--providers-port")
+        {
+            Description = "Port of the local fake SendGrid/Twilio (0: any free port)", DefaultValueFactory = _ => FakePort,
+        };
+        var command = new Command("demo", "Run the gateway with a demo producer and watch the decisions") { urls, exit, providersPort };
         command.SetAction(async (parse, ct) =>
         {
             // The demo sends to the local fake providers and serves /dev/outbox (Development environment).
-            await using var fake = await FakeProviderServer.StartAsync(port: FakePort, ct: ct);
-            var app = GatewayHost.Build(["--urls", parse.GetValue(urls)!, "--environment", "Development"], builder =>
+            await using var fake = await FakeProviderServer.StartAsync(port: parse.GetValue(providersPort), ct: ct);
+            var app = GatewayHost.Build(RunCommand.GatewayArgs(parse.GetValue(urls)!, "--environment", "Development"), builder =>
             {
-                RunCommand.ConfigureFromGatewayDirectory(builder);
                 builder.Configuration.AddInMemoryCollection(FakeSettings(fake));
                 // The live table is the demo's output: keep the console for warnings, and MassTransit's fault
                 // report of the deliberately malformed message out of it (the sweeper records it as a decision).
@@ -153,6 +158,9 @@ internal static class DemoCommand
         {
             if (await connection.ExecuteScalarAsync<bool>("select exists (select 1 from tenants where tenant_id = @Tenant)", new { Tenant }))
             {
+                // A demo database from before senders were stored with the clinic: give the clinic its own.
+                await services.GetRequiredService<TenantDirectory>().SeedSendersAsync(
+                    new Dictionary<string, Core.Policy.ClinicSender> { [Tenant] = DemoSender }, actor, ct);
                 return;
             }
         }
@@ -160,7 +168,8 @@ internal static class DemoCommand
         // A high frequency cap, so the demo can be run again and again and still show the promotion going out
         // (the default, 3 marketing messages per patient per 7 days, would block it from the fourth run on).
         await services.GetRequiredService<TenantDirectory>().AddTenantAsync(Tenant, "Clinique des Lilas",
-            new Dictionary<string, object?> { ["marketing_frequency_cap_per_7_days"] = 1000 }, "demo", actor, ct);
+            new Dictionary<string, object?> { ["marketing_frequency_cap_per_7_days"] = 1000 }, DemoSender, "demo", actor, ct,
+            helpContact: "01 23 45 67 89, accueil@clinique-des-lilas.example");
         var contacts = services.GetRequiredService<ContactDirectory>();
         await contacts.UpsertAsync(Tenant, "p-1001", new ContactInput { FirstName = "Camille", Email = "camille.durand@example.org", Phone = "06 12 34 56 78", Locale = "fr", TimeZone = "Europe/Paris" }, actor, null, ct);
         await contacts.UpsertAsync(Tenant, "p-1002", new ContactInput { FirstName = "Jean", Phone = "+33 7 81 22 33 44", Locale = "fr", TimeZone = "Europe/Paris" }, actor, null, ct);
@@ -244,9 +253,10 @@ internal static class DemoCommand
 
     private static async Task PublishRawAsync(RabbitMqOptions rabbit, string queue, IEnumerable<(string Id, string Json)> messages, CancellationToken ct)
     {
-        var factory = new ConnectionFactory { HostName = rabbit.Host, Port = rabbit.Port, VirtualHost = rabbit.VirtualHost, UserName = rabbit.Username, Password = rabbit.Password };
-        await using var connection = await factory.CreateConnectionAsync(ct);
-        await using var channel = await connection.CreateChannelAsync(cancellationToken: ct);
+        var factory = new ConnectionFactory { VirtualHost = rabbit.VirtualHost, UserName = rabbit.Username, Password = rabbit.Password };
+        await using var connection = await factory.CreateConnectionAsync(rabbit.Endpoints(), ct);
+        // As a producer should: each publish completes once the broker confirmed it.
+        await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), ct);
         foreach (var (id, json) in messages)
         {
             var properties = new BasicProperties { ContentType = "application/json", Persistent = true, MessageId = id };

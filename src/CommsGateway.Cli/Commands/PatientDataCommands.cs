@@ -67,7 +67,7 @@ internal static class PatientDataCommands
         command.SetAction((parse, ct) => env.RunAsync(async services =>
         {
             var (t, p) = (parse.GetValue(tenant)!, parse.GetValue(patient)!);
-            if (!parse.GetValue(yes) && !env.Console.Confirm($"Erase patient {Markup.Escape(p)} of {Markup.Escape(t)}? This cannot be undone.", false))
+            if (!env.Confirm($"Erase patient {Markup.Escape(p)} of {Markup.Escape(t)}? This cannot be undone.", parse.GetValue(yes), "erase"))
             {
                 return 1;
             }

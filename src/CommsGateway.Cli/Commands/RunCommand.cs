@@ -15,7 +15,7 @@ internal static class RunCommand
         {
             try
             {
-                var app = GatewayHost.Build(["--urls", parse.GetValue(urls)!], ConfigureFromGatewayDirectory);
+                var app = GatewayHost.Build(GatewayArgs(parse.GetValue(urls)!), QuietHostFailure);
                 await app.RunAsync(ct);
             }
             catch (Exception e) when (ConfigurationFailures(e) is { Count: > 0 } failures)
@@ -46,11 +46,16 @@ internal static class RunCommand
         _ => [],
     };
 
-    /// <summary>The gateway's appsettings.json sits next to commsgw's binary; load it whatever the working directory.</summary>
-    internal static void ConfigureFromGatewayDirectory(WebApplicationBuilder builder)
-    {
-        builder.Configuration.SetBasePath(AppContext.BaseDirectory);
-        builder.Configuration.AddJsonFile("appsettings.json", optional: true);
-        builder.Configuration.AddEnvironmentVariables();
-    }
+    /// <summary>The host logs a failed start with its stack trace; commsgw reports it itself, one readable message.</summary>
+    internal const string HostFailureCategory = "Logging:LogLevel:Microsoft.Extensions.Hosting.Internal.Host";
+
+    internal static void QuietHostFailure(IHostApplicationBuilder builder) =>
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { [HostFailureCategory] = "None" });
+
+    /// <summary>
+    /// The gateway's appsettings files sit next to commsgw's binary: that directory is the content root, so the
+    /// host loads appsettings.json and appsettings.{environment}.json from it whatever the working directory.
+    /// </summary>
+    internal static string[] GatewayArgs(string urls, params string[] more) =>
+        ["--urls", urls, "--contentRoot", CliConfiguration.ContentRoot, .. more];
 }

@@ -8,40 +8,187 @@ namespace CommsGateway.Cli.Commands;
 /// <summary>`commsgw tenant add`: creates a clinic and prints a new admin API key, once; `tenant set` changes its policy settings; `tenant key list|issue|revoke` manage its keys.</summary>
 internal static class TenantCommand
 {
-    public static Command Create()
+    public static Command Create(CliEnvironment? environment = null)
     {
+        var env = environment ?? CliEnvironment.Terminal;
         var id = new Argument<string>("tenant-id") { Description = "The clinic's id, as producers put it in TenantId" };
         var name = new Option<string?>("--name") { Description = "Display name" };
         var basics = new BasicSettingOptions();
         var label = new Option<string>("--key-label") { Description = "Label of the API key issued", DefaultValueFactory = _ => "admin" };
         var actor = CliHost.ActorOption();
-        var add = new Command("add", "Create (or update) a clinic and issue a new admin API key") { id, name, basics.Lapse, basics.Region, basics.Zone, label, actor };
-        add.SetAction((parse, ct) => CliHost.RunAsync(async services =>
+        var identity = new IdentityOptions();
+        var add = new Command("add", "Create (or update) a clinic with its sender identity and issue a new admin API key")
+        {
+            id, name, basics.Lapse, basics.Region, basics.Zone, label, actor,
+        };
+        identity.AddTo(add);
+        add.SetAction((parse, ct) => env.RunAsync(async services =>
         {
             var settings = new Dictionary<string, object?>();
             string? problem = null;
             basics.Read(parse, settings, ref problem);
+            var fields = identity.Read(parse);
+            problem ??= fields.Select(f => TenantDirectory.CheckIdentityField(f.Key, f.Value)).OfType<string>().FirstOrDefault();
             if (problem is not null)
             {
-                AnsiConsole.MarkupLine($"[red]{Markup.Escape(problem)}[/]");
+                env.Console.MarkupLine($"[red]{Markup.Escape(problem)}[/]");
                 return 2;
             }
 
             var tenantId = parse.GetValue(id)!;
+            var sender = fields.Where(f => f.Key != "help_contact").Aggregate(Core.Policy.ClinicSender.None, (acc, f) => acc.With(f.Key, f.Value));
             var key = await services.GetRequiredService<TenantDirectory>().AddTenantAsync(tenantId, parse.GetValue(name) ?? tenantId,
-                settings, parse.GetValue(label)!, Actor.Cli(parse.GetValue(actor)), ct);
-            AnsiConsole.MarkupLine($"Tenant [bold]{Markup.Escape(tenantId)}[/] ready. Its API key (shown once, store it now):");
-            Console.WriteLine(key);
+                settings, sender, parse.GetValue(label)!, Actor.Cli(parse.GetValue(actor)), ct, fields.GetValueOrDefault("help_contact"));
+            env.Console.MarkupLine($"Tenant [bold]{Markup.Escape(tenantId)}[/] ready. Its API key (shown once, store it now):");
+            env.Out.WriteLine(key);
+            foreach (var channel in new[] { Contracts.Channel.Email, Contracts.Channel.Sms, Contracts.Channel.WhatsApp }.Where(c => !sender.CanSend(c)))
+            {
+                // Not an error: a clinic may not use every channel. But its messages there will be Blocked NoSenderIdentity.
+                env.Error.WriteLine($"Note: no {channel.ToString().ToLowerInvariant()} sender: messages on that channel are blocked (NoSenderIdentity) until `commsgw tenant sender {tenantId} ...`.");
+            }
+
             return 0;
         }, ct));
-        return new Command("tenant", "Manage clinics") { add, SetCommand(), KeyCommand() };
+        return new Command("tenant", "Manage clinics") { add, SetCommand(env), SenderCommand(env), KeyCommand(env), OperatorKeyCommand(env) };
+    }
+
+    /// <summary>The sender-identity options of `tenant add`, `tenant set` and `tenant sender` (an empty value clears one).</summary>
+    private sealed class IdentityOptions
+    {
+        private readonly Dictionary<string, Option<string?>> _options = TenantDirectory.IdentityFields.ToDictionary(
+            f => f,
+            f => new Option<string?>("--" + f.Replace('_', '-')) { Description = Describe(f) },
+            StringComparer.Ordinal);
+
+        public void AddTo(Command command)
+        {
+            foreach (var option in _options.Values)
+            {
+                command.Options.Add(option);
+            }
+        }
+
+        /// <summary>The fields given on the command line, by stored name.</summary>
+        public Dictionary<string, string?> Read(ParseResult parse) => _options
+            .Where(o => parse.GetResult(o.Value) is not null)
+            .ToDictionary(o => o.Key, o => parse.GetValue(o.Value)?.Trim(), StringComparer.Ordinal);
+
+        private static string Describe(string field) => field switch
+        {
+            "email_from" => "Email sender address (From)",
+            "email_from_name" => "Email sender display name",
+            "reply_to" => "Email Reply-To address",
+            "sms_from" => "SMS sender: E.164 number or short code",
+            "messaging_service_sid" => "Twilio Messaging Service (MG...) that picks the SMS sender; preferred over --sms-from",
+            "whatsapp_from" => "WhatsApp sender, E.164 (no whatsapp: prefix)",
+            "whatsapp_marketing_content_sid" => "Approved WhatsApp template (HX...) for marketing outside the 24-hour window",
+            "whatsapp_unsubscribe_variable" => "The template's content variable that shows the unsubscribe link (e.g. 3)",
+            "help_contact" => "Answered to HELP/AIDE/INFO after the clinic's name (phone, email)",
+            _ => field,
+        };
+    }
+
+    /// <summary>`tenant sender`: sets only the sender identity (same options as `tenant set`), effective for the next decision.</summary>
+    private static Command SenderCommand(CliEnvironment env)
+    {
+        var id = new Argument<string>("tenant-id");
+        var identity = new IdentityOptions();
+        var actor = CliHost.ActorOption();
+        var show = new Option<bool>("--show") { Description = "Print the stored identity (after any change)" };
+        var command = new Command("sender", "Set (or --show) a clinic's sender identity: email from/reply-to, SMS sender or Messaging Service, WhatsApp number and template")
+        {
+            id, actor, show,
+        };
+        identity.AddTo(command);
+        command.SetAction((parse, ct) => env.RunAsync(async services =>
+        {
+            var tenantId = parse.GetValue(id)!;
+            var directory = services.GetRequiredService<TenantDirectory>();
+            var fields = identity.Read(parse);
+            if (fields.Count > 0 && await ApplyIdentityAsync(env, directory, tenantId, fields, Actor.Cli(parse.GetValue(actor)), ct) is { } failed)
+            {
+                return failed;
+            }
+
+            if (fields.Count == 0 && !parse.GetValue(show))
+            {
+                env.Console.MarkupLine("[red]Nothing to set: give at least one sender option, or --show (see --help).[/]");
+                return 2;
+            }
+
+            if (parse.GetValue(show))
+            {
+                if (await directory.FindAsync(tenantId, ct) is not { } info)
+                {
+                    env.Console.MarkupLine($"[red]No clinic {Markup.Escape(tenantId)}[/]");
+                    return 2;
+                }
+
+                var s = info.Sender;
+                foreach (var (field, value) in new (string, string?)[]
+                {
+                    ("email_from", s.EmailFrom), ("email_from_name", s.EmailFromName), ("reply_to", s.ReplyTo), ("sms_from", s.SmsFrom),
+                    ("messaging_service_sid", s.MessagingServiceSid), ("whatsapp_from", s.WhatsAppFrom),
+                    ("whatsapp_marketing_content_sid", s.WhatsAppMarketingContentSid), ("whatsapp_unsubscribe_variable", s.WhatsAppUnsubscribeVariable),
+                    ("help_contact", info.HelpContact),
+                })
+                {
+                    env.Out.WriteLine($"{field}: {value ?? "-"}");
+                }
+            }
+
+            return 0;
+        }, ct));
+        return command;
+    }
+
+    /// <summary>Null when stored, else the exit code after printing why not.</summary>
+    private static async Task<int?> ApplyIdentityAsync(CliEnvironment env, TenantDirectory directory, string tenantId, Dictionary<string, string?> fields, Actor actor, CancellationToken ct)
+    {
+        var result = await directory.UpdateIdentityAsync(tenantId, fields, actor, ct);
+        foreach (var error in result.Errors)
+        {
+            env.Console.MarkupLine($"[red]{Markup.Escape(error)}[/]");
+        }
+
+        if (!result.Found)
+        {
+            env.Console.MarkupLine($"[red]No clinic {Markup.Escape(tenantId)}[/]: create it with `commsgw tenant add`.");
+        }
+
+        if (!result.Ok)
+        {
+            return 2;
+        }
+
+        env.Console.MarkupLine($"Tenant [bold]{Markup.Escape(tenantId)}[/]: sender {Markup.Escape(string.Join(", ", fields.Keys))} stored.");
+        return null;
+    }
+
+    /// <summary>`tenant operator-key issue`: a key that belongs to no clinic, for the admin API's clinic management.</summary>
+    private static Command OperatorKeyCommand(CliEnvironment env)
+    {
+        var label = new Option<string>("--label") { Description = "What the key is for (e.g. onboarding tool)", Required = true };
+        var actor = CliHost.ActorOption();
+        var issue = new Command("issue", "Issue an operator key (adds clinics and sets sender identities through the API; no patient access), shown once")
+        {
+            label, actor,
+        };
+        issue.SetAction((parse, ct) => env.RunAsync(async services =>
+        {
+            var key = await services.GetRequiredService<TenantDirectory>().IssueOperatorKeyAsync(parse.GetValue(label)!, Actor.Cli(parse.GetValue(actor)), ct);
+            env.Console.MarkupLine("New operator key (shown once, store it now):");
+            env.Out.WriteLine(key);
+            return 0;
+        }, ct));
+        return new Command("operator-key", "Manage operator keys (clinic management through the admin API)") { issue };
     }
 
     /// <summary>
     /// `tenant set`: changes policy settings of an existing clinic (tenants.settings), merged key by key; unlike
     /// `tenant add` it keeps the display name and issues no key.
     /// </summary>
-    private static Command SetCommand()
+    private static Command SetCommand(CliEnvironment env)
     {
         var id = new Argument<string>("tenant-id");
         var basics = new BasicSettingOptions();
@@ -56,10 +203,12 @@ internal static class TenantCommand
             Description = "Block WhatsApp outside the 24-hour window when no approved template applies (true, the default) or leave it to Twilio (false)",
         };
         var actor = CliHost.ActorOption();
-        var set = new Command("set", "Change a clinic's policy settings (merged; name and keys untouched; recorded in admin_audit)")
+        var set = new Command("set", "Change a clinic's policy settings and sender identity (merged; name and keys untouched; recorded in admin_audit)")
         {
             id, basics.Lapse, basics.Region, basics.Zone, holidays, windowStart, windowEnd, cap, sundays, quietEmail, whatsAppWindow, actor,
         };
+        var identity = new IdentityOptions();
+        identity.AddTo(set);
         set.SetAction((parse, ct) =>
         {
             var settings = new Dictionary<string, object?>();
@@ -74,22 +223,35 @@ internal static class TenantCommand
             Put("marketing_on_sundays", parse.GetValue(sundays));
             Put("quiet_hours_for_email", parse.GetValue(quietEmail));
             Put("whatsapp_window_enforced", parse.GetValue(whatsAppWindow));
-            if (problem is not null || settings.Count == 0)
+            var fields = identity.Read(parse);
+            problem ??= fields.Select(f => TenantDirectory.CheckIdentityField(f.Key, f.Value)).OfType<string>().FirstOrDefault();
+            if (problem is not null || (settings.Count == 0 && fields.Count == 0))
             {
-                AnsiConsole.MarkupLine($"[red]{Markup.Escape(problem ?? "Nothing to set: give at least one setting (see --help).")}[/]");
+                env.Console.MarkupLine($"[red]{Markup.Escape(problem ?? "Nothing to set: give at least one setting (see --help).")}[/]");
                 return Task.FromResult(2);
             }
 
-            return CliHost.RunAsync(async services =>
+            return env.RunAsync(async services =>
             {
                 var tenantId = parse.GetValue(id)!;
-                if (!await services.GetRequiredService<TenantDirectory>().UpdateSettingsAsync(tenantId, settings, Actor.Cli(parse.GetValue(actor)), ct))
+                var directory = services.GetRequiredService<TenantDirectory>();
+                if (fields.Count > 0 && await ApplyIdentityAsync(env, directory, tenantId, fields, Actor.Cli(parse.GetValue(actor)), ct) is { } failed)
                 {
-                    AnsiConsole.MarkupLine($"[red]No clinic {Markup.Escape(tenantId)}[/]: create it with `commsgw tenant add`.");
+                    return failed;
+                }
+
+                if (settings.Count == 0)
+                {
+                    return 0;
+                }
+
+                if (!await directory.UpdateSettingsAsync(tenantId, settings, Actor.Cli(parse.GetValue(actor)), ct))
+                {
+                    env.Console.MarkupLine($"[red]No clinic {Markup.Escape(tenantId)}[/]: create it with `commsgw tenant add`.");
                     return 2;
                 }
 
-                AnsiConsole.MarkupLine($"Tenant [bold]{Markup.Escape(tenantId)}[/]: set {Markup.Escape(string.Join(", ", settings.Keys))}.");
+                env.Console.MarkupLine($"Tenant [bold]{Markup.Escape(tenantId)}[/]: set {Markup.Escape(string.Join(", ", settings.Keys))}.");
                 return 0;
             }, ct);
         });
@@ -135,12 +297,12 @@ internal static class TenantCommand
         : Fail(ref problem, $"{option}: not a time of day (HH:mm)");
 
     /// <summary>Rotation without downtime: issue a new key, move the client to it, revoke the old one.</summary>
-    private static Command KeyCommand()
+    private static Command KeyCommand(CliEnvironment env)
     {
         var actor = CliHost.ActorOption();
         var tenant = new Argument<string>("tenant-id");
         var list = new Command("list", "List the clinic's API keys (ids, labels, dates; never secrets)") { tenant };
-        list.SetAction((parse, ct) => CliHost.RunAsync(async services =>
+        list.SetAction((parse, ct) => env.RunAsync(async services =>
         {
             var keys = await services.GetRequiredService<TenantDirectory>().ListKeysAsync(parse.GetValue(tenant)!, ct);
             // Ids are copied into `key revoke`: never wrapped.
@@ -152,41 +314,41 @@ internal static class TenantCommand
                     key.CreatedAt.ToString("u", CultureInfo.InvariantCulture), key.RevokedAt?.ToString("u", CultureInfo.InvariantCulture) ?? "live");
             }
 
-            AnsiConsole.Write(table);
+            env.Console.Write(table);
             return 0;
         }, ct));
 
         var label = new Option<string>("--label") { Description = "What the key is for (e.g. booking system)", Required = true };
         var issue = new Command("issue", "Issue another API key for the clinic, shown once") { tenant, label, actor };
-        issue.SetAction((parse, ct) => CliHost.RunAsync(async services =>
+        issue.SetAction((parse, ct) => env.RunAsync(async services =>
         {
             var tenantId = parse.GetValue(tenant)!;
             var key = await services.GetRequiredService<TenantDirectory>().IssueAdditionalKeyAsync(tenantId, parse.GetValue(label)!,
                 Actor.Cli(parse.GetValue(actor)), ct);
             if (key is null)
             {
-                AnsiConsole.MarkupLine($"[red]No clinic {Markup.Escape(tenantId)}[/]: create it with `commsgw tenant add`.");
+                env.Console.MarkupLine($"[red]No clinic {Markup.Escape(tenantId)}[/]: create it with `commsgw tenant add`.");
                 return 2;
             }
 
-            AnsiConsole.MarkupLine("New API key (shown once, store it now):");
-            Console.WriteLine(key);
+            env.Console.MarkupLine("New API key (shown once, store it now):");
+            env.Out.WriteLine(key);
             return 0;
         }, ct));
 
         var keyId = new Argument<string>("key-id") { Description = "The part before the dot (ck_...)" };
         var revoke = new Command("revoke", "Revoke one of the clinic's API keys: refused from the next request on") { tenant, keyId, actor };
-        revoke.SetAction((parse, ct) => CliHost.RunAsync(async services =>
+        revoke.SetAction((parse, ct) => env.RunAsync(async services =>
         {
             var tenantId = parse.GetValue(tenant)!;
             var id = parse.GetValue(keyId)!;
             if (!await services.GetRequiredService<TenantDirectory>().RevokeKeyAsync(tenantId, id, Actor.Cli(parse.GetValue(actor)), ct))
             {
-                AnsiConsole.MarkupLine($"[red]Clinic {Markup.Escape(tenantId)} has no live key {Markup.Escape(id)}[/] (see `commsgw tenant key list`).");
+                env.Console.MarkupLine($"[red]Clinic {Markup.Escape(tenantId)} has no live key {Markup.Escape(id)}[/] (see `commsgw tenant key list`).");
                 return 2;
             }
 
-            AnsiConsole.MarkupLine($"Key [bold]{Markup.Escape(id)}[/] revoked.");
+            env.Console.MarkupLine($"Key [bold]{Markup.Escape(id)}[/] revoked.");
             return 0;
         }, ct));
         return new Command("key", "Manage a clinic's admin API keys") { list, issue, revoke };

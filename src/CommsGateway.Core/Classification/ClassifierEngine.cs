@@ -22,7 +22,7 @@ internal readonly record struct TextScore(double Score, ulong Fired)
 }
 
 /// <summary>
-/// The hot path: normalise subject, body and HTML into one pooled buffer, find every keyword in one
+/// The hot path: reveal subject, body and HTML as the patient sees them, normalise them into one pooled buffer, find every keyword in one
 /// automaton pass, then weigh the signals sentence by sentence with their guards. Each signal counts once
 /// per message, however often it repeats: repetition is not evidence. Nothing is allocated per call.
 /// </summary>
@@ -57,18 +57,21 @@ internal sealed class ClassifierEngine
     /// <param name="evidence">Empty, or <see cref="Signals.KindCount"/> slots filled with the first keyword of each fired signal.</param>
     public TextScore Score(ReadOnlySpan<char> subject, ReadOnlySpan<char> body, ReadOnlySpan<char> html, Span<Evidence> evidence)
     {
-        var capacity = TextNormalizer.MaxLength(subject.Length) + TextNormalizer.MaxLength(body.Length) + TextNormalizer.MaxLength(html.Length) + 3;
+        // The rules read the text as the patient sees it (PatientText), then fold it for the automaton.
+        var revealed = ArrayPool<char>.Shared.Rent(PatientText.MaxLength(Math.Max(subject.Length, Math.Max(body.Length, html.Length))));
+        var capacity = TextNormalizer.MaxLength(PatientText.MaxLength(subject.Length)) + TextNormalizer.MaxLength(PatientText.MaxLength(body.Length))
+            + TextNormalizer.MaxLength(PatientText.MaxLength(html.Length)) + 3;
         var rented = ArrayPool<char>.Shared.Rent(capacity);
         try
         {
             Span<char> buffer = rented;
-            var n = TextNormalizer.Normalize(subject, buffer);
+            var n = Fold(subject, isHtml: false, revealed, buffer);
             buffer[n++] = TextNormalizer.Break;
             var subjectEnd = n;
-            n += TextNormalizer.Normalize(body, buffer[n..]);
+            n += Fold(body, isHtml: false, revealed, buffer[n..]);
             buffer[n++] = TextNormalizer.Break;
             var bodyEnd = n;
-            n += TextNormalizer.Normalize(html, buffer[n..], html: true);
+            n += Fold(html, isHtml: true, revealed, buffer[n..]);
             var text = buffer[..n];
 
             Span<KeywordMatch> matches = stackalloc KeywordMatch[MaxMatches];
@@ -78,7 +81,43 @@ internal sealed class ClassifierEngine
         finally
         {
             ArrayPool<char>.Shared.Return(rented);
+            ArrayPool<char>.Shared.Return(revealed);
         }
+    }
+
+    /// <summary>
+    /// The rules on text already revealed by <see cref="PatientText"/> (the model reveals once and scores each sentence):
+    /// no second reveal; campaign links are looked for by the caller in the raw HTML.
+    /// </summary>
+    internal TextScore ScoreRevealed(ReadOnlySpan<char> subject, ReadOnlySpan<char> body, ReadOnlySpan<char> html, bool campaignLinkInMarkup)
+    {
+        var rented = ArrayPool<char>.Shared.Rent(TextNormalizer.MaxLength(subject.Length) + TextNormalizer.MaxLength(body.Length) + TextNormalizer.MaxLength(html.Length) + 3);
+        try
+        {
+            Span<char> buffer = rented;
+            var n = TextNormalizer.Normalize(subject, buffer);
+            buffer[n++] = TextNormalizer.Break;
+            var subjectEnd = n;
+            n += TextNormalizer.Normalize(body, buffer[n..]);
+            buffer[n++] = TextNormalizer.Break;
+            var bodyEnd = n;
+            n += TextNormalizer.Normalize(html, buffer[n..]);
+            var text = buffer[..n];
+
+            Span<KeywordMatch> matches = stackalloc KeywordMatch[MaxMatches];
+            var count = automaton.Scan(text, matches);
+            return Evaluate(text, matches[..count], subjectEnd, bodyEnd, [], campaignLinkInMarkup);
+        }
+        finally
+        {
+            ArrayPool<char>.Shared.Return(rented);
+        }
+    }
+
+    private static int Fold(ReadOnlySpan<char> text, bool isHtml, Span<char> scratch, Span<char> destination)
+    {
+        var length = PatientText.Reveal(text, isHtml, scratch);
+        return TextNormalizer.Normalize(scratch[..length], destination);
     }
 
     public SignalKind KindOf(int keyword) => kindOfKeyword[keyword];
@@ -189,6 +228,6 @@ internal sealed class ClassifierEngine
         (sentence & Invitation) != 0 && (sentence & Signals.LedgerGuards) == 0;
 
     /// <summary>Campaign parameters live in href attributes, which the HTML normaliser drops with the tags.</summary>
-    private static bool CampaignLinkIn(ReadOnlySpan<char> html) =>
+    internal static bool CampaignLinkIn(ReadOnlySpan<char> html) =>
         !html.IsEmpty && html.Contains("utm_", StringComparison.OrdinalIgnoreCase);
 }

@@ -48,8 +48,19 @@ public static class AddressNormalizer
 
         if (!Phones.IsValidNumber(number))
         {
-            var regionOfNumber = Phones.GetRegionCodeForNumber(number) ?? region;
-            return new(null, $"phone number is not a valid number for {regionOfNumber}");
+            // Written with its country code (+44 ..., 0044 ...), the number names its own country: the clinic's
+            // region has no say. Accept it when it has a possible length for that country (the metadata lags new
+            // ranges abroad, and the provider is the judge of deliverability); a national number must be valid.
+            var international = raw.TrimStart().StartsWith('+') || raw.TrimStart().StartsWith("00", StringComparison.Ordinal);
+            var country = Phones.GetRegionCodeForCountryCode(number.CountryCode);
+            if (international && Phones.IsPossibleNumber(number))
+            {
+                return new(Phones.Format(number, PhoneNumberFormat.E164), null);
+            }
+
+            return new(null, international
+                ? $"phone number is not a possible number for +{number.CountryCode.ToString(CultureInfo.InvariantCulture)} ({country})"
+                : $"phone number is not a valid number for {region} (write a foreign number with its country code, e.g. +44 ...)");
         }
 
         return new(Phones.Format(number, PhoneNumberFormat.E164), null);

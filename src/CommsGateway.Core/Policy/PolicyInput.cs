@@ -36,6 +36,24 @@ public sealed record PolicyInput(
     /// <summary>True when the campaign this intent belongs to was cancelled before it was decided.</summary>
     public bool CampaignCancelled { get; init; }
 
+    /// <summary>Who the clinic sends as (stored with the clinic); a channel without an identity is blocked.</summary>
+    public ClinicSender Sender { get; init; } = ClinicSender.None;
+
     /// <summary>When the patient last wrote to the clinic on WhatsApp (opens the 24-hour window), null if never seen.</summary>
     public DateTimeOffset? LastWhatsAppInboundAt { get; init; }
+
+    /// <summary>
+    /// A person's verdict on content the classifier could not call (<see cref="Classification.ContentVerdict.Review"/>):
+    /// this intent's own review, or one remembered for its clinic template. Null: none, and such an intent is Held.
+    /// Ignored for a confident classification: a template verdict never turns confident marketing into service.
+    /// </summary>
+    public ReviewVerdict? Review { get; init; }
 }
+
+/// <summary>
+/// A reviewer's verdict the policy applies in place of the classifier's unsure one.
+/// </summary>
+/// <param name="Purpose">Service or Marketing, as the reviewer said.</param>
+/// <param name="Reason">ReviewedAsService, ReviewedAsMarketing, or TemplateVerdict (remembered from an earlier review).</param>
+/// <param name="Details">Which review: its id, who, when (never message text).</param>
+public sealed record ReviewVerdict(Purpose Purpose, string Reason, IReadOnlyList<string> Details);

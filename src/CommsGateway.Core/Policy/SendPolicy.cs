@@ -23,9 +23,20 @@ public static class SendPolicy
         var intent = input.Intent;
         var detected = input.Classification.Purpose;
         var details = input.Classification.Signals.Select(s => "signal: " + s).ToList();
+        // Unsure content: a person's verdict (this intent's review, or its template's) stands in for the classifier's,
+        // and every later decision cites it first. Without one, the intent is held (below).
+        var uncertain = input.Classification.Verdict == Classification.ContentVerdict.Review;
+        var review = uncertain ? input.Review : null;
+        if (review is not null)
+        {
+            detected = review.Purpose;
+            details = [.. review.Details, .. details];
+        }
+
+        IReadOnlyList<string> Cite(IReadOnlyList<string> reasons) => review is null ? reasons : [review.Reason, .. reasons];
 
         Decision Block(string reason, long? consentEventId = null, string? secondReason = null) =>
-            new(DecisionOutcome.Blocked, secondReason is null ? [reason] : [reason, secondReason], detected)
+            new(DecisionOutcome.Blocked, Cite(secondReason is null ? [reason] : [reason, secondReason]), detected)
             {
                 ConsentEventId = consentEventId,
                 Details = details,
@@ -37,6 +48,15 @@ public static class SendPolicy
             return new Decision(DecisionOutcome.Rejected, [ReasonCodes.UnknownTenant], detected)
             {
                 Details = [$"tenantId: no clinic '{intent.TenantId}' is configured on this gateway"],
+            };
+        }
+
+        if (!input.Sender.CanSend(intent.Channel))
+        {
+            // Never another clinic's name or number: without the clinic's own identity on this channel nothing goes out.
+            return Block(ReasonCodes.NoSenderIdentity) with
+            {
+                Details = [$"sender: clinic '{intent.TenantId}' has no sender identity for {ChannelName(intent.Channel)}", .. details],
             };
         }
 
@@ -73,9 +93,19 @@ public static class SendPolicy
             return Block(ReasonCodes.Suppressed);
         }
 
+        if (uncertain && review is null)
+        {
+            // Neither sent nor blocked: a person at the clinic decides (before any wait, so the review has the time).
+            return new Decision(DecisionOutcome.Held, [ReasonCodes.ClassificationUncertain], detected)
+            {
+                Details = [.. details, FormattableString.Invariant($"probability: {input.Classification.Probability:0.###}"),
+                    FormattableString.Invariant($"score: {input.Classification.Score:0.###}")],
+            };
+        }
+
         if (intent.NotBefore is { } notBefore && notBefore > input.Now)
         {
-            return new Decision(DecisionOutcome.Deferred, [ReasonCodes.NotYetDue], detected)
+            return new Decision(DecisionOutcome.Deferred, Cite([ReasonCodes.NotYetDue]), detected)
             {
                 DeferredUntil = notBefore,
                 Details = details,
@@ -129,7 +159,7 @@ public static class SendPolicy
         if (QuietHoursApply(intent.Channel, input.Settings)
             && MarketingWindow.NextOpening(input.Now, input.Contact!.TimeZone, input.Settings) is { } opening)
         {
-            return new Decision(DecisionOutcome.Deferred, [ReasonCodes.QuietHours], detected)
+            return new Decision(DecisionOutcome.Deferred, Cite([ReasonCodes.QuietHours]), detected)
             {
                 DeferredUntil = opening,
                 ConsentEventId = consent.EventId,
@@ -140,13 +170,16 @@ public static class SendPolicy
         return Send(DecisionOutcome.Sent, [ReasonCodes.MarketingConsentGranted, .. warnings], consent.EventId,
             FullContent(intent, isMarketing: true), recipient);
 
+        // The flag names what raised it (category and lexicon term, e.g. health-condition: "diabete"), never patient text.
         Decision Send(DecisionOutcome outcome, IReadOnlyList<string> reasons, long? consentEventId, SendableContent content, string to) =>
-            new(outcome, reasons, detected)
+            new(outcome, Cite(reasons), detected)
             {
                 ConsentEventId = consentEventId,
                 Content = content,
                 Recipient = to,
-                Details = details,
+                Details = reasons.Contains(ReasonCodes.HealthDetailsFlagged)
+                    ? [.. details, .. input.Classification.HealthDetails.Select(h => $"{ReasonCodes.HealthDetailsFlagged}: {h}")]
+                    : details,
             };
     }
 
@@ -257,4 +290,12 @@ public static class SendPolicy
         var parts = new[] { html }.Concat(blocks ?? []).Where(t => !string.IsNullOrWhiteSpace(t)).ToList();
         return parts.Count == 0 ? null : string.Concat(parts);
     }
+
+    private static string ChannelName(Channel channel) => channel switch
+    {
+        Channel.Email => "email",
+        Channel.Sms => "sms",
+        Channel.WhatsApp => "whatsapp",
+        _ => "this channel",
+    };
 }

@@ -8,7 +8,15 @@ namespace CommsGateway.Core.Validation;
 /// </summary>
 public static class IntentValidator
 {
-    public static IReadOnlyList<ValidationError> Validate(MessageIntent intent)
+    /// <summary>How far ahead <c>notBefore</c> may lie by default: past it, an intent would be parked for ever.</summary>
+    public static readonly TimeSpan DefaultNotBeforeHorizon = TimeSpan.FromDays(400);
+
+    /// <summary>Shape checks that need no clock (the <c>notBefore</c> horizon is not checked).</summary>
+    public static IReadOnlyList<ValidationError> Validate(MessageIntent intent) => Validate(intent, null, DefaultNotBeforeHorizon);
+
+    /// <param name="now">The decision instant; with it, a <c>notBefore</c> later than <paramref name="notBeforeHorizon"/>
+    /// from now is refused (InvalidField) instead of deferring the intent for years.</param>
+    public static IReadOnlyList<ValidationError> Validate(MessageIntent intent, DateTimeOffset? now, TimeSpan notBeforeHorizon)
     {
         ArgumentNullException.ThrowIfNull(intent);
         var errors = new List<ValidationError>();
@@ -16,6 +24,16 @@ public static class IntentValidator
         RequireIdentifier(errors, "intentId", intent.IntentId);
         RequireIdentifier(errors, "tenantId", intent.TenantId);
         RequireIdentifier(errors, "patientId", intent.PatientId);
+        if (intent.CampaignId is not null)
+        {
+            RequireIdentifier(errors, "campaignId", intent.CampaignId);
+        }
+
+        if (now is { } instant && intent.NotBefore is { } due && due - instant > notBeforeHorizon)
+        {
+            errors.Add(new ValidationError("notBefore", ReasonCodes.InvalidField,
+                $"notBefore is more than {notBeforeHorizon.TotalDays:0} days ahead (the horizon)"));
+        }
 
         if (intent.Channel == Channel.Unknown)
         {
@@ -90,9 +108,10 @@ public static class IntentValidator
             errors.Add(new ValidationError(field, ReasonCodes.InvalidField,
                 $"{field} is longer than {ChannelLimits.IdentifierLength} characters"));
         }
-        else if (value.Any(char.IsControl))
+        else if (Identifiers.FirstForbidden(value) is { } character)
         {
-            errors.Add(new ValidationError(field, ReasonCodes.InvalidField, $"{field} contains control characters"));
+            errors.Add(new ValidationError(field, ReasonCodes.InvalidField,
+                $"{field} contains {character}: control, bidirectional and zero-width characters are not allowed in identifiers"));
         }
     }
 

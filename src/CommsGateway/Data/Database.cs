@@ -20,12 +20,15 @@ public static class Database
                 throw new ValidationException("Database:ConnectionString is required");
             }
 
-            return new NpgsqlDataSourceBuilder(WithAutoPrepare(options.ConnectionString)).Build();
+            return CreateDataSource(options.ConnectionString);
         });
         builder.Services.AddHostedService<MigrationHostedService>();
-        Dapper.DefaultTypeMap.MatchNamesWithUnderscores = true;
         return builder;
     }
+
+    /// <summary>The one way a data source is made, for the gateway and every CLI verb alike.</summary>
+    public static NpgsqlDataSource CreateDataSource(string connectionString) =>
+        new NpgsqlDataSourceBuilder(WithAutoPrepare(connectionString)).Build();
 
     /// <summary>
     /// Every intent runs the same handful of statements (decision context, decision batch, dispatch claim and

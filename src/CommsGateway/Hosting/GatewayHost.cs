@@ -7,6 +7,7 @@ using CommsGateway.Features.DevOutbox;
 using CommsGateway.Features.Webhooks;
 using CommsGateway.Features.Intents;
 using CommsGateway.Features.Privacy;
+using CommsGateway.Features.Review;
 using CommsGateway.Features.Unsubscribe;
 using CommsGateway.Observability;
 using CommsGateway.Providers;
@@ -25,9 +26,16 @@ public static class GatewayHost
         builder.AddGatewayServices();
 
         var app = builder.Build();
+        // Problem+json for every error, in every environment: this handler sits inside the developer exception page
+        // WebApplication adds in Development, so that page never renders (it echoed request headers, the API key too).
+        app.UseGatewayProblems();
         // Behind a TLS proxy the connection's address is the proxy's: take the patient's from X-Forwarded-For, but
         // only from proxies we trust (loopback, plus Gateway:TrustedProxies), since the address is consent evidence.
         app.UseForwardedHeaders();
+        app.UseRouting();
+        app.UseRequestBodyLimits();
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.MapGatewayEndpoints();
         return app;
     }
@@ -47,12 +55,15 @@ public static class GatewayHost
             }
         });
 
+        builder.Services.AddGatewayProblems();
+
         // Order matters: migrations run before the bus starts consuming.
         builder.AddObservability();
         builder.AddDatabase();
         builder.AddPrivacy();
         builder.AddProviders();
         builder.AddIntents();
+        builder.AddReview();
         builder.AddUnsubscribe();
         builder.AddWebhooks();
         builder.AddAudit();
@@ -69,6 +80,7 @@ public static class GatewayHost
         endpoints.MapObservability();
         endpoints.MapAudit();
         endpoints.MapAdminApi();
+        endpoints.MapReviewApi();
         endpoints.MapTwilioStatusWebhook();
         endpoints.MapWebhooks();
         endpoints.MapDevOutbox();

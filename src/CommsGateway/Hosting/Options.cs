@@ -20,6 +20,36 @@ public sealed class RabbitMqOptions
     [Range(1, 10_000)] public int PrefetchCount { get; set; } = 256;
 
     [Range(1, 10_000)] public int ConcurrentMessageLimit { get; set; } = 128;
+
+    /// <summary>Quorum (replicated) by default; Classic only for a broker not yet migrated (runbooks/quorum-queues.md).</summary>
+    public RabbitQueueType QueueType { get; set; } = RabbitQueueType.Quorum;
+
+    /// <summary>
+    /// Redeliveries (a consumer died holding the message) before a quorum queue dead-letters a message to the error
+    /// queue. High enough that broker or gateway restarts never reach it; a message that crashes every gateway does.
+    /// </summary>
+    [Range(2, 1_000)] public int DeliveryLimit { get; set; } = 20;
+
+    /// <summary>Cluster nodes as "host:port" (or "host", then <see cref="Port"/>), tried in order; empty = <see cref="Host"/> alone.</summary>
+    [ClusterNodes] public IList<string> ClusterNodes { get; } = [];
+}
+
+/// <summary>Each entry must be "host" or "host:port": a typo must stop the start-up, not leave a node out.</summary>
+[AttributeUsage(AttributeTargets.Property)]
+public sealed class ClusterNodesAttribute : ValidationAttribute
+{
+    public override bool IsValid(object? value) =>
+        value is not IEnumerable<string> nodes || nodes.All(n =>
+        {
+            var colon = n.LastIndexOf(':');
+            return colon < 0
+                ? Uri.CheckHostName(n) != UriHostNameType.Unknown
+                : Uri.CheckHostName(n[..colon]) != UriHostNameType.Unknown
+                  && int.TryParse(n[(colon + 1)..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port)
+                  && port is > 0 and <= 65535;
+        });
+
+    public override string FormatErrorMessage(string name) => $"{name} must list host or host:port entries";
 }
 
 public sealed class DatabaseOptions
@@ -53,6 +83,18 @@ public sealed class GatewayOptions
     /// recorded as evidence of an unsubscribe, so a header from anyone else is ignored.
     /// </summary>
     [TrustedProxyAddresses] public IList<string> TrustedProxies { get; } = [];
+
+    /// <summary>
+    /// How far ahead an intent's notBefore may be, in days: beyond it the intent is Rejected InvalidField rather than
+    /// parked (a year-9999 notBefore would wait in deferred_intents for ever).
+    /// </summary>
+    [Range(1, 3650)] public int NotBeforeHorizonDays { get; set; } = 400;
+
+    /// <summary>
+    /// Whether /openapi needs an API key and /metrics an operator key. Null (the default): public in Development and
+    /// Testing, protected in any other environment, where only the API, the webhooks, /u/ and /health are public.
+    /// </summary>
+    public bool? ManagementRequiresApiKey { get; set; }
 }
 
 /// <summary>Each entry must be an IP address: a typo must stop the start-up, not silently distrust the proxy.</summary>

@@ -15,6 +15,7 @@ public static class ObservabilityFeature
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddPersonalDataMasking();
+        builder.Services.AddUtcLogTimestamps();
         builder.Services.AddSingleton<GatewayMetrics>();
         builder.Services.AddConsumeObserver<QueueLagObserver>();
 
@@ -26,6 +27,10 @@ public static class ObservabilityFeature
             .AddAspNetCoreInstrumentation()
             .AddHttpClientInstrumentation()
             .AddRuntimeInstrumentation()
+            // Any other histogram in seconds that brings no bounds of its own gets second-scale buckets too.
+            .AddView(instrument => instrument.Unit == "s" && instrument.GetType().Name.StartsWith("Histogram", StringComparison.Ordinal)
+                ? new ExplicitBucketHistogramConfiguration { Boundaries = [.. GatewayMetrics.SecondsBuckets] }
+                : null)
             .AddPrometheusExporter());
         return builder;
     }
@@ -38,7 +43,11 @@ public static class ObservabilityFeature
             Predicate = check => check.Tags.Contains(ReadyTag),
             ResponseWriter = WriteJsonAsync,
         });
-        endpoints.MapPrometheusScrapingEndpoint("/metrics");
+        var metrics = endpoints.MapPrometheusScrapingEndpoint("/metrics");
+        if (Hosting.OpenApiDocumentation.ManagementRequiresKey(endpoints.ServiceProvider))
+        {
+            metrics.RequireAuthorization(Features.Admin.ApiKeyAuthenticationHandler.OperatorPolicy);
+        }
         return endpoints;
     }
 

@@ -1,11 +1,13 @@
 using CommsGateway.Contracts;
+using CommsGateway.Core.Policy;
 
 namespace CommsGateway.Providers;
 
 /// <summary>
 /// A decided message on its way to a provider, already rendered: what the patient receives. The rendering
 /// work (unsubscribe footer, List-Unsubscribe headers, recipient from the contact directory) fills these
-/// fields; providers only transport them. Sender fields left null fall back to the tenant's configured sender.
+/// fields; providers only transport them. <see cref="Sender"/> is the clinic's own identity, read with the decision;
+/// From/FromName/ReplyTo, when set, override its email fields.
 /// </summary>
 public sealed record OutboundMessage
 {
@@ -24,6 +26,9 @@ public sealed record OutboundMessage
 
     /// <summary>Email address or E.164 number (no <c>whatsapp:</c> prefix; the Twilio client adds it).</summary>
     public string? To { get; init; }
+
+    /// <summary>Who the clinic sends as (stored with the clinic; never another clinic's or a gateway default).</summary>
+    public ClinicSender Sender { get; init; } = ClinicSender.None;
 
     public string? From { get; init; }
 

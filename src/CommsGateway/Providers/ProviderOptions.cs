@@ -48,33 +48,19 @@ public sealed class TwilioOptions : ProviderHttpOptions
     public bool StatusCallbacks { get; set; } = true;
 }
 
-/// <summary>Who each clinic sends as. <c>Default</c> applies to tenants without their own entry.</summary>
+/// <summary>
+/// Sender identities in configuration: a SEED only. Senders live with each clinic in the database (tenants row, set by
+/// <c>commsgw tenant sender</c> or the admin API); at start-up the gateway copies <c>Senders:Tenants:&lt;id&gt;</c> into
+/// the fields that clinic has not stored yet. There is no default across clinics: <c>Senders:Default</c> is refused.
+/// </summary>
 public sealed class SenderOptions
 {
     public const string Section = "Senders";
 
-    public SenderIdentity Default { get; set; } = new();
+    /// <summary>Bound only to refuse it at start-up: a default sender is how one clinic's patients got another's mail.</summary>
+    public SenderIdentity? Default { get; set; }
 
     public Dictionary<string, SenderIdentity> Tenants { get; } = new(StringComparer.Ordinal);
-
-    public SenderIdentity For(string tenantId)
-    {
-        var own = Tenants.GetValueOrDefault(tenantId);
-        return own is null ? Default : new SenderIdentity
-        {
-            EmailFrom = own.EmailFrom ?? Default.EmailFrom,
-            EmailFromName = own.EmailFromName ?? Default.EmailFromName,
-            ReplyTo = own.ReplyTo ?? Default.ReplyTo,
-            SmsFrom = own.SmsFrom ?? Default.SmsFrom,
-            MessagingServiceSid = own.MessagingServiceSid ?? Default.MessagingServiceSid,
-            WhatsAppFrom = own.WhatsAppFrom ?? Default.WhatsAppFrom,
-            WhatsAppMarketingContentSid = own.WhatsAppMarketingContentSid ?? Default.WhatsAppMarketingContentSid,
-            // The variable belongs to the template: a clinic's own template never inherits the default's variable.
-            WhatsAppUnsubscribeVariable = own.WhatsAppMarketingContentSid is null
-                ? own.WhatsAppUnsubscribeVariable ?? Default.WhatsAppUnsubscribeVariable
-                : own.WhatsAppUnsubscribeVariable,
-        };
-    }
 }
 
 public sealed class SenderIdentity
@@ -102,6 +88,12 @@ public sealed class SenderIdentity
     /// Without it, marketing through that template is blocked (TemplateLacksUnsubscribe): it would carry no way out.
     /// </summary>
     public string? WhatsAppUnsubscribeVariable { get; set; }
+
+    public Core.Policy.ClinicSender ToClinicSender() => new()
+    {
+        EmailFrom = EmailFrom, EmailFromName = EmailFromName, ReplyTo = ReplyTo, SmsFrom = SmsFrom, MessagingServiceSid = MessagingServiceSid,
+        WhatsAppFrom = WhatsAppFrom, WhatsAppMarketingContentSid = WhatsAppMarketingContentSid, WhatsAppUnsubscribeVariable = WhatsAppUnsubscribeVariable,
+    };
 }
 
 /// <summary>Where the fake providers run (development and tests): the dev outbox and the reconciler's probe read it.</summary>

@@ -1,6 +1,7 @@
 using CommsGateway.BrowserTests.Infrastructure;
 using CommsGateway.Contracts;
 using CommsGateway.FakeProviders;
+using CommsGateway.IntegrationTests.Infrastructure;
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
@@ -37,6 +38,7 @@ public sealed class UnsubscribePageTests(KestrelGateway gateway) : IClassFixture
         {
             await connection.ExecuteAsync("insert into tenants (tenant_id, name) values (@tenant, @name) on conflict do nothing",
                 new { tenant = KestrelGateway.Tenant, name = KestrelGateway.ClinicName });
+            await TestSenders.StoreAsync(connection, KestrelGateway.Tenant);
             await connection.ExecuteAsync("""
                 insert into contacts (tenant_id, patient_id, email, locale, time_zone, updated_by)
                 values (@tenant, @patientId, @email, @locale, 'Europe/Paris', 'tests');

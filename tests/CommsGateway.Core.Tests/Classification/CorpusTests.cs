@@ -3,7 +3,10 @@ using Xunit.Abstractions;
 
 namespace CommsGateway.Core.Tests.Classification;
 
-/// <summary>The classifier against labelled messages: the shared public corpus and this project's own cases.</summary>
+/// <summary>
+/// The classifier against labelled messages: the shared public corpus and this project's own cases. Three answers:
+/// marketing is caught when answered marketing or review; service may be held for review, within the review budget.
+/// </summary>
 public sealed class CorpusTests(ITestOutputHelper output)
 {
     private readonly ContentClassifier classifier = new();
@@ -19,8 +22,9 @@ public sealed class CorpusTests(ITestOutputHelper output)
         output.WriteLine(matrix.ToString());
         output.WriteLine(matrix.Details());
 
-        Assert.True(matrix.MarketingRecall >= 0.98, $"marketing recall {matrix.MarketingRecall:0.000} < 0.98\n{matrix}");
-        Assert.True(matrix.ServiceAccuracy >= 0.96, $"service accuracy {matrix.ServiceAccuracy:0.000} < 0.96\n{matrix}");
+        Assert.True(matrix.MarketingRecall >= 0.98, $"marketing caught {matrix.MarketingRecall:0.000} < 0.98\n{matrix}");
+        Assert.True(matrix.ServiceCalledMarketing <= 0.04, $"service called marketing {matrix.ServiceCalledMarketing:0.000} > 0.04\n{matrix}");
+        Assert.True(matrix.ReviewRate <= 0.12, $"review rate {matrix.ReviewRate:0.000} > 0.12\n{matrix}");
     }
 
     [Fact]
@@ -36,7 +40,8 @@ public sealed class CorpusTests(ITestOutputHelper output)
         output.WriteLine(matrix.ToString());
         output.WriteLine(matrix.Details());
 
-        Assert.True(matrix.MarketingRecall >= 0.98, $"marketing recall {matrix.MarketingRecall:0.000} < 0.98\n{matrix}");
-        Assert.True(matrix.ServiceAccuracy >= 0.96, $"service accuracy {matrix.ServiceAccuracy:0.000} < 0.96\n{matrix}");
+        Assert.True(matrix.MarketingRecall >= 0.98, $"marketing caught {matrix.MarketingRecall:0.000} < 0.98\n{matrix}");
+        Assert.True(matrix.ServiceCalledMarketing <= 0.04, $"service called marketing {matrix.ServiceCalledMarketing:0.000} > 0.04\n{matrix}");
+        Assert.True(matrix.ReviewRate <= 0.12, $"review rate {matrix.ReviewRate:0.000} > 0.12\n{matrix}");
     }
 }

@@ -72,20 +72,33 @@ public sealed class ConfusionMatrix
 
     public double MarketingRecall => Ratio(MarketingAsMarketing, MarketingAsMarketing + MarketingAsService);
 
-    /// <summary>Share of service messages classified service (the complement of false alarms).</summary>
-    public double ServiceAccuracy => Ratio(ServiceAsService, ServiceAsService + ServiceAsMarketing);
+    /// <summary>Share of service messages answered service (neither marketing nor review).</summary>
+    public double ServiceAccuracy => Ratio(ServiceAsService, ServiceAsService + ServiceAsMarketing + ServiceReviewed);
 
     public double Accuracy => Ratio(MarketingAsMarketing + ServiceAsService, MarketingAsMarketing + MarketingAsService + ServiceAsService + ServiceAsMarketing);
 
+    /// <summary>Messages answered review (held for a person): caught when marketing, not called marketing when service.</summary>
+    public int Reviewed { get; private set; }
+
+    /// <summary>Share of service messages answered marketing (review excluded: a person decides those).</summary>
+    public double ServiceCalledMarketing => ServiceAsService + ServiceAsMarketing + ServiceReviewed == 0 ? 0 : (double)ServiceAsMarketing / (ServiceAsService + ServiceAsMarketing + ServiceReviewed);
+
+    public double ReviewRate => Ratio(Reviewed, MarketingAsMarketing + MarketingAsService + ServiceAsService + ServiceAsMarketing + ServiceReviewed);
+
+    private int ServiceReviewed { get; set; }
+
+    /// <summary>Marketing is caught when answered marketing or review; service is right only when answered service.</summary>
     public void Add(LabelledMessage message, CommsGateway.Core.Classification.Classification result)
     {
         all.Add((message, result));
-        var marketing = result.Purpose == Purpose.Marketing;
-        switch (message.Expected, marketing)
+        var review = result.Verdict == ContentVerdict.Review;
+        Reviewed += review ? 1 : 0;
+        switch (message.Expected, result.Verdict)
         {
-            case (Purpose.Marketing, true): MarketingAsMarketing++; break;
-            case (Purpose.Marketing, false): MarketingAsService++; errors.Add((message, result)); break;
-            case (_, false): ServiceAsService++; break;
+            case (Purpose.Marketing, ContentVerdict.Marketing or ContentVerdict.Review): MarketingAsMarketing++; break;
+            case (Purpose.Marketing, _): MarketingAsService++; errors.Add((message, result)); break;
+            case (_, ContentVerdict.Service): ServiceAsService++; break;
+            case (_, ContentVerdict.Review): ServiceReviewed++; errors.Add((message, result)); break;
             default: ServiceAsMarketing++; errors.Add((message, result)); break;
         }
     }
@@ -97,10 +110,11 @@ public sealed class ConfusionMatrix
         text.AppendLine("                   predicted marketing | predicted service");
         text.AppendLine(c, $"label marketing    {MarketingAsMarketing,19} | {MarketingAsService,17}");
         text.AppendLine(c, $"label service      {ServiceAsMarketing,19} | {ServiceAsService,17}");
-        text.AppendLine(c, $"marketing recall {MarketingRecall:0.000}, service accuracy {ServiceAccuracy:0.000}, accuracy {Accuracy:0.000}");
+        text.AppendLine(c, $"service answered review {ServiceReviewed}; review rate {ReviewRate:0.000}");
+        text.AppendLine(c, $"marketing caught (marketing or review) {MarketingRecall:0.000}, service called marketing {ServiceCalledMarketing:0.000}, service answered service {ServiceAccuracy:0.000}");
         foreach (var (message, result) in errors)
         {
-            text.AppendLine(c, $"  MISS {message.Id} label={message.Label} score={result.Score:0.00} signals=[{string.Join("; ", result.Signals)}] note={message.Note}");
+            text.AppendLine(c, $"  MISS {message.Id} label={message.Label} verdict={result.Verdict} p={result.Probability:0.000} rules={result.Score:0.00} signals=[{string.Join("; ", result.Signals)}] note={message.Note}");
         }
 
         return text.ToString();
@@ -112,7 +126,7 @@ public sealed class ConfusionMatrix
         var text = new StringBuilder();
         foreach (var (message, result) in all)
         {
-            text.AppendLine(CultureInfo.InvariantCulture, $"{message.Id,-8} {message.Label,-9} -> {result.Purpose,-9} {result.Score,5:0.00} {string.Join("; ", result.Signals)}");
+            text.AppendLine(CultureInfo.InvariantCulture, $"{message.Id,-8} {message.Label,-9} -> {result.Verdict,-9} p={result.Probability:0.000} rules={result.Score,5:0.00} {string.Join("; ", result.Signals)}");
         }
 
         return text.ToString();

@@ -140,10 +140,10 @@ public sealed class SignalTests
     }
 
     [Fact]
-    public void Should_give_the_same_score_on_the_allocation_free_path()
+    public void Should_give_the_same_rule_score_on_the_allocation_free_path()
     {
         const string body = "Votre RDV est confirmé. En mars, -20% sur le peeling si vous l'ajoutez à votre séance.";
-        Assert.Equal(classifier.ClassifyText("Rappel", body, null).Score, ContentClassifier.Score("Rappel", body, null));
+        Assert.Equal(classifier.ClassifyText("Rappel", body, null).Score, ContentClassifier.RuleScore("Rappel", body, null));
     }
 
     [Fact]

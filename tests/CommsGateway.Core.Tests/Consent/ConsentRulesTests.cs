@@ -38,6 +38,13 @@ public sealed class ConsentRulesTests
         { "unknown purpose", Grant(["newsletter"], ["email"]), ConsentErrorCodes.InvalidField },
         { "no channel", Grant(["marketing"], []), ConsentErrorCodes.InvalidField },
         { "in the future", Grant(["marketing"], ["email"]) with { OccurredAt = Now.AddHours(1) }, ConsentErrorCodes.OccursInFuture },
+        { "5 MB evidence.extra", Grant(["marketing"], ["email"], evidence: Evidence with { Extra = new Dictionary<string, string> { ["note"] = new('x', 5 * 1024 * 1024) } }), ConsentErrorCodes.EvidenceTooLarge },
+        { "200,000 evidence keys", Grant(["marketing"], ["email"], evidence: Evidence with { Extra = Enumerable.Range(0, 200_000).ToDictionary(i => "k" + i, _ => "v") }), ConsentErrorCodes.EvidenceTooLarge },
+        { "65 evidence keys", Grant(["marketing"], ["email"], evidence: Evidence with { Extra = Enumerable.Range(0, 65).ToDictionary(i => "k" + i, _ => "v") }), ConsentErrorCodes.EvidenceTooLarge },
+        { "64 evidence keys", Grant(["marketing"], ["email"], evidence: Evidence with { Extra = Enumerable.Range(0, 64).ToDictionary(i => "k" + i, _ => "v") }), null },
+        { "evidence of 8 KB plus one byte", Grant(["marketing"], ["email"], evidence: Evidence with { UserAgent = new string('u', 8 * 1024) }), ConsentErrorCodes.EvidenceTooLarge },
+        { "bidi override in an evidence key", Grant(["marketing"], ["email"], evidence: Evidence with { Extra = new Dictionary<string, string> { ["form\u202Eid"] = "1" } }), ConsentErrorCodes.EvidenceTooLarge },
+        { "right-to-left override in patient id", Grant(["marketing"], ["email"]) with { PatientId = "p1\u202E" }, ConsentErrorCodes.InvalidField },
     };
 
     [Theory]
@@ -81,5 +88,15 @@ public sealed class ConsentRulesTests
         var (events, _) = ConsentRules.Validate(Grant(["marketing"], ["email"], evidence: Evidence with { WordingSha256 = WordingHash.ToLowerInvariant() }), Now);
 
         Assert.Equal(WordingHash, Assert.Single(events).Evidence.WordingSha256);
+    }
+
+    [Fact]
+    public void Should_name_the_limit_an_oversized_evidence_breaks()
+    {
+        var (_, errors) = ConsentRules.Validate(Grant(["marketing"], ["email"],
+            evidence: Evidence with { Extra = Enumerable.Range(0, 200_000).ToDictionary(i => "k" + i, _ => "v") }), Now);
+
+        Assert.Contains(errors, e => e.Message == "evidence.extra has 200000 keys; the limit is 64");
+        Assert.Contains(errors, e => e.Message.EndsWith("the limit is 8192 bytes", StringComparison.Ordinal));
     }
 }

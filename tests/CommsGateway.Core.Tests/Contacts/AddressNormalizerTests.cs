@@ -13,7 +13,13 @@ public sealed class AddressNormalizerTests
         { "+44 7911 123456", "FR", "+447911123456", null },
         { "not a phone", "FR", null, "not a number" },
         { "12", "FR", null, "phone number" },
-        { "06 12 34", "FR", null, "not a valid number" },
+        { "06 12 34", "FR", null, "not a valid number for FR" },
+        // Written with its country code, a number is read for its own country whatever the clinic's region: the UK's
+        // drama range (07700 900xxx) is outside libphonenumber's mobile ranges but has a UK mobile's length.
+        { "+44 7700 900123", "FR", "+447700900123", null },
+        { "0044 7700 900123", "DE", "+447700900123", null },
+        { "+44 123", "FR", null, "not a possible number for +44 (GB)" },
+        { "07700 900123", "FR", null, "with its country code" },
     };
 
     [Theory]

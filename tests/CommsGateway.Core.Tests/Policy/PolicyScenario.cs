@@ -35,10 +35,17 @@ internal static class PolicyScenario
     public static ConsentState Withdraw(ConsentPurpose purpose, Channel channel, long id = 11, DateTimeOffset? at = null) =>
         new(id, purpose, channel, null, false, at ?? Tuesday11.AddDays(-1));
 
+    /// <summary>The clinic's own sender on every channel.</summary>
+    public static readonly ClinicSender Sender = new()
+    {
+        EmailFrom = "rendez-vous@clinique-t1.example", EmailFromName = "Clinique T1", SmsFrom = "+33700000001", WhatsAppFrom = "+33700000002",
+    };
+
     public static PolicyInput Input(MessageIntent intent, Cls classification, params ConsentState[] consent) =>
         new(intent, classification, Tuesday11)
         {
             Contact = Patient,
             Consent = new ConsentSnapshot(consent),
+            Sender = Sender,
         };
 }

@@ -44,6 +44,7 @@ public sealed class SendPolicyProperties
             Consent = new ConsentSnapshot(Latest(states)),
             AddressSuppressed = suppressed,
             MarketingSentLast7Days = sent7,
+            Sender = PolicyScenario.Sender,
         };
 
     /// <summary>A snapshot holds one state per (purpose, channel): the latest, as the ledger derives it.</summary>

@@ -22,6 +22,11 @@ public sealed class SendPolicyTests
         { "service on refused channel", Input(Intent(), Service, Withdraw(ConsentPurpose.Service, Channel.Sms)), DecisionOutcome.Blocked, [ReasonCodes.ChannelRefused] },
         { "suppressed address", Input(Intent(), Service) with { AddressSuppressed = true }, DecisionOutcome.Blocked, [ReasonCodes.Suppressed] },
         { "unknown clinic", Input(Intent(), Service) with { TenantKnown = false }, DecisionOutcome.Rejected, [ReasonCodes.UnknownTenant] },
+        { "clinic without any sender", Input(Intent(), Service) with { Sender = ClinicSender.None }, DecisionOutcome.Blocked, [ReasonCodes.NoSenderIdentity] },
+        { "clinic with an email sender only, SMS", Input(Intent(), Service) with { Sender = new ClinicSender { EmailFrom = "a@clinic.example" } }, DecisionOutcome.Blocked, [ReasonCodes.NoSenderIdentity] },
+        { "clinic with an SMS messaging service only", Input(Intent(), Service) with { Sender = new ClinicSender { MessagingServiceSid = "MG00000000000000000000000000000001" } }, DecisionOutcome.Sent, [ReasonCodes.ServiceMessage] },
+        { "clinic without a WhatsApp sender", Input(Intent(Channel.WhatsApp), Service) with { Contact = Patient with { WhatsApp = "+33612345678" }, Sender = PolicyScenario.Sender with { WhatsAppFrom = null } }, DecisionOutcome.Blocked, [ReasonCodes.NoSenderIdentity] },
+        { "clinic without sender, marketing withdrawn", Input(Intent(Channel.Email, Purpose.Marketing), Marketing, Withdraw(ConsentPurpose.Marketing, Channel.Email)) with { Sender = PolicyScenario.Sender with { EmailFrom = null } }, DecisionOutcome.Blocked, [ReasonCodes.NoSenderIdentity] },
         { "unknown patient", Input(Intent(), Service) with { Contact = null }, DecisionOutcome.Blocked, [ReasonCodes.NoContactPoint] },
         { "no email on record", Input(Intent(Channel.Email), Service) with { Contact = Patient with { Email = null } }, DecisionOutcome.Blocked, [ReasonCodes.NoContactPoint] },
         { "explicit address differs", Input(Intent() with { To = "+33699999999" }, Service), DecisionOutcome.Blocked, [ReasonCodes.RecipientMismatch] },
@@ -128,5 +133,16 @@ public sealed class SendPolicyTests
 
         Assert.Equal(DecisionOutcome.Deferred, decision.Outcome);
         Assert.Equal(new DateTimeOffset(2026, 11, 30, 7, 0, 0, TimeSpan.Zero), decision.DeferredUntil);
+    }
+
+    [Fact]
+    public void Should_name_the_term_that_raised_a_health_details_flag_in_the_details_and_list_each_signal_once()
+    {
+        var classification = Service with { Signals = ["offer@body: \"promo\""], HealthDetails = ["health-condition: \"diabete\""] };
+
+        var decision = SendPolicy.Decide(Input(Intent(), Service) with { Classification = classification });
+
+        Assert.Contains(ReasonCodes.HealthDetailsFlagged, decision.Reasons);
+        Assert.Equal(["signal: offer@body: \"promo\"", "HealthDetailsFlagged: health-condition: \"diabete\""], decision.Details);
     }
 }

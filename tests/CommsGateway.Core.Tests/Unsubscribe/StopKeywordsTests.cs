@@ -22,6 +22,16 @@ public sealed class StopKeywordsTests
     [InlineData("Arrét")]
     [InlineData("STOP SMS")]
     [InlineData("Stop  sms.")]
+    [InlineData("ＳＴＯＰ")]
+    [InlineData("ｓｔｏｐ")]
+    [InlineData("STOP!!!")]
+    [InlineData("« Stop »")]
+    [InlineData("STOP 🛑")]
+    [InlineData("🙏 ARRÊT")]
+    [InlineData("\u00A0Stop\u3000")]
+    [InlineData("STOP\u200B")]
+    [InlineData("ST\u200BOP")]
+    [InlineData("Ａｒｒêｔ")]
     public void Should_opt_out_on_a_stop_keyword(string body) => Assert.Equal(KeywordIntent.OptOut, StopKeywords.Match(body));
 
     [Theory]
@@ -40,6 +50,19 @@ public sealed class StopKeywordsTests
     [InlineData("STOP SMS please")]
     [InlineData("Merci, à demain")]
     public void Should_ignore_keywords_inside_a_sentence(string? body) => Assert.Equal(KeywordIntent.None, StopKeywords.Match(body));
+
+    [Theory]
+    [InlineData("HELP")]
+    [InlineData("aide")]
+    [InlineData("Info ?")]
+    [InlineData("ＨＥＬＰ")]
+    [InlineData("Aide !")]
+    public void Should_recognise_a_help_keyword(string body) => Assert.Equal(KeywordIntent.Help, StopKeywords.Match(body));
+
+    [Theory]
+    [InlineData("I need help with my appointment")]
+    [InlineData("info rdv")]
+    public void Should_not_take_help_inside_a_sentence(string body) => Assert.Equal(KeywordIntent.None, StopKeywords.Match(body));
 
     [Theory]
     [InlineData("Thanks!", "STOP", KeywordIntent.OptOut)]

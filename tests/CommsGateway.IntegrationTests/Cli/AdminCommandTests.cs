@@ -55,7 +55,7 @@ public sealed partial class AdminCommandTests(GatewayFixture gateway) : IDisposa
         Assert.Equal([5, 6, 7, 8, 9], rejected.Keys.Order());
         Assert.StartsWith("email:", rejected[5], StringComparison.Ordinal);
         Assert.StartsWith("patient id is required", rejected[6], StringComparison.Ordinal);
-        Assert.Equal("last_interaction_at: not a date", rejected[7]);
+        Assert.StartsWith("last_interaction_at: 'yesterday-ish' is not an ISO 8601 date", rejected[7], StringComparison.Ordinal);
         Assert.Equal("duplicate patient_id (first at line 2)", rejected[8]);
         Assert.StartsWith("phone:", rejected[9], StringComparison.Ordinal);
         Assert.Equal("anne@example.fr", await EmailOnRecordAsync(clinic.TenantId, "p-ok-1"));
@@ -64,6 +64,40 @@ public sealed partial class AdminCommandTests(GatewayFixture gateway) : IDisposa
         await using var connection = await gateway.Db.OpenConnectionAsync();
         Assert.Equal("Brun, Paul", await connection.ExecuteScalarAsync<string>(
             "select first_name from contacts where tenant_id = @t and patient_id = 'p-ok-2'", new { t = clinic.TenantId }));
+    }
+
+    [Fact]
+    public async Task Should_import_a_french_excel_export_when_its_encoding_and_date_format_are_named()
+    {
+        var clinic = await Clinic.CreateAsync(gateway); // default region FR
+        var csv = Path.Combine(_files.FullName, "excel-fr.csv");
+        // What Excel (French locale) saves as "CSV (séparateur : point-virgule)": semicolons, Windows-1252, dd/MM/yyyy, CRLF.
+        var windows1252 = CommsGateway.Core.Contacts.CsvText.FindEncoding("windows-1252")!;
+        await File.WriteAllBytesAsync(csv, windows1252.GetBytes(string.Join("\r\n",
+            "patient_id;first_name;last_name;email;phone;last_interaction_at",
+            "p-rene;René;Lefèvre;rene@example.fr;06 12 34 56 78;04/12/2026",
+            "p-uk;Zoé;Smith;zoe@example.co.uk;+44 7700 900123;2026-11-30") + "\r\n"));
+
+        var asUtf8 = await RunAsync("contacts", "import", csv, "--tenant", clinic.TenantId);
+        Assert.Equal(2, asUtf8.ExitCode);
+        Assert.Contains("line 2 is not valid UTF-8", asUtf8.Console, StringComparison.Ordinal);
+        Assert.Null(await EmailOnRecordAsync(clinic.TenantId, "p-uk")); // nothing imported from an unreadable file
+
+        var noDateFormat = await RunAsync("contacts", "import", csv, "--tenant", clinic.TenantId, "--encoding", "windows-1252");
+        Assert.Equal(1, noDateFormat.ExitCode);
+        var rejected = TableRow().Matches(noDateFormat.Console).ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value);
+        Assert.StartsWith("last_interaction_at: '04/12/2026' is not an ISO 8601 date", Assert.Single(rejected, r => r.Key == "2").Value, StringComparison.Ordinal);
+        Assert.Equal("zoe@example.co.uk", await EmailOnRecordAsync(clinic.TenantId, "p-uk")); // +44 accepted in a FR clinic
+
+        var named = await RunAsync("contacts", "import", csv, "--tenant", clinic.TenantId, "--encoding", "windows-1252", "--date-format", "dd/MM/yyyy");
+        Assert.Equal(0, named.ExitCode);
+        await using var connection = await gateway.Db.OpenConnectionAsync();
+        var rene = await connection.QuerySingleAsync<(string FirstName, string LastName, string Phone, DateTime LastInteraction)>(
+            "select first_name, last_name, phone_e164, last_interaction_at from contacts where tenant_id = @t and patient_id = 'p-rene'", new { t = clinic.TenantId });
+        Assert.Equal(("René", "Lefèvre", "+33612345678"), (rene.FirstName, rene.LastName, rene.Phone));
+        Assert.Equal(new DateTime(2026, 12, 4), rene.LastInteraction.Date); // 4 December, not 12 April
+        Assert.Equal("+447700900123", await connection.ExecuteScalarAsync<string>(
+            "select phone_e164 from contacts where tenant_id = @t and patient_id = 'p-uk'", new { t = clinic.TenantId }));
     }
 
     [Fact]

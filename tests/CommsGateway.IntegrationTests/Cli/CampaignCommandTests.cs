@@ -27,6 +27,9 @@ public sealed partial class CampaignCommandTests(GatewayFixture gateway) : IDisp
 
     private Task<CliResult> RunAsync(params string[] args) => CliRunner.RunAsync(gateway.Services, args);
 
+    /// <summary>As typed at the terminal, answering the confirmation with <paramref name="keys"/>.</summary>
+    private Task<CliResult> AnswerAsync(string keys, params string[] args) => CliRunner.RunAsync(gateway.Services, args, keys);
+
     // "Created campaign cmp-…"
     [GeneratedRegex(@"Created campaign (\S+)")]
     private static partial Regex Created();
@@ -53,7 +56,7 @@ public sealed partial class CampaignCommandTests(GatewayFixture gateway) : IDisp
         await File.WriteAllTextAsync(templateFile, template);
         var patientsFile = Path.Combine(_files.FullName, $"{Guid.NewGuid():N}.csv");
         await File.WriteAllLinesAsync(patientsFile, ["patient_id", .. patients]);
-        return ["--name", "Spring peels", "--template-fr", templateFile, "--subject-fr", "Offre de printemps", "--channels", "email", "--patients", patientsFile];
+        return ["--name", "Spring peels", "--template-fr-file", templateFile, "--subject-fr", "Offre de printemps", "--channels", "email", "--patients", patientsFile];
     }
 
     private static CampaignDefinition Definition(IReadOnlyList<string> patients, string template = Template) => new()
@@ -108,23 +111,37 @@ public sealed partial class CampaignCommandTests(GatewayFixture gateway) : IDisp
         string[] patients = [granted, noGrant, noEmail, "not-on-record"];
         var expected = await Campaigns.PreviewAsync(clinic.TenantId, Definition(patients), null, default);
         var email = Assert.Single(expected.Channels);
-        Assert.Equal(new Dictionary<string, int>
-        {
-            [ReasonCodes.MarketingConsentGranted] = 1, [ReasonCodes.NoMarketingConsent] = 1, [ReasonCodes.NoContactPoint] = 1,
-        }, email.Reasons); // the fixture is what it claims to be
+        Assert.Equal(new Dictionary<string, int> { [ReasonCodes.MarketingConsentGranted] = 1 }, email.Outcomes["Sent"].Reasons);
+        Assert.Equal(new Dictionary<string, int> { [ReasonCodes.NoMarketingConsent] = 1, [ReasonCodes.NoContactPoint] = 1 },
+            email.Outcomes["Blocked"].Reasons); // the fixture is what it claims to be
 
         var result = await RunAsync(["campaign", "preview", "--tenant", clinic.TenantId, .. await DefinitionArgsAsync(patients)]);
 
         Assert.Equal(0, result.ExitCode);
         Assert.Contains($"Audience: {expected.AudienceSize} patient(s), 1 not on record (skipped)", result.Console, StringComparison.Ordinal);
-        var rows = Rows(result.Console);
-        foreach (var (outcome, count) in email.Outcomes)
+        // Table rows in order: an outcome row (channel and recipients on the first), then that outcome's reasons.
+        var shown = new Dictionary<string, (int Count, Dictionary<string, int> Reasons)>();
+        string? current = null;
+        foreach (var row in Rows(result.Console).Where(r => r.Length == 5 && r[4] != "Count"))
         {
-            Assert.Contains(rows, r => r.Length == 5 && r[0] == "email" && r[1] == "3" && r[2] == outcome && r[4] == count.ToString(CultureInfo.InvariantCulture));
+            if (row[2].Length > 0)
+            {
+                current = row[2];
+                shown[current] = (int.Parse(row[4], CultureInfo.InvariantCulture), []);
+            }
+            else if (current is not null && row[3].Length > 0)
+            {
+                shown[current].Reasons[row[3]] = int.Parse(row[4], CultureInfo.InvariantCulture);
+            }
         }
 
-        var reasons = rows.Where(r => r.Length == 5 && r[0].Length == 0 && r[3].Length > 0).ToDictionary(r => r[3], r => int.Parse(r[4], CultureInfo.InvariantCulture));
-        Assert.Equal(email.Reasons.OrderBy(r => r.Key), reasons.OrderBy(r => r.Key));
+        Assert.Equal(email.Outcomes.Keys.Order(), shown.Keys.Order());
+        foreach (var (outcome, counted) in email.Outcomes)
+        {
+            Assert.Equal(counted.Count, shown[outcome].Count);
+            Assert.Equal(counted.Reasons.OrderBy(r => r.Key), shown[outcome].Reasons.OrderBy(r => r.Key));
+        }
+
         Assert.Contains($"{granted} by email (Sent)", result.Console, StringComparison.Ordinal); // the sample panel
         Assert.Contains("Bonjour Camille,", result.Console, StringComparison.Ordinal);
         Assert.Contains("/u/", result.Console, StringComparison.Ordinal); // with its unsubscribe footer
@@ -133,8 +150,13 @@ public sealed partial class CampaignCommandTests(GatewayFixture gateway) : IDisp
         Assert.Equal(0, json.ExitCode);
         using var document = JsonDocument.Parse(json.Out);
         Assert.Equal(expected.AudienceSize, document.RootElement.GetProperty("audienceSize").GetInt32());
-        var reasonsJson = Assert.Single(document.RootElement.GetProperty("channels").EnumerateArray()).GetProperty("reasons");
-        Assert.Equal(email.Reasons.OrderBy(r => r.Key), reasonsJson.EnumerateObject().Select(p => KeyValuePair.Create(p.Name, p.Value.GetInt32())).OrderBy(r => r.Key));
+        var outcomesJson = Assert.Single(document.RootElement.GetProperty("channels").EnumerateArray()).GetProperty("outcomes");
+        foreach (var (outcome, counted) in email.Outcomes)
+        {
+            Assert.Equal(counted.Count, outcomesJson.GetProperty(outcome).GetProperty("count").GetInt32());
+            Assert.Equal(counted.Reasons.OrderBy(r => r.Key),
+                outcomesJson.GetProperty(outcome).GetProperty("reasons").EnumerateObject().Select(p => KeyValuePair.Create(p.Name, p.Value.GetInt32())).OrderBy(r => r.Key));
+        }
 
         Assert.Equal(0, await CountAsync("select count(*) from campaigns where tenant_id = @t", new { t = clinic.TenantId }));
     }
@@ -144,8 +166,15 @@ public sealed partial class CampaignCommandTests(GatewayFixture gateway) : IDisp
     {
         var (clinic, granted, noGrant, noEmail) = await AudienceAsync();
 
-        var result = await RunAsync(["campaign", "queue", "--tenant", clinic.TenantId, "--actor", "marketing@clinic",
-            .. await DefinitionArgsAsync([granted, noGrant, noEmail])]);
+        string[] queue = ["campaign", "queue", "--tenant", clinic.TenantId, "--actor", "marketing@clinic", .. await DefinitionArgsAsync([granted, noGrant, noEmail])];
+        var declined = await AnswerAsync("n", queue);
+        Assert.Equal(1, declined.ExitCode);
+        Assert.Contains("Audience: 3 patient(s)", declined.Console, StringComparison.Ordinal); // the preview summary, before the question
+        Assert.Contains("Queue this campaign to 3 patient(s) (1 message(s) would be sent now)?", declined.Console, StringComparison.Ordinal);
+        Assert.Contains("Nothing was queued", declined.Console, StringComparison.Ordinal);
+        Assert.Equal(0, await CountAsync("select count(*) from campaigns where tenant_id = @t", new { t = clinic.TenantId }));
+
+        var result = await AnswerAsync("y", queue);
 
         Assert.Equal(0, result.ExitCode);
         var id = Created().Match(result.Console).Groups[1].Value;
@@ -162,7 +191,7 @@ public sealed partial class CampaignCommandTests(GatewayFixture gateway) : IDisp
         Assert.Equal([ReasonCodes.NoContactPoint], decided.Single(d => d.PatientId == noEmail).Reasons);
 
         // As after an interruption: the same campaign queued again publishes the same intent ids; the gateway drops them.
-        var again = await RunAsync("campaign", "queue", "--tenant", clinic.TenantId, "--id", id);
+        var again = await RunAsync("campaign", "queue", "--tenant", clinic.TenantId, "--id", id, "--yes");
         Assert.Equal(0, again.ExitCode);
         Assert.Contains($"Queued 3 intent(s) of {id}", again.Console, StringComparison.Ordinal);
         Assert.DoesNotContain("Created campaign", again.Console, StringComparison.Ordinal);
@@ -178,7 +207,7 @@ public sealed partial class CampaignCommandTests(GatewayFixture gateway) : IDisp
         Assert.Equal(1, Assert.Single(atProvider).Value); // the granted patient, once
         Assert.Equal(1, await CountAsync("select count(*) from campaigns where tenant_id = @t", new { t = clinic.TenantId }));
 
-        var unknown = await RunAsync("campaign", "queue", "--tenant", clinic.TenantId, "--id", "cmp-nope");
+        var unknown = await RunAsync("campaign", "queue", "--tenant", clinic.TenantId, "--id", "cmp-nope", "--yes");
         Assert.Equal(2, unknown.ExitCode);
         Assert.Contains("No campaign cmp-nope", unknown.Console, StringComparison.Ordinal);
     }
@@ -253,7 +282,7 @@ public sealed partial class CampaignCommandTests(GatewayFixture gateway) : IDisp
             Assert.Equal([ReasonCodes.CampaignCancelled], d.Reasons);
         });
 
-        var requeue = await RunAsync("campaign", "queue", "--tenant", clinic.TenantId, "--id", id);
+        var requeue = await AnswerAsync("y", "campaign", "queue", "--tenant", clinic.TenantId, "--id", id);
         Assert.Equal(1, requeue.ExitCode);
         Assert.Contains("the campaign is cancelled", requeue.Console, StringComparison.Ordinal);
         var report = await RunAsync("campaign", "report", id, "--tenant", clinic.TenantId);

@@ -2,6 +2,7 @@ extern alias cli;
 
 using System.Text.Json;
 using CommsGateway.Core.Classification;
+using CommsGateway.Core.Classification.Model;
 using ClassifyCommand = cli::CommsGateway.Cli.Commands.ClassifyCommand;
 
 namespace CommsGateway.IntegrationTests.Cli;
@@ -9,11 +10,11 @@ namespace CommsGateway.IntegrationTests.Cli;
 /// <summary>`commsgw classify` over a stream: JSON Lines in, one JSON line out per message, in order, bad lines reported.</summary>
 public sealed class ClassifyCommandTests
 {
-    private static async Task<(List<JsonElement> Lines, int Errors)> RunAsync(string input)
+    private static async Task<(List<JsonElement> Lines, int Errors)> RunAsync(string input, ContentClassifier? classifier = null)
     {
         using var reader = new StringReader(input);
         await using var writer = new StringWriter();
-        var errors = await ClassifyCommand.RunAsync(reader, writer, new ContentClassifier(), CancellationToken.None);
+        var errors = await ClassifyCommand.RunAsync(reader, writer, classifier ?? new ContentClassifier(), CancellationToken.None);
         var lines = writer.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Select(l => JsonDocument.Parse(l).RootElement.Clone()).ToList();
         return (lines, errors);
@@ -39,8 +40,12 @@ public sealed class ClassifyCommandTests
 
         Assert.Equal("service", lines[0].GetProperty("purpose").GetString());
         Assert.Equal("marketing", lines[1].GetProperty("purpose").GetString());
-        Assert.True(lines[1].GetProperty("score").GetDouble() >= ContentClassifier.MarketingThreshold);
-        Assert.Contains(lines[1].GetProperty("reasons").EnumerateArray(), r => r.GetString()!.StartsWith("discount-offered@body", StringComparison.Ordinal));
+        Assert.True(lines[1].GetProperty("score").GetDouble() >= MarketingModel.Default.Thresholds.MarketingFrom);
+        Assert.Equal("Flash sale: 30% off all peels this week.", lines[1].GetProperty("sentence").GetString());
+        Assert.Contains(lines[1].GetProperty("reasons").EnumerateArray(), r => r.GetString()!.Contains("'Flash sale: 30% off all peels this week.'", StringComparison.Ordinal));
+        Assert.Contains(lines[1].GetProperty("reasons").EnumerateArray(), r => r.GetString()!.StartsWith("Rule discount-offered: a discount or reduction offered", StringComparison.Ordinal));
+        Assert.True(lines[1].GetProperty("ruleScore").GetDouble() >= ContentClassifier.MarketingThreshold);
+        Assert.Contains(lines[1].GetProperty("signals").EnumerateArray(), r => r.GetString()!.StartsWith("discount-offered@body", StringComparison.Ordinal));
         Assert.StartsWith("not valid JSON", lines[2].GetProperty("error").GetString(), StringComparison.Ordinal);
         Assert.Equal(JsonValueKind.Number, lines[3].GetProperty("id").ValueKind);
         Assert.Contains("unknown channel", lines[3].GetProperty("error").GetString(), StringComparison.Ordinal);
@@ -56,7 +61,23 @@ public sealed class ClassifyCommandTests
         var (lines, _) = await RunAsync(JsonSerializer.Serialize(new { id = "x", channel = "sms", subject = "", body }));
         var direct = new ContentClassifier().Classify(new Contracts.MessageIntent { Channel = Contracts.Channel.Sms, Body = body });
 
-        Assert.Equal(direct.Score, lines[0].GetProperty("score").GetDouble());
-        Assert.Equal(direct.Signals, lines[0].GetProperty("reasons").EnumerateArray().Select(r => r.GetString()));
+        Assert.Equal(direct.Verdict.ToString().ToLowerInvariant(), lines[0].GetProperty("purpose").GetString());
+        Assert.Equal(direct.Probability, lines[0].GetProperty("score").GetDouble());
+        Assert.Equal(direct.Sentence, lines[0].GetProperty("sentence").GetString());
+        Assert.Equal(direct.Reasons, lines[0].GetProperty("reasons").EnumerateArray().Select(r => r.GetString()));
+        Assert.Equal(direct.Score, lines[0].GetProperty("ruleScore").GetDouble());
+        Assert.Equal(direct.Signals, lines[0].GetProperty("signals").EnumerateArray().Select(r => r.GetString()));
+    }
+
+    [Fact]
+    public async Task Should_answer_review_between_the_review_and_marketing_cut_offs()
+    {
+        // The shipped weights with cut-offs that put every probability in the review band.
+        var unsure = new ContentClassifier(MarketingModel.Default.WithThresholds(new ModelThresholds(0.0, 1.1, RulePush.Review, RulePush.None)));
+        var (lines, _) = await RunAsync(JsonSerializer.Serialize(new { id = "r", channel = "sms", body = "Rappel : RDV demain 10h30 avec le Dr Martin." }), unsure);
+
+        Assert.Equal("review", lines[0].GetProperty("purpose").GetString());
+        Assert.Equal("Rappel : RDV demain 10h30 avec le Dr Martin.", lines[0].GetProperty("sentence").GetString());
+        Assert.Contains(lines[0].GetProperty("reasons").EnumerateArray(), r => r.GetString()!.StartsWith("The model is unsure", StringComparison.Ordinal));
     }
 }

@@ -4,10 +4,13 @@ using System.CommandLine;
 using Spectre.Console;
 using Spectre.Console.Rendering;
 using CampaignCommand = cli::CommsGateway.Cli.Commands.CampaignCommand;
+using CliRoot = cli::CommsGateway.Cli.CliRoot;
 using CliEnvironment = cli::CommsGateway.Cli.Commands.CliEnvironment;
 using ConsentCommand = cli::CommsGateway.Cli.Commands.ConsentCommand;
 using ContactsCommand = cli::CommsGateway.Cli.Commands.ContactsCommand;
 using PatientDataCommands = cli::CommsGateway.Cli.Commands.PatientDataCommands;
+using ReviewCommand = cli::CommsGateway.Cli.Commands.ReviewCommand;
+using TenantCommand = cli::CommsGateway.Cli.Commands.TenantCommand;
 
 namespace CommsGateway.IntegrationTests.Cli;
 
@@ -35,9 +38,10 @@ internal static class CliRunner
         var root = new RootCommand("commsgw")
         {
             ContactsCommand.Create(env), ConsentCommand.Create(env), PatientDataCommands.Export(env), PatientDataCommands.Erase(env),
-            CampaignCommand.Create(env),
+            CampaignCommand.Create(env), ReviewCommand.Create(env), TenantCommand.Create(env),
         };
-        var exit = await root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
+        // commsgw's own top-level handler: a refusal is a message and an exit code, as for the operator.
+        var exit = await CliRoot.InvokeAsync(args, error, root, output);
         return new CliResult(exit, console.ToString(), output.ToString(), error.ToString());
     }
 

@@ -25,6 +25,7 @@ public sealed class RunCommandTests
         Assert.Contains("Unsubscribe:Keys contains the development key 'dev-2026'", error, StringComparison.Ordinal);
         Assert.Contains("Unsubscribe:SubscriberKey is the committed development key", error, StringComparison.Ordinal);
         Assert.Contains("Privacy:AddressHashKey is the committed development key", error, StringComparison.Ordinal);
+        Assert.Contains("Review:ContentKey is the committed development key", error, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", error, StringComparison.Ordinal); // no stack trace
     }
 

@@ -18,7 +18,15 @@ using Xunit.Abstractions;
 namespace CommsGateway.IntegrationTests.Faults;
 
 /// <summary>Where a fault run's gateways connect.</summary>
-internal sealed record FaultEnvironment(string ConnectionString, string RabbitHost, int RabbitPort, string RabbitVirtualHost, string RabbitUser, string RabbitPassword);
+internal sealed record FaultEnvironment(string ConnectionString, string RabbitHost, int RabbitPort, string RabbitVirtualHost, string RabbitUser, string RabbitPassword)
+{
+    /// <summary>"host:port" of each node of a cluster, tried in order by the gateways and the producer; empty = one node.</summary>
+    public IReadOnlyList<string> ClusterNodes { get; init; } = [];
+
+    public IList<AmqpTcpEndpoint> Endpoints() => ClusterNodes.Count == 0
+        ? [new AmqpTcpEndpoint(RabbitHost, RabbitPort)]
+        : [.. ClusterNodes.Select(n => CommsGateway.Hosting.RabbitMqTopology.ParseNode(n, RabbitPort))];
+}
 
 /// <summary>What a fault run measured: the figures the README quotes.</summary>
 internal sealed record FaultFigures(int Intents, int Decided, int IntentsWithTwoDecisions, int SentTwice, int Lost, int Sent, int Failed,
@@ -231,6 +239,11 @@ internal sealed class FaultRun : IAsyncDisposable
         settings["RabbitMq:VirtualHost"] = _env.RabbitVirtualHost;
         settings["RabbitMq:Username"] = _env.RabbitUser;
         settings["RabbitMq:Password"] = _env.RabbitPassword;
+        for (var i = 0; i < _env.ClusterNodes.Count; i++)
+        {
+            settings[$"RabbitMq:ClusterNodes:{PrivateServers.Invariant(i)}"] = _env.ClusterNodes[i];
+        }
+
         settings["Reconciler:SettleAfterSeconds"] = "15";
         settings["SendGrid:TotalTimeoutSeconds"] = "10";
         settings["Twilio:TotalTimeoutSeconds"] = "10";
@@ -271,6 +284,7 @@ internal sealed class FaultRun : IAsyncDisposable
                 await using var connection = new NpgsqlConnection(_env.ConnectionString);
                 await connection.OpenAsync();
                 await connection.ExecuteAsync("insert into tenants (tenant_id, name) values (@Tenant, 'Fault clinic') on conflict do nothing", new { Tenant });
+                await TestSenders.StoreAsync(connection, Tenant);
                 await connection.ExecuteAsync("""
                     insert into contacts (tenant_id, patient_id, email, phone_e164, locale, time_zone, updated_by)
                     select @Tenant, 'p-' || i, 'p' || i || '@example.org', '+3361' || lpad(i::text, 7, '0'), 'fr', 'Europe/Paris', 'fault-suite'
@@ -319,6 +333,11 @@ internal sealed class FaultRun : IAsyncDisposable
         throw new TimeoutException($"{consumers} of {_gateways.Count + _processes.Count} gateway(s) consuming after {timeout}");
     }
 
+    private int _published;
+
+    /// <summary>Intents the producer has had confirmed so far.</summary>
+    public int Published => Volatile.Read(ref _published);
+
     /// <summary>Publishes in paced batches of 50 with confirms; a batch interrupted by a broker failure is published again.</summary>
     public async Task PublishAsync(IReadOnlyList<(string IntentId, byte[] Body)> intents, TimeSpan pause, CancellationToken ct)
     {
@@ -334,7 +353,7 @@ internal sealed class FaultRun : IAsyncDisposable
         {
             try
             {
-                await using var connection = await factory.CreateConnectionAsync(ct);
+                await using var connection = await factory.CreateConnectionAsync(_env.Endpoints(), ct);
                 await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), ct);
                 while (next < intents.Count)
                 {
@@ -342,6 +361,7 @@ internal sealed class FaultRun : IAsyncDisposable
                     await Task.WhenAll(batch.Select(m => channel.BasicPublishAsync("", Queue, mandatory: false,
                         new BasicProperties { ContentType = "application/json", Persistent = true, MessageId = m.IntentId }, m.Body, ct).AsTask()));
                     next += batch.Count;
+                    Volatile.Write(ref _published, next);
                     await Task.Delay(pause, ct);
                 }
             }
@@ -364,6 +384,15 @@ internal sealed class FaultRun : IAsyncDisposable
         await using var connection = new NpgsqlConnection(_env.ConnectionString);
         await connection.OpenAsync();
         return await connection.ExecuteScalarAsync<int>("select count(*) from decisions where tenant_id = @Tenant", new { Tenant });
+    }
+
+    /// <summary>Decisions of intents at or after <paramref name="intentId"/> in publishing order (the ids are zero-padded).</summary>
+    public async Task<int> DecidedSinceAsync(string intentId)
+    {
+        await using var connection = new NpgsqlConnection(_env.ConnectionString);
+        await connection.OpenAsync();
+        return await connection.ExecuteScalarAsync<int>(
+            "select count(*) from decisions where tenant_id = @Tenant and intent_id collate \"C\" >= @intentId", new { Tenant, intentId });
     }
 
     public async Task WaitForDecisionsAsync(int atLeast, TimeSpan timeout)
@@ -500,6 +529,9 @@ internal sealed class FaultRun : IAsyncDisposable
         return figures;
     }
 
+    /// <summary>Consumers on the intent queue as the broker reports them (0 when it cannot answer).</summary>
+    public async Task<uint> ConsumersAsync() => (await QueueStateAsync()).Consumers;
+
     private async Task<(uint Ready, uint Consumers)> QueueStateAsync()
     {
         try
@@ -509,7 +541,7 @@ internal sealed class FaultRun : IAsyncDisposable
                 HostName = _env.RabbitHost, Port = _env.RabbitPort, VirtualHost = _env.RabbitVirtualHost,
                 UserName = _env.RabbitUser, Password = _env.RabbitPassword,
             };
-            await using var connection = await factory.CreateConnectionAsync();
+            await using var connection = await factory.CreateConnectionAsync(_env.Endpoints());
             await using var channel = await connection.CreateChannelAsync();
             var ok = await channel.QueueDeclarePassiveAsync(Queue);
             return (ok.MessageCount, ok.ConsumerCount);
@@ -527,7 +559,7 @@ internal sealed class FaultRun : IAsyncDisposable
             HostName = _env.RabbitHost, Port = _env.RabbitPort, VirtualHost = _env.RabbitVirtualHost,
             UserName = _env.RabbitUser, Password = _env.RabbitPassword,
         };
-        await using var connection = await factory.CreateConnectionAsync();
+        await using var connection = await factory.CreateConnectionAsync(_env.Endpoints());
         await using var channel = await connection.CreateChannelAsync();
         try
         {
@@ -550,7 +582,7 @@ internal sealed class FaultRun : IAsyncDisposable
             HostName = _env.RabbitHost, Port = _env.RabbitPort, VirtualHost = _env.RabbitVirtualHost,
             UserName = _env.RabbitUser, Password = _env.RabbitPassword,
         };
-        await using var connection = await factory.CreateConnectionAsync();
+        await using var connection = await factory.CreateConnectionAsync(_env.Endpoints());
         await using var channel = await connection.CreateChannelAsync();
         var ids = new List<string?>();
         try

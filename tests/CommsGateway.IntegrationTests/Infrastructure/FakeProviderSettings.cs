@@ -1,3 +1,4 @@
+using CommsGateway.Core.Policy;
 using CommsGateway.FakeProviders;
 
 namespace CommsGateway.IntegrationTests.Infrastructure;
@@ -24,6 +25,31 @@ public static class FakeProviderSettings
     /// <summary>Its own email sender and reply-to.</summary>
     public const string OwnSenderClinic = "own-sender-clinic";
 
+    /// <summary>
+    /// The sender identity each test clinic stores (senders live with the clinic): the common test sender, with the
+    /// fields of the clinics above that send as themselves. Written by <see cref="TestSenders"/> when a test creates a clinic.
+    /// </summary>
+    public static ClinicSender SenderFor(string tenantId)
+    {
+        var common = new ClinicSender
+        {
+            EmailFrom = "rendez-vous@clinique.example", EmailFromName = "Clinique des Lilas", ReplyTo = "accueil@clinique.example",
+            SmsFrom = ShortCode, WhatsAppFrom = WhatsAppFrom,
+        };
+        return tenantId switch
+        {
+            "longcode-clinic" => common with { SmsFrom = LongCode },
+            TemplateClinic => common with { WhatsAppMarketingContentSid = TemplateClinicContentSid, WhatsAppUnsubscribeVariable = TemplateClinicUnsubscribeVariable },
+            BareTemplateClinic => common with { WhatsAppMarketingContentSid = "HXbare00000000000000000000000000" },
+            ServicePoolClinic => common with { MessagingServiceSid = MessagingServiceSid },
+            OwnSenderClinic => common with
+            {
+                EmailFrom = "contact@peau-claire.example", EmailFromName = "Cabinet Peau Claire", ReplyTo = "secretariat@peau-claire.example",
+            },
+            _ => common,
+        };
+    }
+
     public static Dictionary<string, string?> For(FakeProviderServer fake, string publicBaseUrl = "http://127.0.0.1:5080")
     {
         ArgumentNullException.ThrowIfNull(fake);
@@ -42,21 +68,8 @@ public static class FakeProviderSettings
             ["Twilio:TotalTimeoutSeconds"] = "20",
             ["FakeProviders:BaseUrl"] = fake.BaseUrl,
             ["SendGrid:EventWebhook:PublicKey"] = fake.EventSigner.PublicKey,
-            ["Senders:Default:EmailFrom"] = "rendez-vous@clinique.example",
-            ["Senders:Default:EmailFromName"] = "Clinique des Lilas",
-            ["Senders:Default:ReplyTo"] = "accueil@clinique.example",
-            ["Senders:Default:SmsFrom"] = ShortCode,
-            ["Senders:Default:WhatsAppFrom"] = WhatsAppFrom,
             ["Reconciler:SettleAfterSeconds"] = "25",
             ["Reconciler:IntervalSeconds"] = "2",
-            ["Senders:Tenants:longcode-clinic:SmsFrom"] = LongCode,
-            [$"Senders:Tenants:{TemplateClinic}:WhatsAppMarketingContentSid"] = TemplateClinicContentSid,
-            [$"Senders:Tenants:{TemplateClinic}:WhatsAppUnsubscribeVariable"] = TemplateClinicUnsubscribeVariable,
-            [$"Senders:Tenants:{BareTemplateClinic}:WhatsAppMarketingContentSid"] = "HXbare00000000000000000000000000",
-            [$"Senders:Tenants:{ServicePoolClinic}:MessagingServiceSid"] = MessagingServiceSid,
-            [$"Senders:Tenants:{OwnSenderClinic}:EmailFrom"] = "contact@peau-claire.example",
-            [$"Senders:Tenants:{OwnSenderClinic}:EmailFromName"] = "Cabinet Peau Claire",
-            [$"Senders:Tenants:{OwnSenderClinic}:ReplyTo"] = "secretariat@peau-claire.example",
         };
     }
 }

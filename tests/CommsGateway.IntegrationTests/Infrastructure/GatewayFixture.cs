@@ -86,7 +86,10 @@ public sealed class GatewayFixture : IAsyncLifetime
     {
         ArgumentNullException.ThrowIfNull(intent);
         await using var connection = await Db.OpenConnectionAsync();
-        await connection.ExecuteAsync("insert into tenants (tenant_id, name) values (@TenantId, 'Test clinic') on conflict do nothing", new { intent.TenantId });
+        if (await connection.ExecuteAsync("insert into tenants (tenant_id, name) values (@TenantId, 'Test clinic') on conflict do nothing", new { intent.TenantId }) == 1)
+        {
+            await TestSenders.StoreAsync(connection, intent.TenantId); // a clinic created before keeps its own sender
+        }
         await connection.ExecuteAsync("""
             insert into contacts (tenant_id, patient_id, email, phone_e164, whatsapp_e164, locale, time_zone, updated_by)
             values (@TenantId, @PatientId, @email, @phone, @phone, @locale, 'Europe/Paris', 'tests')

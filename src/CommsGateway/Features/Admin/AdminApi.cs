@@ -3,6 +3,7 @@ using CommsGateway.Core.Consent;
 using CommsGateway.Features.Consent;
 using CommsGateway.Features.Contacts;
 using CommsGateway.Features.Patients;
+using CommsGateway.Hosting;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -51,6 +52,7 @@ public static class AdminApi
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<TenantDirectory>();
         builder.Services.AddSingleton<ContactDirectory>();
+        builder.Services.AddSingleton<ContactImporter>();
         builder.Services.AddSingleton<ConsentLedger>();
         builder.Services.AddSingleton<DecisionContextQuery>();
         builder.Services.AddSingleton<PatientRecords>();
@@ -62,46 +64,63 @@ public static class AdminApi
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.AddConsentServices();
+        builder.Services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<Providers.SenderOptions>, SenderOptionsValidator>();
+        builder.Services.AddOptions<Providers.SenderOptions>().ValidateOnStart();
+        builder.Services.AddHostedService<SenderSeeding>();
         builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
-        builder.Services.AddAuthorization();
-        builder.Services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
+        builder.Services.AddAuthorization(options =>
         {
-            // Say how to authenticate, so generated clients send the key.
-            document.Components ??= new Microsoft.OpenApi.OpenApiComponents();
-            document.Components.SecuritySchemes ??= new Dictionary<string, Microsoft.OpenApi.IOpenApiSecurityScheme>();
-            document.Components.SecuritySchemes[ApiKeyAuthenticationHandler.SchemeName] = new Microsoft.OpenApi.OpenApiSecurityScheme
-            {
-                Type = Microsoft.OpenApi.SecuritySchemeType.Http,
-                Scheme = "bearer",
-                Description = "Per-clinic API key \"<keyId>.<secret>\" (commsgw tenant add); X-Api-Key is accepted too.",
-            };
-            document.Security ??= [];
-            document.Security.Add(new Microsoft.OpenApi.OpenApiSecurityRequirement
-            {
-                [new Microsoft.OpenApi.OpenApiSecuritySchemeReference(ApiKeyAuthenticationHandler.SchemeName, document)] = [],
-            });
-            return Task.CompletedTask;
-        }));
+            // Clinic endpoints need a clinic's key (its tenant scopes every query); an operator key is refused there (403).
+            options.DefaultPolicy = new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder()
+                .RequireClaim(ApiKeyAuthenticationHandler.TenantClaim).Build();
+            options.AddPolicy(ApiKeyAuthenticationHandler.AnyKeyPolicy, policy => policy.RequireAuthenticatedUser());
+            options.AddPolicy(ApiKeyAuthenticationHandler.OperatorPolicy, policy => policy.RequireRole(ApiKeyAuthenticationHandler.OperatorRole));
+        });
+        builder.Services.AddOpenApi(OpenApiDocumentation.Configure);
         return builder;
     }
 
     public static IEndpointRouteBuilder MapAdminApi(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
-        endpoints.MapOpenApi();
-        var patients = endpoints.MapGroup("/api/patients/{patientId}").RequireAuthorization().WithTags("Patients");
+        var openApi = endpoints.MapOpenApi();
+        if (OpenApiDocumentation.ManagementRequiresKey(endpoints.ServiceProvider))
+        {
+            openApi.RequireAuthorization(ApiKeyAuthenticationHandler.AnyKeyPolicy);
+        }
+
+        var patients = endpoints.MapGroup("/api/patients/{patientId}").RequireAuthorization().WithTags("Patients")
+            .AddEndpointFilter(RefuseForbiddenIdentifier);
 
         patients.MapPut("/contact", UpsertContact).WithSummary("Create or replace the patient's contact point");
         patients.MapPost("/consents", (string patientId, ConsentRequestBody body, HttpContext http, ConsentLedger ledger, CancellationToken ct) =>
-            RecordConsent(patientId, body, ConsentAction.Grant, http, ledger, ct)).WithSummary("Record one grant: one purpose, one channel, with evidence");
+            RecordConsent(patientId, body, ConsentAction.Grant, http, ledger, ct)).WithSummary("Record one grant: one purpose, one channel, with evidence")
+            .WithBodyLimit(ClinicsApi.ConsentBodyBytes);
         patients.MapPost("/consents/withdrawals", (string patientId, ConsentRequestBody body, HttpContext http, ConsentLedger ledger, CancellationToken ct) =>
-            RecordConsent(patientId, body, ConsentAction.Withdraw, http, ledger, ct)).WithSummary("Record a withdrawal; effective for every later decision");
+            RecordConsent(patientId, body, ConsentAction.Withdraw, http, ledger, ct)).WithSummary("Record a withdrawal; effective for every later decision")
+            .WithBodyLimit(ClinicsApi.ConsentBodyBytes);
         patients.MapGet("/consents", GetCurrent).WithSummary("Current consent per purpose and channel");
         patients.MapGet("/consents/history", GetHistory).WithSummary("Every grant and withdrawal with its evidence");
         patients.MapGet("/export", Export).WithSummary("Access request: everything held about the patient");
         patients.MapDelete("", Erase).WithSummary("Erasure: delete contact points, pseudonymise, keep a hashed suppression");
+        endpoints.MapClinicsApi();
         return endpoints;
+    }
+
+    /// <summary>A patient id with control, bidi or zero-width characters is refused before anything reads or writes it.</summary>
+    private static async ValueTask<object?> RefuseForbiddenIdentifier(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var id = context.HttpContext.Request.RouteValues["patientId"] as string;
+        if (Core.Validation.Identifiers.FirstForbidden(id) is { } character || id?.Length > Core.Validation.ChannelLimits.IdentifierLength)
+        {
+            return Problems.Typed(StatusCodes.Status400BadRequest, Problems.InvalidIdentifier,
+                $"patientId: at most {Core.Validation.ChannelLimits.IdentifierLength} characters, no control, bidi or zero-width characters"
+                + (id?.Length > Core.Validation.ChannelLimits.IdentifierLength ? "" : $" (found {Core.Validation.Identifiers.FirstForbidden(id)})"),
+                new Dictionary<string, object?> { ["field"] = "patientId" });
+        }
+
+        return await next(context);
     }
 
     private static async Task<Results<Ok<PatientContactView>, ValidationProblem>> UpsertContact(
@@ -119,7 +138,7 @@ public static class AdminApi
             NullIfEmpty(c.TimeZone), c.LastInteractionAt, http.Actor().ToString(), DateTimeOffset.UtcNow));
     }
 
-    private static async Task<Results<Created<ConsentRecorded>, ValidationProblem, NotFound>> RecordConsent(
+    private static async Task<Results<Created<ConsentRecorded>, ValidationProblem, ProblemHttpResult, NotFound>> RecordConsent(
         string patientId, ConsentRequestBody body, ConsentAction action, HttpContext http, ConsentLedger ledger, CancellationToken ct)
     {
         var tenant = http.User.Tenant();
@@ -127,6 +146,17 @@ public static class AdminApi
         if (!result.PatientFound)
         {
             return TypedResults.NotFound();
+        }
+
+        if (result.Errors.Where(e => e.Code == ConsentErrorCodes.EvidenceTooLarge).Select(e => e.Message).ToList() is { Count: > 0 } tooLarge)
+        {
+            // Named limits, so the caller can fix its evidence; nothing was written.
+            return Problems.Typed(StatusCodes.Status400BadRequest, Problems.EvidenceTooLarge, string.Join("; ", tooLarge),
+                new Dictionary<string, object?>
+                {
+                    ["maxBytes"] = ConsentEvidenceLimits.MaxBytes, ["maxExtraKeys"] = ConsentEvidenceLimits.MaxExtraKeys,
+                    ["maxKeyLength"] = ConsentEvidenceLimits.MaxKeyLength, ["maxDepth"] = ConsentEvidenceLimits.MaxDepth,
+                });
         }
 
         if (result.Errors.Count > 0)

@@ -9,10 +9,26 @@ using Npgsql;
 namespace CommsGateway.Features.Admin;
 
 /// <summary>A clinic as the gateway knows it: its policy settings and the region national phone numbers are read in.</summary>
-public sealed record TenantInfo(string TenantId, string Name, TenantPolicySettings Settings, string DefaultRegion);
+public sealed record TenantInfo(string TenantId, string Name, TenantPolicySettings Settings, string DefaultRegion)
+{
+    /// <summary>Who the clinic sends as; a channel without an identity is blocked (NoSenderIdentity).</summary>
+    public ClinicSender Sender { get; init; } = ClinicSender.None;
 
-/// <summary>An API key's public part, resolved from a presented key.</summary>
-public sealed record ApiKeyIdentity(string KeyId, string TenantId, string Label);
+    /// <summary>Answered to HELP / AIDE / INFO after the clinic's name.</summary>
+    public string? HelpContact { get; init; }
+}
+
+/// <summary>An API key's public part, resolved from a presented key. An operator key has no tenant.</summary>
+public sealed record ApiKeyIdentity(string KeyId, string? TenantId, string Label)
+{
+    public bool IsOperator => TenantId is null;
+}
+
+/// <summary>The outcome of a change to a clinic's sender identity: found or not, and the fields refused.</summary>
+public sealed record IdentityUpdate(bool Found, IReadOnlyList<string> Errors)
+{
+    public bool Ok => Found && Errors.Count == 0;
+}
 
 /// <summary>An API key as an operator lists it: never its secret.</summary>
 public sealed record ApiKeyInfo(string KeyId, string Label, string CreatedBy, DateTime CreatedAt, DateTime? RevokedAt);
@@ -20,29 +36,202 @@ public sealed record ApiKeyInfo(string KeyId, string Label, string CreatedBy, Da
 /// <summary>Tenants and their admin API keys. Keys are "&lt;keyId&gt;.&lt;secret&gt;"; only SHA-256(secret) is stored.</summary>
 public sealed class TenantDirectory(NpgsqlDataSource dataSource)
 {
+    /// <summary>The stored identity columns, as <see cref="ClinicSender"/> properties plus help_contact.</summary>
+    internal const string IdentityColumns = """
+        email_from, email_from_name, reply_to, sms_from, messaging_service_sid, whatsapp_from,
+        whatsapp_marketing_content_sid, whatsapp_unsubscribe_variable, help_contact
+        """;
+
     public async Task<TenantInfo?> FindAsync(string tenantId, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
-        var row = await connection.QueryFirstOrDefaultAsync<(string TenantId, string Name, string Settings)>(new CommandDefinition(
-            "select tenant_id, name, settings::text from tenants where tenant_id = @tenantId", new { tenantId }, cancellationToken: ct));
-        return row.TenantId is null ? null : new TenantInfo(row.TenantId, row.Name, TenantSettings.Read(row.Settings), TenantSettings.DefaultRegion(row.Settings));
+        var row = await connection.QueryFirstOrDefaultAsync<TenantRow>(new CommandDefinition(
+            $"select tenant_id, name, settings::text as settings, {IdentityColumns} from tenants where tenant_id = @tenantId",
+            new { tenantId }, cancellationToken: ct));
+        return row is null ? null : new TenantInfo(row.TenantId, row.Name, TenantSettings.Read(row.Settings), TenantSettings.DefaultRegion(row.Settings))
+        {
+            Sender = row.ToSender(),
+            HelpContact = row.HelpContact,
+        };
     }
 
-    /// <summary>Creates the tenant (or updates its name and settings) and issues a new API key, returned once in clear.</summary>
-    public async Task<string> AddTenantAsync(string tenantId, string name, IReadOnlyDictionary<string, object?> settings, string keyLabel, Actor actor, CancellationToken ct)
+    /// <summary>
+    /// Creates the tenant (or updates its name and settings) with its sender identity, and issues a new API key,
+    /// returned once in clear. Sender fields not given keep their stored value on an existing tenant.
+    /// </summary>
+    public async Task<string> AddTenantAsync(string tenantId, string name, IReadOnlyDictionary<string, object?> settings, ClinicSender sender,
+        string keyLabel, Actor actor, CancellationToken ct, string? helpContact = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(tenantId);
         ArgumentNullException.ThrowIfNull(actor);
+        ArgumentNullException.ThrowIfNull(sender);
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         await connection.ExecuteAsync(new CommandDefinition("""
-            insert into tenants (tenant_id, name, settings) values (@tenantId, @name, @settings::jsonb)
-            on conflict (tenant_id) do update set name = excluded.name, settings = tenants.settings || excluded.settings
-            """, new { tenantId, name, settings = JsonSerializer.Serialize(settings) }, tx, cancellationToken: ct));
+            insert into tenants (tenant_id, name, settings, email_from, email_from_name, reply_to, sms_from, messaging_service_sid,
+                                 whatsapp_from, whatsapp_marketing_content_sid, whatsapp_unsubscribe_variable, help_contact)
+            values (@tenantId, @name, @settings::jsonb, @EmailFrom, @EmailFromName, @ReplyTo, @SmsFrom, @MessagingServiceSid,
+                    @WhatsAppFrom, @WhatsAppMarketingContentSid, @WhatsAppUnsubscribeVariable, @helpContact)
+            on conflict (tenant_id) do update set name = excluded.name, settings = tenants.settings || excluded.settings,
+                email_from = coalesce(excluded.email_from, tenants.email_from),
+                email_from_name = coalesce(excluded.email_from_name, tenants.email_from_name),
+                reply_to = coalesce(excluded.reply_to, tenants.reply_to),
+                sms_from = coalesce(excluded.sms_from, tenants.sms_from),
+                messaging_service_sid = coalesce(excluded.messaging_service_sid, tenants.messaging_service_sid),
+                whatsapp_from = coalesce(excluded.whatsapp_from, tenants.whatsapp_from),
+                whatsapp_marketing_content_sid = coalesce(excluded.whatsapp_marketing_content_sid, tenants.whatsapp_marketing_content_sid),
+                whatsapp_unsubscribe_variable = coalesce(excluded.whatsapp_unsubscribe_variable, tenants.whatsapp_unsubscribe_variable),
+                help_contact = coalesce(excluded.help_contact, tenants.help_contact)
+            """, new
+        {
+            tenantId, name, settings = JsonSerializer.Serialize(settings), sender.EmailFrom, sender.EmailFromName, sender.ReplyTo,
+            sender.SmsFrom, sender.MessagingServiceSid, sender.WhatsAppFrom, sender.WhatsAppMarketingContentSid,
+            sender.WhatsAppUnsubscribeVariable, helpContact,
+        }, tx, cancellationToken: ct));
         var (_, key) = await IssueKeyAsync(connection, tx, tenantId, keyLabel, actor, ct);
-        await AdminAudit.WriteAsync(connection, tx, tenantId, actor, "tenant.add", null, new { name, settings = settings.Keys, keyLabel }, ct);
+        await AdminAudit.WriteAsync(connection, tx, tenantId, actor, "tenant.add", null, new { name, settings = settings.Keys, sender, helpContact, keyLabel }, ct);
         await tx.CommitAsync(ct);
         return key;
+    }
+
+    /// <summary>Every field <see cref="UpdateIdentityAsync"/> takes: the sender fields and help_contact.</summary>
+    public static readonly IReadOnlyList<string> IdentityFields = [.. ClinicSender.Fields, "help_contact"];
+
+    /// <summary>Null when the value is acceptable for the identity field, else why not.</summary>
+    public static string? CheckIdentityField(string field, string? value) => field == "help_contact"
+        ? value is { Length: > 300 } || Core.Validation.Identifiers.FirstForbidden(value) is not null
+            ? "help_contact: at most 300 characters, no control, bidi or zero-width characters" : null
+        : ClinicSender.Check(field, value);
+
+    /// <summary>
+    /// Sets the given sender-identity fields (snake_case names of <see cref="IdentityFields"/>; an empty value clears
+    /// one) of an existing clinic, effective for the next decision: nothing is cached. Recorded in admin_audit.
+    /// </summary>
+    public async Task<IdentityUpdate> UpdateIdentityAsync(string tenantId, IReadOnlyDictionary<string, string?> fields, Actor actor, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(fields);
+        ArgumentNullException.ThrowIfNull(actor);
+        var errors = fields.Select(f => IdentityFields.Contains(f.Key) ? CheckIdentityField(f.Key, f.Value) : $"{f.Key}: not a sender field")
+            .OfType<string>().ToList();
+        if (fields.Count == 0)
+        {
+            errors.Add("nothing to set");
+        }
+
+        if (errors.Count > 0)
+        {
+            return new IdentityUpdate(true, errors);
+        }
+
+        // Column names come from the fixed list above, never from the request.
+        var assignments = string.Join(", ", fields.Keys.Select(k => $"{IdentityFields.Single(f => f == k)} = @p_{k}"));
+        var parameters = new DynamicParameters(new { tenantId });
+        foreach (var (k, v) in fields)
+        {
+            parameters.Add("p_" + k, string.IsNullOrEmpty(v) ? null : v);
+        }
+
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        var updated = await connection.ExecuteAsync(new CommandDefinition(
+            $"update tenants set {assignments} where tenant_id = @tenantId", parameters, tx, cancellationToken: ct)) == 1;
+        if (updated)
+        {
+            await AdminAudit.WriteAsync(connection, tx, tenantId, actor, "tenant.sender", null, new { fields }, ct);
+        }
+
+        await tx.CommitAsync(ct);
+        return new IdentityUpdate(updated, []);
+    }
+
+    /// <summary>
+    /// Fills the sender fields a clinic has not stored yet from configuration (<c>Senders:Tenants:&lt;id&gt;</c>): the
+    /// migration path from file-configured senders. Only existing clinics, only empty fields; returns the clinics changed.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> SeedSendersAsync(IReadOnlyDictionary<string, ClinicSender> configured, Actor actor, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(configured);
+        var seeded = new List<string>();
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        foreach (var (tenantId, sender) in configured)
+        {
+            await using var tx = await connection.BeginTransactionAsync(ct);
+            var changed = await connection.ExecuteAsync(new CommandDefinition("""
+                update tenants set
+                    email_from = coalesce(email_from, @EmailFrom), email_from_name = coalesce(email_from_name, @EmailFromName),
+                    reply_to = coalesce(reply_to, @ReplyTo), sms_from = coalesce(sms_from, @SmsFrom),
+                    messaging_service_sid = coalesce(messaging_service_sid, @MessagingServiceSid),
+                    whatsapp_from = coalesce(whatsapp_from, @WhatsAppFrom),
+                    whatsapp_marketing_content_sid = coalesce(whatsapp_marketing_content_sid, @WhatsAppMarketingContentSid),
+                    whatsapp_unsubscribe_variable = coalesce(whatsapp_unsubscribe_variable, @WhatsAppUnsubscribeVariable)
+                where tenant_id = @tenantId
+                  and row(email_from, email_from_name, reply_to, sms_from, messaging_service_sid, whatsapp_from,
+                          whatsapp_marketing_content_sid, whatsapp_unsubscribe_variable)
+                      is distinct from row(coalesce(email_from, @EmailFrom), coalesce(email_from_name, @EmailFromName),
+                          coalesce(reply_to, @ReplyTo), coalesce(sms_from, @SmsFrom), coalesce(messaging_service_sid, @MessagingServiceSid),
+                          coalesce(whatsapp_from, @WhatsAppFrom), coalesce(whatsapp_marketing_content_sid, @WhatsAppMarketingContentSid),
+                          coalesce(whatsapp_unsubscribe_variable, @WhatsAppUnsubscribeVariable))
+                """, new
+            {
+                tenantId, sender.EmailFrom, sender.EmailFromName, sender.ReplyTo, sender.SmsFrom, sender.MessagingServiceSid,
+                sender.WhatsAppFrom, sender.WhatsAppMarketingContentSid, sender.WhatsAppUnsubscribeVariable,
+            }, tx, cancellationToken: ct)) == 1;
+            if (changed)
+            {
+                await AdminAudit.WriteAsync(connection, tx, tenantId, actor, "tenant.sender.seed", null, new { sender }, ct);
+                seeded.Add(tenantId);
+            }
+
+            await tx.CommitAsync(ct);
+        }
+
+        return seeded;
+    }
+
+    /// <summary>Issues an operator key (no clinic): it may add clinics and set their sender identities through the API.</summary>
+    public async Task<string> IssueOperatorKeyAsync(string label, Actor actor, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        var (keyId, key) = await IssueKeyAsync(connection, tx, null, label, actor, ct);
+        await AdminAudit.WriteAsync(connection, tx, "*operator*", actor, "apikey.issue.operator", null, new { keyId, label }, ct);
+        await tx.CommitAsync(ct);
+        return key;
+    }
+
+    private sealed class TenantRow
+    {
+        public string TenantId { get; init; } = "";
+
+        public string Name { get; init; } = "";
+
+        public string? Settings { get; init; }
+
+        public string? EmailFrom { get; init; }
+
+        public string? EmailFromName { get; init; }
+
+        public string? ReplyTo { get; init; }
+
+        public string? SmsFrom { get; init; }
+
+        public string? MessagingServiceSid { get; init; }
+
+        public string? WhatsappFrom { get; init; }
+
+        public string? WhatsappMarketingContentSid { get; init; }
+
+        public string? WhatsappUnsubscribeVariable { get; init; }
+
+        public string? HelpContact { get; init; }
+
+        public ClinicSender ToSender() => new()
+        {
+            EmailFrom = EmailFrom, EmailFromName = EmailFromName, ReplyTo = ReplyTo, SmsFrom = SmsFrom,
+            MessagingServiceSid = MessagingServiceSid, WhatsAppFrom = WhatsappFrom, WhatsAppMarketingContentSid = WhatsappMarketingContentSid,
+            WhatsAppUnsubscribeVariable = WhatsappUnsubscribeVariable,
+        };
     }
 
     /// <summary>
@@ -116,30 +305,44 @@ public sealed class TenantDirectory(NpgsqlDataSource dataSource)
     }
 
     /// <summary>Returns the key's id and, once, the whole key "&lt;keyId&gt;.&lt;secret&gt;".</summary>
-    private static async Task<(string KeyId, string Key)> IssueKeyAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string tenantId, string label, Actor actor, CancellationToken ct)
+    private static async Task<(string KeyId, string Key)> IssueKeyAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string? tenantId, string label, Actor actor, CancellationToken ct)
     {
         var keyId = "ck_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
         var secret = Base64Url(RandomNumberGenerator.GetBytes(32));
         await connection.ExecuteAsync(new CommandDefinition("""
-            insert into api_keys (key_id, tenant_id, secret_sha256, label, created_by)
-            values (@keyId, @tenantId, @hash, @label, @createdBy)
-            """, new { keyId, tenantId, hash = SHA256.HashData(Encoding.UTF8.GetBytes(secret)), label, createdBy = actor.ToString() }, tx, cancellationToken: ct));
+            insert into api_keys (key_id, tenant_id, secret_sha256, label, created_by, scope)
+            values (@keyId, @tenantId, @hash, @label, @createdBy, @scope)
+            """, new { keyId, tenantId, hash = SHA256.HashData(Encoding.UTF8.GetBytes(secret)), label, createdBy = actor.ToString(), scope = tenantId is null ? "operator" : "tenant" }, tx, cancellationToken: ct));
         return (keyId, keyId + "." + secret);
+    }
+
+    /// <summary>True for something shaped like "&lt;keyId&gt;.&lt;secret&gt;" (printable ASCII, at most 200 characters).</summary>
+    public static bool IsWellFormedKey(string? presented)
+    {
+        if (string.IsNullOrEmpty(presented) || presented.Length > 200 || presented.Any(c => c is <= ' ' or > '~'))
+        {
+            return false;
+        }
+
+        var dot = presented.IndexOf('.', StringComparison.Ordinal);
+        return dot > 0 && dot < presented.Length - 1;
     }
 
     /// <summary>Resolves "&lt;keyId&gt;.&lt;secret&gt;": looked up by id, the secret compared by hash in constant time.</summary>
     public async Task<ApiKeyIdentity?> AuthenticateAsync(string presented, CancellationToken ct)
     {
-        var dot = presented.IndexOf('.', StringComparison.Ordinal);
-        if (dot <= 0 || dot == presented.Length - 1 || presented.Length > 200)
+        ArgumentNullException.ThrowIfNull(presented);
+        if (!IsWellFormedKey(presented))
         {
             return null;
         }
 
+        var dot = presented.IndexOf('.', StringComparison.Ordinal);
+
         var keyId = presented[..dot];
         var presentedHash = SHA256.HashData(Encoding.UTF8.GetBytes(presented[(dot + 1)..]));
         await using var connection = await dataSource.OpenConnectionAsync(ct);
-        var row = await connection.QueryFirstOrDefaultAsync<(string KeyId, string TenantId, string Label, byte[] SecretSha256)>(new CommandDefinition("""
+        var row = await connection.QueryFirstOrDefaultAsync<(string KeyId, string? TenantId, string Label, byte[] SecretSha256)>(new CommandDefinition("""
             select key_id, tenant_id, label, secret_sha256 from api_keys where key_id = @keyId and revoked_at is null
             """, new { keyId }, cancellationToken: ct));
         // Hash a dummy when the id is unknown, so timing does not tell "no such key" from "wrong secret".

@@ -30,7 +30,7 @@ public sealed record CampaignReportLine(string PatientId, string Channel, string
 
 /// <summary>
 /// What happened to a campaign, from the decision log (campaign_id), dispatches, and unsubscribes the campaign's
-/// links caused. A Deferred row is superseded by the intent's final row when there is one. A decision to send that the
+/// links caused. A Deferred or Held row is superseded by the intent's final row when there is one. A decision to send that the
 /// provider refused (dispatch failed) counts as Failed, with the dispatch's reason code and the provider's own code:
 /// the decision row stays as it was (append-only), the report reads both.
 /// </summary>
@@ -40,7 +40,7 @@ public sealed class CampaignReports(NpgsqlDataSource dataSource, CampaignStore s
         with latest as (
             select distinct on (intent_id) decision_id, intent_id, patient_id, channel, outcome, reasons, decided_at
             from decisions where tenant_id = @tenantId and campaign_id = @campaignId
-            order by intent_id, (outcome = 'Deferred'), seq desc
+            order by intent_id, (outcome in ('Deferred', 'Held')), seq desc
         ),
         settled as (
             select l.decision_id, l.intent_id, l.patient_id, l.channel, l.decided_at, d.status as dispatch_status,

@@ -15,8 +15,11 @@ public sealed record QueueResult(string CampaignId, string Status, int AudienceS
     public bool Ok => Problems.Count == 0;
 }
 
-/// <summary>Per channel: how many would be Sent / Blocked / Deferred, by first reason code.</summary>
-public sealed record ChannelPreview(string Channel, int Recipients, IReadOnlyDictionary<string, int> Outcomes, IReadOnlyDictionary<string, int> Reasons);
+/// <summary>Per channel: how many would be Sent / Blocked / Deferred, each with its own first reason codes.</summary>
+public sealed record ChannelPreview(string Channel, int Recipients, IReadOnlyDictionary<string, OutcomePreview> Outcomes);
+
+/// <summary>How many recipients get one outcome, and why (first reason code), so a reason is never read under another outcome.</summary>
+public sealed record OutcomePreview(int Count, IReadOnlyDictionary<string, int> Reasons);
 
 public sealed record SampleMessage(string PatientId, string Channel, string Outcome, string? Subject, string Body);
 
@@ -25,7 +28,17 @@ public sealed record CampaignPreview(
     IReadOnlyList<string> UnknownPatientIds,
     IReadOnlyList<ChannelPreview> Channels,
     IReadOnlyList<SampleMessage> Samples,
-    IReadOnlyList<string> Problems);
+    IReadOnlyList<string> Problems)
+{
+    /// <summary>
+    /// The campaign's messages the classifier cannot call service or marketing and no reviewer has settled (per template):
+    /// the gateway would hold each one, so queueing is refused until the template is reviewed.
+    /// </summary>
+    public IReadOnlyList<string> ReviewNeeded { get; init; } = [];
+}
+
+/// <summary>What reviewing a campaign's templates did: how many distinct templates got the verdict.</summary>
+public sealed record CampaignReviewResult(bool Found, int Templates, IReadOnlyList<string> Problems);
 
 /// <summary>
 /// Create, preview, queue and cancel. Preview runs the gateway's own SendPolicy.Decide over inputs loaded by the
@@ -40,6 +53,7 @@ public sealed class CampaignService(
     ContentClassifier classifier,
     UnsubscribeLinks links,
     MessageRendering rendering,
+    Review.ReviewQueue reviewQueue,
     TimeProvider clock,
     ILogger<CampaignService> logger)
 {
@@ -69,7 +83,13 @@ public sealed class CampaignService(
             {
                 var intent = prepared.Messages[i].Intent;
                 var context = await decisionContext.LoadAsync(intent.TenantId, intent.PatientId, intent.Channel, [], now, campaignId, token);
-                var input = context.ApplyTo(new PolicyInput(intent, classifier.Classify(intent), now)) with { TenantKnown = context.TenantKnown };
+                var classification = classifier.Classify(intent);
+                var input = context.ApplyTo(new PolicyInput(intent, classification, now)) with { TenantKnown = context.TenantKnown };
+                if (classification.Verdict == ContentVerdict.Review)
+                {
+                    input = input with { Review = await reviewQueue.FindVerdictAsync(intent, token) };
+                }
+
                 var decision = SendPolicy.Decide(input);
                 RenderedMessage? rendered = null;
                 if (decision.ShouldSend)
@@ -84,8 +104,9 @@ public sealed class CampaignService(
         var channels = decided.GroupBy(d => d.Message.Intent.Channel).OrderBy(g => g.Key).Select(g => new ChannelPreview(
                 Core.Consent.ConsentNames.Name(g.Key),
                 g.Count(),
-                g.GroupBy(d => d.Decision.Outcome.ToString()).ToDictionary(o => o.Key, o => o.Count(), StringComparer.Ordinal),
-                g.GroupBy(d => d.Decision.Reasons.FirstOrDefault() ?? "-").ToDictionary(o => o.Key, o => o.Count(), StringComparer.Ordinal)))
+                g.GroupBy(d => d.Decision.Outcome.ToString()).ToDictionary(o => o.Key, o => new OutcomePreview(o.Count(),
+                    o.GroupBy(d => d.Decision.Reasons.FirstOrDefault() ?? "-").ToDictionary(r => r.Key, r => r.Count(), StringComparer.Ordinal)),
+                    StringComparer.Ordinal)))
             .ToList();
 
         var samples = new List<SampleMessage>();
@@ -98,7 +119,81 @@ public sealed class CampaignService(
                 rendered.Subject, rendered.Text));
         }
 
-        return new CampaignPreview(prepared.AudienceSize, prepared.UnknownPatientIds, channels, samples, []);
+        return new CampaignPreview(prepared.AudienceSize, prepared.UnknownPatientIds, channels, samples, [])
+        {
+            ReviewNeeded = await UnreviewedAsync(tenantId, campaignId, prepared.Messages, ct),
+        };
+    }
+
+    /// <summary>
+    /// One line per distinct template (masked text, hashed: what the gateway looks up) among the messages the classifier
+    /// is unsure about that has no live reviewer's verdict.
+    /// </summary>
+    private async Task<IReadOnlyList<string>> UnreviewedAsync(string tenantId, string? campaignId, IReadOnlyList<CampaignMessage> prepared, CancellationToken ct)
+    {
+        var problems = new List<string>();
+        foreach (var group in UncertainTemplates(prepared))
+        {
+            if (await reviewQueue.FindTemplateAsync(tenantId, group.Key, ct) is null)
+            {
+                var first = group.Value[0];
+                problems.Add(FormattableString.Invariant(
+                    $"the {first.Intent.Locale} {Core.Consent.ConsentNames.Name(first.Intent.Channel)} template needs a review ({group.Value.Count} message(s); ")
+                    + $"the classifier cannot tell service from marketing): commsgw review approve-campaign --tenant {tenantId} {campaignId ?? "<campaignId>"} --as marketing|service --actor <who>");
+            }
+        }
+
+        return problems;
+    }
+
+    /// <summary>
+    /// The campaign's wording as the classifier reads it without the marketing marking (the gateway applies the marketing
+    /// rules to every campaign message whatever its wording): unsure wording is reviewed before anything is queued.
+    /// </summary>
+    private List<KeyValuePair<byte[], List<CampaignMessage>>> UncertainTemplates(IReadOnlyList<CampaignMessage> prepared)
+    {
+        var groups = new Dictionary<string, KeyValuePair<byte[], List<CampaignMessage>>>(StringComparer.Ordinal);
+        foreach (var message in prepared.Where(m =>
+                     classifier.Classify(m.Intent.Subject, m.Text, null, null, m.Intent.Channel, m.Intent.Locale).Verdict == ContentVerdict.Review))
+        {
+            var key = TemplateKey.Compute(message.Intent.Subject, message.Text);
+            var hex = Convert.ToHexString(key);
+            if (!groups.TryGetValue(hex, out var group))
+            {
+                groups[hex] = group = new(key, []);
+            }
+
+            group.Value.Add(message);
+        }
+
+        return [.. groups.Values];
+    }
+
+    /// <summary>
+    /// A reviewer's verdict on a campaign's templates (every distinct template among its unsure messages), remembered
+    /// like a held intent's: the gateway then decides each message at once with it (TemplateVerdict).
+    /// </summary>
+    public async Task<CampaignReviewResult> ReviewTemplatesAsync(string tenantId, string campaignId, string verdict, Actor actor, string? note, CancellationToken ct)
+    {
+        var campaign = await store.FindAsync(tenantId, campaignId, ct);
+        if (campaign is null)
+        {
+            return new CampaignReviewResult(false, 0, []);
+        }
+
+        var prepared = await messages.PrepareAsync(tenantId, campaignId, campaign.ClinicName, campaign.Definition, ct);
+        if (prepared.Problems.Count > 0)
+        {
+            return new CampaignReviewResult(true, 0, prepared.Problems);
+        }
+
+        var templates = UncertainTemplates(prepared.Messages);
+        foreach (var (key, _) in templates)
+        {
+            await reviewQueue.RememberTemplateAsync(tenantId, key, verdict, actor, campaignId, note, ct);
+        }
+
+        return new CampaignReviewResult(true, templates.Count, []);
     }
 
     /// <summary>
@@ -118,6 +213,13 @@ public sealed class CampaignService(
         if (prepared.Problems.Count > 0)
         {
             return new QueueResult(campaignId, campaign.Status, prepared.AudienceSize, 0, prepared.UnknownPatientIds, prepared.Problems);
+        }
+
+        // Unsure content the gateway would hold, message by message: a person reviews the template first.
+        var unreviewed = await UnreviewedAsync(tenantId, campaignId, prepared.Messages, ct);
+        if (unreviewed.Count > 0)
+        {
+            return new QueueResult(campaignId, campaign.Status, prepared.AudienceSize, 0, prepared.UnknownPatientIds, unreviewed);
         }
 
         // Each recipient's channel is recorded before anything is published; a concurrent queue that recorded first

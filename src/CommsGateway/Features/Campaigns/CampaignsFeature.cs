@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using CommsGateway.Core.Classification;
 using CommsGateway.Features.Admin;
+using CommsGateway.Features.Review;
 using CommsGateway.Hosting;
 using CommsGateway.Providers;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -25,6 +26,7 @@ public static class CampaignsFeature
         // Preview decides as the gateway does, WhatsApp templates and window included (also in the CLI, which has no providers).
         builder.Services.AddWhatsAppTemplates();
         builder.Services.TryAddSingleton<Intents.MessageRendering>();
+        builder.AddReviewServices();
         builder.Services.AddSingleton<CampaignService>();
         builder.Services.AddSingleton<CampaignReports>();
         return builder;
@@ -33,7 +35,8 @@ public static class CampaignsFeature
     public static IEndpointRouteBuilder MapCampaigns(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
-        var group = endpoints.MapGroup("/api/campaigns").RequireAuthorization().WithTags("Campaigns");
+        var group = endpoints.MapGroup("/api/campaigns").RequireAuthorization().WithTags("Campaigns")
+            .WithBodyLimit(1024 * 1024); // templates, html included
         group.MapPost("/preview", Preview).WithSummary("Audience size, per-channel Sent/Blocked/Deferred by reason, three sample messages; writes nothing");
         group.MapPost("", CreateAndQueue).WithSummary("Create a campaign and queue it (one intent per recipient, decided by the gateway)");
         group.MapPost("/{campaignId}/queue", Requeue).WithSummary("Queue again after an interruption: nobody gets a message twice");
@@ -106,18 +109,15 @@ public static class CampaignsFeature
         var csv = new StringBuilder("patient_id,channel,outcome,reasons,dispatch_status,decided_at,provider_code\n");
         await foreach (var l in lines)
         {
-            csv.Append(CultureInfo.InvariantCulture, $"{Field(l.PatientId)},{l.Channel},{l.Outcome},{Field(string.Join(';', l.Reasons))},{l.DispatchStatus},{l.DecidedAt:O},{l.ProviderCode}\n");
+            csv.Append(CultureInfo.InvariantCulture,
+                $"{Field(l.PatientId)},{Field(l.Channel)},{Field(l.Outcome)},{Field(string.Join(';', l.Reasons))},{Field(l.DispatchStatus)},{l.DecidedAt:O},{Field(l.ProviderCode)}\n");
         }
 
         return csv.ToString();
     }
 
-    // RFC 4180 quoting; a leading =, +, - or @ is prefixed so a spreadsheet never runs it as a formula.
-    private static string Field(string value)
-    {
-        var safe = value.Length > 0 && value[0] is '=' or '+' or '-' or '@' ? "'" + value : value;
-        return safe.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + safe.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : safe;
-    }
+    // RFC 4180 quoting; a cell a spreadsheet would run as a formula is prefixed (the one rule of every CSV export).
+    private static string Field(string? value) => Core.Contacts.CsvText.Cell(value);
 
     private static ValidationProblem Problem(IReadOnlyList<string> problems, string title = "Campaign refused") =>
         TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["campaign"] = [.. problems] }, title: title);

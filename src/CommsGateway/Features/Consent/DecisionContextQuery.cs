@@ -24,6 +24,9 @@ public sealed record DecisionContext(
     /// <summary>The patient's last inbound WhatsApp message to the clinic (the 24-hour window), null if none.</summary>
     public DateTimeOffset? LastWhatsAppInboundAt { get; init; }
 
+    /// <summary>Who the clinic sends as (its tenants row); <see cref="ClinicSender.None"/> for an unknown clinic.</summary>
+    public ClinicSender Sender { get; init; } = ClinicSender.None;
+
     /// <summary>Fills the policy input's recipient facts; the caller keeps intent, classification and clock.</summary>
     public PolicyInput ApplyTo(PolicyInput input)
     {
@@ -38,6 +41,7 @@ public sealed record DecisionContext(
             PicturedPatientsConsent = PicturedPatientsConsent,
             CampaignCancelled = CampaignCancelled,
             LastWhatsAppInboundAt = LastWhatsAppInboundAt,
+            Sender = Sender,
         };
     }
 }
@@ -88,7 +92,9 @@ public sealed class DecisionContextQuery(NpgsqlDataSource dataSource, AddressHas
                             where tenant_id = $1 and patient_id = $2 and detected_purpose = 'marketing'
                               and outcome in ('Sent', 'SentWithMarketingRemoved') and decided_at > $4 and decided_at <= $5),
                            exists (select 1 from campaigns where tenant_id = $1 and campaign_id = $6 and status = 'cancelled'),
-                           (select last_inbound_at from whatsapp_sessions where tenant_id = $1 and patient_id = $2)
+                           (select last_inbound_at from whatsapp_sessions where tenant_id = $1 and patient_id = $2),
+                           t.email_from, t.email_from_name, t.reply_to, t.sms_from, t.messaging_service_sid, t.whatsapp_from,
+                           t.whatsapp_marketing_content_sid, t.whatsapp_unsubscribe_variable
                     from (select 1) as one
                     left join tenants t on t.tenant_id = $1
                     left join contacts c on c.tenant_id = $1 and c.patient_id = $2
@@ -125,6 +131,17 @@ public sealed class DecisionContextQuery(NpgsqlDataSource dataSource, AddressHas
         var sentLast7Days = (int)reader.GetInt64(12);
         var campaignCancelled = reader.GetBoolean(13);
         DateTimeOffset? lastWhatsAppInbound = reader.IsDBNull(14) ? null : new DateTimeOffset(reader.GetFieldValue<DateTime>(14), TimeSpan.Zero);
+        var sender = new ClinicSender
+        {
+            EmailFrom = NullableString(reader, 15),
+            EmailFromName = NullableString(reader, 16),
+            ReplyTo = NullableString(reader, 17),
+            SmsFrom = NullableString(reader, 18),
+            MessagingServiceSid = NullableString(reader, 19),
+            WhatsAppFrom = NullableString(reader, 20),
+            WhatsAppMarketingContentSid = NullableString(reader, 21),
+            WhatsAppUnsubscribeVariable = NullableString(reader, 22),
+        };
 
         await reader.NextResultAsync(ct);
         var states = new Dictionary<string, List<ConsentState>>(StringComparer.Ordinal);
@@ -153,6 +170,7 @@ public sealed class DecisionContextQuery(NpgsqlDataSource dataSource, AddressHas
         {
             CampaignCancelled = campaignCancelled,
             LastWhatsAppInboundAt = lastWhatsAppInbound,
+            Sender = sender,
         };
     }
 

@@ -37,6 +37,10 @@ public sealed class ContactDirectory(NpgsqlDataSource dataSource, TenantDirector
         {
             errors.Add("patient id is required (at most 200 characters)");
         }
+        else if (Core.Validation.Identifiers.FirstForbidden(patientId) is { } character)
+        {
+            errors.Add($"patient id contains {character}: control, bidirectional and zero-width characters are not allowed in identifiers");
+        }
 
         var email = AddressNormalizer.Email(input.Email);
         var phone = AddressNormalizer.Phone(input.Phone, defaultRegion);

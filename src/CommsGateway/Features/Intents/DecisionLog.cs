@@ -91,7 +91,7 @@ public sealed class DecisionLog : IAsyncDisposable
             select {DecisionRow.Columns}
             from decisions
             where tenant_id = @tenantId and intent_id = @intentId
-            order by (outcome = 'Deferred'), seq
+            order by (outcome in ('Deferred', 'Held')), seq
             limit 1
             """, new { tenantId, intentId }, cancellationToken: ct));
         return row?.ToRecord();
@@ -113,8 +113,8 @@ public sealed class DecisionLog : IAsyncDisposable
         EnqueueAsync(record, duplicateIfAny: true, claimProvider, ct);
 
     /// <summary>
-    /// Appends the decision; false when the intent already has one of the same kind (final, or deferred:
-    /// a deferred decision may precede the final one).
+    /// Appends the decision; false when the intent already has one of the same kind (final, deferred or held:
+    /// a deferred or held decision may precede the final one).
     /// </summary>
     public async Task<bool> TryAppendAsync(DecisionRecord record, CancellationToken ct) =>
         (await EnqueueAsync(record, duplicateIfAny: false, null, ct)).Inserted;
@@ -222,10 +222,13 @@ public sealed class DecisionLog : IAsyncDisposable
                 select d.* from unnest($1::text[], $2::text[]) as k(tenant_id, intent_id)
                 cross join lateral (
                     select {DecisionRow.Columns}, 0 as deferred_rank from decisions
-                    where tenant_id = k.tenant_id and intent_id = k.intent_id and outcome <> 'Deferred'
+                    where tenant_id = k.tenant_id and intent_id = k.intent_id and outcome not in ('Deferred', 'Held')
                     union all
                     select {DecisionRow.Columns}, 1 from decisions
                     where tenant_id = k.tenant_id and intent_id = k.intent_id and outcome = 'Deferred'
+                    union all
+                    select {DecisionRow.Columns}, 1 from decisions
+                    where tenant_id = k.tenant_id and intent_id = k.intent_id and outcome = 'Held'
                 ) as d
                 order by d.deferred_rank
                 """, batch.Select(p => p.Record.TenantId).ToArray(), batch.Select(p => p.Record.IntentId).ToArray()));
@@ -267,8 +270,7 @@ public sealed class DecisionLog : IAsyncDisposable
             var record = pending.Record;
             var key = (record.TenantId, record.IntentId);
             existing.TryGetValue(key, out var prior);
-            var duplicateOf = prior?.FirstOrDefault(p => pending.DuplicateIfAny
-                || (p.Outcome == DecisionOutcome.Deferred) == (record.Outcome == DecisionOutcome.Deferred));
+            var duplicateOf = prior?.FirstOrDefault(p => pending.DuplicateIfAny || Kind(p.Outcome) == Kind(record.Outcome));
             if (duplicateOf is not null)
             {
                 outcomes[i] = new AppendResult(false, duplicateOf);
@@ -291,7 +293,7 @@ public sealed class DecisionLog : IAsyncDisposable
                 existing[key] = prior = [];
             }
 
-            prior.Insert(record.Outcome == DecisionOutcome.Deferred ? prior.Count : 0, record); // final first
+            prior.Insert(Kind(record.Outcome) == DecisionOutcome.Sent ? 0 : prior.Count, record); // final first
         }
 
         // Then the new rows and the commit, in one round trip. No ON CONFLICT: under the tenant lock a conflict
@@ -326,6 +328,13 @@ public sealed class DecisionLog : IAsyncDisposable
 
         return inserts.ConvertAll(i => i.Pending.Record);
     }
+
+    /// <summary>
+    /// The three kinds of row an intent may have one of each: its final decision (returned as Sent), and the non-final
+    /// Deferred and Held that may precede it (the partial unique indexes of 0001 and 0020).
+    /// </summary>
+    internal static DecisionOutcome Kind(DecisionOutcome outcome) =>
+        outcome is DecisionOutcome.Deferred or DecisionOutcome.Held ? outcome : DecisionOutcome.Sent;
 
     /// <summary>The dispatch claim, as DispatchLog.TryClaimAsync writes it; the decision is new, so no conflict is possible.</summary>
     private static NpgsqlBatchCommand ClaimCommand(DecisionRecord record, string provider, long? claimant) => new("""

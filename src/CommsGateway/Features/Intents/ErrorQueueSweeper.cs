@@ -112,10 +112,12 @@ internal sealed class ErrorQueueSweeper(
             // Deliveries are handled concurrently, bounded by this and the prefetch below.
             ConsumerDispatchConcurrency = Concurrency,
         };
-        await using var connection = await factory.CreateConnectionAsync(ct);
-        await using var channel = await connection.CreateChannelAsync(cancellationToken: ct);
+        await using var connection = await factory.CreateConnectionAsync(rabbit.Endpoints(), ct);
+        // Confirmed replays: the faulted message is acknowledged only once the broker holds its replay.
+        await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), ct);
         // Same arguments MassTransit uses, so whichever declares first, both agree.
-        await channel.QueueDeclareAsync(errorQueue, durable: true, exclusive: false, autoDelete: false, cancellationToken: ct);
+        await channel.QueueDeclareAsync(errorQueue, durable: true, exclusive: false, autoDelete: false,
+            arguments: RabbitMqTopology.ErrorQueueArguments(rabbit), cancellationToken: ct);
         await channel.BasicQosAsync(0, Concurrency, false, ct);
 
         var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -101,7 +101,7 @@ internal sealed class IntentConsumerWatchdog(
     {
         try
         {
-            connection ??= await Factory().CreateConnectionAsync(stoppingToken);
+            connection ??= await Factory().CreateConnectionAsync(rabbitOptions.Value.Endpoints(), stoppingToken);
             await using var channel = await connection.CreateChannelAsync(cancellationToken: stoppingToken);
             var ok = await channel.QueueDeclarePassiveAsync(queue, stoppingToken);
             return (ok.MessageCount, ok.ConsumerCount);

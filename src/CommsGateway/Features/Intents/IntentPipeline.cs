@@ -22,11 +22,13 @@ public sealed class IntentPipeline(
     DispatchLog dispatches,
     DispatchRecovery recovery,
     DeferredIntents deferredIntents,
+    Review.ReviewQueue reviewQueue,
     Consent.DecisionContextQuery decisionContext,
     MessageRendering rendering,
     TimeProvider clock,
     ILogger<IntentPipeline> logger,
-    GatewayMetrics metrics)
+    GatewayMetrics metrics,
+    Microsoft.Extensions.Options.IOptions<Hosting.GatewayOptions> gateway)
 {
     /// <param name="deliveryKey">The published message's own key (<see cref="DeliveryKey"/>): an invalid intent without a
     /// usable IntentId is decided under it, so every published message gets its own decision.</param>
@@ -34,7 +36,7 @@ public sealed class IntentPipeline(
     {
         ArgumentNullException.ThrowIfNull(intent);
         var now = clock.GetUtcNow();
-        var errors = IntentValidator.Validate(intent);
+        var errors = IntentValidator.Validate(intent, now, TimeSpan.FromDays(gateway.Value.NotBeforeHorizonDays));
         if (errors.Count > 0)
         {
             var keyed = intent with
@@ -49,8 +51,16 @@ public sealed class IntentPipeline(
 
         // No lookup first: classification and policy are pure and cheap, and the append itself reports a
         // duplicate (any earlier decision of this IntentId) in the same round trip.
-        return (await DecideAndActAsync(intent, now, reevaluation: false, ct)).Decided
+        return (await DecideAndActAsync(intent, now, Evaluation.First, ct)).Decided
             ?? throw new InvalidOperationException("A first evaluation always records a decision");
+    }
+
+    /// <summary>Why the pipeline runs: a new intent, a deferred one falling due, or a held one a person has settled.</summary>
+    private enum Evaluation
+    {
+        First,
+        Deferred,
+        Reviewed,
     }
 
     /// <summary>
@@ -60,20 +70,84 @@ public sealed class IntentPipeline(
     public async Task<(MessageDecided? Decided, DateTimeOffset? DeferredUntil)> ReevaluateAsync(MessageIntent intent, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(intent);
-        return await DecideAndActAsync(intent, clock.GetUtcNow(), reevaluation: true, ct);
+        return await DecideAndActAsync(intent, clock.GetUtcNow(), Evaluation.Deferred, ct);
+    }
+
+    /// <summary>
+    /// Runs the whole pipeline again for a held intent a person has settled (the verdict is read from the review queue):
+    /// consent read afresh, footer, dispatch claim, as for any intent. A deferral (quiet hours) is recorded and parked.
+    /// </summary>
+    public async Task<MessageDecided> DecideReviewedAsync(MessageIntent intent, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(intent);
+        return (await DecideAndActAsync(intent, clock.GetUtcNow(), Evaluation.Reviewed, ct)).Decided
+            ?? throw new InvalidOperationException("A reviewed intent always gets a decision");
+    }
+
+    /// <summary>A held intent nobody reviewed in time: blocked, final.</summary>
+    public async Task<MessageDecided> TimeOutReviewAsync(MessageIntent intent, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(intent);
+        var classification = classifier.Classify(intent);
+        var decision = new Decision(DecisionOutcome.Blocked, [ReasonCodes.ReviewTimedOut], classification.Purpose)
+        {
+            Details = ["review: nobody settled the held intent before it expired"],
+        };
+        return (await RecordAsync(intent, decision, classification, clock.GetUtcNow(), reevaluation: true, ct)).Decided;
+    }
+
+    /// <summary>
+    /// A held intent whose content can no longer be read (erased, or encrypted under a key since replaced): nothing can
+    /// be sent, so it ends Blocked ReviewTimedOut, recorded from what its Held decision knew (same content hash).
+    /// </summary>
+    public async Task<MessageDecided> CloseUnreadableHeldAsync(string tenantId, string intentId, string why, CancellationToken ct)
+    {
+        var held = await decisionLog.FindAsync(tenantId, intentId, ct)
+            ?? throw new InvalidOperationException($"Held intent {intentId} has no decision");
+        if (held.Outcome != DecisionOutcome.Held)
+        {
+            return ToEvent(held); // already final
+        }
+
+        var now = clock.GetUtcNow();
+        var record = held with
+        {
+            DecisionId = Guid.CreateVersion7(now),
+            Outcome = DecisionOutcome.Blocked,
+            Reasons = [ReasonCodes.ReviewTimedOut],
+            Details = ["review: " + why],
+            DeferredUntil = null,
+            DecidedAt = now,
+        };
+        if (!await decisionLog.TryAppendAsync(record, ct))
+        {
+            var existing = await decisionLog.FindAsync(tenantId, intentId, ct) ?? held;
+            return ToEvent(existing);
+        }
+
+        metrics.Decided(record.Outcome, record.Channel, record.Reasons);
+        logger.LogWarning("Closed held intent {IntentId} for tenant {TenantId} without its content: {Why}", intentId, tenantId, why);
+        return ToEvent(record);
     }
 
     private async Task<(MessageDecided? Decided, DateTimeOffset? DeferredUntil)> DecideAndActAsync(
-        MessageIntent intent, DateTimeOffset now, bool reevaluation, CancellationToken ct)
+        MessageIntent intent, DateTimeOffset now, Evaluation evaluation, CancellationToken ct)
     {
+        var reevaluation = evaluation != Evaluation.First;
         var started = GatewayMetrics.Start();
         var classification = classifier.Classify(intent);
         metrics.Classified(started);
         var lap = PipelineProfile.Lap(PipelineProfile.Stage.Classify, started);
         var input = await LoadPolicyInputAsync(intent, classification, now, ct);
+        if (classification.Verdict == ContentVerdict.Review)
+        {
+            // Only unsure content consults people's verdicts (this intent's review, else its template's).
+            input = input with { Review = await reviewQueue.FindVerdictAsync(intent, ct) };
+        }
+
         lap = PipelineProfile.Lap(PipelineProfile.Stage.Context, lap);
         var decision = SendPolicy.Decide(input);
-        if (reevaluation && decision.Outcome == DecisionOutcome.Deferred)
+        if (evaluation == Evaluation.Deferred && decision.Outcome == DecisionOutcome.Deferred)
         {
             return (null, decision.DeferredUntil);
         }
@@ -92,24 +166,38 @@ public sealed class IntentPipeline(
         PipelineProfile.Lap(PipelineProfile.Stage.Record, lap);
         if (existing is not null)
         {
+            if (existing.Outcome == decision.Outcome
+                && (existing.Outcome == DecisionOutcome.Held || (existing.Outcome == DecisionOutcome.Deferred && evaluation == Evaluation.Reviewed)))
+            {
+                // Held earlier but never parked (the process died in between: park it now, idempotently), or deferred
+                // once before its review (its Deferred row stands for this wait too).
+                await ParkAsync(intent, existing.DecisionId, decision, classification, now, ct);
+                return (evaluation == Evaluation.Reviewed ? ToEvent(existing) : decided, null);
+            }
+
             // A decision to send whose dispatch was never claimed (written without its claim, by an earlier version
             // or a re-evaluation, and the process died before the claim): this redelivery finishes the job, with
             // content decided afresh. A claimed one fails to claim again: Duplicate, like anything else.
             return existing.Outcome is DecisionOutcome.Sent or DecisionOutcome.SentWithMarketingRemoved && decision.ShouldSend
-                ? (await DispatchAsync(intent, ToEvent(existing), decision, rendered!, template, resumed: true, claimed: false, ct), null)
+                ? (await DispatchAsync(intent, input.Sender, ToEvent(existing), decision, rendered!, template, resumed: true, claimed: false, ct), null)
                 : (decided, null);
         }
 
-        if (decided.Outcome == DecisionOutcome.Deferred)
+        if (decided.Outcome is DecisionOutcome.Deferred or DecisionOutcome.Held)
         {
-            await deferredIntents.ParkAsync(intent, decided.DecisionId, decision.DeferredUntil ?? now, ct);
+            await ParkAsync(intent, decided.DecisionId, decision, classification, now, ct);
             return (decided, null);
         }
 
         return decision.ShouldSend
-            ? (await DispatchAsync(intent, decided, decision, rendered!, template, resumed: false, claimed, ct), null)
+            ? (await DispatchAsync(intent, input.Sender, decided, decision, rendered!, template, resumed: false, claimed, ct), null)
             : (decided, null);
     }
+
+    private Task ParkAsync(MessageIntent intent, Guid decisionId, Decision decision, Classification classification, DateTimeOffset now, CancellationToken ct) =>
+        decision.Outcome == DecisionOutcome.Held
+            ? reviewQueue.HoldAsync(intent, decisionId, classification, now, ct)
+            : deferredIntents.ParkAsync(intent, decisionId, decision.DeferredUntil ?? now, ct);
 
     /// <summary>Everything the policy needs besides the intent: contact point, consent, suppression, settings.</summary>
     private async Task<PolicyInput> LoadPolicyInputAsync(MessageIntent intent, Classification classification, DateTimeOffset now, CancellationToken ct)
@@ -124,7 +212,7 @@ public sealed class IntentPipeline(
     /// Claim (dispatches row "dispatching", written BEFORE the provider call), call, complete. Only the
     /// claimant calls the provider, so N consumers or redeliveries never send one decision twice.
     /// </summary>
-    private async Task<MessageDecided> DispatchAsync(MessageIntent intent, MessageDecided decided, Decision decision, RenderedMessage rendered,
+    private async Task<MessageDecided> DispatchAsync(MessageIntent intent, ClinicSender sender, MessageDecided decided, Decision decision, RenderedMessage rendered,
         WhatsAppTemplate? template, bool resumed, bool claimed, CancellationToken consumeToken)
     {
         // Not the consume token: a broker blip cancels it, and a claimed send abandoned mid-call could only be
@@ -164,7 +252,7 @@ public sealed class IntentPipeline(
         }
 
         var started = GatewayMetrics.Start();
-        var result = await dispatcher.DispatchAsync(ToOutbound(decided.DecisionId, intent, decision, rendered, template), ct);
+        var result = await dispatcher.DispatchAsync(ToOutbound(decided.DecisionId, intent, decision, rendered, template) with { Sender = sender }, ct);
         metrics.ProviderCalled(intent.Channel, started, result.Succeeded, result.ReasonCode);
         lap = PipelineProfile.Lap(PipelineProfile.Stage.Provider, started);
         await dispatches.CompleteAsync(decided.DecisionId, result, ct);
@@ -218,7 +306,8 @@ public sealed class IntentPipeline(
             decision.DetectedPurpose,
             decision.Outcome,
             decision.Reasons,
-            [.. decision.Details, .. classification?.Signals.Select(s => "signal: " + s) ?? []],
+            // The policy's details already list the classifier's signals; a decision made before the policy ran has none.
+            [.. decision.Details.Union(classification?.Signals.Select(s => "signal: " + s) ?? [], StringComparer.Ordinal)],
             ContentHash.Compute(intent),
             decision.ConsentEventId,
             SendPolicy.Version,

@@ -31,6 +31,17 @@ public static class IntentsFeature
             x.SetKebabCaseEndpointNameFormatter();
             x.AddConsumer<IntentConsumer, IntentConsumerDefinition>();
             x.AddConsumer<Contacts.PatientContactChangedConsumer>();
+            x.AddConfigureEndpointsCallback((context, name, endpoint) =>
+            {
+                var rabbit = context.GetRequiredService<IOptions<RabbitMqOptions>>().Value;
+                if (endpoint is IRabbitMqReceiveEndpointConfigurator queue)
+                {
+                    foreach (var (key, value) in RabbitMqTopology.ConsumedQueueArguments(rabbit, name))
+                    {
+                        queue.SetQueueArgument(key, value);
+                    }
+                }
+            });
             x.UsingRabbitMq((context, cfg) =>
             {
                 var rabbit = context.GetRequiredService<IOptions<RabbitMqOptions>>().Value;
@@ -38,7 +49,20 @@ public static class IntentsFeature
                 {
                     h.Username(rabbit.Username);
                     h.Password(rabbit.Password);
+                    // A publish counts once the broker confirmed it (for a quorum queue: once a majority holds it).
+                    h.PublisherConfirmation = true;
+                    if (rabbit.ClusterNodes.Count > 0)
+                    {
+                        h.UseCluster(c =>
+                        {
+                            foreach (var node in rabbit.ClusterNodes)
+                            {
+                                c.Node(node);
+                            }
+                        });
+                    }
                 });
+                ConfigureQueueTypes(cfg, rabbit);
                 // Plain JSON from producers without MassTransit, beside MassTransit's own envelope, on the same queue.
                 // Default for a message without content_type (pika and most AMQP clients set none): plain JSON.
                 // MassTransit's own publishers always send application/vnd.masstransit+json, so nothing is misread.
@@ -47,5 +71,29 @@ public static class IntentsFeature
             });
         });
         return builder;
+    }
+
+    /// <summary>
+    /// Every endpoint the gateway consumes (intents, contact changes) is a quorum queue unless configured classic (the
+    /// endpoints callback above sets the arguments); MassTransit copies an endpoint's arguments to its _error and _skipped queues, which keep only the queue type
+    /// (see <see cref="RabbitMqTopology.ErrorQueueArguments"/>).
+    /// </summary>
+    private static void ConfigureQueueTypes(IRabbitMqBusFactoryConfigurator cfg, RabbitMqOptions rabbit)
+    {
+        if (rabbit.QueueType == RabbitQueueType.Classic)
+        {
+            return;
+        }
+
+        cfg.SendTopology.ConfigureErrorSettings = StripEndpointArguments;
+        cfg.SendTopology.ConfigureDeadLetterSettings = StripEndpointArguments;
+
+        static void StripEndpointArguments(IRabbitMqQueueBindingConfigurator settings)
+        {
+            foreach (var key in RabbitMqTopology.EndpointOnlyArguments)
+            {
+                settings.SetQueueArgument(key, null);
+            }
+        }
     }
 }

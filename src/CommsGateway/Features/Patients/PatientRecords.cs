@@ -188,6 +188,12 @@ public sealed class PatientRecords(NpgsqlDataSource dataSource, ConsentLedger le
                     'subject', case when intent->>'subject' is not null then '[erased]' end, 'body', '[erased]'))
             where tenant_id = @tenantId and (deferred_decision_id in ({PatientDecisions}) or intent->>'patientId' = @patientId)
             """, args, tx, cancellationToken: ct));
+        // A held intent waiting for a review expires at once: the review poller blocks it (ReviewTimedOut) and purges its
+        // encrypted content within a second; nobody is asked to review an erased patient's message.
+        await connection.ExecuteAsync(new CommandDefinition($"""
+            update held_intents set expires_at = least(expires_at, now())
+            where tenant_id = @tenantId and status = 'held' and held_decision_id in ({PatientDecisions})
+            """, args, tx, cancellationToken: ct));
         var texts = await connection.ExecuteAsync(new CommandDefinition($"""
             update dispatches set error_detail = null where decision_id in ({PatientDecisions}) and error_detail is not null
             """, args, tx, cancellationToken: ct));

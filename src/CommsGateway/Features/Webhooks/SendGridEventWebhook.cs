@@ -6,6 +6,7 @@ using CommsGateway.Core.Privacy;
 using CommsGateway.Core.Security;
 using CommsGateway.Features.Consent;
 using CommsGateway.Providers;
+using CommsGateway.Hosting;
 using Dapper;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -33,16 +34,17 @@ public static class SendGridEventWebhook
     public static IEndpointRouteBuilder MapSendGridEventWebhook(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
-        endpoints.MapGroup("/webhooks/sendgrid").MapPost("/events", HandleAsync).DisableAntiforgery();
+        endpoints.MapGroup("/webhooks/sendgrid").MapPost("/events", HandleAsync).DisableAntiforgery().WithBodyLimit(MaxBodyBytes);
         return endpoints;
     }
 
-    internal static async Task<Results<Ok<SendGridEventsResult>, StatusCodeHttpResult, BadRequest<string>>> HandleAsync(
+    internal static async Task<Results<Ok<SendGridEventsResult>, StatusCodeHttpResult, ProblemHttpResult>> HandleAsync(
         HttpContext context,
         SendGridEventVerifier verifier,
         NpgsqlDataSource dataSource,
         AddressHasher hasher,
         TimeProvider clock,
+        Observability.GatewayMetrics metrics,
         ILogger<SendGridEventWebhookLog> logger)
     {
         var request = context.Request;
@@ -59,7 +61,18 @@ public static class SendGridEventWebhook
         if (!verifier.Verify(request.Headers[SendGridEventSignature.SignatureHeader], request.Headers[SendGridEventSignature.TimestampHeader], raw))
         {
             logger.LogWarning("Rejected a SendGrid event delivery with a missing or invalid signature");
+            metrics.WebhookRefused("sendgrid", "bad_signature");
             return TypedResults.StatusCode(StatusCodes.Status403Forbidden);
+        }
+
+        // Signed, but when? The timestamp is part of what was signed: outside the window it is a replay (or a clock
+        // far off), and its unsubscribes, bounces and complaints are not applied.
+        if (!verifier.WithinReplayWindow(request.Headers[SendGridEventSignature.TimestampHeader], clock.GetUtcNow()))
+        {
+            logger.LogWarning("Rejected a signed SendGrid event delivery outside the replay window");
+            metrics.WebhookRefused("sendgrid", "outside_replay_window");
+            return Problems.Typed(StatusCodes.Status403Forbidden, Problems.WebhookReplay,
+                "The signed timestamp is outside the replay window (SendGrid:EventWebhook:ReplayWindowSeconds).");
         }
 
         JsonDocument document;
@@ -69,14 +82,14 @@ public static class SendGridEventWebhook
         }
         catch (JsonException)
         {
-            return TypedResults.BadRequest("JSON array of events expected");
+            return Problems.Typed(StatusCodes.Status400BadRequest, Problems.BadRequest, "JSON array of events expected");
         }
 
         using (document)
         {
             if (document.RootElement.ValueKind != JsonValueKind.Array)
             {
-                return TypedResults.BadRequest("JSON array of events expected");
+                return Problems.Typed(StatusCodes.Status400BadRequest, Problems.BadRequest, "JSON array of events expected");
             }
 
             int applied = 0, duplicates = 0, ignored = 0;

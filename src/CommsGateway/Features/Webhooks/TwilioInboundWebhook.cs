@@ -1,3 +1,4 @@
+using System.Security;
 using System.Security.Cryptography;
 using System.Text;
 using CommsGateway.Contracts;
@@ -17,7 +18,9 @@ namespace CommsGateway.Features.Webhooks;
 /// <summary>
 /// Inbound SMS/WhatsApp replies (Twilio's incoming-message webhook). A whole-message STOP keyword (or Twilio's
 /// Advanced Opt-Out <c>OptOutType=STOP</c>) withdraws marketing on that channel at once (GDPR art. 7(3)); START/YES/
-/// UNSTOP re-grants it with the inbound message as evidence. Verified with X-Twilio-Signature over the PUBLIC URL.
+/// UNSTOP re-grants it with the inbound message as evidence; HELP/AIDE/INFO is answered (TwiML &lt;Message&gt;) with the
+/// clinic's name and contact, consent unchanged. Which clinic a reply was written to is read from the sender identities
+/// stored with the clinics (the To number or Messaging Service). Verified with X-Twilio-Signature over the PUBLIC URL.
 /// </summary>
 public static class TwilioInboundWebhook
 {
@@ -34,11 +37,10 @@ public static class TwilioInboundWebhook
         return endpoints;
     }
 
-    internal static async Task<Results<ContentHttpResult, StatusCodeHttpResult, BadRequest<string>>> HandleAsync(
+    internal static async Task<Results<ContentHttpResult, StatusCodeHttpResult, ProblemHttpResult>> HandleAsync(
         HttpRequest request,
         IOptions<TwilioOptions> twilio,
         IOptions<GatewayOptions> gateway,
-        IOptions<SenderOptions> senders,
         NpgsqlDataSource dataSource,
         AddressHasher hasher,
         TimeProvider clock,
@@ -47,7 +49,7 @@ public static class TwilioInboundWebhook
     {
         if (!request.HasFormContentType)
         {
-            return TypedResults.BadRequest("form body expected");
+            return Problems.Typed(StatusCodes.Status400BadRequest, Problems.BadRequest, "form body expected");
         }
 
         var form = await TwilioWebhookForm.ReadVerifiedAsync(request, twilio.Value.AuthToken, gateway.Value.PublicBaseUrl, ct);
@@ -60,7 +62,7 @@ public static class TwilioInboundWebhook
         var sid = form["MessageSid"].ToString() is { Length: > 0 } s ? s : form["SmsSid"].ToString();
         if (sid.Length == 0)
         {
-            return TypedResults.BadRequest("MessageSid missing");
+            return Problems.Typed(StatusCodes.Status400BadRequest, Problems.BadRequest, "MessageSid missing");
         }
 
         var body = form["Body"].ToString();
@@ -75,7 +77,7 @@ public static class TwilioInboundWebhook
         await using var tx = await connection.BeginTransactionAsync(ct);
         var patients = intent == KeywordIntent.None || phone.Value is null
             ? []
-            : await PatientsInScopeAsync(connection, tx, phone.Value, channel, to, form["MessagingServiceSid"].ToString(), intent, senders.Value, ct);
+            : await PatientsInScopeAsync(connection, tx, phone.Value, channel, to, form["MessagingServiceSid"].ToString(), intent, ct);
 
         // Twilio retries a webhook it got no answer for: a MessageSid acts once.
         var first = await connection.ExecuteAsync(new CommandDefinition("""
@@ -85,7 +87,7 @@ public static class TwilioInboundWebhook
             """, new
         {
             sid, channel = Suppressions.Wire(channel), bodySha256, count = patients.Count,
-            intent = intent switch { KeywordIntent.OptOut => "opt_out", KeywordIntent.OptIn => "opt_in", _ => "none" },
+            intent = intent switch { KeywordIntent.OptOut => "opt_out", KeywordIntent.OptIn => "opt_in", KeywordIntent.Help => "help", _ => "none" },
         }, tx, cancellationToken: ct)) == 1;
         if (!first)
         {
@@ -93,9 +95,13 @@ public static class TwilioInboundWebhook
             return Twiml();
         }
 
+        var help = intent == KeywordIntent.Help
+            ? await HelpReplyAsync(connection, tx, channel, to, form["MessagingServiceSid"].ToString(), phone.Value, body, ct)
+            : null;
+
         var now = clock.GetUtcNow();
         var windows = channel == Channel.WhatsApp && phone.Value is not null
-            ? await OpenWhatsAppWindowsAsync(connection, tx, phone.Value, to, senders.Value, now, ct)
+            ? await OpenWhatsAppWindowsAsync(connection, tx, phone.Value, to, now, ct)
             : 0;
         foreach (var (tenantId, patientId) in patients)
         {
@@ -120,8 +126,40 @@ public static class TwilioInboundWebhook
         await tx.CommitAsync(ct);
         logger.LogInformation("Inbound {MessageSid} on {Channel}: {Intent} for {Patients} patient(s), {Windows} WhatsApp window(s) opened",
             sid, channel, intent, patients.Count, windows);
-        return Twiml();
+        return Twiml(help);
     }
+
+    /// <summary>
+    /// The HELP answer: the name and contact of the clinic that sends from the To number (Twilio Advanced Opt-Out
+    /// answers HELP the same way). When several clinics share that number, the one holding the sender's number on
+    /// record; still ambiguous or unknown: no reply rather than another clinic's name.
+    /// </summary>
+    private static async Task<string?> HelpReplyAsync(NpgsqlConnection connection, NpgsqlTransaction tx, Channel channel, string to,
+        string messagingServiceSid, string? phone, string body, CancellationToken ct)
+    {
+        var clinics = (await connection.QueryAsync<(string Name, string? HelpContact, bool HoldsNumber)>(new CommandDefinition($"""
+            select t.name, t.help_contact,
+                   exists (select 1 from contacts c where c.tenant_id = t.tenant_id and (c.phone_e164 = @phone or c.whatsapp_e164 = @phone))
+            from tenants t where {SendsFromSql}
+            """, new { phone, to, mss = messagingServiceSid, channel = Suppressions.Wire(channel) }, tx, cancellationToken: ct))).ToList();
+        var clinic = clinics.Count == 1 ? clinics[0] : clinics.Where(c => c.HoldsNumber).ToList() is [var only] ? only : default;
+        if (clinic.Name is null)
+        {
+            return null;
+        }
+
+        var english = StopKeywords.Normalize(body) == "HELP";
+        var contact = string.IsNullOrWhiteSpace(clinic.HelpContact) ? "" : " " + clinic.HelpContact.Trim() + ".";
+        return english
+            ? $"{clinic.Name}.{contact} Reply STOP to opt out."
+            : $"{clinic.Name}.{contact} Répondez STOP pour ne plus recevoir nos messages.";
+    }
+
+    /// <summary>A tenants row (alias t) that sends from @to on @channel, or through the Messaging Service @mss.</summary>
+    private const string SendsFromSql = """
+        (case when @channel = 'whatsapp' then t.whatsapp_from = @to
+              else t.sms_from = @to or (@mss <> '' and t.messaging_service_sid = @mss) end)
+        """;
 
     /// <summary>
     /// Any inbound WhatsApp message (not only a keyword) opens the 24-hour customer-service window of the clinic it was
@@ -130,13 +168,12 @@ public static class TwilioInboundWebhook
     /// to a number no clinic sends from opens nothing.
     /// </summary>
     private static async Task<int> OpenWhatsAppWindowsAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string phone,
-        string to, SenderOptions senders, DateTimeOffset now, CancellationToken ct)
+        string to, DateTimeOffset now, CancellationToken ct)
     {
-        var candidates = await connection.QueryAsync<(string TenantId, string PatientId)>(new CommandDefinition("""
-            select tenant_id, patient_id from contacts
-            where whatsapp_e164 = @phone or (whatsapp_e164 is null and phone_e164 = @phone)
-            """, new { phone }, tx, cancellationToken: ct));
-        var scoped = candidates.Where(c => SendsFrom(senders.For(c.TenantId), Channel.WhatsApp, to, "")).ToArray();
+        var scoped = (await connection.QueryAsync<(string TenantId, string PatientId)>(new CommandDefinition("""
+            select c.tenant_id, c.patient_id from contacts c join tenants t on t.tenant_id = c.tenant_id
+            where (c.whatsapp_e164 = @phone or (c.whatsapp_e164 is null and c.phone_e164 = @phone)) and t.whatsapp_from = @to
+            """, new { phone, to }, tx, cancellationToken: ct))).ToArray();
         if (scoped.Length == 0)
         {
             return 0;
@@ -154,10 +191,6 @@ public static class TwilioInboundWebhook
         }, tx, cancellationToken: ct));
     }
 
-    private static bool SendsFrom(SenderIdentity sender, Channel channel, string to, string messagingServiceSid) => channel == Channel.WhatsApp
-        ? StripPrefix(sender.WhatsAppFrom ?? "") == to
-        : sender.SmsFrom == to || (messagingServiceSid.Length > 0 && sender.MessagingServiceSid == messagingServiceSid);
-
     /// <summary>
     /// The (tenant, patient) pairs a reply concerns: every patient whose mobile or WhatsApp number on record is the
     /// sender, scoped to the clinics that send from the number the reply went to (the To number, or the Messaging
@@ -167,24 +200,27 @@ public static class TwilioInboundWebhook
     /// so a bare "YES" never creates a first consent without the wording the patient saw (art. 7(1)).
     /// </summary>
     private static async Task<IReadOnlyList<(string TenantId, string PatientId)>> PatientsInScopeAsync(NpgsqlConnection connection,
-        NpgsqlTransaction tx, string phone, Channel channel, string to, string messagingServiceSid, KeywordIntent intent,
-        SenderOptions senders, CancellationToken ct)
+        NpgsqlTransaction tx, string phone, Channel channel, string to, string messagingServiceSid, KeywordIntent intent, CancellationToken ct)
     {
-        var candidates = (await connection.QueryAsync<(string TenantId, string PatientId, string? Current)>(new CommandDefinition("""
-            select c.tenant_id, c.patient_id, cc.action
+        var candidates = (await connection.QueryAsync<(string TenantId, string PatientId, string? Current, bool SendsFrom, bool KnownSender)>(
+            new CommandDefinition($"""
+            select c.tenant_id, c.patient_id, cc.action, coalesce({SendsFromSql}, false),
+                   exists (select 1 from tenants t where {SendsFromSql})
             from contacts c
+            join tenants t on t.tenant_id = c.tenant_id
             left join consent_current cc on cc.tenant_id = c.tenant_id and cc.patient_id = c.patient_id
                  and cc.purpose = 'marketing' and cc.channel = @channel
             where c.phone_e164 = @phone or c.whatsapp_e164 = @phone
-            """, new { phone, channel = Suppressions.Wire(channel) }, tx, cancellationToken: ct))).ToList();
+            """, new { phone, channel = Suppressions.Wire(channel), to, mss = messagingServiceSid }, tx, cancellationToken: ct))).ToList();
 
-        bool SendsFrom(SenderIdentity sender) => TwilioInboundWebhook.SendsFrom(sender, channel, to, messagingServiceSid);
-
-        var knownSender = SendsFrom(senders.Default) || senders.Tenants.Values.Any(SendsFrom);
-        var scoped = candidates.Where(c => knownSender ? SendsFrom(senders.For(c.TenantId)) : intent == KeywordIntent.OptOut);
+        var scoped = candidates.Where(c => c.KnownSender ? c.SendsFrom : intent == KeywordIntent.OptOut);
         if (intent == KeywordIntent.OptIn)
         {
             scoped = scoped.Where(c => c.Current == "withdraw");
+        }
+        else if (intent == KeywordIntent.Help)
+        {
+            return []; // HELP changes no consent
         }
 
         return [.. scoped.Select(c => (c.TenantId, c.PatientId))];
@@ -193,7 +229,11 @@ public static class TwilioInboundWebhook
     private static string StripPrefix(string address) =>
         address.StartsWith("whatsapp:", StringComparison.Ordinal) ? address["whatsapp:".Length..] : address;
 
-    private static ContentHttpResult Twiml() => TypedResults.Content(EmptyTwiml, "text/xml; charset=utf-8");
+    private static ContentHttpResult Twiml(string? message = null) => TypedResults.Content(
+        message is null
+            ? EmptyTwiml
+            : $"""<?xml version="1.0" encoding="UTF-8"?><Response><Message>{SecurityElement.Escape(message)}</Message></Response>""",
+        "text/xml; charset=utf-8");
 }
 
 /// <summary>Log category for the webhook.</summary>

@@ -19,7 +19,7 @@ public static class TwilioStatusWebhook
         return endpoints;
     }
 
-    internal static async Task<Results<NoContent, StatusCodeHttpResult, BadRequest<string>>> HandleAsync(
+    internal static async Task<Results<NoContent, StatusCodeHttpResult, ProblemHttpResult>> HandleAsync(
         HttpRequest request,
         IOptions<TwilioOptions> twilio,
         IOptions<GatewayOptions> gateway,
@@ -31,7 +31,7 @@ public static class TwilioStatusWebhook
     {
         if (!request.HasFormContentType)
         {
-            return TypedResults.BadRequest("form body expected");
+            return Problems.Typed(StatusCodes.Status400BadRequest, Problems.BadRequest, "form body expected");
         }
 
         var form = await TwilioWebhookForm.ReadVerifiedAsync(request, twilio.Value.AuthToken, gateway.Value.PublicBaseUrl, ct);
@@ -44,7 +44,7 @@ public static class TwilioStatusWebhook
         var status = form["MessageStatus"].ToString();
         if (status.Length == 0)
         {
-            return TypedResults.BadRequest("MessageStatus missing");
+            return Problems.Typed(StatusCodes.Status400BadRequest, Problems.BadRequest, "MessageStatus missing");
         }
 
         Guid? decisionId = Guid.TryParse(request.Query["decisionId"], CultureInfo.InvariantCulture, out var d) ? d : null;

@@ -16,7 +16,6 @@ namespace CommsGateway.Providers.SendGrid;
 internal sealed class SendGridDispatcher(
     IHttpClientFactory httpClientFactory,
     IOptions<SendGridOptions> options,
-    IOptions<SenderOptions> senders,
     ILogger<SendGridDispatcher> logger) : IMessageDispatcher
 {
     public const string Name = "sendgrid";
@@ -24,7 +23,7 @@ internal sealed class SendGridDispatcher(
     public async Task<DispatchResult> DispatchAsync(OutboundMessage message, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(message);
-        var sender = senders.Value.For(message.TenantId);
+        var sender = message.Sender; // the clinic's own identity, read with its decision
         var from = message.From ?? sender.EmailFrom;
         if (string.IsNullOrWhiteSpace(message.To))
         {
@@ -33,7 +32,7 @@ internal sealed class SendGridDispatcher(
 
         if (string.IsNullOrWhiteSpace(from))
         {
-            return DispatchResult.Failed(Name, ReasonCodes.ProviderRejected, $"no email sender configured for tenant {message.TenantId}", permanent: true);
+            return DispatchResult.Failed(Name, ReasonCodes.ProviderRejected, $"no email sender stored for tenant {message.TenantId}", permanent: true);
         }
 
         var mail = new SendGridMessage

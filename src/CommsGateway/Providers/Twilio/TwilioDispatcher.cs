@@ -23,7 +23,6 @@ namespace CommsGateway.Providers.Twilio;
 internal sealed class TwilioDispatcher(
     IHttpClientFactory httpClientFactory,
     IOptions<TwilioOptions> options,
-    IOptions<SenderOptions> senders,
     IOptions<GatewayOptions> gateway,
     IProviderOptOutSink optOuts,
     ILogger<TwilioDispatcher> logger) : IMessageDispatcher
@@ -40,7 +39,7 @@ internal sealed class TwilioDispatcher(
     {
         ArgumentNullException.ThrowIfNull(message);
         var twilio = options.Value;
-        var sender = senders.Value.For(message.TenantId);
+        var sender = message.Sender; // the clinic's own identity, read with its decision
         if (string.IsNullOrWhiteSpace(message.To))
         {
             return DispatchResult.Failed(Name, ReasonCodes.NoContactPoint, "no recipient number", permanent: true);
@@ -53,7 +52,7 @@ internal sealed class TwilioDispatcher(
             var from = message.From ?? sender.WhatsAppFrom;
             if (string.IsNullOrWhiteSpace(from))
             {
-                return DispatchResult.Failed(Name, ReasonCodes.ProviderRejected, $"no WhatsApp sender configured for tenant {message.TenantId}", permanent: true);
+                return DispatchResult.Failed(Name, ReasonCodes.ProviderRejected, $"no WhatsApp sender stored for tenant {message.TenantId}", permanent: true);
             }
 
             create.From = new PhoneNumber("whatsapp:" + from);
@@ -72,7 +71,7 @@ internal sealed class TwilioDispatcher(
         }
         else
         {
-            return DispatchResult.Failed(Name, ReasonCodes.ProviderRejected, $"no SMS sender configured for tenant {message.TenantId}", permanent: true);
+            return DispatchResult.Failed(Name, ReasonCodes.ProviderRejected, $"no SMS sender stored for tenant {message.TenantId}", permanent: true);
         }
 
         // WhatsApp marketing outside the 24-hour customer-service window needs an approved template; the template is

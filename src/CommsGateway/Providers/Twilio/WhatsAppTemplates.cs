@@ -1,17 +1,16 @@
 using CommsGateway.Contracts;
 using CommsGateway.Core.Policy;
-using Microsoft.Extensions.Options;
 
 namespace CommsGateway.Providers.Twilio;
 
 /// <summary>
 /// Which approved WhatsApp template a message goes through, if any: the intent's own, else, outside the 24-hour
-/// window, (marketing) the clinic's default <see cref="SenderIdentity.WhatsAppMarketingContentSid"/> with its
-/// <see cref="SenderIdentity.WhatsAppUnsubscribeVariable"/>. The rule is Core's (<see cref="WhatsAppWindow.Choose"/>);
+/// window, (marketing) the clinic's default <see cref="ClinicSender.WhatsAppMarketingContentSid"/> with its
+/// <see cref="ClinicSender.WhatsAppUnsubscribeVariable"/> (stored with the clinic, in the policy input). The rule is Core's (<see cref="WhatsAppWindow.Choose"/>);
 /// this class only supplies the clinic's configured template. Resolved before the decision is recorded, so the policy
 /// can block a closed window (WhatsAppWindowClosed) or a template that cannot show the unsubscribe link.
 /// </summary>
-public sealed class WhatsAppTemplates(IOptions<SenderOptions> senders)
+public sealed class WhatsAppTemplates
 {
     public WhatsAppDelivery For(PolicyInput input, bool marketing)
     {
@@ -22,7 +21,7 @@ public sealed class WhatsAppTemplates(IOptions<SenderOptions> senders)
             return WhatsAppDelivery.FreeForm;
         }
 
-        var sender = senders.Value.For(intent.TenantId);
+        var sender = input.Sender;
         var clinic = sender.WhatsAppMarketingContentSid is { Length: > 0 } sid
             ? new WhatsAppTemplate { ContentSid = sid, UnsubscribeVariable = sender.WhatsAppUnsubscribeVariable }
             : null;

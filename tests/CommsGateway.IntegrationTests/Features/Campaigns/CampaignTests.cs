@@ -119,12 +119,18 @@ public sealed partial class CampaignTests(GatewayFixture gateway)
         Assert.Equal(["not-on-record"], preview.UnknownPatientIds);
         var email = Assert.Single(preview.Channels);
         Assert.Equal(6, email.Recipients);
-        Assert.Equal(new Dictionary<string, int> { ["Sent"] = 1, ["Blocked"] = 5 }, email.Outcomes);
+        Assert.Equal(new Dictionary<string, int> { ["Sent"] = 1, ["Blocked"] = 5 }, email.OutcomeCounts());
         Assert.Equal(new Dictionary<string, int>
         {
             [ReasonCodes.MarketingConsentGranted] = 1, [ReasonCodes.NoMarketingConsent] = 2, [ReasonCodes.Suppressed] = 1,
             [ReasonCodes.NoContactPoint] = 1, [ReasonCodes.ConsentLapsed] = 1,
-        }, email.Reasons);
+        }, email.FirstReasons());
+        // Each reason sits under its own outcome, never all under the last one.
+        Assert.Equal(new Dictionary<string, int> { [ReasonCodes.MarketingConsentGranted] = 1 }, email.Outcomes["Sent"].Reasons);
+        Assert.Equal(new Dictionary<string, int>
+        {
+            [ReasonCodes.NoMarketingConsent] = 2, [ReasonCodes.Suppressed] = 1, [ReasonCodes.NoContactPoint] = 1, [ReasonCodes.ConsentLapsed] = 1,
+        }, email.Outcomes["Blocked"].Reasons);
         var sample = preview.Samples[0];
         Assert.Equal(granted, sample.PatientId);
         Assert.Contains("Bonjour Camille,", sample.Body, StringComparison.Ordinal);
@@ -137,8 +143,8 @@ public sealed partial class CampaignTests(GatewayFixture gateway)
 
         var rows = await WaitForCampaignAsync(clinic.TenantId, result.CampaignId, 6);
         Assert.Equal(6, rows.Count);
-        Assert.Equal(email.Outcomes.OrderBy(o => o.Key), rows.GroupBy(r => r.Outcome).Select(g => KeyValuePair.Create(g.Key, g.Count())).OrderBy(o => o.Key));
-        Assert.Equal(email.Reasons.OrderBy(o => o.Key), rows.GroupBy(r => r.Reasons[0]).Select(g => KeyValuePair.Create(g.Key, g.Count())).OrderBy(o => o.Key));
+        Assert.Equal(email.OutcomeCounts().OrderBy(o => o.Key), rows.GroupBy(r => r.Outcome).Select(g => KeyValuePair.Create(g.Key, g.Count())).OrderBy(o => o.Key));
+        Assert.Equal(email.FirstReasons().OrderBy(o => o.Key), rows.GroupBy(r => r.Reasons[0]).Select(g => KeyValuePair.Create(g.Key, g.Count())).OrderBy(o => o.Key));
         Assert.All(rows, r => Assert.Equal(CampaignMessages.IntentId(result.CampaignId, r.PatientId, Channel.Email), r.IntentId));
 
         var report = (await clinic.Http.GetFromJsonAsync<CampaignReport>($"/api/campaigns/{result.CampaignId}"))!;
@@ -394,11 +400,11 @@ public sealed partial class CampaignTests(GatewayFixture gateway)
 
         var preview = await PreviewAsync(clinic, definition);
         var sms = Assert.Single(preview.Channels);
-        Assert.Equal(new Dictionary<string, int> { ["Sent"] = 1, ["Blocked"] = 2 }, sms.Outcomes);
+        Assert.Equal(new Dictionary<string, int> { ["Sent"] = 1, ["Blocked"] = 2 }, sms.OutcomeCounts());
         Assert.Equal(new Dictionary<string, int>
         {
             [ReasonCodes.MarketingConsentGranted] = 1, [ReasonCodes.FooterExceedsLimit] = 1, [ReasonCodes.NoMarketingConsent] = 1,
-        }, sms.Reasons);
+        }, sms.FirstReasons());
         Assert.Equal((english, "Sent"), (preview.Samples[0].PatientId, preview.Samples[0].Outcome));
 
         var (id, _) = await AssertOutcomesAsPreviewedAsync(clinic, definition, sms, 3);
@@ -425,8 +431,8 @@ public sealed partial class CampaignTests(GatewayFixture gateway)
         var definition = Definition(["whatsapp"], [wrote, silent]);
         var preview = await PreviewAsync(clinic, definition);
         var whatsApp = Assert.Single(preview.Channels);
-        Assert.Equal(new Dictionary<string, int> { ["Sent"] = 1, ["Blocked"] = 1 }, whatsApp.Outcomes);
-        Assert.Equal(new Dictionary<string, int> { [ReasonCodes.MarketingConsentGranted] = 1, [ReasonCodes.WhatsAppWindowClosed] = 1 }, whatsApp.Reasons);
+        Assert.Equal(new Dictionary<string, int> { ["Sent"] = 1, ["Blocked"] = 1 }, whatsApp.OutcomeCounts());
+        Assert.Equal(new Dictionary<string, int> { [ReasonCodes.MarketingConsentGranted] = 1, [ReasonCodes.WhatsAppWindowClosed] = 1 }, whatsApp.FirstReasons());
 
         var (_, rows) = await AssertOutcomesAsPreviewedAsync(clinic, definition, whatsApp, 2);
         Assert.Equal([ReasonCodes.WhatsAppWindowClosed], rows.Single(r => r.PatientId == silent).Reasons);
@@ -445,9 +451,9 @@ public sealed partial class CampaignTests(GatewayFixture gateway)
 
         var preview = await PreviewAsync(clinic, definition);
         var smsPreview = preview.Channels.Single(c => c.Channel == "sms");
-        Assert.Equal(new Dictionary<string, int> { ["Deferred"] = 1 }, smsPreview.Outcomes);
-        Assert.Equal(new Dictionary<string, int> { [ReasonCodes.QuietHours] = 1 }, smsPreview.Reasons);
-        Assert.Equal(new Dictionary<string, int> { ["Sent"] = 1 }, preview.Channels.Single(c => c.Channel == "email").Outcomes);
+        Assert.Equal(new Dictionary<string, int> { ["Deferred"] = 1 }, smsPreview.OutcomeCounts());
+        Assert.Equal(new Dictionary<string, int> { [ReasonCodes.QuietHours] = 1 }, smsPreview.FirstReasons());
+        Assert.Equal(new Dictionary<string, int> { ["Sent"] = 1 }, preview.Channels.Single(c => c.Channel == "email").OutcomeCounts());
 
         var (_, rows) = await AssertOutcomesAsPreviewedAsync(clinic, definition, smsPreview, 2);
         Assert.Equal("Sent", rows.Single(r => r.PatientId == email).Outcome);
@@ -464,7 +470,7 @@ public sealed partial class CampaignTests(GatewayFixture gateway)
 
         var later = Definition(["email"], [patient]) with { Name = "Later", NotBefore = notBefore, ExpiresAt = notBefore.AddDays(7) };
         var preview = await PreviewAsync(clinic, later);
-        Assert.Equal(new Dictionary<string, int> { [ReasonCodes.NotYetDue] = 1 }, Assert.Single(preview.Channels).Reasons);
+        Assert.Equal(new Dictionary<string, int> { [ReasonCodes.NotYetDue] = 1 }, Assert.Single(preview.Channels).FirstReasons());
         var laterId = await Campaigns.CreateAsync(clinic.TenantId, later, new("test"), default);
         Assert.True((await Campaigns.QueueAsync(clinic.TenantId, laterId, null, default)).Ok);
         var deferred = Assert.Single(await WaitForCampaignAsync(clinic.TenantId, laterId, 1));
@@ -483,7 +489,7 @@ public sealed partial class CampaignTests(GatewayFixture gateway)
         }
 
         var stale = Definition(["email"], [patient]) with { Name = "Stale", NotBefore = DateTimeOffset.UtcNow.AddDays(-8), ExpiresAt = DateTimeOffset.UtcNow.AddDays(-1) };
-        Assert.Equal(new Dictionary<string, int> { [ReasonCodes.Expired] = 1 }, Assert.Single((await PreviewAsync(clinic, stale)).Channels).Reasons);
+        Assert.Equal(new Dictionary<string, int> { [ReasonCodes.Expired] = 1 }, Assert.Single((await PreviewAsync(clinic, stale)).Channels).FirstReasons());
         var staleId = await Campaigns.CreateAsync(clinic.TenantId, stale, new("test"), default);
         Assert.True((await Campaigns.QueueAsync(clinic.TenantId, staleId, null, default)).Ok);
         var expired = Assert.Single(await WaitForCampaignAsync(clinic.TenantId, staleId, 1));
@@ -543,8 +549,8 @@ public sealed partial class CampaignTests(GatewayFixture gateway)
         var rows = await WaitForCampaignAsync(clinic.TenantId, id, recipients);
         Assert.Equal(recipients, rows.Count);
         var channel = rows.Where(r => r.Channel == previewed.Channel).ToList();
-        Assert.Equal(previewed.Outcomes.OrderBy(o => o.Key), channel.GroupBy(r => r.Outcome).Select(g => KeyValuePair.Create(g.Key, g.Count())).OrderBy(o => o.Key));
-        Assert.Equal(previewed.Reasons.OrderBy(o => o.Key), channel.GroupBy(r => r.Reasons[0]).Select(g => KeyValuePair.Create(g.Key, g.Count())).OrderBy(o => o.Key));
+        Assert.Equal(previewed.OutcomeCounts().OrderBy(o => o.Key), channel.GroupBy(r => r.Outcome).Select(g => KeyValuePair.Create(g.Key, g.Count())).OrderBy(o => o.Key));
+        Assert.Equal(previewed.FirstReasons().OrderBy(o => o.Key), channel.GroupBy(r => r.Reasons[0]).Select(g => KeyValuePair.Create(g.Key, g.Count())).OrderBy(o => o.Key));
         return (id, rows);
     }
 
@@ -561,4 +567,14 @@ public sealed partial class CampaignTests(GatewayFixture gateway)
             from generate_series(1, @count) g, unnest(@channels) c;
             """, new { tenantId, count, sha = Clinic.WordingSha256, channels = channels.Length > 0 ? channels : ["email"] });
     }
+}
+
+/// <summary>The grouped preview read flat, for comparison with decision rows: outcome counts, and first reasons whatever the outcome.</summary>
+internal static class ChannelPreviewCounts
+{
+    public static Dictionary<string, int> OutcomeCounts(this ChannelPreview channel) =>
+        channel.Outcomes.ToDictionary(o => o.Key, o => o.Value.Count, StringComparer.Ordinal);
+
+    public static Dictionary<string, int> FirstReasons(this ChannelPreview channel) => channel.Outcomes.Values
+        .SelectMany(o => o.Reasons).GroupBy(r => r.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Sum(r => r.Value), StringComparer.Ordinal);
 }

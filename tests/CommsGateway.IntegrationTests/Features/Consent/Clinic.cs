@@ -28,7 +28,7 @@ internal sealed class Clinic
     {
         var tenantId = $"clinic-{Guid.NewGuid():N}"[..20];
         var key = await gateway.Services.GetRequiredService<TenantDirectory>()
-            .AddTenantAsync(tenantId, "Test clinic", settings ?? [], "tests", new Actor("test"), CancellationToken.None);
+            .AddTenantAsync(tenantId, "Test clinic", settings ?? [], FakeProviderSettings.SenderFor(tenantId), "tests", new Actor("test"), CancellationToken.None);
         var http = gateway.Factory.CreateClient();
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
         http.DefaultRequestHeaders.Add("X-Actor", "dr.martin");

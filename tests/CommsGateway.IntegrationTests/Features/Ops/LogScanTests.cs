@@ -81,6 +81,7 @@ public sealed class LogScanTests(OpsFixture ops)
         await using (var connection = await ops.Db.OpenConnectionAsync())
         {
             await connection.ExecuteAsync("insert into tenants (tenant_id, name) values (@tenant, 'Clinique Scan')", new { tenant });
+            await TestSenders.StoreAsync(connection, tenant);
             await connection.ExecuteAsync("""
                 insert into contacts (tenant_id, patient_id, email, phone_e164, whatsapp_e164, locale, time_zone, updated_by)
                 values (@tenant, @patient, @email, @phone, @whatsapp, 'fr', 'Europe/Paris', 'tests')

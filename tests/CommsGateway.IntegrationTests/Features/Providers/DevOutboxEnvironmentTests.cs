@@ -35,6 +35,7 @@ public sealed class DevOutboxEnvironmentTests
             settings["Unsubscribe:Keys:0:Secret"] = Convert.ToBase64String(Enumerable.Repeat((byte)3, 32).ToArray());
             settings["Unsubscribe:SubscriberKey"] = Convert.ToBase64String(Enumerable.Repeat((byte)5, 32).ToArray());
             settings["Privacy:AddressHashKey"] = Convert.ToBase64String(Enumerable.Repeat((byte)6, 32).ToArray()); // PrivacyOptionsValidator
+            settings["Review:ContentKey"] = Convert.ToBase64String(Enumerable.Repeat((byte)8, 32).ToArray()); // ReviewOptionsValidator
             settings["Gateway:PublicBaseUrl"] = "https://gw.clinique.example";
         }
 

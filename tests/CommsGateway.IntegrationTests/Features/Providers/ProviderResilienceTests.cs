@@ -94,6 +94,7 @@ public sealed class ProviderResilienceTests
         Purpose = Purpose.Service,
         To = "+3361200005" + i.ToString(CultureInfo.InvariantCulture),
         Text = "Rappel : RDV demain 10h30.",
+        Sender = FakeProviderSettings.SenderFor("t-breaker"),
     };
 
     /// <summary>The gateway's provider registrations (options, resilience pipelines, dispatchers) and nothing else.</summary>

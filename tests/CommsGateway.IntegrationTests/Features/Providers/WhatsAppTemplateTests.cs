@@ -29,6 +29,7 @@ public sealed class WhatsAppTemplateTests(GatewayFixture gateway)
                 tenant,
                 settings = """{"marketing_window_start":"00:00","marketing_window_end":"23:59:59.9999999","marketing_on_sundays":true,"holiday_country":"XX"}""",
             });
+            await TestSenders.StoreAsync(connection, tenant);
         }
 
         var patient = Seed.NewPatient();

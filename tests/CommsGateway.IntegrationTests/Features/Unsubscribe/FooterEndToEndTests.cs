@@ -29,6 +29,7 @@ public sealed class FooterEndToEndTests(GatewayFixture gateway)
                 insert into tenants (tenant_id, name, settings) values (@tenant, 'Test clinic',
                     '{"marketing_window_start": "00:00", "marketing_window_end": "23:59:59.9999999", "marketing_on_sundays": true, "holiday_country": "ZZ"}')
                 """, new { tenant });
+            await TestSenders.StoreAsync(connection, tenant);
         }
 
         await Seed.PatientAsync(gateway, tenant, patient, Seed.NewEmail(), phone, grants);

@@ -14,6 +14,7 @@ public sealed class UnsubscribeOptionsTests
     private static readonly string RealSecret = Convert.ToBase64String(new byte[32]);
     private static readonly string RealSubscriberKey = Convert.ToBase64String(Enumerable.Repeat((byte)7, 32).ToArray());
     private static readonly string RealAddressHashKey = Convert.ToBase64String(Enumerable.Repeat((byte)11, 32).ToArray());
+    private static readonly string RealReviewContentKey = Convert.ToBase64String(Enumerable.Repeat((byte)13, 32).ToArray());
 
     public static TheoryData<string, string, string?> BadSettings => new()
     {
@@ -59,6 +60,7 @@ public sealed class UnsubscribeOptionsTests
         ["Unsubscribe:Keys:0:Secret"] = RealSecret,
         ["Unsubscribe:SubscriberKey"] = RealSubscriberKey,
         ["Privacy:AddressHashKey"] = RealAddressHashKey,
+        ["Review:ContentKey"] = RealReviewContentKey,
         ["Gateway:PublicBaseUrl"] = "https://gw.clinique.example",
         ["SendGrid:ApiKey"] = "SG.test",
         ["Twilio:AccountSid"] = "ACtest",
@@ -74,6 +76,7 @@ public sealed class UnsubscribeOptionsTests
         { "the committed subscriber key", "Unsubscribe:SubscriberKey" },
         { "an http public address", "Gateway:PublicBaseUrl" },
         { "the committed address hash key", "Privacy:AddressHashKey" },
+        { "the committed review content key", "Review:ContentKey" },
     };
 
     [Theory]
@@ -110,6 +113,9 @@ public sealed class UnsubscribeOptionsTests
             case "the committed address hash key":
                 settings.Remove("Privacy:AddressHashKey");
                 break;
+            case "the committed review content key":
+                settings.Remove("Review:ContentKey");
+                break;
         }
 
         // Gateway options are read while the endpoints are mapped, so a bad PublicBaseUrl fails the build itself:
@@ -139,7 +145,8 @@ public sealed class UnsubscribeOptionsTests
             settings[key] = value;
         }
 
-        foreach (var (key, value) in ProductionSettings().Where(s => s.Key.StartsWith("Unsubscribe:", StringComparison.Ordinal) || s.Key.StartsWith("Privacy:", StringComparison.Ordinal)))
+        foreach (var (key, value) in ProductionSettings().Where(s => s.Key.StartsWith("Unsubscribe:", StringComparison.Ordinal) || s.Key.StartsWith("Privacy:", StringComparison.Ordinal)
+                     || s.Key.StartsWith("Review:", StringComparison.Ordinal)))
         {
             settings[key] = value;
         }

@@ -22,7 +22,11 @@ internal static class Seed
     public static async Task ClinicAsync(GatewayFixture gateway, string tenantId)
     {
         await using var connection = await gateway.Db.OpenConnectionAsync();
-        await connection.ExecuteAsync("insert into tenants (tenant_id, name) values (@tenantId, 'Test clinic') on conflict do nothing", new { tenantId });
+        // A clinic created here gets the test sender; one created before keeps its own (or its lack of one).
+        if (await connection.ExecuteAsync("insert into tenants (tenant_id, name) values (@tenantId, 'Test clinic') on conflict do nothing", new { tenantId }) == 1)
+        {
+            await TestSenders.StoreAsync(connection, tenantId);
+        }
     }
 
     /// <summary>Puts patients on record with a marketing grant (given a day ago, with its wording) on each channel named.</summary>

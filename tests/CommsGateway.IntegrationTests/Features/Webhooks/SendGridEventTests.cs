@@ -90,6 +90,87 @@ public sealed class SendGridEventTests(GatewayFixture gateway)
         Assert.Equal(0, await ScalarAsync<long>("select count(*) from sendgrid_events where decision_id = @id::uuid", new { id = sent.Accepted.DecisionId }));
     }
 
+    /// <summary>
+    /// Counts commsgw.webhook.refused measurements with this reason recorded by THIS gateway's meter (its IMeterFactory:
+    /// other hosts in the test process have meters of the same name).
+    /// </summary>
+    private sealed class RefusedCounter : IDisposable
+    {
+        private readonly System.Diagnostics.Metrics.MeterListener _listener = new();
+        private long _count;
+
+        public RefusedCounter(IServiceProvider services, string reason)
+        {
+            var factory = services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
+            _listener.InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Meter.Scope == factory && instrument.Name == "commsgw.webhook.refused")
+                {
+                    listener.EnableMeasurementEvents(instrument);
+                }
+            };
+            _listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+            {
+                foreach (var tag in tags)
+                {
+                    if (tag.Key == "reason" && Equals(tag.Value, reason))
+                    {
+                        Interlocked.Add(ref _count, value);
+                    }
+                }
+            });
+            _listener.Start();
+        }
+
+        public long Count => Interlocked.Read(ref _count);
+
+        public void Dispose() => _listener.Dispose();
+    }
+
+    // Correctly signed, but signed long ago (a captured delivery replayed) or far in the future: refused and counted.
+    [Theory]
+    [InlineData("2010-06-01T12:00:00Z")]
+    [InlineData("past-11-minutes")]
+    [InlineData("future-11-minutes")]
+    public async Task Should_refuse_a_signed_delivery_outside_the_replay_window(string when)
+    {
+        var sent = await SendEmailAsync();
+        var json = JsonSerializer.Serialize(new[] { Event(sent, "unsubscribe"), Event(sent, "spamreport") });
+        var signedAt = when switch
+        {
+            "past-11-minutes" => DateTimeOffset.UtcNow.AddMinutes(-11),
+            "future-11-minutes" => DateTimeOffset.UtcNow.AddMinutes(11),
+            _ => DateTimeOffset.Parse(when, System.Globalization.CultureInfo.InvariantCulture),
+        };
+        using var refused = new RefusedCounter(gateway.Services, "outside_replay_window");
+        using var client = gateway.Factory.CreateClient();
+        using var request = gateway.Fake.EventSigner.Request(Path, json, signedAt);
+
+        using var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal("urn:commsgw:problem:webhook-replay", problem.RootElement.GetProperty("type").GetString());
+        Assert.Equal("grant", Assert.Single(await Seed.LedgerAsync(gateway, sent.Tenant, sent.Patient)).Action);
+        Assert.Empty(await SuppressionsAsync(sent));
+        Assert.Equal(0, await ScalarAsync<long>("select count(*) from sendgrid_events where decision_id = @id::uuid", new { id = sent.Accepted.DecisionId }));
+        Assert.Equal(1, refused.Count); // counted once, by reason (commsgw_webhook_refused_total at /metrics)
+    }
+
+    [Fact]
+    public async Task Should_apply_a_delivery_signed_within_the_window()
+    {
+        var sent = await SendEmailAsync();
+        using var client = gateway.Factory.CreateClient();
+        using var request = gateway.Fake.EventSigner.Request(Path, JsonSerializer.Serialize(new[] { Event(sent, "delivered") }), DateTimeOffset.UtcNow.AddMinutes(-9));
+
+        using var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(["delivered"], await DeliveriesAsync(sent));
+    }
+
     [Fact]
     public async Task Should_record_delivery_and_withdraw_on_unsubscribe_once_per_sg_event_id()
     {
