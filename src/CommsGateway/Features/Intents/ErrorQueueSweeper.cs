@@ -30,13 +30,30 @@ internal sealed class ErrorQueueSweeper(
     IOptions<RabbitMqOptions> rabbitOptions,
     IOptions<GatewayOptions> gatewayOptions,
     DecisionLog decisionLog,
-    IntentPipeline pipeline,
     IServiceScopeFactory scopes,
     TimeProvider clock,
     ILogger<ErrorQueueSweeper> logger,
     CommsGateway.Observability.GatewayMetrics metrics) : BackgroundService
 {
     internal const ushort Concurrency = 16;
+
+    // Resolved when first needed, not with the hosted services: its dependencies validate options (privacy keys ...),
+    // and start-up must report every refused setting at once rather than die on the first one resolved.
+    private IntentPipeline? _pipeline;
+
+    private IntentPipeline Pipeline
+    {
+        get
+        {
+            if (_pipeline is null)
+            {
+                using var scope = scopes.CreateScope();
+                _pipeline = scope.ServiceProvider.GetRequiredService<IntentPipeline>(); // a singleton: outlives the scope
+            }
+
+            return _pipeline;
+        }
+    }
 
     /// <summary>First replay after about this long, doubling (with jitter) up to <see cref="MaxReplayDelay"/>.</summary>
     internal static readonly TimeSpan FirstReplayDelay = TimeSpan.FromSeconds(1);
@@ -163,7 +180,7 @@ internal sealed class ErrorQueueSweeper(
             {
                 try
                 {
-                    return await pipeline.ProcessAsync(intent, key, token);
+                    return await Pipeline.ProcessAsync(intent, key, token);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
