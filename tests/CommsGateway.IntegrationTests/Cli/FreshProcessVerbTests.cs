@@ -75,8 +75,10 @@ public sealed partial class FreshProcessVerbTests : IAsyncLifetime
         string[] Args(params string[] args) => args;
         return
         [
-            new("tenant add", () => Task.FromResult(Args("tenant", "add", Tenant, "--name", "Clinique Fraîche")), Expect: "ck_"),
+            new("tenant add", () => Task.FromResult(Args("tenant", "add", Tenant, "--name", "Clinique Fraîche", "--email-from", "rdv@fraiche.example")), Expect: "ck_"),
             new("tenant set", () => Task.FromResult(Args("tenant", "set", Tenant, "--marketing-frequency-cap", "3"))),
+            new("tenant sender", () => Task.FromResult(Args("tenant", "sender", Tenant, "--sms-from", "+33700000031", "--show")), Expect: "sms_from: +33700000031"),
+            new("tenant operator-key issue", () => Task.FromResult(Args("tenant", "operator-key", "issue", "--label", "onboarding")), Expect: "ck_"),
             new("tenant key issue", () => Task.FromResult(Args("tenant", "key", "issue", Tenant, "--label", "booking")), Expect: "ck_"),
             new("tenant key list", () => Task.FromResult(Args("tenant", "key", "list", Tenant)), Expect: "ck_"),
             new("tenant key revoke", async () => Args("tenant", "key", "revoke", Tenant,
