@@ -96,8 +96,20 @@ public sealed partial class FreshProcessVerbTests : IAsyncLifetime
                 Stdin: """{"id":"m1","channel":"email","subject":"Offre","body":"-20 % sur les peelings ce mois-ci, profitez-en !"}""" + "\n", Expect: "\"id\":\"m1\""),
             new("campaign preview", () => Task.FromResult(CampaignArgs("preview")), Expect: "Audience"),
             new("campaign queue", () => Task.FromResult<string[]>([.. CampaignArgs("queue"), "--yes"]), Expect: "Queued"),
+            new("review approve-campaign", async () => Args("review", "approve-campaign", await CampaignIdAsync(), "--tenant", Tenant, "--as", "service",
+                "--actor", "dr.martin", "--note", "reviewed before sending")),
             new("campaign report", async () => Args("campaign", "report", await CampaignIdAsync(), "--tenant", Tenant, "--csv", Path.Combine(_files.FullName, "report.csv"))),
             new("campaign cancel", async () => Args("campaign", "cancel", await CampaignIdAsync(), "--tenant", Tenant), Expect: "Cancelled"),
+            // No message is held for review in this clinic: the calls that name one answer "not found" (3), as designed.
+            new("review list", () => Task.FromResult(Args("review", "list", "--tenant", Tenant, "--all"))),
+            new("review show", () => Task.FromResult(Args("review", "show", "--tenant", Tenant, Guid.NewGuid().ToString())), Exit: 3),
+            new("review approve", () => Task.FromResult(Args("review", "approve", "--tenant", Tenant, Guid.NewGuid().ToString(), "--actor", "dr.martin")), Exit: 3),
+            new("review mark-marketing", () => Task.FromResult(Args("review", "mark-marketing", "--tenant", Tenant, Guid.NewGuid().ToString(), "--actor", "dr.martin")), Exit: 3),
+            new("review templates", () => Task.FromResult(Args("review", "templates", "--tenant", Tenant, "--json"))),
+            new("review revoke", () => Task.FromResult(Args("review", "revoke", "--tenant", Tenant, "999999", "--actor", "dr.martin")), Exit: 3),
+            new("review export-labels", () => Task.FromResult(Args("review", "export-labels", "--tenant", Tenant))),
+            new("classify train", () => Task.FromResult(Args("classify", "train", "--corpus", SmallCorpus(), "--out", Path.Combine(_files.FullName, "model.bin"))), Expect: "wrote "),
+            new("classify evaluate", () => Task.FromResult(Args("classify", "evaluate", "--corpus", SmallCorpus()))),
             new("decisions", () => Task.FromResult(Args("decisions", "--tenant", Tenant, "--json"))),
             new("decisions tail", () => Task.FromResult(Args("decisions", "tail", "--tenant", Tenant)), LongRunning: true),
             new("audit verify", () => Task.FromResult(Args("audit", "verify", "--tenant", Tenant)), Expect: "OK decision log"),
@@ -121,6 +133,18 @@ public sealed partial class FreshProcessVerbTests : IAsyncLifetime
         "--patients", File("ids.csv", "patient_id\np-1\np-2\n"),
     ];
 
+    /// <summary>The first 60 messages of the repository's English and French corpora: enough to train and cross-validate in seconds.</summary>
+    private string SmallCorpus()
+    {
+        var directory = Directory.CreateDirectory(Path.Combine(_files.FullName, "corpus"));
+        foreach (var name in new[] { "corpus-en.jsonl", "corpus-fr.jsonl" })
+        {
+            System.IO.File.WriteAllLines(Path.Combine(directory.FullName, name), System.IO.File.ReadLines(Repository.PathOf("data", "classifier", name)).Take(60));
+        }
+
+        return directory.FullName;
+    }
+
     private Task<string> CampaignIdAsync() => ScalarAsync("select campaign_id from campaigns where tenant_id = @Tenant order by created_at limit 1");
 
     [Fact]
@@ -128,7 +152,8 @@ public sealed partial class FreshProcessVerbTests : IAsyncLifetime
     {
         var cases = Cases().Select(c => c.Verb).ToList();
         Assert.Equal(cases.Distinct().Order(), cases.Order()); // one case per verb
-        Assert.Equal(Verbs().Order(), cases.Order());
+        Assert.True(Verbs().Order().SequenceEqual(cases.Order()),
+            $"verbs without a fresh-process case: {string.Join(", ", Verbs().Except(cases))}; cases of no verb: {string.Join(", ", cases.Except(Verbs()))}");
     }
 
     [Fact]
