@@ -105,6 +105,8 @@ public sealed class QueueMigrationTests
     {
         await using var db = new NpgsqlConnection(connectionString);
         await db.ExecuteAsync("insert into tenants (tenant_id, name) values (@tenant, 'Migration clinic')", new { tenant });
+        await db.OpenAsync();
+        await TestSenders.StoreAsync(db, tenant);
         await db.ExecuteAsync("""
             insert into contacts (tenant_id, patient_id, email, locale, time_zone, updated_by)
             select @tenant, 'p-' || i, 'p' || i || '@example.org', 'en', 'Europe/Paris', 'tests' from generate_series(0, @last) as i
