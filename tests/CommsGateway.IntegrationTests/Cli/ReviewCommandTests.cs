@@ -211,12 +211,12 @@ public sealed partial class ReviewCommandTests(GatewayFixture gateway)
             await File.WriteAllTextAsync(template, UncertainSamples.CampaignTemplate);
             var patients = Path.Combine(files.FullName, "p.csv");
             await File.WriteAllLinesAsync(patients, ["patient_id", patient]);
-            string[] definition = ["--name", "New care", "--template-fr", template, "--subject-fr", "Bonjour", "--channels", "email", "--patients", patients];
+            string[] definition = ["--name", "New care", "--template-fr-file", template, "--subject-fr", "Bonjour", "--channels", "email", "--patients", patients];
 
             var preview = await RunAsync(["campaign", "preview", "--tenant", clinic.TenantId, .. definition]);
             Assert.Contains("Review needed", preview.Console, StringComparison.Ordinal);
 
-            var queue = await RunAsync(["campaign", "queue", "--tenant", clinic.TenantId, .. definition]);
+            var queue = await RunAsync(["campaign", "queue", "--tenant", clinic.TenantId, "--yes", .. definition]);
             Assert.Equal(1, queue.ExitCode);
             Assert.Contains("needs a review", queue.Console, StringComparison.Ordinal);
             Assert.Contains("Nothing was queued", queue.Console, StringComparison.Ordinal);
@@ -226,7 +226,7 @@ public sealed partial class ReviewCommandTests(GatewayFixture gateway)
             Assert.True(approve.ExitCode == 0, approve.Console);
             Assert.Contains("for 1 template(s)", approve.Console, StringComparison.Ordinal);
 
-            var queued = await RunAsync("campaign", "queue", "--tenant", clinic.TenantId, "--id", campaignId);
+            var queued = await RunAsync("campaign", "queue", "--tenant", clinic.TenantId, "--id", campaignId, "--yes");
             Assert.True(queued.ExitCode == 0, queued.Console);
             await using var connection = await gateway.Db.OpenConnectionAsync();
             var row = await Poll.UntilAsync(() => connection.QueryFirstOrDefaultAsync<(string Outcome, string[] Reasons)?>(
