@@ -22,8 +22,7 @@ internal static class QueueCommand
             "without losing a message. Stop every gateway instance first.");
         command.SetAction(async (_, ct) =>
         {
-            var configuration = new ConfigurationBuilder().SetBasePath(AppContext.BaseDirectory)
-                .AddJsonFile("appsettings.json", optional: true).AddEnvironmentVariables().Build();
+            var configuration = CliConfiguration.Build();
             var rabbit = new RabbitMqOptions();
             configuration.GetSection(RabbitMqOptions.Section).Bind(rabbit);
             var gateway = new GatewayOptions();

@@ -118,6 +118,8 @@ public sealed partial class FreshProcessVerbTests : IAsyncLifetime
             new("retention run", () => Task.FromResult(Args("retention", "run", "--tenant", Tenant, "--dry-run"))),
             new("export", () => Task.FromResult(Args("export", "--tenant", Tenant, "--patient", "p-1")), Expect: "p-1"),
             new("erase", () => Task.FromResult(Args("erase", "--tenant", Tenant, "--patient", "p-2", "--yes")), Expect: "Erased"),
+            // No gateway runs now (the run case stopped it), as the verb requires; the campaign's intents wait in the queue.
+            new("queue migrate", () => Task.FromResult(Args("queue", "migrate")), Expect: "commsgw-intents"),
             new("demo", () => Task.FromResult(Args("demo", "--exit", "--urls", $"http://127.0.0.1:{CommsgwProcess.FreePort()}", "--providers-port", "0")),
                 Expect: "unsubscribe"),
             new("bench", () => Task.FromResult(Args("bench", "-n", "100", "--gateway-only", "--json")), Expect: "decisions_per_s"),
