@@ -28,6 +28,7 @@ public sealed class EnvironmentExposureTests
         ["Unsubscribe:Keys:0:Secret"] = Convert.ToBase64String(Enumerable.Repeat((byte)3, 32).ToArray()),
         ["Unsubscribe:SubscriberKey"] = Convert.ToBase64String(Enumerable.Repeat((byte)5, 32).ToArray()),
         ["Privacy:AddressHashKey"] = Convert.ToBase64String(Enumerable.Repeat((byte)9, 32).ToArray()),
+        ["Review:ContentKey"] = Convert.ToBase64String(Enumerable.Repeat((byte)11, 32).ToArray()),
         ["Gateway:PublicBaseUrl"] = "https://gw.clinique.example",
     };
 
