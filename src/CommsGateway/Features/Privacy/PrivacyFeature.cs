@@ -33,25 +33,11 @@ internal sealed class PrivacyOptionsValidator(IHostEnvironment environment) : IV
     public ValidateOptionsResult Validate(string? name, PrivacyOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (DecodeKey(options.AddressHashKey) is null)
-        {
-            return ValidateOptionsResult.Fail($"Privacy:AddressHashKey must be base64 of at least {AddressHasher.MinimumKeyBytes} bytes "
-                + "(openssl rand -base64 32)");
-        }
-
-        return environment.IsDevelopmentOrTesting() || options.AddressHashKey.Trim() != DevelopmentAddressHashKey
-            ? ValidateOptionsResult.Success
-            : ValidateOptionsResult.Fail($"Privacy:AddressHashKey is the committed development key in the {environment.EnvironmentName} environment: "
-                + "set a secret of your own (openssl rand -base64 32) before the first start, and keep it (runbooks/access-and-erasure.md)");
+        return SecretKeys.Validate(environment, "Privacy:AddressHashKey", options.AddressHashKey, DevelopmentAddressHashKey,
+            AddressHasher.MinimumKeyBytes, " before the first start, and keep it (runbooks/access-and-erasure.md)");
     }
 
-    internal static byte[]? DecodeKey(string? value)
-    {
-        var buffer = new byte[((value ?? "").Length * 3 / 4) + 3];
-        return Convert.TryFromBase64String((value ?? "").Trim(), buffer, out var written) && written >= AddressHasher.MinimumKeyBytes
-            ? buffer[..written]
-            : null;
-    }
+    internal static byte[]? DecodeKey(string? value) => SecretKeys.Decode(value, AddressHasher.MinimumKeyBytes);
 }
 
 public static class PrivacyFeature

@@ -30,25 +30,11 @@ internal sealed class ReviewOptionsValidator(IHostEnvironment environment) : IVa
     public ValidateOptionsResult Validate(string? name, ReviewOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (DecodeKey(options.ContentKey) is null)
-        {
-            return ValidateOptionsResult.Fail($"Review:ContentKey must be base64 of at least {MinimumKeyBytes} bytes (openssl rand -base64 32)");
-        }
-
-        return environment.IsDevelopmentOrTesting() || options.ContentKey.Trim() != DevelopmentContentKey
-            ? ValidateOptionsResult.Success
-            : ValidateOptionsResult.Fail($"Review:ContentKey is the committed development key in the {environment.EnvironmentName} environment: "
-                + "set a secret of your own (openssl rand -base64 32)");
+        return SecretKeys.Validate(environment, "Review:ContentKey", options.ContentKey, DevelopmentContentKey, MinimumKeyBytes);
     }
 
     /// <summary>The first 32 bytes of the decoded key (AES-256), or null when it is not base64 of at least 32 bytes.</summary>
-    internal static byte[]? DecodeKey(string? value)
-    {
-        var buffer = new byte[((value ?? "").Length * 3 / 4) + 3];
-        return Convert.TryFromBase64String((value ?? "").Trim(), buffer, out var written) && written >= MinimumKeyBytes
-            ? buffer[..MinimumKeyBytes]
-            : null;
-    }
+    internal static byte[]? DecodeKey(string? value) => SecretKeys.Decode(value, MinimumKeyBytes)?[..MinimumKeyBytes];
 }
 
 /// <summary>
