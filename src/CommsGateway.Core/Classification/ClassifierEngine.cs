@@ -114,6 +114,17 @@ internal sealed class ClassifierEngine
         }
     }
 
+    /// <summary>
+    /// The rules on one sentence already folded, between segment breaks ("\n" + folded + "\n"): exactly what
+    /// <see cref="ScoreRevealed"/> reads for that sentence alone as the body.
+    /// </summary>
+    internal TextScore ScoreFoldedSentence(ReadOnlySpan<char> text)
+    {
+        Span<KeywordMatch> matches = stackalloc KeywordMatch[MaxMatches];
+        var count = automaton.Scan(text, matches);
+        return Evaluate(text, matches[..count], 1, text.Length, [], campaignLinkInMarkup: false);
+    }
+
     private static int Fold(ReadOnlySpan<char> text, bool isHtml, Span<char> scratch, Span<char> destination)
     {
         var length = PatientText.Reveal(text, isHtml, scratch);
