@@ -1,5 +1,9 @@
 using System.Buffers;
 using System.Globalization;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using System.Text;
 
 namespace CommsGateway.Core.Classification;
@@ -623,7 +627,6 @@ public static class PatientText
     }
 
     private static readonly SearchValues<char> Separators = SearchValues.Create(" .-_·•*|/~+:");
-    private static readonly SearchValues<char> AsciiSeparators = SearchValues.Create(" .-_*|/~+:");
 
     /// <summary>
     /// "p r o m o", "p.r.o.m.o", "P-R-O-M-O" → "promo": three or more single letters (or digits standing for
@@ -635,31 +638,20 @@ public static class PatientText
     {
         var n = 0;
         var i = 0;
-        var nextDot = -1;
         while (i < text.Length)
         {
             if (fast)
             {
-                // A spaced run needs a separator right after its first item: only those places are looked at. The two
-                // non-ASCII separators are searched apart, once each time they are passed: the ASCII search is vectorised.
-                if (nextDot < i)
+                // A spaced run starts on an item with no word character before it and a separator after it: an ASCII
+                // letter or digit on either side rules a place out, eight places at a time.
+                var next = NextSpacedCandidate(text, i);
+                text[i..next].CopyTo(destination[n..]);
+                n += next - i;
+                i = next;
+                if (i == text.Length)
                 {
-                    var dot = i + 1 < text.Length ? text[(i + 1)..].IndexOfAny('·', '•') : -1;
-                    nextDot = dot < 0 ? int.MaxValue : i + dot;
+                    break;
                 }
-
-                var ascii = i + 1 < text.Length ? text[(i + 1)..].IndexOfAny(AsciiSeparators) : -1;
-                var candidate = Math.Min(ascii < 0 ? int.MaxValue : i + ascii, nextDot);
-                if (candidate == int.MaxValue)
-                {
-                    text[i..].CopyTo(destination[n..]);
-                    return n + text.Length - i;
-                }
-
-                var next = candidate - i;
-                text.Slice(i, next).CopyTo(destination[n..]);
-                n += next;
-                i += next;
             }
 
             if (IsSpacedItem(text[i]) && (i == 0 || !IsWordish(text[i - 1])) && SpacedRun(text, i, out var separator, out var items))
@@ -677,6 +669,51 @@ public static class PatientText
         }
 
         return n;
+    }
+
+    /// <summary>The first place at or after <paramref name="i"/> with neither neighbour an ASCII letter or digit (the last place never starts a run), or the end.</summary>
+    private static int NextSpacedCandidate(ReadOnlySpan<char> text, int i)
+    {
+        if (i == 0)
+        {
+            if (text.Length > 1 && !char.IsAsciiLetterOrDigit(text[1]))
+            {
+                return 0;
+            }
+
+            i = 1;
+        }
+
+        ref var chars = ref Unsafe.As<char, ushort>(ref MemoryMarshal.GetReference(text));
+        while (i + 9 <= text.Length)
+        {
+            var before = Vector128.LoadUnsafe(ref chars, (nuint)(i - 1));
+            var after = Vector128.LoadUnsafe(ref chars, (nuint)(i + 1));
+            var open = Vector128.AndNot(~AsciiLetterOrDigit(before), AsciiLetterOrDigit(after)).ExtractMostSignificantBits();
+            if (open != 0)
+            {
+                return i + BitOperations.TrailingZeroCount(open);
+            }
+
+            i += 8;
+        }
+
+        for (; i + 1 < text.Length; i++)
+        {
+            if (!char.IsAsciiLetterOrDigit(text[i - 1]) && !char.IsAsciiLetterOrDigit(text[i + 1]))
+            {
+                return i;
+            }
+        }
+
+        return text.Length;
+    }
+
+    private static Vector128<ushort> AsciiLetterOrDigit(Vector128<ushort> chars)
+    {
+        var letter = Vector128.LessThanOrEqual((chars | Vector128.Create((ushort)0x20)) - Vector128.Create((ushort)'a'), Vector128.Create((ushort)('z' - 'a')));
+        var digit = Vector128.LessThanOrEqual(chars - Vector128.Create((ushort)'0'), Vector128.Create((ushort)9));
+        return letter | digit;
     }
 
     private static bool SpacedRun(ReadOnlySpan<char> text, int i, out int separatorLength, out int items)
