@@ -785,6 +785,24 @@ public static class PatientText
         var i = 0;
         while (i < text.Length)
         {
+            if (fast)
+            {
+                // Only a word with a digit, '@', '$' or a character from U+0370 on can change: go to the next such
+                // character, back to the start of its word (not before i: an earlier word was already read).
+                var stop = NextWordStop(text, i);
+                if (stop == text.Length)
+                {
+                    break;
+                }
+
+                var floor = i;
+                i = stop;
+                while (i > floor && (KindOf(text[i - 1], fast) & WordishChar) != 0)
+                {
+                    i--;
+                }
+            }
+
             var kind = KindOf(text[i], fast);
             if ((kind & WordishChar) == 0)
             {
@@ -812,6 +830,34 @@ public static class PatientText
             }
 
             i = end;
+        }
+
+        return text.Length;
+    }
+
+    /// <summary>The first digit, '@', '$' or character from U+0370 on at or after <paramref name="i"/>, eight at a time, or the end.</summary>
+    private static int NextWordStop(ReadOnlySpan<char> text, int i)
+    {
+        ref var chars = ref Unsafe.As<char, ushort>(ref MemoryMarshal.GetReference(text));
+        for (; i + 8 <= text.Length; i += 8)
+        {
+            var v = Vector128.LoadUnsafe(ref chars, (nuint)i);
+            var stops = Vector128.LessThanOrEqual(v - Vector128.Create((ushort)'0'), Vector128.Create((ushort)9))
+                | Vector128.Equals(v, Vector128.Create((ushort)'@')) | Vector128.Equals(v, Vector128.Create((ushort)'$'))
+                | Vector128.GreaterThan(v, Vector128.Create((ushort)0x36F));
+            var mask = stops.ExtractMostSignificantBits();
+            if (mask != 0)
+            {
+                return i + BitOperations.TrailingZeroCount(mask);
+            }
+        }
+
+        for (; i < text.Length; i++)
+        {
+            if (text[i] is (>= '0' and <= '9') or '@' or '$' or > '\u036F')
+            {
+                return i;
+            }
         }
 
         return text.Length;
