@@ -125,6 +125,19 @@ internal sealed class ClassifierEngine
         return Evaluate(text, matches[..count], 1, text.Length, [], campaignLinkInMarkup: false);
     }
 
+    /// <summary><see cref="ScoreFoldedSentence"/> of three sentences, scanned together.</summary>
+    internal (TextScore First, TextScore Second, TextScore Third) ScoreFoldedSentences(ReadOnlySpan<char> first, ReadOnlySpan<char> second, ReadOnlySpan<char> third)
+    {
+        Span<KeywordMatch> m0 = stackalloc KeywordMatch[MaxMatches];
+        Span<KeywordMatch> m1 = stackalloc KeywordMatch[MaxMatches];
+        Span<KeywordMatch> m2 = stackalloc KeywordMatch[MaxMatches];
+        automaton.ScanThree(first, second, third, m0, m1, m2, out var f0, out var f1, out var f2);
+        return (
+            Evaluate(first, m0[..f0], 1, first.Length, [], campaignLinkInMarkup: false),
+            Evaluate(second, m1[..f1], 1, second.Length, [], campaignLinkInMarkup: false),
+            Evaluate(third, m2[..f2], 1, third.Length, [], campaignLinkInMarkup: false));
+    }
+
     private static int Fold(ReadOnlySpan<char> text, bool isHtml, Span<char> scratch, Span<char> destination)
     {
         var length = PatientText.Reveal(text, isHtml, scratch);

@@ -152,19 +152,18 @@ public sealed class MarketingModel
     {
         // The rules are read in the few sentences the words rank highest, not in every sentence: most of the cost otherwise.
         var best = new Best { Logit = double.NegativeInfinity };
-        for (var i = 0; i < Candidates.Size; i++)
+        if (top[Candidates.Size - 1].Part != MessagePart.None)
         {
-            var candidate = top[i];
-            if (candidate.Part == MessagePart.None)
+            var (r0, r1, r2) = ClassifierEngine.Shared.ScoreFoldedSentences(Slot(folded, top[0]), Slot(folded, top[1]), Slot(folded, top[2]));
+            Consider(top[0], r0, ref best);
+            Consider(top[1], r1, ref best);
+            Consider(top[2], r2, ref best);
+        }
+        else
+        {
+            for (var i = 0; i < Candidates.Size && top[i].Part != MessagePart.None; i++)
             {
-                continue;
-            }
-
-            var slot = folded.Slice(candidate.Folded - 1, candidate.FoldedLength + 2);
-            var logit = candidate.Logit + RuleSum(ClassifierEngine.Shared.ScoreFoldedSentence(slot).Fired);
-            if (logit > best.Logit)
-            {
-                best = candidate with { Logit = logit };
+                Consider(top[i], ClassifierEngine.Shared.ScoreFoldedSentence(Slot(folded, top[i])), ref best);
             }
         }
 
@@ -355,6 +354,18 @@ public sealed class MarketingModel
     /// and the sums of one pass still give the whole message (Σ sums · 1/√Σ counts) and each sentence.
     /// </summary>
     internal static double Scale(int count) => count == 0 ? 0 : 1.0 / Math.Sqrt(count);
+
+    /// <summary>A candidate's folded sentence with the breaks around it: what the rules read for that sentence alone.</summary>
+    private static ReadOnlySpan<char> Slot(ReadOnlySpan<char> folded, in Best candidate) => folded.Slice(candidate.Folded - 1, candidate.FoldedLength + 2);
+
+    private void Consider(in Best candidate, TextScore rules, ref Best best)
+    {
+        var logit = candidate.Logit + RuleSum(rules.Fired);
+        if (logit > best.Logit)
+        {
+            best = candidate with { Logit = logit };
+        }
+    }
 
     /// <summary>Folds each sentence of <paramref name="text"/> into <paramref name="folded"/> at <paramref name="used"/> (then a break), sums its features, offers it as a candidate.</summary>
     private (float Sum, int Count) Part(ReadOnlySpan<char> text, MessagePart part, Span<char> folded, ref int used, ref Candidates top)
