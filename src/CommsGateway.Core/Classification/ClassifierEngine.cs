@@ -89,7 +89,11 @@ internal sealed class ClassifierEngine
     /// The rules on text already revealed by <see cref="PatientText"/> (the model reveals once and scores each sentence):
     /// no second reveal; campaign links are looked for by the caller in the raw HTML.
     /// </summary>
-    internal TextScore ScoreRevealed(ReadOnlySpan<char> subject, ReadOnlySpan<char> body, ReadOnlySpan<char> html, bool campaignLinkInMarkup)
+    internal TextScore ScoreRevealed(ReadOnlySpan<char> subject, ReadOnlySpan<char> body, ReadOnlySpan<char> html, bool campaignLinkInMarkup) =>
+        ScoreRevealed(subject, body, html, campaignLinkInMarkup, []);
+
+    /// <param name="evidence">Empty, or <see cref="Signals.KindCount"/> slots filled with the first keyword of each fired signal.</param>
+    internal TextScore ScoreRevealed(ReadOnlySpan<char> subject, ReadOnlySpan<char> body, ReadOnlySpan<char> html, bool campaignLinkInMarkup, Span<Evidence> evidence)
     {
         var rented = ArrayPool<char>.Shared.Rent(TextNormalizer.MaxLength(subject.Length) + TextNormalizer.MaxLength(body.Length) + TextNormalizer.MaxLength(html.Length) + 3);
         try
@@ -106,7 +110,7 @@ internal sealed class ClassifierEngine
 
             Span<KeywordMatch> matches = stackalloc KeywordMatch[MaxMatches];
             var count = automaton.Scan(text, matches);
-            return Evaluate(text, matches[..count], subjectEnd, bodyEnd, [], campaignLinkInMarkup);
+            return Evaluate(text, matches[..count], subjectEnd, bodyEnd, evidence, campaignLinkInMarkup);
         }
         finally
         {
