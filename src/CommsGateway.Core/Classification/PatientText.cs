@@ -447,10 +447,9 @@ public static class PatientText
         var table = new bool[0x20D0];
         for (var c = 0; c < table.Length; c++)
         {
-            var text = ((char)c).ToString();
             table[c] = c < 0x80 || ((c < 0x250 || c >= 0x2000)
                 && CharUnicodeInfo.GetUnicodeCategory((char)c) is not (UnicodeCategory.NonSpacingMark or UnicodeCategory.SpacingCombiningMark or UnicodeCategory.EnclosingMark)
-                && text.IsNormalized(NormalizationForm.FormKC));
+                && ((char)c).ToString().IsNormalized(NormalizationForm.FormKC));
         }
 
         return table;
