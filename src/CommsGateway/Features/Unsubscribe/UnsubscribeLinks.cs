@@ -89,6 +89,23 @@ public sealed class UnsubscribeLinks(
             };
         }
 
+        if (request.UnsubscribeUrl is { } unsubscribe && intent.Channel == Channel.Email)
+        {
+            // Email has room for both links; SMS and WhatsApp keep one, whose page leads to the preferences.
+            request = request with { PreferencesUrl = PreferencesUrlFor(unsubscribe) };
+        }
+
         return MessageRenderer.Render(request);
+    }
+
+    /// <summary>
+    /// The preference centre of the same signed token: {PublicBaseUrl}/p/{token}. One token, two pages: the link names
+    /// nobody, and whoever holds the unsubscribe link may already withdraw everything it covers.
+    /// </summary>
+    public Uri PreferencesUrlFor(Uri unsubscribeUrl)
+    {
+        ArgumentNullException.ThrowIfNull(unsubscribeUrl);
+        var token = unsubscribeUrl.AbsolutePath[(unsubscribeUrl.AbsolutePath.LastIndexOf('/') + 1)..];
+        return new Uri(gateway.Value.PublicBaseUrl.TrimEnd('/') + "/p/" + token);
     }
 }
