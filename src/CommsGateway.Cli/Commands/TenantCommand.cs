@@ -88,6 +88,31 @@ internal static class TenantCommand
         };
     }
 
+    /// <summary>How the clinic's patient pages look: `tenant set --brand-name ... --privacy-notice-url ...` (an empty value clears one).</summary>
+    private sealed class BrandOptions
+    {
+        private readonly Dictionary<string, Option<string?>> _options = new(StringComparer.Ordinal)
+        {
+            ["brand_name"] = new("--brand-name") { Description = "Name shown on the patient pages (default: the clinic's name)" },
+            ["brand_logo_url"] = new("--brand-logo-url") { Description = "Logo on the patient pages: an https URL (square, shown at 48 px)" },
+            ["brand_color"] = new("--brand-color") { Description = "Button and link colour, #rrggbb, at least 4.5:1 against white" },
+            ["brand_contact"] = new("--brand-contact") { Description = "How patients reach the clinic (phone, email), shown on every page" },
+            ["privacy_notice_url"] = new("--privacy-notice-url") { Description = "The clinic's privacy notice: an https URL, linked from every page" },
+        };
+
+        public void AddTo(Command command)
+        {
+            foreach (var option in _options.Values)
+            {
+                command.Options.Add(option);
+            }
+        }
+
+        public Dictionary<string, string?> Read(ParseResult parse) => _options
+            .Where(o => parse.GetResult(o.Value) is not null)
+            .ToDictionary(o => o.Key, o => parse.GetValue(o.Value)?.Trim(), StringComparer.Ordinal);
+    }
+
     /// <summary>`tenant sender`: sets only the sender identity (same options as `tenant set`), effective for the next decision.</summary>
     private static Command SenderCommand(CliEnvironment env)
     {
@@ -209,6 +234,8 @@ internal static class TenantCommand
         };
         var identity = new IdentityOptions();
         identity.AddTo(set);
+        var brand = new BrandOptions();
+        brand.AddTo(set);
         set.SetAction((parse, ct) =>
         {
             var settings = new Dictionary<string, object?>();
@@ -225,7 +252,9 @@ internal static class TenantCommand
             Put("whatsapp_window_enforced", parse.GetValue(whatsAppWindow));
             var fields = identity.Read(parse);
             problem ??= fields.Select(f => TenantDirectory.CheckIdentityField(f.Key, f.Value)).OfType<string>().FirstOrDefault();
-            if (problem is not null || (settings.Count == 0 && fields.Count == 0))
+            var brandFields = brand.Read(parse);
+            problem ??= brandFields.Select(f => Core.Preferences.ClinicBrand.Check(f.Key, f.Value)).OfType<string>().FirstOrDefault();
+            if (problem is not null || (settings.Count == 0 && fields.Count == 0 && brandFields.Count == 0))
             {
                 env.Console.MarkupLine($"[red]{Markup.Escape(problem ?? "Nothing to set: give at least one setting (see --help).")}[/]");
                 return Task.FromResult(2);
@@ -238,6 +267,25 @@ internal static class TenantCommand
                 if (fields.Count > 0 && await ApplyIdentityAsync(env, directory, tenantId, fields, Actor.Cli(parse.GetValue(actor)), ct) is { } failed)
                 {
                     return failed;
+                }
+
+                if (brandFields.Count > 0)
+                {
+                    var refused = await services.GetRequiredService<Features.Preferences.ClinicBrands>().UpdateAsync(tenantId, brandFields,
+                        Actor.Cli(parse.GetValue(actor)), ct);
+                    if (refused is null)
+                    {
+                        env.Console.MarkupLine($"[red]No clinic {Markup.Escape(tenantId)}[/]: create it with `commsgw tenant add`.");
+                        return 2;
+                    }
+
+                    if (refused.Count > 0)
+                    {
+                        env.Console.MarkupLine($"[red]{Markup.Escape(string.Join("; ", refused))}[/]");
+                        return 2;
+                    }
+
+                    env.Console.MarkupLine($"Tenant [bold]{Markup.Escape(tenantId)}[/]: patient pages set ({Markup.Escape(string.Join(", ", brandFields.Keys))}).");
                 }
 
                 if (settings.Count == 0)

@@ -22,6 +22,7 @@ public static class PreferencesFeature
         builder.Services.AddAntiforgery();
         builder.Services.AddSingleton<ConfirmationMailer>();
         builder.Services.AddSingleton<PreferenceCentre>();
+        builder.Services.AddSingleton<ClinicBrands>();
         return builder;
     }
 
