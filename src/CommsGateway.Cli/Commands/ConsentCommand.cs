@@ -14,8 +14,41 @@ internal static class ConsentCommand
         var env = environment ?? CliEnvironment.Terminal;
         return new("consent", "Record and show consent (per purpose, per channel, with evidence)")
         {
-            Record(env, ConsentAction.Grant), Record(env, ConsentAction.Withdraw), Show(env),
+            Record(env, ConsentAction.Grant), Record(env, ConsentAction.Withdraw), Show(env), FormLink(env),
         };
+    }
+
+    /// <summary>`consent form-link`: the clinic's hosted consent form for one patient (send it, or open it on a tablet at the desk).</summary>
+    private static Command FormLink(CliEnvironment env)
+    {
+        var tenant = CliHost.TenantOption();
+        var patient = CliHost.PatientOption();
+        var locale = new Option<string>("--locale") { Description = "fr or en (the form has a language switch)", DefaultValueFactory = _ => "fr" };
+        var command = new Command("form-link", "Print the signed link of the clinic's consent form for a patient (valid 30 days; no personal data in it)")
+        {
+            tenant, patient, locale,
+        };
+        command.SetAction((parse, ct) => env.RunAsync(async services =>
+        {
+            var (t, p) = (parse.GetValue(tenant)!, parse.GetValue(patient)!);
+            var ledger = services.GetRequiredService<ConsentLedger>();
+            if (await ledger.CurrentAsync(t, p, ct) is null)
+            {
+                env.Console.MarkupLine("[red]No such patient for this tenant.[/]");
+                return 3;
+            }
+
+            var link = await services.GetRequiredService<Features.Preferences.CaptureFormLinks>().IssueAsync(t, p,
+                Core.Unsubscribe.UnsubscribeLocales.From(parse.GetValue(locale)), ct);
+            env.Out.WriteLine(link.AbsoluteUri);
+            return 0;
+        }, ct, builder =>
+        {
+            builder.Services.AddOptions<Hosting.GatewayOptions>().BindConfiguration(Hosting.GatewayOptions.Section);
+            Features.Unsubscribe.UnsubscribeFeature.AddUnsubscribe(builder);
+            Features.Preferences.PreferencesFeature.AddPreferenceAdmin(builder);
+        }));
+        return command;
     }
 
     private static Command Record(CliEnvironment env, ConsentAction action)

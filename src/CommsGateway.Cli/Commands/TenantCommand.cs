@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using CommsGateway.Features.Admin;
+using CommsGateway.Features.Preferences;
 using Spectre.Console;
 
 namespace CommsGateway.Cli.Commands;
@@ -236,6 +237,12 @@ internal static class TenantCommand
         identity.AddTo(set);
         var brand = new BrandOptions();
         brand.AddTo(set);
+        var origins = new Option<string[]>("--capture-form-origin")
+        {
+            Description = "An https origin allowed to embed the clinic's hosted consent form in an iframe (repeat it; an empty value clears the list)",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        set.Options.Add(origins);
         set.SetAction((parse, ct) =>
         {
             var settings = new Dictionary<string, object?>();
@@ -254,7 +261,14 @@ internal static class TenantCommand
             problem ??= fields.Select(f => TenantDirectory.CheckIdentityField(f.Key, f.Value)).OfType<string>().FirstOrDefault();
             var brandFields = brand.Read(parse);
             problem ??= brandFields.Select(f => Core.Preferences.ClinicBrand.Check(f.Key, f.Value)).OfType<string>().FirstOrDefault();
-            if (problem is not null || (settings.Count == 0 && fields.Count == 0 && brandFields.Count == 0))
+            var originValues = parse.GetResult(origins) is null ? null : (parse.GetValue(origins) ?? []).Where(o => o.Length > 0).ToList();
+            var normalisedOrigins = originValues?.Select(Core.Preferences.CaptureFormOrigins.Normalise).ToList();
+            if (normalisedOrigins is not null && normalisedOrigins.Any(o => o is null))
+            {
+                problem ??= $"--capture-form-origin: '{originValues![normalisedOrigins.IndexOf(null)]}' is not an https origin (https://host[:port], no path)";
+            }
+
+            if (problem is not null || (settings.Count == 0 && fields.Count == 0 && brandFields.Count == 0 && normalisedOrigins is null))
             {
                 env.Console.MarkupLine($"[red]{Markup.Escape(problem ?? "Nothing to set: give at least one setting (see --help).")}[/]");
                 return Task.FromResult(2);
@@ -288,6 +302,18 @@ internal static class TenantCommand
                     env.Console.MarkupLine($"Tenant [bold]{Markup.Escape(tenantId)}[/]: patient pages set ({Markup.Escape(string.Join(", ", brandFields.Keys))}).");
                 }
 
+                if (normalisedOrigins is not null)
+                {
+                    var list = normalisedOrigins.OfType<string>().Distinct(StringComparer.Ordinal).ToList();
+                    if (!await services.GetRequiredService<Features.Preferences.CaptureFormOriginStore>().SetAsync(tenantId, list, Actor.Cli(parse.GetValue(actor)), ct))
+                    {
+                        env.Console.MarkupLine($"[red]No clinic {Markup.Escape(tenantId)}[/]: create it with `commsgw tenant add`.");
+                        return 2;
+                    }
+
+                    env.Console.MarkupLine($"Tenant [bold]{Markup.Escape(tenantId)}[/]: capture form embeddable from {Markup.Escape(list.Count == 0 ? "nowhere" : string.Join(", ", list))}.");
+                }
+
                 if (settings.Count == 0)
                 {
                     return 0;
@@ -301,7 +327,7 @@ internal static class TenantCommand
 
                 env.Console.MarkupLine($"Tenant [bold]{Markup.Escape(tenantId)}[/]: set {Markup.Escape(string.Join(", ", settings.Keys))}.");
                 return 0;
-            }, ct);
+            }, ct, builder => builder.AddPreferenceAdmin());
         });
         return set;
     }

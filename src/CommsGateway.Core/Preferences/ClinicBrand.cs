@@ -99,3 +99,20 @@ internal static class HexSpanExtensions
         return true;
     }
 }
+
+/// <summary>The origins a clinic may embed its hosted consent form from (CSP frame-ancestors).</summary>
+public static class CaptureFormOrigins
+{
+    /// <summary>"https://clinic.example" or "https://clinic.example:8443" normalised, or null when it is not an https origin.</summary>
+    public static string? Normalise(string? value)
+    {
+        if (string.IsNullOrWhiteSpace(value) || value.Length > 200 || !Uri.TryCreate(value.Trim(), UriKind.Absolute, out var url)
+            || url.Scheme != Uri.UriSchemeHttps || url.AbsolutePath != "/" || !string.IsNullOrEmpty(url.Query) || !string.IsNullOrEmpty(url.Fragment)
+            || !string.IsNullOrEmpty(url.UserInfo) || url.HostNameType == UriHostNameType.Unknown)
+        {
+            return null;
+        }
+
+        return url.GetLeftPart(UriPartial.Authority); // Uri already lower-cases scheme and host
+    }
+}

@@ -4,6 +4,7 @@ using System.Text.Json;
 using CommsGateway.BrowserTests.Infrastructure;
 using CommsGateway.Contracts;
 using CommsGateway.Core.Preferences;
+using CommsGateway.Features.Preferences;
 using CommsGateway.Core.Unsubscribe;
 using CommsGateway.Features.Unsubscribe;
 using Microsoft.Extensions.DependencyInjection;
@@ -150,6 +151,12 @@ public sealed class PreferenceCentreTests(KestrelGateway gateway) : IClassFixtur
         Assert.Equal(("whatsapp", "grant", "preference_centre", "patient"), (grant.Channel, grant.Action, grant.Source, grant.CapturedBy));
         Assert.Equal((whatsApp.Version, whatsApp.Sha256), (grant.WordingVersion, grant.WordingSha256!.ToLowerInvariant()));
 
+        // A receipt of the change, emailed to the address on record.
+        var emailed = await WaitForAsync(gateway, m => m.To == Email(patientId) && m.Categories.Contains("consent_receipt")
+            && m.Html!.Contains(whatsApp.Text, StringComparison.Ordinal));
+        Assert.Contains("whatsapp", emailed.Text, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains(whatsApp.Sha256, emailed.Text, StringComparison.Ordinal);
+
         // Photo use, per placement.
         await page.GetByRole(AriaRole.Link, new() { Name = "Give my consent… – My photos: website" }).ClickAsync();
         var photo = ConsentWordings.For(new ConsentItem(Core.Consent.ConsentPurpose.PhotoMarketing, null, Core.Consent.PhotoPlacement.Website), UnsubscribeLocale.En);
@@ -223,6 +230,61 @@ public sealed class PreferenceCentreTests(KestrelGateway gateway) : IClassFixtur
         await page.ScreenshotAsync(new() { Path = Screenshot("expired-link"), FullPage = true });
         Assert.Single(await LedgerAsync(gateway, patientId));
         AssertNoPersonalData(urls, patientId);
+    }
+
+    [Fact]
+    public async Task Should_capture_separate_unticked_consents_on_the_clinic_form_and_refuse_a_bundled_submission()
+    {
+        var patientId = NewPatient();
+        await SeedAsync(gateway, patientId, "fr");
+        var link = await gateway.Services.GetRequiredService<CaptureFormLinks>().IssueAsync(KestrelGateway.Tenant, patientId, UnsubscribeLocale.Fr, CancellationToken.None);
+        var page = await _browser!.NewPageAsync(Phone("fr-FR"));
+        var urls = RecordUrls(page);
+
+        var response = await page.GotoAsync(link.AbsoluteUri);
+        Assert.Contains("frame-ancestors 'none'", response!.Headers["content-security-policy"], StringComparison.Ordinal);
+        Assert.Equal(ConsentItem.All.Count, await page.Locator("input[type=checkbox]").CountAsync());
+        Assert.Equal(0, await page.Locator("input[type=checkbox]:checked").CountAsync());
+        await AssertAccessibleAsync(page);
+        await page.ScreenshotAsync(new() { Path = Screenshot("capture-form"), FullPage = true });
+
+        // One box made to stand for two channels (as a tampered or badly built form would post it): refused whole.
+        var sms = page.GetByRole(AriaRole.Checkbox, new() { Name = "Offres par SMS" });
+        await sms.CheckAsync();
+        await page.GetByRole(AriaRole.Checkbox, new() { Name = "Mes photos : site internet" }).CheckAsync();
+        await sms.EvaluateAsync("box => box.value = 'marketing.sms,marketing.whatsapp'");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Enregistrer mes choix" }).ClickAsync();
+        await page.GetByText("une case ne peut valoir que pour un seul usage").WaitForAsync();
+        Assert.Empty(await LedgerAsync(gateway, patientId));
+        Assert.Equal(0, await page.Locator("input[type=checkbox]:checked").CountAsync()); // shown again, unticked
+        await page.ScreenshotAsync(new() { Path = Screenshot("capture-form-bundled-refused"), FullPage = true });
+
+        await page.GetByRole(AriaRole.Checkbox, new() { Name = "Offres par SMS" }).CheckAsync();
+        await page.GetByRole(AriaRole.Checkbox, new() { Name = "Offres par e-mail" }).CheckAsync();
+        await page.GetByRole(AriaRole.Checkbox, new() { Name = "Mes photos : site internet" }).CheckAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Enregistrer mes choix" }).ClickAsync();
+        await page.GetByRole(AriaRole.Heading, new() { Name = "Merci, c'est noté" }).WaitForAsync();
+        await AssertAccessibleAsync(page);
+
+        var ledger = await LedgerAsync(gateway, patientId);
+        Assert.Equal([("marketing", "sms", (string?)null), ("photo_marketing", null, "website")], ledger.Select(r => (r.Purpose, r.Channel, r.Placement)));
+        Assert.All(ledger, r => Assert.Equal(("grant", "capture_form", "patient", "127.0.0.1"), (r.Action, r.Source, r.CapturedBy, r.Ip)));
+        var smsWording = ConsentWordings.For(new ConsentItem(Core.Consent.ConsentPurpose.Marketing, Channel.Sms, null), UnsubscribeLocale.Fr);
+        Assert.Equal((smsWording.Version, smsWording.Sha256), (ledger[0].WordingVersion, ledger[0].WordingSha256!.ToLowerInvariant()));
+        // Email waits for its double opt-in.
+        var mail = await WaitForAsync(gateway, m => m.To == Email(patientId) && m.Categories.Contains("consent_confirmation"));
+        Assert.Contains("/p/confirm/", mail.Text, StringComparison.Ordinal);
+        AssertNoPersonalData(urls, patientId);
+
+        // Embeddable only from the clinic's configured origins.
+        await using (var connection = await gateway.Db.OpenConnectionAsync())
+        {
+            await Dapper.SqlMapper.ExecuteAsync(connection, "update tenants set capture_form_origins = '{https://belle-peau.example}' where tenant_id = @tenant",
+                new { tenant = KestrelGateway.Tenant });
+        }
+
+        var framed = await page.GotoAsync(link.AbsoluteUri);
+        Assert.Contains("frame-ancestors 'self' https://belle-peau.example", framed!.Headers["content-security-policy"], StringComparison.Ordinal);
     }
 
     [Fact]

@@ -116,6 +116,7 @@ public sealed partial class FreshProcessVerbTests : IAsyncLifetime
             new("breach scope", () => Task.FromResult(Args("breach", "scope", "--tenant", Tenant, "--from", now.AddDays(-1).ToString("O"), "--to", now.AddDays(1).ToString("O"), "--json"))),
             new("retention set", () => Task.FromResult(Args("retention", "set", "--tenant", Tenant, "--decisions-months", "36", "--consent-months", "60"))),
             new("retention run", () => Task.FromResult(Args("retention", "run", "--tenant", Tenant, "--dry-run"))),
+            new("consent form-link", () => Task.FromResult(Args("consent", "form-link", "--tenant", Tenant, "--patient", "p-1")), Expect: "/c/"),
             new("export", () => Task.FromResult(Args("export", "--tenant", Tenant, "--patient", "p-1")), Expect: "p-1"),
             new("erase", () => Task.FromResult(Args("erase", "--tenant", Tenant, "--patient", "p-2", "--yes")), Expect: "Erased"),
             // No gateway runs now (the run case stopped it), as the verb requires; the campaign's intents wait in the queue.

@@ -105,6 +105,8 @@ internal static class PatientPage
               [role=status], .alert { border-radius: 6px; padding: .75rem 1rem; margin-bottom: 1rem; background: #ecfdf5; border: 1px solid #166534; }
               .alert { background: #fef2f2; border-color: #991b1b; }
               footer { font-size: .95rem; color: #333; }
+              fieldset { border: 0; padding: 0; margin: 1.25rem 0; }
+              legend { font-weight: 700; font-size: 1.15rem; margin-bottom: .25rem; }
               .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
             </style>
             </head>

@@ -36,6 +36,7 @@ public enum GrantOutcome
     NotTicked,
     StaleWording,
     NoAddress,
+    TooManyRequests,
     Refused,
 }
 
@@ -58,19 +59,35 @@ public sealed class PreferenceCentre(
     TimeProvider clock,
     ILogger<PreferenceCentre> logger)
 {
+    /// <summary>Confirmation emails per patient per hour: whoever holds a link cannot flood the patient's mailbox.</summary>
+    public const int MaxConfirmationsPerHour = 3;
+
     /// <summary>How long a double opt-in link works.</summary>
     public static readonly TimeSpan ConfirmationValidity = TimeSpan.FromDays(7);
 
     private static readonly Actor PatientActor = new("patient");
 
     /// <summary>The patient behind a token's opaque subscriber reference, or null when it maps to nobody.</summary>
-    public async Task<string?> PatientOfAsync(UnsubscribeClaims claims, CancellationToken ct)
+    public Task<string?> PatientOfAsync(UnsubscribeClaims claims, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(claims);
+        return PatientOfAsync(claims.TenantId, claims.SubscriberRef, ct);
+    }
+
+    public async Task<string?> PatientOfAsync(string tenantId, string subscriberRef, CancellationToken ct)
+    {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         return await connection.QueryFirstOrDefaultAsync<string?>(new CommandDefinition("""
-            select patient_id from unsubscribe_subscribers where tenant_id = @TenantId and subscriber_ref = @SubscriberRef
-            """, new { claims.TenantId, claims.SubscriberRef }, cancellationToken: ct));
+            select patient_id from unsubscribe_subscribers where tenant_id = @tenantId and subscriber_ref = @subscriberRef
+            """, new { tenantId, subscriberRef }, cancellationToken: ct));
+    }
+
+    /// <summary>The https origins allowed to frame the clinic's capture form (CSP frame-ancestors).</summary>
+    public async Task<IReadOnlyList<string>> CaptureFormOriginsAsync(string tenantId, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        return await connection.QueryFirstOrDefaultAsync<string[]?>(new CommandDefinition(
+            "select capture_form_origins from tenants where tenant_id = @tenantId", new { tenantId }, cancellationToken: ct)) ?? [];
     }
 
     public async Task<ClinicBrand> BrandAsync(string tenantId, CancellationToken ct)
@@ -167,6 +184,14 @@ public sealed class PreferenceCentre(
             var now = clock.GetUtcNow();
             await using (var connection = await dataSource.OpenConnectionAsync(ct))
             {
+                if (await connection.ExecuteScalarAsync<int>(new CommandDefinition("""
+                        select count(*) from preference_pending_grants
+                        where tenant_id = @tenantId and patient_id = @patientId and requested_at > @since
+                        """, new { tenantId, patientId, since = (now - TimeSpan.FromHours(1)).UtcDateTime }, cancellationToken: ct)) >= MaxConfirmationsPerHour)
+                {
+                    return new GrantResult(GrantOutcome.TooManyRequests, []);
+                }
+
                 await connection.ExecuteAsync(new CommandDefinition("""
                     insert into preference_pending_grants (pending_id, tenant_id, patient_id, purpose, channel, wording_version,
                         wording_sha256, locale, source, requested_at, request_ip, request_user_agent, expires_at)

@@ -4,6 +4,7 @@ using CommsGateway.Features.Unsubscribe;
 using CommsGateway.Hosting;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 
@@ -22,7 +23,17 @@ public static class PreferencesFeature
         builder.Services.AddAntiforgery();
         builder.Services.AddSingleton<ConfirmationMailer>();
         builder.Services.AddSingleton<PreferenceCentre>();
-        builder.Services.AddSingleton<ClinicBrands>();
+        builder.Services.AddSingleton<ReceiptMailer>();
+        return builder.AddPreferenceAdmin();
+    }
+
+    /// <summary>What the CLI needs of this feature: the clinic's look and its capture form (links, allowed origins).</summary>
+    public static IHostApplicationBuilder AddPreferenceAdmin(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.TryAddSingleton<ClinicBrands>();
+        builder.Services.TryAddSingleton<CaptureFormLinks>();
+        builder.Services.TryAddSingleton<CaptureFormOriginStore>();
         return builder;
     }
 
@@ -42,6 +53,7 @@ public static class PreferencesFeature
         group.MapPost("/confirm/{code}", ConfirmAsync).DisableAntiforgery();
         group.MapGet("/{token}/receipt", ReceiptHtmlAsync);
         group.MapGet("/{token}/receipt.json", ReceiptJsonAsync);
+        endpoints.MapCaptureForm();
         return endpoints;
     }
 
@@ -98,7 +110,7 @@ public static class PreferencesFeature
     }
 
     private static async Task<ContentHttpResult> WithdrawAsync(string token, HttpContext context, UnsubscribeTokens tokens,
-        PreferenceCentre centre, IAntiforgery antiforgery, TimeProvider clock)
+        PreferenceCentre centre, ReceiptMailer receipts, IAntiforgery antiforgery, TimeProvider clock)
     {
         var (resolved, refusal) = await ResolveAsync(token, context.Request, tokens, centre, clock);
         if (resolved is null)
@@ -121,6 +133,7 @@ public static class PreferencesFeature
 
         await centre.WithdrawAsync(resolved.Claims.TenantId, resolved.PatientId, item,
             Evidence(context, "preference_centre", l, resolved.Claims.KeyId), context.RequestAborted);
+        await receipts.SendAsync(resolved.Claims.TenantId, resolved.PatientId, resolved.Claims.SubscriberRef, l, context.RequestAborted);
         var status = PatientPage.E(PatientPage.T(l, "C'est fait, immédiatement : ", "Done, effective immediately: ")
             + PreferencePages.ItemTitle(l, item) + PatientPage.T(l, " — accord retiré.", " — consent withdrawn."));
         return await Reshow(context, token, resolved, centre, antiforgery, status, null, 200);
@@ -156,7 +169,7 @@ public static class PreferencesFeature
     }
 
     private static async Task<ContentHttpResult> GrantAsync(string token, string item, HttpContext context, UnsubscribeTokens tokens,
-        PreferenceCentre centre, IAntiforgery antiforgery, IOptions<GatewayOptions> gateway, TimeProvider clock)
+        PreferenceCentre centre, ReceiptMailer receipts, IAntiforgery antiforgery, IOptions<GatewayOptions> gateway, TimeProvider clock)
     {
         var (resolved, refusal) = await ResolveAsync(token, context.Request, tokens, centre, clock);
         if (resolved is null)
@@ -186,11 +199,17 @@ public static class PreferencesFeature
             Evidence(context, from == "undo" ? "unsubscribe_undo" : "preference_centre", l, resolved.Claims.KeyId),
             new Uri(gateway.Value.PublicBaseUrl), context.RequestAborted);
         var title = PreferencePages.ItemTitle(l, parsed);
+        if (result.Outcome == GrantOutcome.Granted)
+        {
+            await receipts.SendAsync(resolved.Claims.TenantId, resolved.PatientId, resolved.Claims.SubscriberRef, l, context.RequestAborted);
+        }
+
         return result.Outcome switch
         {
             GrantOutcome.NotTicked => Again(PatientPage.T(l, "Rien n'a été enregistré : la case n'était pas cochée.", "Nothing was recorded: the box was not ticked."), 422),
             GrantOutcome.StaleWording => Again(PatientPage.T(l, "Le texte a changé depuis l'ouverture de la page : lisez-le à nouveau.", "The wording changed since the page was opened: please read it again."), 409),
             GrantOutcome.NoAddress => Again(PatientPage.T(l, "La clinique n'a pas d'adresse e-mail pour vous : contactez-la.", "The clinic has no email address for you: please contact it."), 422),
+            GrantOutcome.TooManyRequests => Again(PatientPage.T(l, "Plusieurs confirmations vous ont déjà été envoyées : consultez votre boîte de réception, ou réessayez dans une heure.", "Several confirmations were already sent to you: check your inbox, or try again in an hour."), 429),
             GrantOutcome.Refused => Again(PatientPage.T(l, "Cela n'a pas pu être enregistré. Réessayez plus tard ou contactez la clinique.", "This could not be recorded. Try again later or contact the clinic."), 503),
             GrantOutcome.ConfirmationSent => await Reshow(context, token, resolved, centre, antiforgery,
                 PatientPage.E(PatientPage.T(l, "Presque fini : nous avons envoyé un lien de confirmation à votre adresse e-mail. ", "Almost done: we sent a confirmation link to your email address. ")
@@ -214,7 +233,8 @@ public static class PreferencesFeature
             : TypedResults.Content(PreferencePages.ConfirmPrompt(l, code, brand, pending, Form(antiforgery, context)), PatientPage.Html);
     }
 
-    private static async Task<ContentHttpResult> ConfirmAsync(string code, HttpContext context, PreferenceCentre centre, IAntiforgery antiforgery)
+    private static async Task<ContentHttpResult> ConfirmAsync(string code, HttpContext context, PreferenceCentre centre, ReceiptMailer receipts,
+        UnsubscribeLinks links, IAntiforgery antiforgery)
     {
         if (await centre.PendingAsync(code, context.RequestAborted) is not { } pending)
         {
@@ -229,6 +249,10 @@ public static class PreferencesFeature
         }
 
         var result = await centre.ConfirmAsync(code, Evidence(context, "double_opt_in", l, null), context.RequestAborted);
+        if (result?.Confirmed == true)
+        {
+            await receipts.SendAsync(pending.TenantId, pending.PatientId, links.SubscriberReferenceOf(pending.TenantId, pending.PatientId), l, context.RequestAborted);
+        }
         return TypedResults.Content(PreferencePages.Confirmed(l, brand, result?.Confirmed == true), PatientPage.Html);
     }
 
