@@ -153,9 +153,9 @@ public sealed class PreferenceCentreTests(KestrelGateway gateway) : IClassFixtur
 
         // A receipt of the change, emailed to the address on record.
         var emailed = await WaitForAsync(gateway, m => m.To == Email(patientId) && m.Categories.Contains("consent_receipt")
-            && m.Html!.Contains(whatsApp.Text, StringComparison.Ordinal));
-        Assert.Contains("whatsapp", emailed.Text, StringComparison.OrdinalIgnoreCase);
-        Assert.Contains(whatsApp.Sha256, emailed.Text, StringComparison.Ordinal);
+            && m.Text!.Contains(whatsApp.Sha256, StringComparison.Ordinal));
+        Assert.Contains("Offers by WhatsApp : granted (" + whatsApp.Version, emailed.Text, StringComparison.Ordinal);
+        Assert.Contains(System.Net.WebUtility.HtmlEncode(whatsApp.Text).Replace("&#39;", "'", StringComparison.Ordinal), emailed.Html!.Replace("&#39;", "'", StringComparison.Ordinal), StringComparison.Ordinal);
 
         // Photo use, per placement.
         await page.GetByRole(AriaRole.Link, new() { Name = "Give my consent… – My photos: website" }).ClickAsync();
