@@ -54,6 +54,7 @@ public sealed class PreferenceCentre(
     ConsentLedger ledger,
     ContactDirectory contacts,
     ClinicNames clinicNames,
+    ClinicBrands brands,
     ConfirmationMailer mailer,
     Microsoft.Extensions.Options.IOptions<UnsubscribeOptions> unsubscribeOptions,
     TimeProvider clock,
@@ -90,22 +91,9 @@ public sealed class PreferenceCentre(
             "select capture_form_origins from tenants where tenant_id = @tenantId", new { tenantId }, cancellationToken: ct)) ?? [];
     }
 
-    public async Task<ClinicBrand> BrandAsync(string tenantId, CancellationToken ct)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(ct);
-        var row = await connection.QueryFirstOrDefaultAsync<BrandRow>(new CommandDefinition("""
-            select brand_name, brand_logo_url, brand_color, brand_contact, privacy_notice_url, help_contact
-            from tenants where tenant_id = @tenantId
-            """, new { tenantId }, cancellationToken: ct));
-        var name = row?.BrandName ?? await clinicNames.NameAsync(tenantId, ct);
-        return new ClinicBrand(name)
-        {
-            LogoUrl = row?.BrandLogoUrl,
-            Color = row?.BrandColor,
-            Contact = row?.BrandContact ?? row?.HelpContact,
-            PrivacyNoticeUrl = row?.PrivacyNoticeUrl,
-        };
-    }
+    /// <summary>The clinic's look; a clinic with no tenants row yet still has a name (configuration, else its id).</summary>
+    public async Task<ClinicBrand> BrandAsync(string tenantId, CancellationToken ct) =>
+        await brands.FindAsync(tenantId, ct) ?? new ClinicBrand(await clinicNames.NameAsync(tenantId, ct));
 
     public async Task<PreferenceView> ViewAsync(string tenantId, string patientId, CancellationToken ct)
     {
@@ -328,16 +316,6 @@ public sealed class PreferenceCentre(
     }
 
     internal static string LocaleName(UnsubscribeLocale locale) => locale == UnsubscribeLocale.Fr ? "fr" : "en";
-
-    private sealed record BrandRow
-    {
-        public string? BrandName { get; init; }
-        public string? BrandLogoUrl { get; init; }
-        public string? BrandColor { get; init; }
-        public string? BrandContact { get; init; }
-        public string? PrivacyNoticeUrl { get; init; }
-        public string? HelpContact { get; init; }
-    }
 }
 
 /// <summary>An email grant waiting for its confirmation.</summary>
