@@ -50,7 +50,8 @@ internal static class PatientDataCommands
                 var brand = await services.GetRequiredService<Features.Preferences.ClinicBrands>().FindAsync(export.TenantId, ct)
                     ?? new Core.Preferences.ClinicBrand(export.TenantId);
                 document = Features.Preferences.AccessReport.Html(export, brand,
-                    Core.Unsubscribe.UnsubscribeLocales.From(parse.GetValue(locale) ?? export.Contact?.Locale ?? "fr"));
+                    Core.Unsubscribe.UnsubscribeLocales.From(parse.GetValue(locale) ?? export.Contact?.Locale ?? "fr"),
+                    await services.GetRequiredService<Features.Preferences.WordingCatalogue>().ForTenantAsync(export.TenantId, ct));
             }
             else
             {

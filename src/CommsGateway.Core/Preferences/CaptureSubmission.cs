@@ -13,9 +13,11 @@ public sealed record CaptureSubmission(IReadOnlyList<ConsentItem> Items, IReadOn
     /// (a list, a bare purpose, "all") is a bundled consent and refuses the whole submission (GDPR recital 43: separate
     /// consent for separate purposes). A ticked box must come with the wording version shown for it, the current one.
     /// </summary>
-    public static CaptureSubmission Parse(IEnumerable<string?> ticked, IReadOnlyDictionary<string, string?> shownVersions, UnsubscribeLocale locale)
+    public static CaptureSubmission Parse(IEnumerable<string?> ticked, IReadOnlyDictionary<string, string?> shownVersions, UnsubscribeLocale locale,
+        WordingSet? wordings = null)
     {
         ArgumentNullException.ThrowIfNull(ticked);
+        wordings ??= WordingSet.Defaults;
         ArgumentNullException.ThrowIfNull(shownVersions);
         var items = new List<ConsentItem>();
         var errors = new List<ConsentError>();
@@ -23,7 +25,7 @@ public sealed record CaptureSubmission(IReadOnlyList<ConsentItem> Items, IReadOn
         {
             if (ConsentItem.Parse(value) is { } item)
             {
-                var wording = ConsentWordings.For(item, locale);
+                var wording = wordings.For(item, locale);
                 if (!shownVersions.TryGetValue(item.Key, out var shown) || !string.Equals(shown, wording.Version, StringComparison.Ordinal))
                 {
                     errors.Add(new(ConsentErrorCodes.EvidenceMissing, $"{item.Key}: the wording shown is not the current one ({wording.Version})"));

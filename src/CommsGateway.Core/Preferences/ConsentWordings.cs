@@ -117,3 +117,46 @@ public static class ConsentWordings
         _ => "other material",
     };
 }
+
+/// <summary>
+/// The wordings one clinic's patients are shown: its own registered texts (the latest per item and language wins),
+/// else the gateway's. Finds the text behind any recorded version of either.
+/// </summary>
+public sealed class WordingSet(IReadOnlyList<ConsentWording> clinic)
+{
+    public static readonly WordingSet Defaults = new([]);
+
+    public ConsentWording For(ConsentItem item, UnsubscribeLocale locale)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        return clinic.LastOrDefault(w => w.Purpose == item.Purpose && w.Channel == item.Channel && w.Placement == item.Placement && w.Locale == locale)
+            ?? ConsentWordings.For(item, locale);
+    }
+
+    public ConsentWording? Find(string? version) =>
+        clinic.FirstOrDefault(w => string.Equals(w.Version, version, StringComparison.Ordinal)) ?? ConsentWordings.Find(version);
+
+    /// <summary>Null when a clinic may register this wording, else why not.</summary>
+    public static string? Check(string? itemKey, string? version, string? text)
+    {
+        if (ConsentItem.Parse(itemKey) is null)
+        {
+            return $"item: one of {string.Join(", ", ConsentItem.All.Select(i => i.Key))}";
+        }
+
+        if (string.IsNullOrWhiteSpace(version) || version.Length > 100 || Validation.Identifiers.FirstForbidden(version) is not null
+            || version.Any(char.IsWhiteSpace))
+        {
+            return "version: 1-100 characters, no spaces, control, bidi or zero-width characters";
+        }
+
+        if (version.StartsWith(ConsentWordings.VersionPrefix, StringComparison.Ordinal) || version.StartsWith("gw-", StringComparison.Ordinal))
+        {
+            return "version: 'gw-' versions are the gateway's own";
+        }
+
+        return string.IsNullOrWhiteSpace(text) || text.Length > 2000 || Validation.Identifiers.FirstForbidden(text.Replace("\r\n", " ", StringComparison.Ordinal).Replace('\n', ' ')) is not null
+            ? "text: 1-2000 characters, no control, bidi or zero-width characters"
+            : null;
+    }
+}

@@ -13,8 +13,9 @@ namespace CommsGateway.Features.Preferences;
 /// </summary>
 public static class AccessReport
 {
-    public static string Html(PatientExport export, ClinicBrand brand, UnsubscribeLocale l)
+    public static string Html(PatientExport export, ClinicBrand brand, UnsubscribeLocale l, WordingSet wordings)
     {
+        ArgumentNullException.ThrowIfNull(wordings);
         ArgumentNullException.ThrowIfNull(export);
         ArgumentNullException.ThrowIfNull(brand);
         var body = new StringBuilder();
@@ -64,7 +65,7 @@ public static class AccessReport
             body.Append($"<li><p><strong>{E(Date(l, e.OccurredAt))}</strong> : {E(action)} — {E(what)} ({E(PreferencePages.SourceName(l, e.Source))})</p>\n");
             if (e.WordingVersion is not null)
             {
-                var known = ConsentWordings.Find(e.WordingVersion);
+                var known = wordings.Find(e.WordingVersion);
                 body.Append(known is null
                     ? $"<p class=\"note\">{E(T(l, "Texte présenté : version ", "Wording shown: version "))}{E(e.WordingVersion)} (SHA-256 <span class=\"hash\">{E(e.WordingSha256?.ToLowerInvariant())}</span>){E(T(l, ", conservé par la clinique.", ", kept by the clinic."))}</p>\n"
                     : $"<blockquote>{E(known.Text)}</blockquote>\n");

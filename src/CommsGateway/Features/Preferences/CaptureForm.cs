@@ -34,7 +34,7 @@ public static class CaptureForm
         return endpoints;
     }
 
-    private sealed record Resolved(CaptureFormClaims Claims, string PatientId, UnsubscribeLocale Locale, ClinicBrand Brand);
+    private sealed record Resolved(CaptureFormClaims Claims, string PatientId, UnsubscribeLocale Locale, ClinicBrand Brand, WordingSet Wordings);
 
     private static async Task<(Resolved? Ok, ContentHttpResult? Refusal)> ResolveAsync(string token, HttpContext context, PreferenceCentre centre,
         IOptions<UnsubscribeOptions> options, TimeProvider clock)
@@ -60,7 +60,7 @@ public static class CaptureForm
         context.Response.Headers.ContentSecurityPolicy =
             "default-src 'none'; style-src 'unsafe-inline'; img-src https:; form-action 'self'; base-uri 'none'; frame-ancestors "
             + (origins.Count == 0 ? "'none'" : "'self' " + string.Join(' ', origins));
-        return (new Resolved(claims, patientId, locale, brand), null);
+        return (new Resolved(claims, patientId, locale, brand, await centre.WordingsAsync(claims.TenantId, ct)), null);
     }
 
     private static async Task<ContentHttpResult> ShowAsync(string token, HttpContext context, PreferenceCentre centre,
@@ -94,7 +94,7 @@ public static class CaptureForm
             body.Append($"<fieldset><legend>{E(heading)}</legend>\n");
             foreach (var item in ConsentItem.All.Where(i => i.Purpose == purpose))
             {
-                var wording = ConsentWordings.For(item, l);
+                var wording = r.Wordings.For(item, l);
                 var id = "c-" + item.Key.Replace('.', '-').Replace('_', '-');
                 // Never "checked": a pre-ticked box is not consent (GDPR recital 32, CJEU C-673/17 Planet49).
                 body.Append($"""
@@ -145,7 +145,7 @@ public static class CaptureForm
 
         var versions = form.Keys.Where(k => k.StartsWith("v.", StringComparison.Ordinal))
             .ToDictionary(k => k[2..], k => (string?)form[k].ToString(), StringComparer.Ordinal);
-        var submission = CaptureSubmission.Parse(form["consent"].ToArray(), versions, l);
+        var submission = CaptureSubmission.Parse(form["consent"].ToArray(), versions, l, resolved.Wordings);
         if (!submission.Ok)
         {
             loggers.CreateLogger(typeof(CaptureForm)).LogWarning("Capture form for tenant {TenantId} refused: {Codes}",
@@ -161,7 +161,7 @@ public static class CaptureForm
         var pending = new List<string>();
         foreach (var item in submission.Items)
         {
-            var wording = ConsentWordings.For(item, l);
+            var wording = resolved.Wordings.For(item, l);
             var result = await centre.RequestGrantAsync(resolved.Claims.TenantId, resolved.PatientId, item, ticked: true, wording.Version, wording.Sha256,
                 PreferencesFeature.Evidence(context, "capture_form", l, null), new Uri(gateway.Value.PublicBaseUrl), ct);
             (result.Outcome == GrantOutcome.ConfirmationSent ? pending : done).Add(

@@ -20,14 +20,11 @@ public sealed record PatientEvidence(string Source, IPAddress? Ip, string? UserA
 }
 
 /// <summary>One line of the preference page: an item, its current state and the ledger event it comes from.</summary>
-public sealed record PreferenceRow(ConsentItem Item, bool Granted, bool Lapsed, ConsentEventView? Latest, bool ConfirmationPending)
-{
-    /// <summary>The exact text behind the latest event's wording version, when the gateway knows it.</summary>
-    public ConsentWording? LatestWording => Latest?.WordingVersion is { } v ? ConsentWordings.Find(v) : null;
-}
+/// <param name="LatestWording">The exact text behind the latest event's wording version, when the clinic or the gateway registered it.</param>
+public sealed record PreferenceRow(ConsentItem Item, bool Granted, bool Lapsed, ConsentEventView? Latest, bool ConfirmationPending, ConsentWording? LatestWording);
 
 public sealed record PreferenceView(string TenantId, string PatientId, ClinicBrand Brand, ContactPoint? Contact,
-    IReadOnlyList<PreferenceRow> Rows, IReadOnlyList<ConsentEventView> History);
+    IReadOnlyList<PreferenceRow> Rows, IReadOnlyList<ConsentEventView> History, WordingSet Wordings);
 
 public enum GrantOutcome
 {
@@ -55,6 +52,7 @@ public sealed class PreferenceCentre(
     ContactDirectory contacts,
     ClinicNames clinicNames,
     ClinicBrands brands,
+    WordingCatalogue catalogue,
     ConfirmationMailer mailer,
     Microsoft.Extensions.Options.IOptions<UnsubscribeOptions> unsubscribeOptions,
     TimeProvider clock,
@@ -69,6 +67,8 @@ public sealed class PreferenceCentre(
     private static readonly Actor PatientActor = new("patient");
 
     /// <summary>The patient behind a token's opaque subscriber reference, or null when it maps to nobody.</summary>
+    public Task<WordingSet> WordingsAsync(string tenantId, CancellationToken ct) => catalogue.ForTenantAsync(tenantId, ct);
+
     public Task<string?> PatientOfAsync(UnsubscribeClaims claims, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(claims);
@@ -101,6 +101,7 @@ public sealed class PreferenceCentre(
         var contact = await contacts.FindAsync(tenantId, patientId, ct);
         var current = await ledger.CurrentAsync(tenantId, patientId, ct) ?? [];
         var history = await ledger.HistoryAsync(tenantId, patientId, ct) ?? [];
+        var wordings = await catalogue.ForTenantAsync(tenantId, ct);
         IReadOnlyList<string> pending;
         await using (var connection = await dataSource.OpenConnectionAsync(ct))
         {
@@ -117,9 +118,10 @@ public sealed class PreferenceCentre(
                     && (item.Channel is { } ch ? c.Channel == ConsentNames.Name(ch) : c.Placement == ConsentNames.Name(item.Placement!.Value)))
                 .OrderByDescending(c => c.OccurredAt).ThenByDescending(c => c.EventId).FirstOrDefault();
             var latest = state is null ? null : history.FirstOrDefault(h => h.EventId == state.EventId);
-            return new PreferenceRow(item, state is { Granted: true }, state?.Lapsed ?? false, latest, pending.Contains(item.Key));
+            return new PreferenceRow(item, state is { Granted: true }, state?.Lapsed ?? false, latest, pending.Contains(item.Key),
+                latest?.WordingVersion is { } v ? wordings.Find(v) : null);
         }).ToList();
-        return new PreferenceView(tenantId, patientId, brand, contact, rows, history);
+        return new PreferenceView(tenantId, patientId, brand, contact, rows, history, wordings);
     }
 
     /// <summary>Withdraws one item at once: one ledger event, effective for every decision made after the commit.</summary>
@@ -154,7 +156,7 @@ public sealed class PreferenceCentre(
             return new GrantResult(GrantOutcome.NotTicked, []);
         }
 
-        var wording = ConsentWordings.For(item, evidence.Locale);
+        var wording = (await catalogue.ForTenantAsync(tenantId, ct)).For(item, evidence.Locale);
         if (!string.Equals(wording.Version, shownVersion, StringComparison.Ordinal) || !string.Equals(wording.Sha256, shownSha256, StringComparison.Ordinal))
         {
             return new GrantResult(GrantOutcome.StaleWording, []);
@@ -243,7 +245,7 @@ public sealed class PreferenceCentre(
             return new ConfirmResult(false, pending.TenantId, pending.PatientId, locale, pending.ConsentEventId);
         }
 
-        var wording = ConsentWordings.Find(pending.WordingVersion);
+        var wording = (await catalogue.ForTenantAsync(pending.TenantId, ct)).Find(pending.WordingVersion);
         var item = new ConsentItem(ConsentPurpose.Marketing, Channel.Email, null);
         var evidence = new ConsentEvidence
         {

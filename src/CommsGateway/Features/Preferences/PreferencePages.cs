@@ -56,7 +56,7 @@ internal static class PreferencePages
             body.Append($"<p class=\"state {(row.Granted && !row.Lapsed ? "on" : "off")}\">{E(StateText(l, row))}</p>\n");
             if (row.Latest is { } latest && latest.Action == "grant")
             {
-                body.Append(WordingDetails(l, latest));
+                body.Append(WordingDetails(l, latest, row.LatestWording));
             }
 
             if (row.ConfirmationPending && !row.Granted)
@@ -117,9 +117,8 @@ internal static class PreferencePages
         _ => source,
     };
 
-    public static string WordingDetails(UnsubscribeLocale l, ConsentEventView e)
+    public static string WordingDetails(UnsubscribeLocale l, ConsentEventView e, ConsentWording? known)
     {
-        var known = e.WordingVersion is { } v ? ConsentWordings.Find(v) : null;
         var text = known is null
             ? $"<p class=\"note\">{E(T(l, "Texte conservé par la clinique sous la version ", "Wording kept by the clinic as version "))}{E(e.WordingVersion ?? "?")}.</p>"
             : $"<blockquote>{E(known.Text)}</blockquote>";
@@ -165,9 +164,8 @@ internal static class PreferencePages
         return Layout(l, brand, ItemTitle(l, item), body.ToString(), path);
     }
 
-    public static string ConfirmPrompt(UnsubscribeLocale l, string code, ClinicBrand brand, PendingGrant pending, FormToken form)
+    public static string ConfirmPrompt(UnsubscribeLocale l, string code, ClinicBrand brand, ConsentWording? wording, FormToken form)
     {
-        var wording = ConsentWordings.Find(pending.WordingVersion);
         var body = $"""
             <h1>{E(T(l, "Confirmer mon inscription", "Confirm my subscription"))}</h1>
             <p>{E(T(l, $"Vous avez demandé à recevoir par e-mail les actualités et offres de {brand.Name}.", $"You asked to receive {brand.Name}'s news and offers by email."))}</p>

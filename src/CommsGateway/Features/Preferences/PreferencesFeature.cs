@@ -24,16 +24,17 @@ public static class PreferencesFeature
         builder.Services.AddSingleton<ConfirmationMailer>();
         builder.Services.AddSingleton<PreferenceCentre>();
         builder.Services.AddSingleton<ReceiptMailer>();
+        builder.Services.TryAddSingleton<CaptureFormLinks>();
         return builder.AddPreferenceAdmin();
     }
 
-    /// <summary>What the CLI needs of this feature: the clinic's look and its capture form (links, allowed origins).</summary>
+    /// <summary>What the CLI's database commands need of this feature: the clinic's look and its capture form's allowed origins.</summary>
     public static IHostApplicationBuilder AddPreferenceAdmin(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.TryAddSingleton<ClinicBrands>();
-        builder.Services.TryAddSingleton<CaptureFormLinks>();
         builder.Services.TryAddSingleton<CaptureFormOriginStore>();
+        builder.Services.TryAddSingleton<WordingCatalogue>();
         return builder;
     }
 
@@ -164,7 +165,8 @@ public static class PreferencesFeature
         }
 
         var brand = await centre.BrandAsync(resolved.Claims.TenantId, context.RequestAborted);
-        return TypedResults.Content(PreferencePages.Grant(resolved.Locale, token, brand, parsed, ConsentWordings.For(parsed, resolved.Locale),
+        var wordings = await centre.WordingsAsync(resolved.Claims.TenantId, context.RequestAborted);
+        return TypedResults.Content(PreferencePages.Grant(resolved.Locale, token, brand, parsed, wordings.For(parsed, resolved.Locale),
             Form(antiforgery, context), FromOf(context.Request), null), PatientPage.Html);
     }
 
@@ -184,9 +186,10 @@ public static class PreferencesFeature
         }
 
         var brand = await centre.BrandAsync(resolved.Claims.TenantId, context.RequestAborted);
+        var wordings = await centre.WordingsAsync(resolved.Claims.TenantId, context.RequestAborted);
         var from = FromOf(context.Request);
         ContentHttpResult Again(string alert, int code) => TypedResults.Content(PreferencePages.Grant(l, token, brand, parsed,
-            ConsentWordings.For(parsed, l), Form(antiforgery, context), from, alert), PatientPage.Html, statusCode: code);
+            wordings.For(parsed, l), Form(antiforgery, context), from, alert), PatientPage.Html, statusCode: code);
 
         if (!await antiforgery.IsRequestValidAsync(context))
         {
@@ -230,7 +233,8 @@ public static class PreferencesFeature
         var brand = await centre.BrandAsync(pending.TenantId, context.RequestAborted);
         return pending.ConfirmedAt is not null || pending.ExpiresAt < DateTime.UtcNow
             ? TypedResults.Content(PreferencePages.Confirmed(l, brand, confirmedNow: false), PatientPage.Html)
-            : TypedResults.Content(PreferencePages.ConfirmPrompt(l, code, brand, pending, Form(antiforgery, context)), PatientPage.Html);
+            : TypedResults.Content(PreferencePages.ConfirmPrompt(l, code, brand,
+                (await centre.WordingsAsync(pending.TenantId, context.RequestAborted)).Find(pending.WordingVersion), Form(antiforgery, context)), PatientPage.Html);
     }
 
     private static async Task<ContentHttpResult> ConfirmAsync(string code, HttpContext context, PreferenceCentre centre, ReceiptMailer receipts,
@@ -245,7 +249,8 @@ public static class PreferencesFeature
         var brand = await centre.BrandAsync(pending.TenantId, context.RequestAborted);
         if (!await antiforgery.IsRequestValidAsync(context))
         {
-            return TypedResults.Content(PreferencePages.ConfirmPrompt(l, code, brand, pending, Form(antiforgery, context)), PatientPage.Html, statusCode: 400);
+            return TypedResults.Content(PreferencePages.ConfirmPrompt(l, code, brand,
+                (await centre.WordingsAsync(pending.TenantId, context.RequestAborted)).Find(pending.WordingVersion), Form(antiforgery, context)), PatientPage.Html, statusCode: 400);
         }
 
         var result = await centre.ConfirmAsync(code, Evidence(context, "double_opt_in", l, null), context.RequestAborted);
