@@ -222,7 +222,8 @@ public static class PreferencesFeature
         };
     }
 
-    private static async Task<ContentHttpResult> ConfirmFormAsync(string code, HttpContext context, PreferenceCentre centre, IAntiforgery antiforgery)
+    private static async Task<ContentHttpResult> ConfirmFormAsync(string code, HttpContext context, PreferenceCentre centre, IAntiforgery antiforgery,
+        TimeProvider clock)
     {
         if (await centre.PendingAsync(code, context.RequestAborted) is not { } pending)
         {
@@ -231,7 +232,7 @@ public static class PreferencesFeature
 
         var l = UnsubscribeLocales.From(pending.Locale);
         var brand = await centre.BrandAsync(pending.TenantId, context.RequestAborted);
-        return pending.ConfirmedAt is not null || pending.ExpiresAt < DateTime.UtcNow
+        return pending.ConfirmedAt is not null || pending.ExpiresAt < clock.GetUtcNow().UtcDateTime
             ? TypedResults.Content(PreferencePages.Confirmed(l, brand, confirmedNow: false), PatientPage.Html)
             : TypedResults.Content(PreferencePages.ConfirmPrompt(l, code, brand,
                 (await centre.WordingsAsync(pending.TenantId, context.RequestAborted)).Find(pending.WordingVersion), Form(antiforgery, context)), PatientPage.Html);
