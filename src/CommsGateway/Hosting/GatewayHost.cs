@@ -6,6 +6,7 @@ using CommsGateway.Features.Admin;
 using CommsGateway.Features.DevOutbox;
 using CommsGateway.Features.Webhooks;
 using CommsGateway.Features.Intents;
+using CommsGateway.Features.Preferences;
 using CommsGateway.Features.Privacy;
 using CommsGateway.Features.Review;
 using CommsGateway.Features.Unsubscribe;
@@ -65,6 +66,7 @@ public static class GatewayHost
         builder.AddIntents();
         builder.AddReview();
         builder.AddUnsubscribe();
+        builder.AddPreferences();
         builder.AddWebhooks();
         builder.AddAudit();
         builder.AddAdminApi();
@@ -77,6 +79,7 @@ public static class GatewayHost
         ArgumentNullException.ThrowIfNull(endpoints);
         endpoints.MapGet("/health/live", () => TypedResults.Ok("live"));
         endpoints.MapUnsubscribe();
+        endpoints.MapPreferences();
         endpoints.MapObservability();
         endpoints.MapAudit();
         endpoints.MapAdminApi();
