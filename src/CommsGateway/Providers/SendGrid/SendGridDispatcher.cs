@@ -16,7 +16,7 @@ namespace CommsGateway.Providers.SendGrid;
 internal sealed class SendGridDispatcher(
     IHttpClientFactory httpClientFactory,
     IOptions<SendGridOptions> options,
-    ILogger<SendGridDispatcher> logger) : IMessageDispatcher
+    ILogger<SendGridDispatcher> logger)
 {
     public const string Name = "sendgrid";
 
