@@ -47,8 +47,8 @@ internal sealed class BulkCandidate
 /// <summary>
 /// Campaign emails that share one request: one template per part (subject, text, HTML) = the literal prefix all
 /// members share, one hole, the literal suffix all share; each member fills the hole and the link tags with its own
-/// substitutions. Built incrementally as members join (a member joins only if the members would still share at least
-/// half of their text and HTML, and the holes stay small); <see cref="Plan"/> then VERIFIES, for every member, that
+/// substitutions. Built incrementally as members join (a member joins only if the holes stay small, see
+/// <see cref="TryJoin"/>); <see cref="Plan"/> then VERIFIES, for every member, that
 /// substituting its values into the templates gives back its own subject, text and HTML byte for byte, within
 /// SendGrid's limits: a member that does not is sent on its own.
 /// </summary>
@@ -68,6 +68,7 @@ internal sealed class BulkEmailShape
     public const int MaxSubstitutions = 100;
 
     private const int PartCount = 3;
+    private const int MaxSubjectHole = 200;
     private readonly string?[] _reference;
     private readonly int[] _prefix = new int[PartCount];
     private readonly int[] _suffix = new int[PartCount];
@@ -103,8 +104,9 @@ internal sealed class BulkEmailShape
     public long LastAt { get; set; }
 
     /// <summary>
-    /// Adds <paramref name="candidate"/> if the members would still share at least half of their text and HTML and
-    /// the widest hole of all parts together stays within <paramref name="maxHoleChars"/>; otherwise leaves the shape as it was.
+    /// Adds <paramref name="candidate"/> if, with it, the hole of the text and of the HTML stays within a quarter of the
+    /// shortest member's, the subject's within 200 characters, and all holes together within <paramref name="maxHoleChars"/>;
+    /// otherwise leaves the shape as it was.
     /// </summary>
     public bool TryJoin(BulkCandidate candidate, int maxHoleChars)
     {
@@ -131,13 +133,15 @@ internal sealed class BulkEmailShape
             prefix[i] = CommonPrefix(reference, part, _prefix[i]);
             // Prefix and suffix never overlap in the shortest member.
             suffix[i] = CommonSuffix(reference, part, Math.Min(_identical[i] ? int.MaxValue : _suffix[i], min - prefix[i]));
-            var shared = prefix[i] + suffix[i];
-            if (i > 0 && shared * 2 < min)
+            var hole = max - prefix[i] - suffix[i];
+            // The text and HTML of one shape differ by a small part (a name), not by another template sharing a
+            // footer; a subject may differ more (it is short), within bounds.
+            if (i > 0 ? hole * 4 > min : hole > MaxSubjectHole)
             {
                 return false;
             }
 
-            holes += max - shared;
+            holes += hole;
         }
 
         if (holes > maxHoleChars)

@@ -22,6 +22,7 @@ namespace CommsGateway.Providers.SendGrid;
 /// </summary>
 internal sealed class SendGridBulkSender : IAsyncDisposable
 {
+    private const int MaxOpenShapes = 8;
     private readonly SendGridDispatcher _single;
     private readonly SendGridOptions _options;
     private readonly ILogger<SendGridBulkSender> _logger;
@@ -133,6 +134,14 @@ internal sealed class SendGridBulkSender : IAsyncDisposable
         var shape = shapes.FirstOrDefault(s => s.TryJoin(pending.Candidate, maxHole));
         if (shape is null)
         {
+            if (shapes.Count >= MaxOpenShapes)
+            {
+                // Emails that share little each open a shape: bounded, so joining stays cheap; the oldest goes now.
+                var oldest = shapes[0];
+                shapes.RemoveAt(0);
+                await StartAsync(oldest);
+            }
+
             shape = new BulkEmailShape(pending.Candidate) { FirstAt = now };
             shapes.Add(shape);
         }
