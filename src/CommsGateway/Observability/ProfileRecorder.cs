@@ -38,11 +38,13 @@ public sealed class ProfileRecorder : IHostedService, IDisposable
     private readonly ConcurrentDictionary<string, LogHistogram> _spans = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(Instrument Instrument, string Tags), Aggregate> _instruments = new();
     private readonly DateTimeOffset _started;
+    private readonly Lock _writeGate = new();
     private ActivityListener? _activities;
     private MeterListener? _meters;
 
-    public ProfileRecorder(IOptions<ProfileOptions> options, TimeProvider clock, ILogger<ProfileRecorder> logger)
+    public ProfileRecorder(IOptions<ProfileOptions> options, TimeProvider clock, IHostApplicationLifetime lifetime, ILogger<ProfileRecorder> logger)
     {
+        ArgumentNullException.ThrowIfNull(lifetime);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(clock);
         _file = options.Value.ProfileFile ?? throw new ArgumentException("Observability:ProfileFile is not set", nameof(options));
@@ -51,6 +53,8 @@ public sealed class ProfileRecorder : IHostedService, IDisposable
         _started = clock.GetUtcNow();
         // Listening from construction: the pipeline's first intents may be consumed before hosted services start.
         Listen();
+        // Written as soon as shutdown begins too: a process stopped by a signal may be cut short before StopAsync runs.
+        lifetime.ApplicationStopping.Register(() => Write(CancellationToken.None));
     }
 
     private void Listen()
@@ -92,9 +96,16 @@ public sealed class ProfileRecorder : IHostedService, IDisposable
 
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    /// <summary>Stops after the consumers (registered first, so stopped last): the profile covers every intent.</summary>
-    public async Task StopAsync(CancellationToken cancellationToken)
+    /// <summary>Stops after the consumers (registered first, so stopped last): the final profile covers every intent.</summary>
+    public Task StopAsync(CancellationToken cancellationToken)
     {
+        Write(cancellationToken);
+        return Task.CompletedTask;
+    }
+
+    private void Write(CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
         _meters?.RecordObservableInstruments();
         var now = _clock.GetUtcNow();
         var profile = new
@@ -129,8 +140,12 @@ public sealed class ProfileRecorder : IHostedService, IDisposable
         };
         var temporary = _file + ".tmp";
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(_file))!);
-        await File.WriteAllTextAsync(temporary, JsonSerializer.Serialize(profile, Json), cancellationToken);
-        File.Move(temporary, _file, overwrite: true);
+        lock (_writeGate)
+        {
+            File.WriteAllText(temporary, JsonSerializer.Serialize(profile, Json));
+            File.Move(temporary, _file, overwrite: true);
+        }
+
         _logger.LogInformation("Profile written to {File}: {Spans} span names, {Instruments} instrument series", _file, _spans.Count, _instruments.Count);
     }
 
