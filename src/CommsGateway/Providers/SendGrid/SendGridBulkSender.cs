@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using CommsGateway.Contracts;
 using Microsoft.Extensions.Options;
@@ -31,7 +32,7 @@ internal sealed class SendGridBulkSender : IAsyncDisposable
     private readonly Dictionary<BulkKey, List<BulkEmailShape>> _open = [];
     private static readonly IEqualityComparer<BulkCandidate> CandidateIdentity = ReferenceEqualityComparer.Instance;
     private readonly Dictionary<BulkCandidate, Pending> _pending = new(CandidateIdentity);
-    private readonly SemaphoreSlim _slots;
+    private readonly ConcurrentDictionary<Task, byte> _inFlight = new();
     private readonly Counter<long> _requests;
     private readonly Histogram<long> _perRequest;
     private readonly Counter<long> _singles;
@@ -44,7 +45,6 @@ internal sealed class SendGridBulkSender : IAsyncDisposable
         _single = single;
         _options = options.Value;
         _logger = logger;
-        _slots = new SemaphoreSlim(_options.BulkConcurrency);
         var meter = meters.Create(Observability.GatewayMetrics.MeterName);
         _requests = meter.CreateCounter<long>("commsgw.sendgrid.bulk.requests", "{request}", "SendGrid requests carrying several campaign emails");
         _perRequest = meter.CreateHistogram<long>("commsgw.sendgrid.bulk.personalizations", "{personalization}", "Personalizations per bulk request");
@@ -187,16 +187,19 @@ internal sealed class SendGridBulkSender : IAsyncDisposable
         }
     }
 
-    /// <summary>Sends a closed shape in the background, at most <see cref="SendGridOptions.BulkConcurrency"/> at once.</summary>
-    private async Task StartAsync(BulkEmailShape shape)
+    /// <summary>
+    /// Sends a closed shape in the background, at once: how many wait here is bounded by the consumers' own limit (each
+    /// waits for its emails), and a claimed email must reach the provider within its claim's lease
+    /// (<see cref="DispatchRecovery"/>: the total timeout plus 5 s, above the longest linger), so it never queues for a slot.
+    /// </summary>
+    private Task StartAsync(BulkEmailShape shape)
     {
         var members = shape.Members.Select(m =>
         {
             _pending.Remove(m, out var pending);
             return pending!;
         }).ToList();
-        await _slots.WaitAsync();
-        _ = Task.Run(async () =>
+        var send = Task.Run(async () =>
         {
             try
             {
@@ -207,11 +210,10 @@ internal sealed class SendGridBulkSender : IAsyncDisposable
                 _logger.LogError(ex, "SendGrid bulk send of {Count} campaign emails threw", members.Count);
                 members.ForEach(p => p.Completion.TrySetException(ex));
             }
-            finally
-            {
-                _slots.Release();
-            }
         });
+        _inFlight[send] = 0;
+        _ = send.ContinueWith(t => _inFlight.TryRemove(t, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        return Task.CompletedTask;
     }
 
     private async Task SendShapeAsync(BulkEmailShape shape, List<Pending> members)
@@ -320,12 +322,7 @@ internal sealed class SendGridBulkSender : IAsyncDisposable
     {
         _incoming.Writer.TryComplete();
         await _loop;
-        for (var i = 0; i < _options.BulkConcurrency; i++)
-        {
-            await _slots.WaitAsync();
-        }
-
-        _slots.Dispose();
+        await Task.WhenAll(_inFlight.Keys);
     }
 
     private sealed record BulkKey(string TenantId, string? CampaignId, string? Category, Purpose Purpose, string From, string? FromName, string? ReplyTo);
