@@ -90,16 +90,28 @@ internal static class BenchFixture
                    'c' || p || '@patients.example', 'fr', 'Europe/Paris', 'bench'
             from generate_series(0, {patients - 1}) as p;
 
-            insert into consent_events (tenant_id, patient_id, purpose, channel, action, occurred_at, source,
-                wording_version, wording_sha256, captured_by, recorded_by)
-            select tenant_id, patient_id, 'marketing', 'email', 'grant', now() - interval '30 days', 'web_form',
-                   'bench-wording-v1', '{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData("bench wording"u8))}', 'bench', 'bench'
-            from contacts where tenant_id = @tenant;
-
-            analyze contacts; analyze consent_events;
             """);
-        await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 600, Parameters = { new("tenant", tenantId) } };
-        await command.ExecuteNonQueryAsync(ct);
+        await using (var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 600, Parameters = { new("tenant", tenantId) } })
+        {
+            await command.ExecuteNonQueryAsync(ct);
+        }
+
+        // The consent ledger's chain trigger updates the clinic's chain head for every row: one clinic's 100,000 grants in
+        // one transaction would walk an ever longer version chain of that row. A transaction per 1,000 keeps it short.
+        for (var from = 0; from < patients; from += 1_000)
+        {
+            await using var grants = new NpgsqlCommand(string.Create(CultureInfo.InvariantCulture, $"""
+                insert into consent_events (tenant_id, patient_id, purpose, channel, action, occurred_at, source,
+                    wording_version, wording_sha256, captured_by, recorded_by)
+                select @tenant, 'c-' || lpad(p::text, 6, '0'), 'marketing', 'email', 'grant', now() - interval '30 days', 'web_form',
+                       'bench-wording-v1', '{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData("bench wording"u8))}', 'bench', 'bench'
+                from generate_series(@from, least(@from + 999, {patients - 1})) as p
+                """), connection) { CommandTimeout = 600, Parameters = { new("tenant", tenantId), new("from", from) } };
+            await grants.ExecuteNonQueryAsync(ct);
+        }
+
+        await using var analyze = new NpgsqlCommand("analyze contacts; analyze consent_events", connection);
+        await analyze.ExecuteNonQueryAsync(ct);
     }
 
     /// <summary>One run's decisions by outcome and dispatches by status, once no dispatch is left in flight (or 30 s passed).</summary>

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using CommsGateway.FakeProviders;
 
 namespace CommsGateway.Cli.Commands;
@@ -32,13 +33,23 @@ internal static class FakeProvidersCommand
             // One line a parent process can read: where the fake listens.
             await parse.InvocationConfiguration.Output.WriteLineAsync($"fake providers listening on {fake.BaseUrl}");
             await parse.InvocationConfiguration.Output.FlushAsync(ct);
+            // Stopped by Ctrl+C or SIGTERM (the bench's graceful stop), whoever else handles them.
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            void Stop(PosixSignalContext context)
+            {
+                context.Cancel = true;
+                stop.Cancel();
+            }
+
+            using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+            using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
             try
             {
-                await Task.Delay(Timeout.Infinite, ct);
+                await Task.Delay(Timeout.Infinite, stop.Token);
             }
             catch (OperationCanceledException)
             {
-                // Stopped: Ctrl+C or SIGTERM.
+                // stopped
             }
 
             return 0;

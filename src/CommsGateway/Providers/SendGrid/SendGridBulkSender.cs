@@ -111,7 +111,20 @@ internal sealed class SendGridBulkSender : IAsyncDisposable
 
             while (reader.TryRead(out var pending))
             {
-                await AddAsync(pending);
+                try
+                {
+                    await AddAsync(pending);
+                }
+                catch (Exception ex)
+                {
+                    // The loop must survive anything one email brings. Not in a group (nor already sent with one): it goes
+                    // on its own; the others keep waiting here.
+                    _logger.LogError(ex, "Campaign email {IntentId} could not join a bulk request", pending.Candidate.Message.IntentId);
+                    if (!_open.Values.SelectMany(s => s).Any(s => s.Members.Contains(pending.Candidate)) && _pending.Remove(pending.Candidate))
+                    {
+                        _ = SendSinglyAsync([pending]);
+                    }
+                }
             }
 
             await FlushDueAsync(everything: false);
