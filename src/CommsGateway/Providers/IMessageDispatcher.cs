@@ -24,6 +24,9 @@ public sealed record OutboundMessage
 
     public string? Category { get; init; }
 
+    /// <summary>The campaign the intent belongs to: its emails may share one SendGrid request (see SendGridBulkSender).</summary>
+    public string? CampaignId { get; init; }
+
     /// <summary>Email address or E.164 number (no <c>whatsapp:</c> prefix; the Twilio client adds it).</summary>
     public string? To { get; init; }
 
@@ -73,4 +76,11 @@ public sealed record DispatchResult(bool Succeeded, string Provider, string? Pro
 public interface IMessageDispatcher
 {
     Task<DispatchResult> DispatchAsync(OutboundMessage message, CancellationToken ct);
+
+    /// <summary>
+    /// Sends a batch of claimed messages, concurrently within a bound; campaign emails may share SendGrid requests.
+    /// One result per message, in input order; an unexpected error in one send becomes that message's failure, never
+    /// the batch's (the others' answers must still be recorded).
+    /// </summary>
+    Task<IReadOnlyList<DispatchResult>> DispatchManyAsync(IReadOnlyList<OutboundMessage> messages, CancellationToken ct);
 }

@@ -32,6 +32,39 @@ public sealed class SendGridOptions : ProviderHttpOptions
 
     /// <summary>https://api.sendgrid.com in production; the fake provider's URL in tests and the demo.</summary>
     [Required, Url] public string Host { get; set; } = "https://api.sendgrid.com";
+
+    /// <summary>Campaign emails share <c>mail/send</c> requests, one personalization each; false sends each on its own.</summary>
+    public bool BulkEnabled { get; set; } = true;
+
+    /// <summary>Personalizations per request: SendGrid takes at most 1,000.</summary>
+    [Range(2, 1000)] public int BulkMaxPersonalizations { get; set; } = 1000;
+
+    /// <summary>
+    /// The longest a claimed campaign email waits for others to share its request. At most 5 s: a claim's lease
+    /// (DispatchRecovery) is the total timeout plus 5 s, and the wait must fit in it.
+    /// </summary>
+    [Range(0, 5000)] public int BulkLingerMilliseconds { get; set; } = 200;
+
+    /// <summary>A request goes as soon as no campaign email joined it for this long (a lone batch does not wait the full linger).</summary>
+    [Range(0, 5000)] public int BulkQuietMilliseconds { get; set; } = 25;
+
+    /// <summary>Substitution bytes per personalization: SendGrid refuses more than 10,000.</summary>
+    [Range(256, 10_000)] public int BulkMaxSubstitutionBytes { get; set; } = 10_000;
+
+    /// <summary>Estimated JSON size of one request (SendGrid's limit for a whole send is 30 MB).</summary>
+    [Range(100_000, 30_000_000)] public int BulkMaxRequestBytes { get; set; } = 20_000_000;
+}
+
+/// <summary>How the gateway fans a batch of decided messages out to the providers.</summary>
+public sealed class DispatchOptions
+{
+    public const string Section = "Dispatch";
+
+    /// <summary>
+    /// Provider calls in flight at once for one <see cref="IMessageDispatcher.DispatchManyAsync"/> batch (campaign
+    /// emails sharing a SendGrid request do not take a slot each).
+    /// </summary>
+    [Range(1, 1024)] public int MaxConcurrency { get; set; } = 32;
 }
 
 public sealed class TwilioOptions : ProviderHttpOptions

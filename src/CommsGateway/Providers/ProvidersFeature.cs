@@ -19,6 +19,7 @@ public static class ProvidersFeature
         services.AddOptions<TwilioOptions>().BindConfiguration(TwilioOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddWhatsAppTemplates(); // binds SenderOptions too
         services.AddOptions<FakeProvidersOptions>().BindConfiguration(FakeProvidersOptions.Section);
+        services.AddOptions<DispatchOptions>().BindConfiguration(DispatchOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<ReconcilerOptions>().BindConfiguration(ReconcilerOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
         // One pipeline per provider: a struggling Twilio never opens SendGrid's breaker.
@@ -33,6 +34,7 @@ public static class ProvidersFeature
                 Configure(pipeline, context.ServiceProvider.GetRequiredService<IOptions<TwilioOptions>>().Value));
 
         services.AddSingleton<SendGridDispatcher>();
+        services.AddSingleton<SendGridBulkSender>();
         services.AddSingleton<TwilioDispatcher>();
         services.AddSingleton<IProviderOptOutSink, ProviderOptOutLog>();
         services.AddSingleton<GatewayInstance>();
@@ -96,18 +98,71 @@ public static class ProvidersFeature
     }
 }
 
-/// <summary>Routes a message to the provider of its channel.</summary>
-internal sealed class ChannelDispatcher(SendGridDispatcher sendGrid, TwilioDispatcher twilio) : IMessageDispatcher
+/// <summary>Routes a message to the provider of its channel; campaign emails to SendGrid's bulk sender.</summary>
+internal sealed class ChannelDispatcher(
+    SendGridDispatcher sendGrid,
+    SendGridBulkSender bulk,
+    TwilioDispatcher twilio,
+    IOptions<DispatchOptions> options,
+    ILogger<ChannelDispatcher> logger) : IMessageDispatcher
 {
     public Task<DispatchResult> DispatchAsync(OutboundMessage message, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(message);
         return message.Channel switch
         {
+            Channel.Email when bulk.Accepts(message) => bulk.SendAsync(message, ct),
             Channel.Email => sendGrid.DispatchAsync(message, ct),
             Channel.Sms or Channel.WhatsApp => twilio.DispatchAsync(message, ct),
             _ => Task.FromResult(DispatchResult.Failed("none", ReasonCodes.UnknownChannel, $"no provider for {message.Channel}", permanent: true)),
         };
+    }
+
+    public async Task<IReadOnlyList<DispatchResult>> DispatchManyAsync(IReadOnlyList<OutboundMessage> messages, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        var results = new DispatchResult[messages.Count];
+        using var slots = new SemaphoreSlim(options.Value.MaxConcurrency);
+        var sends = new Task[messages.Count];
+        for (var i = 0; i < messages.Count; i++)
+        {
+            var message = messages[i];
+            // Campaign emails are all handed to the bulk sender at once: they share requests, so they take no slot.
+            sends[i] = message.Channel == Channel.Email && bulk.Accepts(message)
+                ? SettleAsync(i, message, bulk.SendAsync(message, ct))
+                : BoundedAsync(i, message);
+        }
+
+        await Task.WhenAll(sends);
+        return results;
+
+        async Task BoundedAsync(int index, OutboundMessage message)
+        {
+            await slots.WaitAsync(ct);
+            try
+            {
+                await SettleAsync(index, message, DispatchAsync(message, ct));
+            }
+            finally
+            {
+                slots.Release();
+            }
+        }
+
+        async Task SettleAsync(int index, OutboundMessage message, Task<DispatchResult> send)
+        {
+            try
+            {
+                results[index] = await send;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+            {
+                // The others' answers must still be recorded: this one fails alone, retryable, and is logged loudly.
+                logger.LogError(ex, "Dispatch of {IntentId} threw", message.IntentId);
+                results[index] = DispatchResult.Failed(ProviderFor(message.Channel), ReasonCodes.ProviderUnavailable,
+                    ex.GetType().Name, permanent: false);
+            }
+        }
     }
 
     public static string ProviderFor(Channel channel) => channel == Channel.Email ? SendGridDispatcher.Name : TwilioDispatcher.Name;

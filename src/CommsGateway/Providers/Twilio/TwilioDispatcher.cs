@@ -25,7 +25,7 @@ internal sealed class TwilioDispatcher(
     IOptions<TwilioOptions> options,
     IOptions<GatewayOptions> gateway,
     IProviderOptOutSink optOuts,
-    ILogger<TwilioDispatcher> logger) : IMessageDispatcher
+    ILogger<TwilioDispatcher> logger)
 {
     public const string Name = "twilio";
 
