@@ -2,6 +2,7 @@ using System.Net;
 using CommsGateway.Data;
 using CommsGateway.Features.Audit;
 using CommsGateway.Features.Campaigns;
+using CommsGateway.Features.Console;
 using CommsGateway.Features.Admin;
 using CommsGateway.Features.DevOutbox;
 using CommsGateway.Features.Webhooks;
@@ -36,6 +37,7 @@ public static class GatewayHost
         app.UseRequestBodyLimits();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseRateLimiter();
         app.MapGatewayEndpoints();
         return app;
     }
@@ -69,6 +71,7 @@ public static class GatewayHost
         builder.AddAudit();
         builder.AddAdminApi();
         builder.AddCampaigns();
+        builder.AddConsole();
         return builder;
     }
 
@@ -85,6 +88,7 @@ public static class GatewayHost
         endpoints.MapWebhooks();
         endpoints.MapDevOutbox();
         endpoints.MapCampaigns();
+        endpoints.MapConsole();
         return endpoints;
     }
 }
