@@ -99,6 +99,13 @@ public static class ConsoleFeature
                     .RequireClaim(ConsoleClaims.Tenant).RequireRole(roles));
             }
         });
+        // Antiforgery options are global (every server-rendered form of the gateway): secure, strict, HttpOnly.
+        builder.Services.AddAntiforgery(options =>
+        {
+            options.Cookie.Name = "commsgw-af";
+            options.Cookie.SecurePolicy = CookieSecurePolicy.Always;
+            options.Cookie.SameSite = SameSiteMode.Strict;
+        });
         var attempts = builder.Configuration.GetValue($"{ConsoleOptions.Section}:SignInAttemptsPerMinute", 30);
         builder.Services.AddRateLimiter(options =>
         {

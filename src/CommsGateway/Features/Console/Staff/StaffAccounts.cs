@@ -65,7 +65,7 @@ public sealed class StaffAccounts(NpgsqlDataSource dataSource, TimeProvider cloc
 
     /// <summary>Creates an account with a fresh TOTP secret (not enrolled: the first sign-in shows its QR code).</summary>
     public async Task<StaffCredentials> AddAsync(string tenantId, string email, string displayName, string role, string? password, Actor actor,
-        CancellationToken ct, bool enrolled = false)
+        CancellationToken ct, bool enrolled = false, string? totpSecret = null)
     {
         ArgumentNullException.ThrowIfNull(actor);
         if (!StaffRoles.IsValid(role))
@@ -84,7 +84,7 @@ public sealed class StaffAccounts(NpgsqlDataSource dataSource, TimeProvider cloc
             throw new ArgumentException($"the password must have at least {MinPasswordLength} characters", nameof(password));
         }
 
-        var secret = Base32Encoding.ToString(KeyGeneration.GenerateRandomKey(20));
+        var secret = totpSecret ?? Base32Encoding.ToString(KeyGeneration.GenerateRandomKey(20));
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         await connection.ExecuteAsync(new CommandDefinition("""
