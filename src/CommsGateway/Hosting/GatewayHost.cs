@@ -49,7 +49,8 @@ public static class GatewayHost
             .ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<GatewayOptions>>((forwarded, gateway) =>
         {
-            forwarded.ForwardedHeaders = ForwardedHeaders.XForwardedFor;
+            // The scheme too, so that a request the TLS proxy received over HTTPS counts as HTTPS here (secure cookies).
+            forwarded.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
             forwarded.ForwardLimit = 1;
             foreach (var proxy in gateway.Value.TrustedProxies)
             {

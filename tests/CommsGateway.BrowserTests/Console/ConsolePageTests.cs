@@ -58,6 +58,9 @@ public sealed class ConsolePageTests(KestrelGateway gateway) : IClassFixture<Kes
                 insert into contacts (tenant_id, patient_id, first_name, last_name, email, phone_e164, locale, time_zone, updated_by)
                 values (@tenant, @patientId, @firstName, 'Durand', @email, '+33612345678', 'en', 'Europe/Paris', 'tests')
                 """, new { tenant = KestrelGateway.Tenant, patientId, firstName, email });
+            // A verdict an earlier test gave this template would decide the reminder at once instead of holding it.
+            await connection.ExecuteAsync("update review_templates set revoked_at = now(), revoked_by = 'tests' where tenant_id = @tenant and revoked_at is null",
+                new { tenant = KestrelGateway.Tenant });
         }
 
         var bus = gateway.Services.GetRequiredService<IBus>();
@@ -244,7 +247,7 @@ public sealed class ConsolePageTests(KestrelGateway gateway) : IClassFixture<Kes
         var wording = await page.InnerTextAsync("label:has(input[value='grant-marketing-sms']) span");
         Assert.StartsWith("J'accepte de recevoir les offres", wording, StringComparison.Ordinal);
         await page.CheckAsync("input[value='grant-marketing-sms']");
-        await page.ClickAsync("form button[type=submit]");
+        await page.ClickAsync("main form button[type=submit]");
         await page.GetByRole(AriaRole.Status).WaitForAsync();
 
         await using var connection = await gateway.Db.OpenConnectionAsync();
@@ -252,7 +255,7 @@ public sealed class ConsolePageTests(KestrelGateway gateway) : IClassFixture<Kes
             select purpose, channel, action, source, wording_sha256, captured_by from consent_events
             where tenant_id = @tenant and patient_id = @PatientId order by event_id
             """, new { tenant = KestrelGateway.Tenant, seeded.PatientId })).ToList();
-        var sha = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(wording.Trim())));
+        var sha = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(wording.Trim())));
         Assert.Equal([("marketing", "sms", "grant", "staff_entry", sha, reception.Email)], events); // one box, one event
         Assert.Equal(wording.Trim(), await connection.ExecuteScalarAsync<string>(
             "select text from consent_wordings where tenant_id = @tenant and wording_sha256 = @sha", new { tenant = KestrelGateway.Tenant, sha }));

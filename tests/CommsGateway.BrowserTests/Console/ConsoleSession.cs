@@ -15,6 +15,12 @@ internal static class ConsoleSession
 {
     public static async Task<StaffLogin> NewStaffAsync(KestrelGateway gateway, string role, bool enrolled = true)
     {
+        await using (var connection = await gateway.Db.OpenConnectionAsync())
+        {
+            await Dapper.SqlMapper.ExecuteAsync(connection, "insert into tenants (tenant_id, name) values (@tenant, @name) on conflict do nothing",
+                new { tenant = KestrelGateway.Tenant, name = KestrelGateway.ClinicName });
+        }
+
         var email = $"{role}-{Guid.NewGuid():N}"[..20] + "@clinic.example";
         var created = await gateway.Services.GetRequiredService<StaffAccounts>()
             .AddAsync(KestrelGateway.Tenant, email, $"Test {role}", role, null, new Actor("tests"), CancellationToken.None, enrolled);
@@ -37,7 +43,8 @@ internal static class ConsoleSession
     /// <summary>Address, password and the current TOTP code (computed here as an authenticator app would).</summary>
     public static async Task SignInAsync(IPage page, StaffLogin login, string? code = null)
     {
-        await page.GotoAsync("/console/signin");
+        var response = await page.GotoAsync("/console/signin");
+        Assert.True(response?.Status == 200, $"sign-in page: {response?.Status} {(response is null ? "" : await response.TextAsync())}");
         await page.FillAsync("#email", login.Email);
         await page.FillAsync("#password", login.Password);
         await page.FillAsync("#code", code ?? CodeOf(login.Secret));

@@ -99,11 +99,13 @@ public static class ConsoleFeature
                     .RequireClaim(ConsoleClaims.Tenant).RequireRole(roles));
             }
         });
-        // Antiforgery options are global (every server-rendered form of the gateway): secure, strict, HttpOnly.
+        // Antiforgery options are global (every server-rendered form of the gateway). Secure when the request is (the
+        // framework refuses "Always" on plain HTTP, e.g. the demo on 127.0.0.1): the token cookie alone grants nothing,
+        // the session cookie above is Secure in every case.
         builder.Services.AddAntiforgery(options =>
         {
             options.Cookie.Name = "commsgw-af";
-            options.Cookie.SecurePolicy = CookieSecurePolicy.Always;
+            options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
             options.Cookie.SameSite = SameSiteMode.Strict;
         });
         var attempts = builder.Configuration.GetValue($"{ConsoleOptions.Section}:SignInAttemptsPerMinute", 30);
@@ -193,7 +195,8 @@ internal sealed class ConsoleResponseFilter : Microsoft.AspNetCore.Mvc.Filters.I
         Microsoft.AspNetCore.Mvc.Filters.PageHandlerExecutionDelegate next)
     {
         var headers = context.HttpContext.Response.Headers;
-        headers.CacheControl = "no-store";
+        headers.CacheControl = "no-cache, no-store";
+        headers.Pragma = "no-cache";
         headers.ContentSecurityPolicy = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
         headers.XContentTypeOptions = "nosniff";
         headers["Referrer-Policy"] = "no-referrer";

@@ -58,7 +58,7 @@ public sealed class ConsentModel(ConsentLedger ledger, TenantDirectory tenants, 
         var errors = new List<string>();
         foreach (var box in chosen)
         {
-            var sha = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(box.Wording)));
+            var sha = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(box.Wording)));
             await using (var connection = await dataSource.OpenConnectionAsync(ct))
             {
                 await connection.ExecuteAsync(new CommandDefinition("""
