@@ -284,6 +284,23 @@ public sealed class ConsolePageTests(KestrelGateway gateway) : IClassFixture<Kes
         await ConsoleSession.CheckPageAsync(page, "staff");
         Assert.Equal(403, (await page.GotoAsync("/console/decisions"))!.Status); // admin manages staff, reads no decisions
 
+        // Clinic settings: the frequency cap and the marketing window, saved as `commsgw tenant set` saves them.
+        await page.GotoAsync("/console/settings");
+        await page.FillAsync("#cap", "7");
+        await page.FillAsync("#window-start", "09:00");
+        await page.FillAsync("#sender-help_contact", "01 23 45 67 89");
+        await page.ClickAsync("main form button[type=submit]");
+        await page.GetByRole(AriaRole.Status).WaitForAsync();
+        await ConsoleSession.CheckPageAsync(page, "settings");
+        await using (var connection = await gateway.Db.OpenConnectionAsync())
+        {
+            var (cap, start, help) = await connection.QuerySingleAsync<(int, string, string)>("""
+                select (settings->>'marketing_frequency_cap_per_7_days')::int, settings->>'marketing_window_start', help_contact
+                from tenants where tenant_id = @tenant
+                """, new { tenant = KestrelGateway.Tenant });
+            Assert.Equal((7, "09:00", "01 23 45 67 89"), (cap, start, help));
+        }
+
         var fresh = await ConsoleSession.NewPageAsync(_browser!, gateway);
         await fresh.GotoAsync("/console/signin");
         await fresh.FillAsync("#email", newcomer);

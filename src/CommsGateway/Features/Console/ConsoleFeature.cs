@@ -52,6 +52,7 @@ public static class ConsolePolicies
     public const string PatientExport = "console:patient-export";
     public const string AccessLog = "console:access-log";
     public const string Staff = "console:staff";
+    public const string Settings = "console:settings";
 
     internal static readonly IReadOnlyDictionary<string, string[]> Roles = new Dictionary<string, string[]>
     {
@@ -62,6 +63,7 @@ public static class ConsolePolicies
         [PatientExport] = [StaffRoles.Dpo],
         [AccessLog] = [StaffRoles.Dpo],
         [Staff] = [StaffRoles.Admin],
+        [Settings] = [StaffRoles.Admin],
     };
 
     public static bool Allows(ClaimsPrincipal user, string policy) =>
