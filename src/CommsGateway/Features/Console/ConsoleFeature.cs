@@ -6,6 +6,7 @@ using CommsGateway.Features.Console.Staff;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Mvc.ApplicationParts;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -22,6 +23,12 @@ public sealed class ConsoleOptions
 
     /// <summary>Sign-in attempts (POSTs) per client address per minute, whatever the account.</summary>
     [Range(1, 10_000)] public int SignInAttemptsPerMinute { get; set; } = 30;
+
+    /// <summary>
+    /// A directory every gateway instance shares (a volume) for the keys that protect session cookies, so a session
+    /// survives a restart and is read by any instance behind the proxy. Empty: the per-user default, one host only.
+    /// </summary>
+    public string? DataProtectionKeysPath { get; set; }
 }
 
 /// <summary>The claims of a signed-in staff member (cookie scheme <see cref="ConsoleAuth.Scheme"/>).</summary>
@@ -80,6 +87,14 @@ public static class ConsoleFeature
         builder.Services.AddSingleton<StaffAccounts>();
         builder.Services.AddSingleton<AccessLog>();
         var idle = TimeSpan.FromMinutes(builder.Configuration.GetValue($"{ConsoleOptions.Section}:IdleTimeoutMinutes", 20));
+        // One application name whoever hosts the gateway (`commsgw run`, the demo, the Docker image): cookies protected
+        // by one are read by the others when they share the key directory.
+        var protection = builder.Services.AddDataProtection().SetApplicationName("commsgw");
+        if (builder.Configuration[$"{ConsoleOptions.Section}:DataProtectionKeysPath"] is { Length: > 0 } keys)
+        {
+            protection.PersistKeysToFileSystem(new DirectoryInfo(keys));
+        }
+
         builder.Services.AddAuthentication().AddCookie(ConsoleAuth.Scheme, options =>
         {
             options.Cookie.Name = ConsoleAuth.CookieName;
