@@ -58,6 +58,10 @@ public sealed class ConsolePageTests(KestrelGateway gateway) : IClassFixture<Kes
                 insert into contacts (tenant_id, patient_id, first_name, last_name, email, phone_e164, locale, time_zone, updated_by)
                 values (@tenant, @patientId, @firstName, 'Durand', @email, '+33612345678', 'en', 'Europe/Paris', 'tests')
                 """, new { tenant = KestrelGateway.Tenant, patientId, firstName, email });
+            await connection.ExecuteAsync("""
+                insert into campaigns (campaign_id, tenant_id, name, templates, channels, audience_kind, status, recipient_count, queued_count, created_by)
+                values (@campaign, @tenant, 'Spring peel', '{"en": "20% off"}', array['email'], 'patients', 'queued', 1, 1, 'tests')
+                """, new { tenant = KestrelGateway.Tenant, campaign = "spring-" + suffix });
             // A verdict an earlier test gave this template would decide the reminder at once instead of holding it.
             await connection.ExecuteAsync("update review_templates set revoked_at = now(), revoked_by = 'tests' where tenant_id = @tenant and revoked_at is null",
                 new { tenant = KestrelGateway.Tenant });
@@ -212,8 +216,15 @@ public sealed class ConsolePageTests(KestrelGateway gateway) : IClassFixture<Kes
         await ConsoleSession.CheckPageAsync(page, "forbidden");
         Assert.DoesNotContain(await AccessLogAsync(marketing.Email), e => e.Patient == seeded.PatientId && e.What.StartsWith("patient.", StringComparison.Ordinal));
 
-        // What marketing does need: the review queue.
+        // What marketing does need: the review queue and the campaign reports (counts, no patient).
         Assert.Equal(200, (await page.GotoAsync("/console/review"))!.Status);
+        await page.GotoAsync("/console/campaigns");
+        await ConsoleSession.CheckPageAsync(page, "campaigns");
+        await page.ClickAsync($"a[href='/console/campaigns/spring-{seeded.PatientId[2..]}']");
+        Assert.Equal("Blocked email", (await page.TextContentAsync("#chart-outcomes-title + text"))?.Trim()); // the first bar: outcome and channel
+        Assert.Contains("NoMarketingConsent", await page.InnerTextAsync("main"), StringComparison.Ordinal);
+        Assert.DoesNotContain(seeded.PatientId, await page.ContentAsync(), StringComparison.Ordinal);
+        await ConsoleSession.CheckPageAsync(page, "campaign-report");
     }
 
     [Fact]

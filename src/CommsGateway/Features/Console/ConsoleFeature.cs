@@ -60,6 +60,7 @@ public static class ConsolePolicies
     public const string AccessLog = "console:access-log";
     public const string Staff = "console:staff";
     public const string Settings = "console:settings";
+    public const string Campaigns = "console:campaigns";
 
     internal static readonly IReadOnlyDictionary<string, string[]> Roles = new Dictionary<string, string[]>
     {
@@ -71,6 +72,7 @@ public static class ConsolePolicies
         [AccessLog] = [StaffRoles.Dpo],
         [Staff] = [StaffRoles.Admin],
         [Settings] = [StaffRoles.Admin],
+        [Campaigns] = [StaffRoles.Dpo, StaffRoles.Marketing],
     };
 
     public static bool Allows(ClaimsPrincipal user, string policy) =>
