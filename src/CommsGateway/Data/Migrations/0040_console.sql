@@ -45,7 +45,7 @@ create trigger console_access_log_no_truncate
     before truncate on console_access_log
     for each statement execute function refuse_change();
 
-create table consent_wordings (
+create table console_desk_wordings (
     tenant_id      text        not null,
     wording_sha256 text        not null,
     version        text        not null,

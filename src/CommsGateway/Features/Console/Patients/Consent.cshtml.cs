@@ -62,7 +62,7 @@ public sealed class ConsentModel(ConsentLedger ledger, TenantDirectory tenants, 
             await using (var connection = await dataSource.OpenConnectionAsync(ct))
             {
                 await connection.ExecuteAsync(new CommandDefinition("""
-                    insert into consent_wordings (tenant_id, wording_sha256, version, text) values (@tenant, @sha, @Version, @Wording)
+                    insert into console_desk_wordings (tenant_id, wording_sha256, version, text) values (@tenant, @sha, @Version, @Wording)
                     on conflict do nothing
                     """, new { tenant = TenantId, sha, box.Version, box.Wording }, cancellationToken: ct));
             }
