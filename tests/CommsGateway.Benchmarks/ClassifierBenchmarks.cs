@@ -85,7 +85,7 @@ public class ClassifierBenchmarks
     [Benchmark]
     public int StageReveal() => PatientText.Reveal(Body1K, isHtml: false, revealBuffer);
 
-    /// <summary>The model alone on revealed text (features of the message and each sentence, rules of the three best sentences).</summary>
+    /// <summary>The model alone on revealed text (features of each sentence, the rules of the message and of the three best sentences).</summary>
     [Benchmark]
     public double StageModel() => MarketingModel.Default.Score(intent.Subject, revealed, default).Probability;
 

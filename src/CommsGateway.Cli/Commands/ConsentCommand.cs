@@ -14,8 +14,97 @@ internal static class ConsentCommand
         var env = environment ?? CliEnvironment.Terminal;
         return new("consent", "Record and show consent (per purpose, per channel, with evidence)")
         {
-            Record(env, ConsentAction.Grant), Record(env, ConsentAction.Withdraw), Show(env),
+            Record(env, ConsentAction.Grant), Record(env, ConsentAction.Withdraw), Show(env), FormLink(env), Wording(env),
         };
+    }
+
+    /// <summary>`consent wording add|list`: the clinic's own consent texts, shown on its patient pages and capture form.</summary>
+    private static Command Wording(CliEnvironment env)
+    {
+        static void Configure(IHostApplicationBuilder builder) => Features.Preferences.PreferencesFeature.AddPreferenceAdmin(builder);
+        var tenant = CliHost.TenantOption();
+        var item = new Option<string>("--item") { Description = "marketing.email | marketing.sms | marketing.whatsapp | photo_marketing.<placement>", Required = true };
+        var locale = new Option<string>("--locale") { Description = "fr or en", Required = true };
+        var version = new Option<string>("--version") { Description = "A new version id (e.g. clinic-sms-2026-02); never reused for another text", Required = true };
+        var textFile = new Option<FileInfo>("--text-file") { Description = "The exact text patients will be shown (UTF-8)", Required = true };
+        var actor = CliHost.ActorOption();
+        var add = new Command("add", "Register a new consent text (append-only: a changed text is a new version)") { tenant, item, locale, version, textFile, actor };
+        add.SetAction((parse, ct) =>
+        {
+            var file = parse.GetValue(textFile)!;
+            if (!file.Exists)
+            {
+                env.Console.MarkupLine($"[red]--text-file: no such file '{Markup.Escape(file.FullName)}'[/]");
+                return Task.FromResult(2);
+            }
+
+            return env.RunAsync(async services =>
+            {
+                var (wording, error) = await services.GetRequiredService<Features.Preferences.WordingCatalogue>().AddAsync(parse.GetValue(tenant)!,
+                    parse.GetValue(item)!, parse.GetValue(locale)!, parse.GetValue(version)!, await File.ReadAllTextAsync(file.FullName, ct),
+                    Actor.Cli(parse.GetValue(actor)), ct);
+                if (wording is null)
+                {
+                    env.Console.MarkupLine($"[red]{Markup.Escape(error ?? "refused")}[/]");
+                    return 2;
+                }
+
+                env.Out.WriteLine($"{wording.Version} sha256 {wording.Sha256}");
+                return 0;
+            }, ct, Configure);
+        });
+
+        var listTenant = CliHost.TenantOption();
+        var list = new Command("list", "The clinic's registered consent texts, oldest first (the latest per item and language is shown to patients)") { listTenant };
+        list.SetAction((parse, ct) => env.RunAsync(async services =>
+        {
+            var rows = await services.GetRequiredService<Features.Preferences.WordingCatalogue>().ListAsync(parse.GetValue(listTenant)!, ct);
+            var table = new Table().AddColumns(new TableColumn("version").NoWrap(), new TableColumn("item"), new TableColumn("locale"),
+                new TableColumn("sha256").NoWrap(), new TableColumn("registered (UTC)").NoWrap(), new TableColumn("by"));
+            foreach (var r in rows)
+            {
+                table.AddRow(Markup.Escape(r.Version), Markup.Escape(r.Item), r.Locale, r.Sha256[..12],
+                    r.CreatedAt.ToString("u", System.Globalization.CultureInfo.InvariantCulture), Markup.Escape(r.CreatedBy));
+            }
+
+            env.Console.Write(table);
+            return 0;
+        }, ct, Configure));
+        return new Command("wording", "A clinic's own consent texts for its patient pages and capture form") { add, list };
+    }
+
+    /// <summary>`consent form-link`: the clinic's hosted consent form for one patient (send it, or open it on a tablet at the desk).</summary>
+    private static Command FormLink(CliEnvironment env)
+    {
+        var tenant = CliHost.TenantOption();
+        var patient = CliHost.PatientOption();
+        var locale = new Option<string>("--locale") { Description = "fr or en (the form has a language switch)", DefaultValueFactory = _ => "fr" };
+        var command = new Command("form-link", "Print the signed link of the clinic's consent form for a patient (valid 30 days; no personal data in it)")
+        {
+            tenant, patient, locale,
+        };
+        command.SetAction((parse, ct) => env.RunAsync(async services =>
+        {
+            var (t, p) = (parse.GetValue(tenant)!, parse.GetValue(patient)!);
+            var ledger = services.GetRequiredService<ConsentLedger>();
+            if (await ledger.CurrentAsync(t, p, ct) is null)
+            {
+                env.Console.MarkupLine("[red]No such patient for this tenant.[/]");
+                return 3;
+            }
+
+            var link = await services.GetRequiredService<Features.Preferences.CaptureFormLinks>().IssueAsync(t, p,
+                Core.Unsubscribe.UnsubscribeLocales.From(parse.GetValue(locale)), ct);
+            env.Out.WriteLine(link.AbsoluteUri);
+            return 0;
+        }, ct, builder =>
+        {
+            builder.Services.AddOptions<Hosting.GatewayOptions>().BindConfiguration(Hosting.GatewayOptions.Section);
+            Features.Unsubscribe.UnsubscribeFeature.AddUnsubscribe(builder);
+            Features.Preferences.PreferencesFeature.AddPreferenceAdmin(builder);
+            builder.Services.AddSingleton<Features.Preferences.CaptureFormLinks>();
+        }));
+        return command;
     }
 
     private static Command Record(CliEnvironment env, ConsentAction action)

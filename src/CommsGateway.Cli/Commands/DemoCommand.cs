@@ -137,6 +137,10 @@ internal static class DemoCommand
             Console.WriteLine(link);
             Console.WriteLine($"  or one-click: curl -X POST -d 'List-Unsubscribe=One-Click' '{link}'");
             AnsiConsole.MarkupLine("  then run the demo again: the same promotion is Blocked with NoMarketingConsent, citing the withdrawal.");
+            // The footer's preference-centre link: the same signed token under /p/.
+            var preferences = link.Replace("/u/", "/p/", StringComparison.Ordinal);
+            AnsiConsole.MarkupLine("[bold]Manage the preferences as the patient would[/] (every channel, photo use, receipt; an email re-grant confirmed from the fake SendGrid's /dev/outbox):");
+            Console.WriteLine(preferences);
         }
     }
 

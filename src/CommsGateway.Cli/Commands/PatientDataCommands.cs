@@ -23,9 +23,16 @@ internal static class PatientDataCommands
         var patient = CliHost.PatientOption();
         var output = new Option<FileInfo?>("--output", "-o") { Description = "Write the JSON document here instead of stdout" };
         var actor = CliHost.ActorOption();
-        var command = new Command("export", "Access request: one JSON document with contact points, consent history with evidence, suppressions and decisions")
+        var format = new Option<string>("--format")
         {
-            tenant, patient, output, actor,
+            Description = "json (the full record, for the DPO) or html (a document the patient can read: contact points, consent history with wording, messages decided and why)",
+            DefaultValueFactory = _ => "json",
+        };
+        format.AcceptOnlyFromAmong("json", "html");
+        var locale = new Option<string?>("--locale") { Description = "html: fr or en (default: the patient's language on record)" };
+        var command = new Command("export", "Access request: one JSON document with contact points, consent history with evidence, suppressions and decisions (or --format html for the patient)")
+        {
+            tenant, patient, output, actor, format, locale,
         };
         command.SetAction((parse, ct) => env.RunAsync(async services =>
         {
@@ -37,19 +44,32 @@ internal static class PatientDataCommands
                 return 3;
             }
 
-            var json = JsonSerializer.Serialize(export, Json);
+            string document;
+            if (parse.GetValue(format) == "html")
+            {
+                var brand = await services.GetRequiredService<Features.Preferences.ClinicBrands>().FindAsync(export.TenantId, ct)
+                    ?? new Core.Preferences.ClinicBrand(export.TenantId);
+                document = Features.Preferences.AccessReport.Html(export, brand,
+                    Core.Unsubscribe.UnsubscribeLocales.From(parse.GetValue(locale) ?? export.Contact?.Locale ?? "fr"),
+                    await services.GetRequiredService<Features.Preferences.WordingCatalogue>().ForTenantAsync(export.TenantId, ct));
+            }
+            else
+            {
+                document = JsonSerializer.Serialize(export, Json);
+            }
+
             if (parse.GetValue(output) is { } file)
             {
-                await File.WriteAllTextAsync(file.FullName, json, ct);
+                await File.WriteAllTextAsync(file.FullName, document, ct);
                 env.Console.MarkupLine($"Wrote {Markup.Escape(file.FullName)}: {export.ConsentHistory.Count} consent events, {export.Decisions.Count} decisions.");
             }
             else
             {
-                await env.Out.WriteLineAsync(json);
+                await env.Out.WriteLineAsync(document);
             }
 
             return 0;
-        }, ct));
+        }, ct, builder => Features.Preferences.PreferencesFeature.AddPreferenceAdmin(builder)));
         return command;
     }
 

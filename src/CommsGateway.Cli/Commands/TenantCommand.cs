@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using CommsGateway.Features.Admin;
+using CommsGateway.Features.Preferences;
 using Spectre.Console;
 
 namespace CommsGateway.Cli.Commands;
@@ -86,6 +87,31 @@ internal static class TenantCommand
             "help_contact" => "Answered to HELP/AIDE/INFO after the clinic's name (phone, email)",
             _ => field,
         };
+    }
+
+    /// <summary>How the clinic's patient pages look: `tenant set --brand-name ... --privacy-notice-url ...` (an empty value clears one).</summary>
+    private sealed class BrandOptions
+    {
+        private readonly Dictionary<string, Option<string?>> _options = new(StringComparer.Ordinal)
+        {
+            ["brand_name"] = new("--brand-name") { Description = "Name shown on the patient pages (default: the clinic's name)" },
+            ["brand_logo_url"] = new("--brand-logo-url") { Description = "Logo on the patient pages: an https URL (square, shown at 48 px)" },
+            ["brand_color"] = new("--brand-color") { Description = "Button and link colour, #rrggbb, at least 4.5:1 against white" },
+            ["brand_contact"] = new("--brand-contact") { Description = "How patients reach the clinic (phone, email), shown on every page" },
+            ["privacy_notice_url"] = new("--privacy-notice-url") { Description = "The clinic's privacy notice: an https URL, linked from every page" },
+        };
+
+        public void AddTo(Command command)
+        {
+            foreach (var option in _options.Values)
+            {
+                command.Options.Add(option);
+            }
+        }
+
+        public Dictionary<string, string?> Read(ParseResult parse) => _options
+            .Where(o => parse.GetResult(o.Value) is not null)
+            .ToDictionary(o => o.Key, o => parse.GetValue(o.Value)?.Trim(), StringComparer.Ordinal);
     }
 
     /// <summary>`tenant sender`: sets only the sender identity (same options as `tenant set`), effective for the next decision.</summary>
@@ -209,6 +235,14 @@ internal static class TenantCommand
         };
         var identity = new IdentityOptions();
         identity.AddTo(set);
+        var brand = new BrandOptions();
+        brand.AddTo(set);
+        var origins = new Option<string[]>("--capture-form-origin")
+        {
+            Description = "An https origin allowed to embed the clinic's hosted consent form in an iframe (repeat it; an empty value clears the list)",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        set.Options.Add(origins);
         set.SetAction((parse, ct) =>
         {
             var settings = new Dictionary<string, object?>();
@@ -225,7 +259,16 @@ internal static class TenantCommand
             Put("whatsapp_window_enforced", parse.GetValue(whatsAppWindow));
             var fields = identity.Read(parse);
             problem ??= fields.Select(f => TenantDirectory.CheckIdentityField(f.Key, f.Value)).OfType<string>().FirstOrDefault();
-            if (problem is not null || (settings.Count == 0 && fields.Count == 0))
+            var brandFields = brand.Read(parse);
+            problem ??= brandFields.Select(f => Core.Preferences.ClinicBrand.Check(f.Key, f.Value)).OfType<string>().FirstOrDefault();
+            var originValues = parse.GetResult(origins) is null ? null : (parse.GetValue(origins) ?? []).Where(o => o.Length > 0).ToList();
+            var normalisedOrigins = originValues?.Select(Core.Preferences.CaptureFormOrigins.Normalise).ToList();
+            if (normalisedOrigins is not null && normalisedOrigins.Any(o => o is null))
+            {
+                problem ??= $"--capture-form-origin: '{originValues![normalisedOrigins.IndexOf(null)]}' is not an https origin (https://host[:port], no path)";
+            }
+
+            if (problem is not null || (settings.Count == 0 && fields.Count == 0 && brandFields.Count == 0 && normalisedOrigins is null))
             {
                 env.Console.MarkupLine($"[red]{Markup.Escape(problem ?? "Nothing to set: give at least one setting (see --help).")}[/]");
                 return Task.FromResult(2);
@@ -238,6 +281,37 @@ internal static class TenantCommand
                 if (fields.Count > 0 && await ApplyIdentityAsync(env, directory, tenantId, fields, Actor.Cli(parse.GetValue(actor)), ct) is { } failed)
                 {
                     return failed;
+                }
+
+                if (brandFields.Count > 0)
+                {
+                    var refused = await services.GetRequiredService<Features.Preferences.ClinicBrands>().UpdateAsync(tenantId, brandFields,
+                        Actor.Cli(parse.GetValue(actor)), ct);
+                    if (refused is null)
+                    {
+                        env.Console.MarkupLine($"[red]No clinic {Markup.Escape(tenantId)}[/]: create it with `commsgw tenant add`.");
+                        return 2;
+                    }
+
+                    if (refused.Count > 0)
+                    {
+                        env.Console.MarkupLine($"[red]{Markup.Escape(string.Join("; ", refused))}[/]");
+                        return 2;
+                    }
+
+                    env.Console.MarkupLine($"Tenant [bold]{Markup.Escape(tenantId)}[/]: patient pages set ({Markup.Escape(string.Join(", ", brandFields.Keys))}).");
+                }
+
+                if (normalisedOrigins is not null)
+                {
+                    var list = normalisedOrigins.OfType<string>().Distinct(StringComparer.Ordinal).ToList();
+                    if (!await services.GetRequiredService<Features.Preferences.CaptureFormOriginStore>().SetAsync(tenantId, list, Actor.Cli(parse.GetValue(actor)), ct))
+                    {
+                        env.Console.MarkupLine($"[red]No clinic {Markup.Escape(tenantId)}[/]: create it with `commsgw tenant add`.");
+                        return 2;
+                    }
+
+                    env.Console.MarkupLine($"Tenant [bold]{Markup.Escape(tenantId)}[/]: capture form embeddable from {Markup.Escape(list.Count == 0 ? "nowhere" : string.Join(", ", list))}.");
                 }
 
                 if (settings.Count == 0)
@@ -253,7 +327,7 @@ internal static class TenantCommand
 
                 env.Console.MarkupLine($"Tenant [bold]{Markup.Escape(tenantId)}[/]: set {Markup.Escape(string.Join(", ", settings.Keys))}.");
                 return 0;
-            }, ct);
+            }, ct, builder => builder.AddPreferenceAdmin());
         });
         return set;
     }

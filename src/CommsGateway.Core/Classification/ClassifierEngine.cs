@@ -89,7 +89,11 @@ internal sealed class ClassifierEngine
     /// The rules on text already revealed by <see cref="PatientText"/> (the model reveals once and scores each sentence):
     /// no second reveal; campaign links are looked for by the caller in the raw HTML.
     /// </summary>
-    internal TextScore ScoreRevealed(ReadOnlySpan<char> subject, ReadOnlySpan<char> body, ReadOnlySpan<char> html, bool campaignLinkInMarkup)
+    internal TextScore ScoreRevealed(ReadOnlySpan<char> subject, ReadOnlySpan<char> body, ReadOnlySpan<char> html, bool campaignLinkInMarkup) =>
+        ScoreRevealed(subject, body, html, campaignLinkInMarkup, []);
+
+    /// <param name="evidence">Empty, or <see cref="Signals.KindCount"/> slots filled with the first keyword of each fired signal.</param>
+    internal TextScore ScoreRevealed(ReadOnlySpan<char> subject, ReadOnlySpan<char> body, ReadOnlySpan<char> html, bool campaignLinkInMarkup, Span<Evidence> evidence)
     {
         var rented = ArrayPool<char>.Shared.Rent(TextNormalizer.MaxLength(subject.Length) + TextNormalizer.MaxLength(body.Length) + TextNormalizer.MaxLength(html.Length) + 3);
         try
@@ -106,12 +110,36 @@ internal sealed class ClassifierEngine
 
             Span<KeywordMatch> matches = stackalloc KeywordMatch[MaxMatches];
             var count = automaton.Scan(text, matches);
-            return Evaluate(text, matches[..count], subjectEnd, bodyEnd, [], campaignLinkInMarkup);
+            return Evaluate(text, matches[..count], subjectEnd, bodyEnd, evidence, campaignLinkInMarkup);
         }
         finally
         {
             ArrayPool<char>.Shared.Return(rented);
         }
+    }
+
+    /// <summary>
+    /// The rules on one sentence already folded, between segment breaks ("\n" + folded + "\n"): exactly what
+    /// <see cref="ScoreRevealed"/> reads for that sentence alone as the body.
+    /// </summary>
+    internal TextScore ScoreFoldedSentence(ReadOnlySpan<char> text)
+    {
+        Span<KeywordMatch> matches = stackalloc KeywordMatch[MaxMatches];
+        var count = automaton.Scan(text, matches);
+        return Evaluate(text, matches[..count], 1, text.Length, [], campaignLinkInMarkup: false);
+    }
+
+    /// <summary><see cref="ScoreFoldedSentence"/> of three sentences, scanned together.</summary>
+    internal (TextScore First, TextScore Second, TextScore Third) ScoreFoldedSentences(ReadOnlySpan<char> first, ReadOnlySpan<char> second, ReadOnlySpan<char> third)
+    {
+        Span<KeywordMatch> m0 = stackalloc KeywordMatch[MaxMatches];
+        Span<KeywordMatch> m1 = stackalloc KeywordMatch[MaxMatches];
+        Span<KeywordMatch> m2 = stackalloc KeywordMatch[MaxMatches];
+        automaton.ScanThree(first, second, third, m0, m1, m2, out var f0, out var f1, out var f2);
+        return (
+            Evaluate(first, m0[..f0], 1, first.Length, [], campaignLinkInMarkup: false),
+            Evaluate(second, m1[..f1], 1, second.Length, [], campaignLinkInMarkup: false),
+            Evaluate(third, m2[..f2], 1, third.Length, [], campaignLinkInMarkup: false));
     }
 
     private static int Fold(ReadOnlySpan<char> text, bool isHtml, Span<char> scratch, Span<char> destination)

@@ -46,9 +46,10 @@ public sealed class ContentClassifier
     public Classification Classify(string? subject, string? body, string? html, IReadOnlyList<ContentBlock>? blocks, Channel channel, string? lang)
     {
         _ = lang;
-        var rules = ClassifyText(subject, body, html);
+        // Revealed once: the rules (with their evidence) and the model read the same text.
         var seen = new[] { ModelText.Reveal(subject, isHtml: false), ModelText.Reveal(body, isHtml: false), ModelText.Reveal(html, isHtml: true) };
-        var scored = model.Score(seen[0], seen[1], seen[2], engine.Score(subject, body, html, []));
+        var rules = Explain(seen[0], seen[1], seen[2], ClassifierEngine.CampaignLinkIn(html), null, out var ruleScore);
+        var scored = model.Score(seen[0], seen[1], seen[2], ruleScore);
         var textVerdict = model.Thresholds.VerdictOf(scored.Probability, rules.Score);
 
         var signals = new List<string>(rules.Signals);
@@ -59,8 +60,10 @@ public sealed class ContentClassifier
         {
             var block = blocks![i];
             var where = $"blocks[{i}]";
-            var blockRules = Explain(null, block?.Text, block?.Html, where);
-            var blockModel = model.Score(default, ModelText.Reveal(block?.Text, isHtml: false), ModelText.Reveal(block?.Html, isHtml: true), engine.Score(null, block?.Text, block?.Html, []));
+            var blockText = ModelText.Reveal(block?.Text, isHtml: false);
+            var blockHtml = ModelText.Reveal(block?.Html, isHtml: true);
+            var blockRules = Explain(default, blockText, blockHtml, ClassifierEngine.CampaignLinkIn(block?.Html), where, out var blockScore);
+            var blockModel = model.Score(default, blockText, blockHtml, blockScore);
             var blockVerdict = model.Thresholds.VerdictOf(blockModel.Probability, blockRules.Score);
             var declared = block?.Kind ?? Purpose.Unknown;
             var blockSignals = declared == Purpose.Marketing ? [.. blockRules.Signals, $"marked-marketing@{where}"] : blockRules.Signals;
@@ -175,7 +178,19 @@ public sealed class ContentClassifier
     private TextClassification Explain(string? subject, string? body, string? html, string? where)
     {
         Span<Evidence> evidence = stackalloc Evidence[Signals.KindCount];
-        var result = engine.Score(subject, body, html, evidence);
+        return Explain(engine.Score(subject, body, html, evidence), evidence, where);
+    }
+
+    /// <summary>The rules with their explanation on text already revealed (campaign links looked for by the caller in the raw HTML).</summary>
+    private TextClassification Explain(ReadOnlySpan<char> subject, ReadOnlySpan<char> body, ReadOnlySpan<char> html, bool campaignLinkInMarkup, string? where, out TextScore result)
+    {
+        Span<Evidence> evidence = stackalloc Evidence[Signals.KindCount];
+        result = engine.ScoreRevealed(subject, body, html, campaignLinkInMarkup, evidence);
+        return Explain(result, evidence, where);
+    }
+
+    private TextClassification Explain(TextScore result, ReadOnlySpan<Evidence> evidence, string? where)
+    {
         var signals = new List<string>();
         for (var kind = 0; kind < Signals.KindCount; kind++)
         {

@@ -1,5 +1,9 @@
 using System.Buffers;
 using System.Globalization;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using System.Text;
 
 namespace CommsGateway.Core.Classification;
@@ -55,7 +59,13 @@ public static class PatientText
     /// <see cref="MaxLength"/>(<paramref name="text"/>.Length) characters, and returns the length written.
     /// Allocates nothing (two scratch buffers come from the shared array pool).
     /// </summary>
-    public static int Reveal(ReadOnlySpan<char> text, bool isHtml, Span<char> destination)
+    public static int Reveal(ReadOnlySpan<char> text, bool isHtml, Span<char> destination) => Reveal(text, isHtml, destination, fast: true);
+
+    /// <summary>
+    /// <paramref name="fast"/>: skip, with table look-ups and vectorised searches, the characters no step changes
+    /// (plain ASCII and Latin text); false runs every character through the general code (tests compare the two).
+    /// </summary>
+    internal static int Reveal(ReadOnlySpan<char> text, bool isHtml, Span<char> destination, bool fast)
     {
         var size = MaxLength(text.Length);
         if (destination.Length < size)
@@ -80,11 +90,11 @@ public static class PatientText
                 current = a.AsSpan(0, n);
             }
 
-            n = Prepare(current, b);
-            n = Compatibility(b.AsSpan(0, n), a);
-            n = RejoinAroundSymbols(a.AsSpan(0, n), b);
-            n = RejoinSpacedLetters(b.AsSpan(0, n), a);
-            n = Words(a.AsSpan(0, n), b);
+            n = Prepare(current, b, fast);
+            n = Compatibility(b.AsSpan(0, n), a, fast);
+            n = RejoinAroundSymbols(a.AsSpan(0, n), b, fast);
+            n = RejoinSpacedLetters(b.AsSpan(0, n), a, fast);
+            n = Words(a.AsSpan(0, n), b, fast);
             return NumberWords.Rewrite(b.AsSpan(0, n), destination);
         }
         finally
@@ -97,7 +107,7 @@ public static class PatientText
     // ---- Display order, invisible characters, character maps ----
 
     /// <summary>Resolves right-to-left overrides, drops what is not displayed, maps single characters; never lengthens beyond NFKC's bound.</summary>
-    internal static int Prepare(ReadOnlySpan<char> text, Span<char> destination)
+    internal static int Prepare(ReadOnlySpan<char> text, Span<char> destination, bool fast = true)
     {
         var n = 0;
         var i = 0;
@@ -120,6 +130,19 @@ public static class PatientText
                 var end = OverrideEnd(text, i + 1);
                 n += Reversed(text[(i + 1)..end], destination[n..]);
                 i = end < text.Length && text[end] == Pdf ? end + 1 : end;
+                continue;
+            }
+
+            if (fast && text[i] < Mapped.Length)
+            {
+                // Latin and general punctuation: what Map does depends on the character alone.
+                var mapped = Mapped[text[i]];
+                if (mapped != '\0')
+                {
+                    destination[n++] = mapped;
+                }
+
+                i++;
                 continue;
             }
 
@@ -198,6 +221,25 @@ public static class PatientText
         var category = Rune.GetUnicodeCategory(rune);
         return category is UnicodeCategory.NonSpacingMark or UnicodeCategory.SpacingCombiningMark or UnicodeCategory.EnclosingMark
             || rune.Value is 0x200D or (>= 0x1F3FB and <= 0x1F3FF);
+    }
+
+    /// <summary>Map's result for each character below U+2100 (not a surrogate, so one character in, at most one out): '\0' drops it.</summary>
+    private static readonly char[] Mapped = BuildMapped();
+
+    private static char[] BuildMapped()
+    {
+        var table = new char[0x2100];
+        Span<char> one = stackalloc char[1];
+        Span<char> output = stackalloc char[8];
+        for (var c = 0x80; c < table.Length; c++)
+        {
+            one[0] = (char)c;
+            var n = 0;
+            Map(one, 0, output, ref n);
+            table[c] = n == 0 ? '\0' : n == 1 ? output[0] : throw new InvalidOperationException($"U+{c:X4} maps to {n} characters");
+        }
+
+        return table;
     }
 
     /// <summary>Maps the character at <paramref name="i"/> (a surrogate pair counts as one); returns how many input characters it took.</summary>
@@ -358,13 +400,13 @@ public static class PatientText
     /// NFKC, by segments: ASCII runs are copied (they are already normalised and no ASCII character
     /// composes with what precedes it), every other run goes through the runtime's span normaliser.
     /// </summary>
-    internal static int Compatibility(ReadOnlySpan<char> text, Span<char> destination)
+    internal static int Compatibility(ReadOnlySpan<char> text, Span<char> destination, bool fast = true)
     {
         var n = 0;
         var i = 0;
         while (i < text.Length)
         {
-            var ascii = text[i..].IndexOfAnyExceptInRange('\0', '\u007F');
+            var ascii = fast ? FirstNotInert(text[i..]) : text[i..].IndexOfAnyExceptInRange('\0', '\u007F');
             if (ascii < 0)
             {
                 text[i..].CopyTo(destination[n..]);
@@ -381,7 +423,7 @@ public static class PatientText
             text[i..start].CopyTo(destination[n..]);
             n += start - i;
             var end = start + 1;
-            while (end < text.Length && !(text[end] < 0x80 && (end + 1 == text.Length || text[end + 1] < 0x80)))
+            while (end < text.Length && !(IsInert(text[end], fast) && (end + 1 == text.Length || IsInert(text[end + 1], fast))))
             {
                 end++;
             }
@@ -391,6 +433,50 @@ public static class PatientText
         }
 
         return n;
+    }
+
+    /// <summary>
+    /// Characters NFKC leaves alone whatever surrounds them (their own normal form, combining class 0, never the
+    /// second of a composition): ASCII, and the Latin letters, general punctuation and currency signs whose
+    /// normal form is themselves. A segment boundary before one of them changes nothing, so they are copied like ASCII.
+    /// </summary>
+    private static readonly bool[] Inert = BuildInert();
+
+    private static bool[] BuildInert()
+    {
+        var table = new bool[0x20D0];
+        for (var c = 0; c < table.Length; c++)
+        {
+            table[c] = c < 0x80 || ((c < 0x250 || c >= 0x2000)
+                && CharUnicodeInfo.GetUnicodeCategory((char)c) is not (UnicodeCategory.NonSpacingMark or UnicodeCategory.SpacingCombiningMark or UnicodeCategory.EnclosingMark)
+                && ((char)c).ToString().IsNormalized(NormalizationForm.FormKC));
+        }
+
+        return table;
+    }
+
+    private static bool IsInert(char c, bool fast) => fast ? c < Inert.Length && Inert[c] : c < 0x80;
+
+    /// <summary>The index of the first character that is not <see cref="Inert"/>, or -1.</summary>
+    private static int FirstNotInert(ReadOnlySpan<char> text)
+    {
+        var i = 0;
+        while (true)
+        {
+            var k = text[i..].IndexOfAnyExceptInRange('\0', '\u007F');
+            if (k < 0)
+            {
+                return -1;
+            }
+
+            i += k;
+            if (!IsInert(text[i], fast: true))
+            {
+                return i;
+            }
+
+            i++;
+        }
     }
 
     private static int NormalizeSegment(ReadOnlySpan<char> segment, Span<char> destination)
@@ -441,7 +527,7 @@ public static class PatientText
     /// is dropped when the letters on one side of it are at most three, a word cut into pieces; between
     /// two longer words ("Bonjour😊Marie") it stays.
     /// </summary>
-    internal static int RejoinAroundSymbols(ReadOnlySpan<char> text, Span<char> destination)
+    internal static int RejoinAroundSymbols(ReadOnlySpan<char> text, Span<char> destination, bool fast = true)
     {
         if (text.IndexOfAnyExceptInRange('\0', '\u007F') < 0)
         {
@@ -453,6 +539,21 @@ public static class PatientText
         var i = 0;
         while (i < text.Length)
         {
+            if (fast)
+            {
+                // A symbol run never starts on an ASCII character: copy those runs whole.
+                var ascii = text[i..].IndexOfAnyExceptInRange('\0', '\u007F');
+                if (ascii < 0)
+                {
+                    text[i..].CopyTo(destination[n..]);
+                    return n + text.Length - i;
+                }
+
+                text.Slice(i, ascii).CopyTo(destination[n..]);
+                n += ascii;
+                i += ascii;
+            }
+
             var end = SymbolRun(text, i);
             if (end == i)
             {
@@ -532,12 +633,26 @@ public static class PatientText
     /// (" ", ".", " - " ...). Left alone: "Dr J. K. Rowling" (the separator ". " is not symmetric), "de A à Z"
     /// (mixed case after the first letter), "il y a à" (only one-letter words of the language).
     /// </summary>
-    internal static int RejoinSpacedLetters(ReadOnlySpan<char> text, Span<char> destination)
+    internal static int RejoinSpacedLetters(ReadOnlySpan<char> text, Span<char> destination, bool fast = true)
     {
         var n = 0;
         var i = 0;
         while (i < text.Length)
         {
+            if (fast)
+            {
+                // A spaced run starts on an item with no word character before it and a separator after it: an ASCII
+                // letter or digit on either side rules a place out, eight places at a time.
+                var next = NextSpacedCandidate(text, i);
+                text[i..next].CopyTo(destination[n..]);
+                n += next - i;
+                i = next;
+                if (i == text.Length)
+                {
+                    break;
+                }
+            }
+
             if (IsSpacedItem(text[i]) && (i == 0 || !IsWordish(text[i - 1])) && SpacedRun(text, i, out var separator, out var items))
             {
                 for (var k = 0; k < items; k++)
@@ -553,6 +668,51 @@ public static class PatientText
         }
 
         return n;
+    }
+
+    /// <summary>The first place at or after <paramref name="i"/> with neither neighbour an ASCII letter or digit (the last place never starts a run), or the end.</summary>
+    private static int NextSpacedCandidate(ReadOnlySpan<char> text, int i)
+    {
+        if (i == 0)
+        {
+            if (text.Length > 1 && !char.IsAsciiLetterOrDigit(text[1]))
+            {
+                return 0;
+            }
+
+            i = 1;
+        }
+
+        ref var chars = ref Unsafe.As<char, ushort>(ref MemoryMarshal.GetReference(text));
+        while (i + 9 <= text.Length)
+        {
+            var before = Vector128.LoadUnsafe(ref chars, (nuint)(i - 1));
+            var after = Vector128.LoadUnsafe(ref chars, (nuint)(i + 1));
+            var open = Vector128.AndNot(~AsciiLetterOrDigit(before), AsciiLetterOrDigit(after)).ExtractMostSignificantBits();
+            if (open != 0)
+            {
+                return i + BitOperations.TrailingZeroCount(open);
+            }
+
+            i += 8;
+        }
+
+        for (; i + 1 < text.Length; i++)
+        {
+            if (!char.IsAsciiLetterOrDigit(text[i - 1]) && !char.IsAsciiLetterOrDigit(text[i + 1]))
+            {
+                return i;
+            }
+        }
+
+        return text.Length;
+    }
+
+    private static Vector128<ushort> AsciiLetterOrDigit(Vector128<ushort> chars)
+    {
+        var letter = Vector128.LessThanOrEqual((chars | Vector128.Create((ushort)0x20)) - Vector128.Create((ushort)'a'), Vector128.Create((ushort)('z' - 'a')));
+        var digit = Vector128.LessThanOrEqual(chars - Vector128.Create((ushort)'0'), Vector128.Create((ushort)9));
+        return letter | digit;
     }
 
     private static bool SpacedRun(ReadOnlySpan<char> text, int i, out int separatorLength, out int items)
@@ -617,33 +777,125 @@ public static class PatientText
     private static bool IsLeet(char c) => c is '0' or '1' or '3' or '4' or '5' or '7' or '@' or '$';
 
     /// <summary>Folds look-alike letters and leet digits, word by word (a word keeps its length).</summary>
-    internal static int Words(ReadOnlySpan<char> text, Span<char> destination)
+    internal static int Words(ReadOnlySpan<char> text, Span<char> destination, bool fast = true)
     {
         text.CopyTo(destination);
         var line = new LineContext(-1, false, false);
         var i = 0;
         while (i < text.Length)
         {
-            if (!IsWordish(text[i]))
+            if (fast)
+            {
+                // Only a word with a digit, '@', '$' or a character from U+0370 on can change: go to the next such
+                // character, back to the start of its word (not before i: an earlier word was already read).
+                var stop = NextWordStop(text, i);
+                if (stop == text.Length)
+                {
+                    break;
+                }
+
+                var floor = i;
+                i = stop;
+                while (i > floor && (KindOf(text[i - 1], fast) & WordishChar) != 0)
+                {
+                    i--;
+                }
+            }
+
+            var kind = KindOf(text[i], fast);
+            if ((kind & WordishChar) == 0)
             {
                 i++;
                 continue;
             }
 
             var end = i + 1;
-            while (end < text.Length && IsWordish(text[end]))
+            while (end < text.Length && (KindOf(text[end], fast) is var next && (next & WordishChar) != 0))
             {
+                kind |= next;
                 end++;
             }
 
+            // Look-alikes are letters from U+0370 on; digits for letters are ASCII (folding look-alikes adds none).
             var word = destination[i..end];
-            FoldLookalikes(text, i, word, ref line);
-            ReadDigitsAsLetters(word);
+            if ((kind & BeyondLatin) != 0)
+            {
+                FoldLookalikes(text, i, word, ref line);
+            }
+
+            if ((kind & LeetChar) != 0)
+            {
+                ReadDigitsAsLetters(word);
+            }
+
             i = end;
         }
 
         return text.Length;
     }
+
+    /// <summary>The first digit, '@', '$' or character from U+0370 on at or after <paramref name="i"/>, eight at a time, or the end.</summary>
+    private static int NextWordStop(ReadOnlySpan<char> text, int i)
+    {
+        ref var chars = ref Unsafe.As<char, ushort>(ref MemoryMarshal.GetReference(text));
+        for (; i + 8 <= text.Length; i += 8)
+        {
+            var v = Vector128.LoadUnsafe(ref chars, (nuint)i);
+            var stops = Vector128.LessThanOrEqual(v - Vector128.Create((ushort)'0'), Vector128.Create((ushort)9))
+                | Vector128.Equals(v, Vector128.Create((ushort)'@')) | Vector128.Equals(v, Vector128.Create((ushort)'$'))
+                | Vector128.GreaterThan(v, Vector128.Create((ushort)0x36F));
+            var mask = stops.ExtractMostSignificantBits();
+            if (mask != 0)
+            {
+                return i + BitOperations.TrailingZeroCount(mask);
+            }
+        }
+
+        for (; i < text.Length; i++)
+        {
+            if (text[i] is (>= '0' and <= '9') or '@' or '$' or > '\u036F')
+            {
+                return i;
+            }
+        }
+
+        return text.Length;
+    }
+
+    private const byte WordishChar = 1;
+    private const byte LeetChar = 2;
+    private const byte BeyondLatin = 4;
+
+    /// <summary><see cref="KindOf"/> below U+0100, from the general predicates.</summary>
+    private static readonly byte[] Latin1Kinds = BuildLatin1Kinds();
+
+    private static byte[] BuildLatin1Kinds()
+    {
+        var table = new byte[0x100];
+        for (var c = 0; c < table.Length; c++)
+        {
+            table[c] = GeneralKind((char)c, mayBeLookalike: false);
+        }
+
+        return table;
+    }
+
+    /// <summary>
+    /// Whether the character belongs to a word, may be a digit read as a letter, may be a look-alike letter of another
+    /// script; not fast, every word character may be anything, so every word goes through both word steps.
+    /// </summary>
+    private static byte KindOf(char c, bool fast)
+    {
+        if (!fast)
+        {
+            return IsWordish(c) ? (byte)(WordishChar | LeetChar | BeyondLatin) : (byte)0;
+        }
+
+        return c < 0x100 ? Latin1Kinds[c] : GeneralKind(c, mayBeLookalike: c >= 0x370);
+    }
+
+    private static byte GeneralKind(char c, bool mayBeLookalike) =>
+        !IsWordish(c) ? (byte)0 : (byte)(WordishChar | (IsLeet(c) ? LeetChar : 0) | (mayBeLookalike ? BeyondLatin : 0));
 
     private readonly record struct LineContext(int Start, bool Latin, bool Foreign);
 

@@ -28,6 +28,10 @@ internal static class FooterTexts
         ? "Se désinscrire"
         : "Unsubscribe";
 
+    public static string EmailPreferences(UnsubscribeLocale locale) => locale == UnsubscribeLocale.Fr
+        ? "Gérer mes préférences"
+        : "Manage my preferences";
+
     /// <summary>French puts a space before the colon (a plain one: the no-break space is not GSM-7).</summary>
     public static string Colon(UnsubscribeLocale locale) => locale == UnsubscribeLocale.Fr ? " : " : ": ";
 }

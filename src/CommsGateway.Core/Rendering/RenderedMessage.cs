@@ -15,6 +15,9 @@ public sealed record RenderRequest(
     /// <summary>The signed https link (…/u/{token}); required when the detected purpose is marketing.</summary>
     public Uri? UnsubscribeUrl { get; init; }
 
+    /// <summary>The signed preference-centre link (…/p/{token}); email footers show it beside the unsubscribe link.</summary>
+    public Uri? PreferencesUrl { get; init; }
+
     /// <summary>Optional RFC 2369 mailto alternative for List-Unsubscribe (e.g. "unsubscribe@clinic.example").</summary>
     public string? UnsubscribeMailto { get; init; }
 

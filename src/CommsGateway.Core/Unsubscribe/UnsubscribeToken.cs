@@ -57,6 +57,12 @@ public sealed record TokenVerification(UnsubscribeClaims? Claims, TokenRejection
 {
     public bool IsValid => Claims is not null && Rejection == TokenRejection.None;
 
+    /// <summary>
+    /// An authentic token past its validity still says which clinic and channel it was for: enough to tell the patient
+    /// what to do next for that channel. Never a reason to act on it.
+    /// </summary>
+    public UnsubscribeClaims? ExpiredClaims { get; init; }
+
     public static TokenVerification Valid(UnsubscribeClaims claims) => new(claims, TokenRejection.None);
 
     public static TokenVerification Refused(TokenRejection rejection) => new(null, rejection);

@@ -196,14 +196,15 @@ public sealed class UnsubscribeTokens
             return TokenVerification.Refused(TokenRejection.NotYetValid);
         }
 
+        var claims = new UnsubscribeClaims(
+            tenant, Convert.ToHexStringLower(reference), channel, scope, locale,
+            campaign.Length == 0 ? null : campaign, issuedAt, keyId);
         if (now - issuedAt > Validity)
         {
-            return TokenVerification.Refused(TokenRejection.Expired);
+            return TokenVerification.Refused(TokenRejection.Expired) with { ExpiredClaims = claims };
         }
 
-        return TokenVerification.Valid(new UnsubscribeClaims(
-            tenant, Convert.ToHexStringLower(reference), channel, scope, locale,
-            campaign.Length == 0 ? null : campaign, issuedAt, keyId));
+        return TokenVerification.Valid(claims);
     }
 
     private static void Mac(byte[] secret, ReadOnlySpan<byte> payload, Span<byte> destination)

@@ -7,6 +7,7 @@ using CommsGateway.Features.Admin;
 using CommsGateway.Features.DevOutbox;
 using CommsGateway.Features.Webhooks;
 using CommsGateway.Features.Intents;
+using CommsGateway.Features.Preferences;
 using CommsGateway.Features.Privacy;
 using CommsGateway.Features.Review;
 using CommsGateway.Features.Unsubscribe;
@@ -68,6 +69,7 @@ public static class GatewayHost
         builder.AddIntents();
         builder.AddReview();
         builder.AddUnsubscribe();
+        builder.AddPreferences();
         builder.AddWebhooks();
         builder.AddAudit();
         builder.AddAdminApi();
@@ -81,6 +83,7 @@ public static class GatewayHost
         ArgumentNullException.ThrowIfNull(endpoints);
         endpoints.MapGet("/health/live", () => TypedResults.Ok("live"));
         endpoints.MapUnsubscribe();
+        endpoints.MapPreferences();
         endpoints.MapObservability();
         endpoints.MapAudit();
         endpoints.MapAdminApi();

@@ -36,6 +36,27 @@ public sealed class KeywordAutomatonTests
     }
 
     [Fact]
+    public void Should_scan_three_texts_together_as_it_scans_each_alone()
+    {
+        // Short texts (one lane each, read together) and long ones (left to Scan), of unequal lengths, small buffers too.
+        var random = new Random(7);
+        for (var round = 0; round < 400; round++)
+        {
+            var texts = Enumerable.Range(0, 3).Select(_ => GeneratedText(random, length: random.Next(0, round % 4 == 0 ? 600 : 140))).ToArray();
+            var size = round % 5 == 0 ? 3 : 192;
+            var together = texts.Select(_ => new KeywordMatch[size]).ToArray();
+            Automaton.ScanThree(texts[0], texts[1], texts[2], together[0], together[1], together[2], out var f0, out var f1, out var f2);
+            int[] counts = [f0, f1, f2];
+            for (var k = 0; k < 3; k++)
+            {
+                var alone = new KeywordMatch[size];
+                var found = Automaton.Scan(texts[k], alone);
+                Assert.True(alone.AsSpan(0, found).SequenceEqual(together[k].AsSpan(0, counts[k])), $"round {round}, text {k}: \"{texts[k]}\"");
+            }
+        }
+    }
+
+    [Fact]
     public void Should_find_a_keyword_that_straddles_each_lane_boundary()
     {
         var keyword = Automaton.Keywords.First(k => !k.Stem && k.Text.Length >= 8 && k.Text.All(char.IsAsciiLetterLower)).Text;

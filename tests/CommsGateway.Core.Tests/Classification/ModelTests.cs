@@ -126,6 +126,25 @@ public sealed class ModelTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Should_give_the_same_verdict_and_rules_explained_as_on_the_hot_path()
+    {
+        // The explanation reveals once and reads the rules on the revealed text; the rules alone read the raw text.
+        var messages = CorpusFiles().SelectMany(f => f.Parse()).Select(m => (m.Subject, (string?)m.Body, (string?)null))
+            .Append((null, null, "<p>Offre d'&eacute;t&eacute; : <b>-20&nbsp;%</b></p><a href=\"https://x.fr/?utm_source=mail\">ici</a>"))
+            .Append(("Votre facture", "Merci pour votre visite.", "<div>Facture n&deg; 1043 : 120,00&euro; r&eacute;gl&eacute;s</div>"));
+        foreach (var (subject, body, html) in messages)
+        {
+            var explained = classifier.Classify(subject, body, html, null, Channel.Email, "fr");
+            var score = classifier.Score(subject, body, html);
+
+            Assert.Equal(score.Verdict, explained.Verdict);
+            Assert.Equal(Math.Round(score.Probability, 4), explained.Probability);
+            Assert.Equal(score.RuleScore, explained.Score);
+            Assert.Equal(classifier.ClassifyText(subject, body, html).Signals, explained.Signals);
+        }
+    }
+
+    [Fact]
     public void Should_score_without_allocating()
     {
         const string body = "Bonjour, votre rendez-vous est confirmé mardi à 10h30 avec le Dr Aubert. PS : en mai, -20 % sur le peeling si vous l'ajoutez à votre séance !";

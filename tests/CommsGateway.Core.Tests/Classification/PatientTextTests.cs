@@ -221,6 +221,62 @@ public sealed class PatientTextTests
     }
 
     [Fact]
+    public void Should_reveal_the_same_with_and_without_the_fast_paths_on_the_corpus()
+    {
+        foreach (var message in ModelTests.CorpusFiles().SelectMany(f => f.Parse()))
+        {
+            foreach (var text in new[] { message.Subject ?? "", message.Body })
+            {
+                AssertSameReveal(text, isHtml: false);
+            }
+        }
+    }
+
+    [Fact]
+    public void Should_reveal_the_same_with_and_without_the_fast_paths_on_unicode_noise()
+    {
+        // Pieces each step acts on (look-alikes, spaced and leet letters, symbols between letters, bidi, invisible
+        // characters, marks after Latin letters, compatibility forms), plain text between them, and random code points.
+        string[] pieces =
+        [
+            "Bonjour", "promo", "PR0M0", "gr@tuit", "b0t0x", " ", "  ", "\n", ".", ", ", "-", "é", "è", "ê", "É", "ç", "œ", "ß", "ı", "ª", "²", "¼", "µ",
+            "\u00A0", "\u00AD", "’", "“", "…", "–", "€", "£", "e\u0301", "ê\u0301", "a\u0308\u0304", "\u0301", "рromo", "Дмитрий", "ΟΡ", "ᴘʀᴏᴍᴏ",
+            "p r o m o", "p.r.o.m.o", "P-R-O-M-O", "p·r·o·m·o", "p • r • o", "il y a à", "p🔥r🔥o🔥m🔥o", "😉", "🅿", "🇫🇷", "\u202Eomorp\u202C",
+            "\u200B", "\u200D", "\uFE0F", "ＰＲＯＭＯ", "⑽", "١٢", "\u1100\u1161", "\u1161", "\u3307", "twenty percent off", "cinquante pour cent", "10h30",
+        ];
+        var random = new Random(11);
+        for (var round = 0; round < 3_000; round++)
+        {
+            var text = new StringBuilder();
+            for (var k = random.Next(1, 30); k > 0; k--)
+            {
+                if (random.Next(4) == 0)
+                {
+                    var cp = random.Next(3) == 0 ? random.Next(0x80, 0x2100) : random.Next(0x80, 0x30000);
+                    text.Append(cp is >= 0xD800 and <= 0xDFFF ? "\uD83D" : char.ConvertFromUtf32(cp));
+                }
+                else
+                {
+                    text.Append(pieces[random.Next(pieces.Length)]);
+                }
+            }
+
+            AssertSameReveal(text.ToString(), isHtml: round % 5 == 0);
+        }
+    }
+
+    private static void AssertSameReveal(string text, bool isHtml)
+    {
+        var fast = new char[PatientText.MaxLength(text.Length)];
+        var general = new char[PatientText.MaxLength(text.Length)];
+        var a = PatientText.Reveal(text, isHtml, fast, fast: true);
+        var b = PatientText.Reveal(text, isHtml, general, fast: false);
+        Assert.True(new string(general, 0, b) == new string(fast, 0, a), $"fast and general reveal differ on {Escape(text)}");
+    }
+
+    private static string Escape(string text) => string.Concat(text.Select(c => c is >= ' ' and < '\u007F' ? c.ToString() : $"\\u{(int)c:X4}"));
+
+    [Fact]
     public void Should_keep_every_lookalike_table_one_to_one()
     {
         foreach (var c in "рРоОаАеЕсСхХуΟορΑЅѕіІ")

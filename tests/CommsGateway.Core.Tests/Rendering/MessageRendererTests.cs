@@ -165,3 +165,42 @@ public sealed class MessageRendererTests
     [InlineData("de", UnsubscribeLocale.En)]
     public void Should_map_locales(string? locale, UnsubscribeLocale expected) => Assert.Equal(expected, UnsubscribeLocales.From(locale));
 }
+
+public sealed class MessageRendererPreferencesTests
+{
+    private static readonly Uri Unsubscribe = new("https://gw.example/u/AbC-123_xyz");
+    private static readonly Uri Preferences = new("https://gw.example/p/AbC-123_xyz");
+
+    [Theory]
+    [InlineData(UnsubscribeLocale.Fr, "Gérer mes préférences : https://gw.example/p/AbC-123_xyz\nSe désinscrire : https://gw.example/u/AbC-123_xyz\n")]
+    [InlineData(UnsubscribeLocale.En, "Manage my preferences: https://gw.example/p/AbC-123_xyz\nUnsubscribe: https://gw.example/u/AbC-123_xyz\n")]
+    public void Should_put_the_preference_link_beside_the_unsubscribe_link_in_an_email(UnsubscribeLocale locale, string ending)
+    {
+        var rendered = MessageRenderer.Render(new RenderRequest(Channel.Email, Purpose.Marketing, locale, "Offre", "Offre", "<p>Offre</p>")
+        {
+            UnsubscribeUrl = Unsubscribe,
+            PreferencesUrl = Preferences,
+        });
+
+        Assert.EndsWith(ending, rendered.Text, StringComparison.Ordinal);
+        Assert.Contains("<a href=\"https://gw.example/p/AbC-123_xyz\">", rendered.Html, StringComparison.Ordinal);
+        Assert.Contains("<a href=\"https://gw.example/u/AbC-123_xyz\">", rendered.Html, StringComparison.Ordinal);
+        Assert.Contains("font-size:14px", rendered.Html, StringComparison.Ordinal);
+        Assert.Equal("<https://gw.example/u/AbC-123_xyz>", rendered.Headers["List-Unsubscribe"]); // one-click stays the /u/ link
+    }
+
+    [Fact]
+    public void Should_keep_the_sms_footer_to_its_one_link()
+    {
+        var request = new RenderRequest(Channel.Sms, Purpose.Marketing, UnsubscribeLocale.En, null, "Offer", null)
+        {
+            UnsubscribeUrl = Unsubscribe,
+            PreferencesUrl = Preferences,
+        };
+
+        var rendered = MessageRenderer.Render(request);
+
+        Assert.Equal("Offer\nReply STOP to opt out: https://gw.example/u/AbC-123_xyz", rendered.Text);
+        Assert.True(rendered.FooterFits);
+    }
+}

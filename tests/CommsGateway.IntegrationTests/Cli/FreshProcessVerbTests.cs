@@ -123,6 +123,10 @@ public sealed partial class FreshProcessVerbTests : IAsyncLifetime
             new("breach scope", () => Task.FromResult(Args("breach", "scope", "--tenant", Tenant, "--from", now.AddDays(-1).ToString("O"), "--to", now.AddDays(1).ToString("O"), "--json"))),
             new("retention set", () => Task.FromResult(Args("retention", "set", "--tenant", Tenant, "--decisions-months", "36", "--consent-months", "60"))),
             new("retention run", () => Task.FromResult(Args("retention", "run", "--tenant", Tenant, "--dry-run"))),
+            new("consent form-link", () => Task.FromResult(Args("consent", "form-link", "--tenant", Tenant, "--patient", "p-1")), Expect: "/c/"),
+            new("consent wording add", () => Task.FromResult(Args("consent", "wording", "add", "--tenant", Tenant, "--item", "marketing.sms", "--locale", "fr",
+                "--version", "clinic-sms-1", "--text-file", File("wording-sms.txt", "J'accepte de recevoir les offres de la clinique par SMS."))), Expect: "clinic-sms-1 sha256"),
+            new("consent wording list", () => Task.FromResult(Args("consent", "wording", "list", "--tenant", Tenant)), Expect: "clinic-sms-1"),
             new("export", () => Task.FromResult(Args("export", "--tenant", Tenant, "--patient", "p-1")), Expect: "p-1"),
             new("erase", () => Task.FromResult(Args("erase", "--tenant", Tenant, "--patient", "p-2", "--yes")), Expect: "Erased"),
             // No gateway runs now (the run case stopped it), as the verb requires; the campaign's intents wait in the queue.

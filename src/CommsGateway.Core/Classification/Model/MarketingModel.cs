@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace CommsGateway.Core.Classification.Model;
@@ -121,28 +123,47 @@ public sealed class MarketingModel
     /// <param name="rules">The rules' verdict on the message as produced (they read campaign links in the raw HTML).</param>
     internal ModelScore Score(ReadOnlySpan<char> subject, ReadOnlySpan<char> body, ReadOnlySpan<char> html, TextScore rules)
     {
-        var top = new Candidates();
-        var (total, count) = Part(subject, MessagePart.Subject, ref top);
-        var (bodySum, bodyCount) = Part(body, MessagePart.Body, ref top);
-        var (htmlSum, htmlCount) = Part(html, MessagePart.Html, ref top);
-        total += body.IsEmpty ? htmlSum : bodySum;
-        count += body.IsEmpty ? htmlCount : bodyCount;
+        // Each sentence is folded once, into its own slot between segment breaks: the features read it, then the rules
+        // read the slots of the best few as they would read the sentence alone.
+        var rented = ArrayPool<char>.Shared.Rent(FoldedCapacity(subject.Length) + FoldedCapacity(body.Length) + FoldedCapacity(html.Length) + 1);
+        try
+        {
+            Span<char> folded = rented;
+            folded[0] = TextNormalizer.Break;
+            var used = 1;
+            var top = new Candidates();
+            var (total, count) = Part(subject, MessagePart.Subject, folded, ref used, ref top);
+            var (bodySum, bodyCount) = Part(body, MessagePart.Body, folded, ref used, ref top);
+            var (htmlSum, htmlCount) = Part(html, MessagePart.Html, folded, ref used, ref top);
+            total += body.IsEmpty ? htmlSum : bodySum;
+            count += body.IsEmpty ? htmlCount : bodyCount;
+            return Combine(total, count, top, folded, rules);
+        }
+        finally
+        {
+            ArrayPool<char>.Shared.Return(rented);
+        }
+    }
 
+    /// <summary>Room for the folded sentences of a text: at most 2L + 2 characters each (TextNormalizer), one break after each, sentences at least one character long.</summary>
+    private static int FoldedCapacity(int length) => checked(5 * length);
+
+    private ModelScore Combine(float total, int count, in Candidates top, ReadOnlySpan<char> folded, TextScore rules)
+    {
         // The rules are read in the few sentences the words rank highest, not in every sentence: most of the cost otherwise.
         var best = new Best { Logit = double.NegativeInfinity };
-        for (var i = 0; i < Candidates.Size; i++)
+        if (top[Candidates.Size - 1].Part != MessagePart.None)
         {
-            var candidate = top[i];
-            if (candidate.Part == MessagePart.None)
+            var (r0, r1, r2) = ClassifierEngine.Shared.ScoreFoldedSentences(Slot(folded, top[0]), Slot(folded, top[1]), Slot(folded, top[2]));
+            Consider(top[0], r0, ref best);
+            Consider(top[1], r1, ref best);
+            Consider(top[2], r2, ref best);
+        }
+        else
+        {
+            for (var i = 0; i < Candidates.Size && top[i].Part != MessagePart.None; i++)
             {
-                continue;
-            }
-
-            var text = candidate.Part switch { MessagePart.Subject => subject, MessagePart.Body => body, _ => html };
-            var logit = candidate.Logit + RuleSum(ClassifierEngine.Shared.ScoreRevealed(default, text.Slice(candidate.Start, candidate.Length), default, campaignLinkInMarkup: false).Fired);
-            if (logit > best.Logit)
-            {
-                best = candidate with { Logit = logit };
+                Consider(top[i], ClassifierEngine.Shared.ScoreFoldedSentence(Slot(folded, top[i])), ref best);
             }
         }
 
@@ -334,18 +355,34 @@ public sealed class MarketingModel
     /// </summary>
     internal static double Scale(int count) => count == 0 ? 0 : 1.0 / Math.Sqrt(count);
 
-    private (float Sum, int Count) Part(ReadOnlySpan<char> text, MessagePart part, ref Candidates top)
+    /// <summary>A candidate's folded sentence with the breaks around it: what the rules read for that sentence alone.</summary>
+    private static ReadOnlySpan<char> Slot(ReadOnlySpan<char> folded, in Best candidate) => folded.Slice(candidate.Folded - 1, candidate.FoldedLength + 2);
+
+    private void Consider(in Best candidate, TextScore rules, ref Best best)
+    {
+        var logit = candidate.Logit + RuleSum(rules.Fired);
+        if (logit > best.Logit)
+        {
+            best = candidate with { Logit = logit };
+        }
+    }
+
+    /// <summary>Folds each sentence of <paramref name="text"/> into <paramref name="folded"/> at <paramref name="used"/> (then a break), sums its features, offers it as a candidate.</summary>
+    private (float Sum, int Count) Part(ReadOnlySpan<char> text, MessagePart part, Span<char> folded, ref int used, ref Candidates top)
     {
         var total = 0f;
         var features = 0;
         var from = 0;
         while (Sentences.Next(text, ref from, out var start, out var length))
         {
+            var n = TextNormalizer.Normalize(text.Slice(start, length), folded[used..]);
             var sink = new WeightSum(Weights);
-            var count = Featurizer.Visit(text.Slice(start, length), Bits, ref sink);
+            var count = Featurizer.VisitFolded(folded.Slice(used, n), Bits, ref sink);
             total += sink.Sum;
             features += count;
-            top.Offer(new Best { Logit = Bias + (sink.Sum * Scale(count)), Part = part, Start = start, Length = length });
+            top.Offer(new Best { Logit = Bias + (sink.Sum * Scale(count)), Part = part, Start = start, Length = length, Folded = used, FoldedLength = n });
+            used += n;
+            folded[used++] = TextNormalizer.Break;
         }
 
         return (total, features);
@@ -406,6 +443,10 @@ public sealed class MarketingModel
         public MessagePart Part;
         public int Start;
         public int Length;
+
+        /// <summary>Where the folded sentence starts in the folded buffer (a break before it and after it).</summary>
+        public int Folded;
+        public int FoldedLength;
     }
 
     private struct WeightSum(float[] weights) : IFeatureSink
@@ -414,6 +455,7 @@ public sealed class MarketingModel
 
         public float Sum { get; private set; }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Add(int bucket) => Sum += weights[bucket];
     }
 }

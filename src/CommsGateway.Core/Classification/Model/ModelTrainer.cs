@@ -86,6 +86,7 @@ internal sealed class FeaturedMessage
     {
         public List<int> Buckets { get; } = buckets;
 
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         public void Add(int bucket) => Buckets.Add(bucket);
     }
 }

@@ -1,4 +1,8 @@
 using System.Globalization;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace CommsGateway.Core.Classification.Model;
 
@@ -17,7 +21,7 @@ internal static class Sentences
             var begin = from;
             var end = text.Length;
             var next = text.Length;
-            for (var i = begin; i < text.Length; i++)
+            for (var i = NextStop(text, begin); i < text.Length; i = NextStop(text, i + 1))
             {
                 var c = text[i];
                 if (IsLineBreak(c))
@@ -47,6 +51,38 @@ internal static class Sentences
         start = 0;
         length = 0;
         return false;
+    }
+
+    /// <summary>
+    /// The first character at or after <paramref name="i"/> that may end a sentence (a line break, end punctuation, or
+    /// anything outside ASCII), eight at a time, or the end: the characters skipped are neither breaks nor punctuation.
+    /// </summary>
+    private static int NextStop(ReadOnlySpan<char> text, int i)
+    {
+        ref var chars = ref Unsafe.As<char, ushort>(ref MemoryMarshal.GetReference(text));
+        for (; i + 8 <= text.Length; i += 8)
+        {
+            var v = Vector128.LoadUnsafe(ref chars, (nuint)i);
+            var stops = Vector128.Equals(v, Vector128.Create((ushort)'\n')) | Vector128.Equals(v, Vector128.Create((ushort)'\r'))
+                | Vector128.Equals(v, Vector128.Create((ushort)'.')) | Vector128.Equals(v, Vector128.Create((ushort)'!'))
+                | Vector128.Equals(v, Vector128.Create((ushort)'?')) | Vector128.Equals(v, Vector128.Create((ushort)';'))
+                | Vector128.GreaterThan(v, Vector128.Create((ushort)0x7F));
+            var mask = stops.ExtractMostSignificantBits();
+            if (mask != 0)
+            {
+                return i + BitOperations.TrailingZeroCount(mask);
+            }
+        }
+
+        for (; i < text.Length; i++)
+        {
+            if (text[i] is '\n' or '\r' or '.' or '!' or '?' or ';' or > '\u007F')
+            {
+                return i;
+            }
+        }
+
+        return text.Length;
     }
 
     /// <summary>Breaks that end a thought without punctuation: new lines, bullets, and emojis (surrogates and symbols).</summary>

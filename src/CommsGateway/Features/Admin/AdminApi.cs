@@ -176,9 +176,26 @@ public static class AdminApi
         string patientId, ClaimsPrincipal user, ConsentLedger ledger, CancellationToken ct) =>
         await ledger.HistoryAsync(user.Tenant(), patientId, ct) is { } history ? TypedResults.Ok(history) : TypedResults.NotFound();
 
-    private static async Task<Results<Ok<PatientExport>, NotFound>> Export(
-        string patientId, HttpContext http, PatientRecords records, CancellationToken ct) =>
-        await records.ExportAsync(http.User.Tenant(), patientId, http.Actor(), ct) is { } export ? TypedResults.Ok(export) : TypedResults.NotFound();
+    /// <summary>JSON for the DPO; ?format=html (and ?lang=fr|en) the same export as a document the patient can read.</summary>
+    private static async Task<Results<Ok<PatientExport>, ContentHttpResult, NotFound>> Export(
+        string patientId, HttpContext http, PatientRecords records, Preferences.ClinicBrands brands, Preferences.WordingCatalogue wordings, CancellationToken ct,
+        string? format = null, string? lang = null)
+    {
+        if (await records.ExportAsync(http.User.Tenant(), patientId, http.Actor(), ct) is not { } export)
+        {
+            return TypedResults.NotFound();
+        }
+
+        if (format != "html")
+        {
+            return TypedResults.Ok(export);
+        }
+
+        var brand = await brands.FindAsync(export.TenantId, ct) ?? new Core.Preferences.ClinicBrand(export.TenantId);
+        return TypedResults.Content(Preferences.AccessReport.Html(export, brand,
+            Core.Unsubscribe.UnsubscribeLocales.From(lang ?? export.Contact?.Locale ?? "fr"), await wordings.ForTenantAsync(export.TenantId, ct)),
+            "text/html; charset=utf-8");
+    }
 
     private static async Task<Results<Ok<ErasureResult>, NotFound>> Erase(
         string patientId, HttpContext http, PatientRecords records, CancellationToken ct) =>

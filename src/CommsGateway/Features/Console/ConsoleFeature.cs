@@ -118,15 +118,6 @@ public static class ConsoleFeature
                     .RequireClaim(ConsoleClaims.Tenant).RequireRole(roles));
             }
         });
-        // Antiforgery options are global (every server-rendered form of the gateway). Secure when the request is (the
-        // framework refuses "Always" on plain HTTP, e.g. the demo on 127.0.0.1): the token cookie alone grants nothing,
-        // the session cookie above is Secure in every case.
-        builder.Services.AddAntiforgery(options =>
-        {
-            options.Cookie.Name = "commsgw-af";
-            options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
-            options.Cookie.SameSite = SameSiteMode.Strict;
-        });
         var attempts = builder.Configuration.GetValue($"{ConsoleOptions.Section}:SignInAttemptsPerMinute", 30);
         builder.Services.AddRateLimiter(options =>
         {

@@ -150,6 +150,12 @@ public sealed class PatientRecords(NpgsqlDataSource dataSource, ConsentLedger le
             update unsubscribe_events set ip = null, user_agent = null
             where tenant_id = @tenantId and patient_id = @patientId and (ip is not null or user_agent is not null)
             """, new { tenantId, patientId }, tx, cancellationToken: ct));
+        // Email grants waiting for their double opt-in: no longer confirmable, and their request's IP and user agent go.
+        await connection.ExecuteAsync(new CommandDefinition("""
+            update preference_pending_grants set request_ip = null, request_user_agent = null,
+                expires_at = case when confirmed_at is null then least(expires_at, now()) else expires_at end
+            where tenant_id = @tenantId and patient_id = @patientId
+            """, new { tenantId, patientId }, tx, cancellationToken: ct));
         await connection.ExecuteAsync(new CommandDefinition("select set_config('commsgw.erasure', 'off', true)", transaction: tx, cancellationToken: ct));
 
         var result = new ErasureResult(suppressions, pseudonymised, contact is not null)

@@ -1,4 +1,5 @@
 using CommsGateway.Core.Unsubscribe;
+using CommsGateway.Features.Preferences;
 using CommsGateway.Hosting;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -42,12 +43,7 @@ public static class UnsubscribeFeature
         var group = endpoints.MapGroup("/u").AddEndpointFilter(async (context, next) =>
         {
             // The token is in the URL: never leak it in a Referer, never cache or frame the page.
-            var headers = context.HttpContext.Response.Headers;
-            headers.CacheControl = "no-store";
-            headers["Referrer-Policy"] = "no-referrer";
-            headers["X-Content-Type-Options"] = "nosniff";
-            headers["X-Robots-Tag"] = "noindex";
-            headers.ContentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+            PatientPage.SecureHeaders(context.HttpContext.Response);
             return await next(context);
         });
         group.MapGet("/{token}", ShowAsync);
@@ -55,18 +51,32 @@ public static class UnsubscribeFeature
         return endpoints;
     }
 
-    /// <summary>GET never changes anything: mail scanners and link previews fetch it (RFC 8058 section 1).</summary>
+    /// <summary>
+    /// GET never changes anything: mail scanners and link previews fetch it (RFC 8058 section 1). A link whose channel
+    /// is already withdrawn shows that state (with undo and the preference centre) instead of the same prompt.
+    /// </summary>
     internal static async Task<ContentHttpResult> ShowAsync(string token, HttpRequest request, UnsubscribeTokens tokens,
-        ClinicNames clinics, TimeProvider clock)
+        PreferenceCentre centre, TimeProvider clock)
     {
         var verification = tokens.Verify(token, clock.GetUtcNow());
         if (verification.Claims is not { } claims)
         {
-            return Refused(request);
+            return await InvalidLinkPage.ResultAsync(verification, request, centre);
         }
 
-        var clinic = await clinics.NameAsync(claims.TenantId, request.HttpContext.RequestAborted);
-        return TypedResults.Content(UnsubscribePage.Choice(claims.Locale, clinic, claims.Channel), Html);
+        var ct = request.HttpContext.RequestAborted;
+        var brand = await centre.BrandAsync(claims.TenantId, ct);
+        if (await centre.PatientOfAsync(claims, ct) is { } patientId)
+        {
+            var view = await centre.ViewAsync(claims.TenantId, patientId, ct);
+            var row = view.Rows.FirstOrDefault(r => r.Item.Purpose == Core.Consent.ConsentPurpose.Marketing && r.Item.Channel == claims.Channel);
+            if (row is { Granted: false, Latest: { Action: "withdraw" } withdrawn })
+            {
+                return TypedResults.Content(UnsubscribePage.AlreadyWithdrawn(claims.Locale, brand, token, claims.Channel, withdrawn.OccurredAt), Html);
+            }
+        }
+
+        return TypedResults.Content(UnsubscribePage.Choice(claims.Locale, brand, token, claims.Channel), Html);
     }
 
     /// <summary>
@@ -75,14 +85,14 @@ public static class UnsubscribeFeature
     /// Any other body is refused.
     /// </summary>
     internal static async Task<ContentHttpResult> WithdrawAsync(string token, HttpContext context, UnsubscribeTokens tokens,
-        UnsubscribeRecorder recorder, ClinicNames clinics, TimeProvider clock, ILoggerFactory loggers)
+        UnsubscribeRecorder recorder, PreferenceCentre centre, TimeProvider clock, ILoggerFactory loggers)
     {
         var request = context.Request;
         var verification = tokens.Verify(token, clock.GetUtcNow());
         if (verification.Claims is not { } claims)
         {
             loggers.CreateLogger(typeof(UnsubscribeFeature)).LogInformation("Unsubscribe token refused: {Rejection}", verification.Rejection);
-            return Refused(request);
+            return await InvalidLinkPage.ResultAsync(verification, request, centre);
         }
 
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
@@ -127,16 +137,9 @@ public static class UnsubscribeFeature
         await recorder.WithdrawAsync(UnsubscribeRequest.From(claims, scope, method,
             context.Connection.RemoteIpAddress, request.Headers[HeaderNames.UserAgent].ToString()), context.RequestAborted);
         return TypedResults.Content(
-            UnsubscribePage.Confirmation(claims.Locale, await clinics.NameAsync(claims.TenantId, context.RequestAborted), claims.Channel, scope), Html);
+            UnsubscribePage.Confirmation(claims.Locale, await centre.BrandAsync(claims.TenantId, context.RequestAborted), token, claims.Channel, scope), Html);
     }
-
-    private static ContentHttpResult Refused(HttpRequest request) =>
-        TypedResults.Content(UnsubscribePage.Invalid(LocaleOf(request)), Html, statusCode: StatusCodes.Status400BadRequest);
 
     private static ContentHttpResult BadRequest(UnsubscribeLocale locale) =>
         TypedResults.Content(UnsubscribePage.Invalid(locale), Html, statusCode: StatusCodes.Status400BadRequest);
-
-    /// <summary>With no valid token, the browser's first language decides between French and English.</summary>
-    private static UnsubscribeLocale LocaleOf(HttpRequest request) =>
-        UnsubscribeLocales.From(request.GetTypedHeaders().AcceptLanguage.OrderByDescending(l => l.Quality ?? 1).FirstOrDefault()?.Value.Value);
 }

@@ -25,17 +25,21 @@ public sealed class UnsubscribeLinks(
     public async Task<Uri> IssueAsync(string tenantId, string patientId, Channel channel, UnsubscribeScope scope,
         UnsubscribeLocale locale, string? campaignId, CancellationToken ct)
     {
-        var reference = SubscriberReference.Compute(options.Value.SubscriberKeyBytes(), tenantId, patientId);
-        await using (var connection = await dataSource.OpenConnectionAsync(ct))
-        {
-            await connection.ExecuteAsync(new CommandDefinition("""
-                insert into unsubscribe_subscribers (tenant_id, subscriber_ref, patient_id)
-                values (@tenantId, @reference, @patientId)
-                on conflict (tenant_id, subscriber_ref) do nothing
-                """, new { tenantId, reference, patientId }, cancellationToken: ct));
-        }
-
+        var reference = await RegisterAsync(tenantId, patientId, ct);
         return Mint(tenantId, reference, channel, scope, locale, campaignId);
+    }
+
+    /// <summary>The patient's opaque reference, recorded so a link carrying it can name the patient later.</summary>
+    public async Task<string> RegisterAsync(string tenantId, string patientId, CancellationToken ct)
+    {
+        var reference = SubscriberReference.Compute(options.Value.SubscriberKeyBytes(), tenantId, patientId);
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await connection.ExecuteAsync(new CommandDefinition("""
+            insert into unsubscribe_subscribers (tenant_id, subscriber_ref, patient_id)
+            values (@tenantId, @reference, @patientId)
+            on conflict (tenant_id, subscriber_ref) do nothing
+            """, new { tenantId, reference, patientId }, cancellationToken: ct));
+        return reference;
     }
 
     private Uri Mint(string tenantId, string reference, Channel channel, UnsubscribeScope scope, UnsubscribeLocale locale, string? campaignId)
@@ -89,6 +93,27 @@ public sealed class UnsubscribeLinks(
             };
         }
 
+        if (request.UnsubscribeUrl is { } unsubscribe && intent.Channel == Channel.Email)
+        {
+            // Email has room for both links; SMS and WhatsApp keep one, whose page leads to the preferences.
+            request = request with { PreferencesUrl = PreferencesUrlFor(unsubscribe) };
+        }
+
         return MessageRenderer.Render(request);
+    }
+
+    /// <summary>The opaque reference links carry for this patient (what receipts name them by).</summary>
+    public string SubscriberReferenceOf(string tenantId, string patientId) =>
+        SubscriberReference.Compute(options.Value.SubscriberKeyBytes(), tenantId, patientId);
+
+    /// <summary>
+    /// The preference centre of the same signed token: {PublicBaseUrl}/p/{token}. One token, two pages: the link names
+    /// nobody, and whoever holds the unsubscribe link may already withdraw everything it covers.
+    /// </summary>
+    public Uri PreferencesUrlFor(Uri unsubscribeUrl)
+    {
+        ArgumentNullException.ThrowIfNull(unsubscribeUrl);
+        var token = unsubscribeUrl.AbsolutePath[(unsubscribeUrl.AbsolutePath.LastIndexOf('/') + 1)..];
+        return new Uri(gateway.Value.PublicBaseUrl.TrimEnd('/') + "/p/" + token);
     }
 }

@@ -1,101 +1,102 @@
 using CommsGateway.Contracts;
-using CommsGateway.Core.Rendering;
+using CommsGateway.Core.Preferences;
 using CommsGateway.Core.Unsubscribe;
+using CommsGateway.Features.Preferences;
+using static CommsGateway.Features.Preferences.PatientPage;
 
 namespace CommsGateway.Features.Unsubscribe;
 
-/// <summary>The unsubscribe pages: tiny, static, accessible HTML (no script, no external resource, no cookie).</summary>
+/// <summary>
+/// The unsubscribe pages: static, accessible HTML in the clinic's colours (no script, no cookie: the buttons post to
+/// the same URL as RFC 8058's one-click). Undo and "my choices" are links to the preference centre, which holds the forms.
+/// </summary>
 internal static class UnsubscribePage
 {
-    public static string Choice(UnsubscribeLocale locale, string clinic, Channel channel)
+    public static string Choice(UnsubscribeLocale locale, ClinicBrand brand, string token, Channel channel)
     {
-        var fr = locale == UnsubscribeLocale.Fr;
-        var channelName = ChannelName(locale, channel);
-        var title = fr ? "Se désinscrire" : "Unsubscribe";
-        var intro = fr
-            ? $"Vous ne souhaitez plus recevoir les messages commerciaux de <strong>{E(clinic)}</strong> ?"
-            : $"Don't want marketing messages from <strong>{E(clinic)}</strong> any more?";
-        var note = fr
-            ? "Les messages liés à vos rendez-vous et à vos soins continueront de vous parvenir."
-            : "Messages about your appointments and care will still reach you.";
-        var thisChannel = fr ? $"Ne plus recevoir d'offres par {channelName}" : $"Stop marketing by {channelName}";
-        var all = fr ? "Ne plus recevoir aucune offre (e-mail, SMS, WhatsApp)" : "Stop all marketing (email, SMS, WhatsApp)";
+        var l = locale;
+        var channelName = ConsentWordings.ChannelName(channel, locale);
+        var title = T(l, "Se désinscrire", "Unsubscribe");
+        var intro = T(l,
+            $"Vous ne souhaitez plus recevoir les messages commerciaux de <strong>{E(brand.Name)}</strong> ?",
+            $"Don't want marketing messages from <strong>{E(brand.Name)}</strong> any more?");
+        var note = T(l, "Les messages liés à vos rendez-vous et à vos soins continueront de vous parvenir.",
+            "Messages about your appointments and care will still reach you.");
+        var thisChannel = T(l, $"Ne plus recevoir d'offres par {channelName}", $"Stop marketing by {channelName}");
+        var all = T(l, "Ne plus recevoir aucune offre (e-mail, SMS, WhatsApp)", "Stop all marketing (email, SMS, WhatsApp)");
         var body = $"""
             <h1>{E(title)}</h1>
             <p>{intro}</p>
-            <form method="post">
+            <form method="post" class="choice">
               <button type="submit" name="scope" value="channel">{E(thisChannel)}</button>
               <button type="submit" name="scope" value="all" class="secondary">{E(all)}</button>
             </form>
             <p class="note">{E(note)}</p>
+            <p><a href="/p/{E(token)}">{E(T(l, "Gérer toutes mes préférences (canaux, photos, reçu)", "Manage all my preferences (channels, photos, receipt)"))}</a></p>
             """;
-        return Layout(locale, title, body);
+        return Layout(locale, brand, title, body);
     }
 
-    public static string Confirmation(UnsubscribeLocale locale, string clinic, Channel channel, UnsubscribeScope scope)
+    public static string Confirmation(UnsubscribeLocale locale, ClinicBrand brand, string token, Channel channel, UnsubscribeScope scope)
     {
-        var fr = locale == UnsubscribeLocale.Fr;
-        var title = fr ? "Désinscription confirmée" : "You are unsubscribed";
+        var l = locale;
+        var title = T(l, "Désinscription confirmée", "You are unsubscribed");
+        var channelName = ConsentWordings.ChannelName(channel, locale);
         var what = scope == UnsubscribeScope.AllMarketing
-            ? fr ? "aucun message commercial" : "no marketing messages"
-            : fr ? $"plus de messages commerciaux par {ChannelName(locale, channel)}" : $"no more marketing by {ChannelName(locale, channel)}";
-        var text = fr
-            ? $"C'est fait : vous ne recevrez {E(what)} de <strong>{E(clinic)}</strong>. Cela prend effet immédiatement."
-            : $"Done: you will receive {E(what)} from <strong>{E(clinic)}</strong>. This takes effect immediately.";
+            ? T(l, "aucun message commercial", "no marketing messages")
+            : T(l, $"plus de messages commerciaux par {channelName}", $"no more marketing by {channelName}");
+        var text = T(l,
+            $"C'est fait : vous ne recevrez {E(what)} de <strong>{E(brand.Name)}</strong>. Cela prend effet immédiatement.",
+            $"Done: you will receive {E(what)} from <strong>{E(brand.Name)}</strong>. This takes effect immediately.");
+        // Undo is a fresh, affirmative grant: it shows the exact wording to tick (and, for email, asks for a confirmation).
+        var undo = scope == UnsubscribeScope.AllMarketing
+            ? $"/p/{E(token)}"
+            : $"/p/{E(token)}/grant/marketing.{ChannelKey(channel)}?from=undo";
         var body = $"""
             <div role="status">
             <h1 id="confirmation">{E(title)}</h1>
             <p>{text}</p>
             </div>
+            <p><a class="button secondary" href="{undo}">{E(T(l, "Annuler : continuer à recevoir les offres", "Undo: keep receiving offers"))}</a></p>
+            <p><a href="/p/{E(token)}">{E(T(l, "Voir et gérer tous mes choix", "See and manage all my choices"))}</a></p>
             """;
-        return Layout(locale, title, body);
+        return Layout(locale, brand, title, body);
     }
 
-    /// <summary>The same page for every invalid, forged or expired link: nothing tells whether a patient exists.</summary>
+    /// <summary>A link already used (or a channel withdrawn another way): its current state, not the same prompt.</summary>
+    public static string AlreadyWithdrawn(UnsubscribeLocale locale, ClinicBrand brand, string token, Channel channel, DateTimeOffset since)
+    {
+        var l = locale;
+        var channelName = ConsentWordings.ChannelName(channel, locale);
+        var title = T(l, "Vous êtes déjà désinscrit(e)", "You are already unsubscribed");
+        var body = $"""
+            <div role="status">
+            <h1>{E(title)}</h1>
+            <p>{E(T(l, $"Vous ne recevez plus d'offres de {brand.Name} par {channelName} depuis le {Date(l, since)}.",
+                $"You have not received offers from {brand.Name} by {channelName} since {Date(l, since)}."))}</p>
+            </div>
+            <p><a class="button secondary" href="/p/{E(token)}/grant/marketing.{ChannelKey(channel)}?from=undo">{E(T(l, "Recevoir à nouveau les offres par " + channelName, "Receive offers by " + channelName + " again"))}</a></p>
+            <p><a href="/p/{E(token)}">{E(T(l, "Voir et gérer tous mes choix", "See and manage all my choices"))}</a></p>
+            """;
+        return Layout(locale, brand, title, body);
+    }
+
+    /// <summary>The same page for every forged or unknown link: nothing tells whether a patient or clinic exists.</summary>
     public static string Invalid(UnsubscribeLocale locale)
     {
-        var fr = locale == UnsubscribeLocale.Fr;
-        var title = fr ? "Lien non valide" : "Invalid link";
-        var text = fr
-            ? "Ce lien de désinscription n'est pas valide ou a expiré. Vous pouvez répondre STOP au dernier SMS reçu ou contacter votre cabinet."
-            : "This unsubscribe link is not valid or has expired. You can reply STOP to the last text message or contact your clinic.";
-        return Layout(locale, title, $"<h1>{E(title)}</h1>\n<p>{E(text)}</p>");
+        var l = locale;
+        var title = T(l, "Lien non valide", "Invalid link");
+        var body = $"""
+            <h1>{E(title)}</h1>
+            <p>{E(T(l, "Ce lien de désinscription n'est pas valide. Rien n'a changé.", "This unsubscribe link is not valid. Nothing changed."))}</p>
+            <ul>
+            <li>{E(T(l, "E-mail : utilisez le lien en bas d'un e-mail plus récent de votre clinique.", "Email: use the link at the bottom of a more recent email from your clinic."))}</li>
+            <li>{E(T(l, "SMS ou WhatsApp : répondez STOP au dernier message reçu.", "Text message or WhatsApp: reply STOP to the last message you received."))}</li>
+            <li>{E(T(l, "Ou contactez directement votre clinique.", "Or contact your clinic directly."))}</li>
+            </ul>
+            """;
+        return Layout(locale, null, title, body);
     }
 
-    private static string ChannelName(UnsubscribeLocale locale, Channel channel) => channel switch
-    {
-        Channel.Email => locale == UnsubscribeLocale.Fr ? "e-mail" : "email",
-        Channel.Sms => "SMS",
-        Channel.WhatsApp => "WhatsApp",
-        _ => channel.ToString(),
-    };
-
-    private static string E(string text) => MessageRenderer.Escape(text);
-
-    private static string Layout(UnsubscribeLocale locale, string title, string body) => $$"""
-        <!doctype html>
-        <html lang="{{(locale == UnsubscribeLocale.Fr ? "fr" : "en")}}">
-        <head>
-        <meta charset="utf-8">
-        <meta name="viewport" content="width=device-width, initial-scale=1">
-        <meta name="robots" content="noindex">
-        <title>{{E(title)}}</title>
-        <style>
-          body { font: 1.05rem/1.5 system-ui, sans-serif; margin: 0; color: #1a1a1a; background: #f6f6f4; }
-          main { max-width: 34rem; margin: 3rem auto; padding: 2rem; background: #fff; border-radius: 8px; }
-          h1 { font-size: 1.5rem; margin-top: 0; }
-          form { display: flex; flex-direction: column; gap: .75rem; margin: 1.5rem 0; }
-          button { font: inherit; padding: .8rem 1rem; border-radius: 6px; border: 2px solid #1d4ed8; background: #1d4ed8; color: #fff; cursor: pointer; }
-          button.secondary { background: #fff; color: #1d4ed8; }
-          button:focus-visible { outline: 3px solid #f59e0b; outline-offset: 2px; }
-          .note { color: #444; font-size: .95rem; }
-        </style>
-        </head>
-        <body>
-        <main>
-        {{body}}
-        </main>
-        </body>
-        </html>
-        """;
+    private static string ChannelKey(Channel channel) => Core.Consent.ConsentNames.Name(channel);
 }
