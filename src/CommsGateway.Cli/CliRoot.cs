@@ -27,6 +27,8 @@ internal static class CliRoot
         root.Subcommands.Add(AuditCommand.Create());
         root.Subcommands.Add(ReviewCommand.Create());
         root.Subcommands.Add(QueueCommand.Create());
+        root.Subcommands.Add(StaffCommand.Create());
+        root.Subcommands.Add(AccessLogCommand.Create());
         return root;
     }
 

@@ -70,6 +70,8 @@ internal static class DemoCommand
             try
             {
                 await RunScenarioAsync(app.Services, fake, ct);
+                await DemoConsole.SeedAsync(app.Services, Tenant, ct);
+                DemoConsole.Print(parse.GetValue(urls)!);
                 if (!parse.GetValue(exit))
                 {
                     AnsiConsole.MarkupLine($"[grey]Gateway still serving on {Markup.Escape(parse.GetValue(urls)!)}; Ctrl+C to stop.[/]");
@@ -240,6 +242,13 @@ internal static class DemoCommand
             IntentId = $"demo-{run}-misdirected", TenantId = Tenant, Producer = "booking", PatientId = "p-1003",
             Channel = Channel.Email, DeclaredPurpose = Purpose.Service, Category = "results_available",
             Subject = "Vos résultats", Body = "Vos résultats sont disponibles dans votre espace patient.", To = "someone.else@example.org",
+        },
+        new()
+        {
+            // A reminder with an invitation the classifier cannot call: held for a person (the console's review queue).
+            IntentId = $"demo-{run}-unsure", TenantId = Tenant, Producer = "booking", PatientId = "p-1002",
+            Channel = Channel.Sms, DeclaredPurpose = Purpose.Service, Category = "appointment_reminder",
+            Body = "Hello Jean, your appointment with Dr Martin is on 12/03 at 14:30. Follow us on Instagram for skin tips.",
         },
         new()
         {

@@ -2,6 +2,7 @@ using System.Net;
 using CommsGateway.Data;
 using CommsGateway.Features.Audit;
 using CommsGateway.Features.Campaigns;
+using CommsGateway.Features.Console;
 using CommsGateway.Features.Admin;
 using CommsGateway.Features.DevOutbox;
 using CommsGateway.Features.Webhooks;
@@ -37,6 +38,7 @@ public static class GatewayHost
         app.UseRequestBodyLimits();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseRateLimiter();
         app.MapGatewayEndpoints();
         return app;
     }
@@ -48,7 +50,8 @@ public static class GatewayHost
             .ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<GatewayOptions>>((forwarded, gateway) =>
         {
-            forwarded.ForwardedHeaders = ForwardedHeaders.XForwardedFor;
+            // The scheme too, so that a request the TLS proxy received over HTTPS counts as HTTPS here (secure cookies).
+            forwarded.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
             forwarded.ForwardLimit = 1;
             foreach (var proxy in gateway.Value.TrustedProxies)
             {
@@ -71,6 +74,7 @@ public static class GatewayHost
         builder.AddAudit();
         builder.AddAdminApi();
         builder.AddCampaigns();
+        builder.AddConsole();
         return builder;
     }
 
@@ -88,6 +92,7 @@ public static class GatewayHost
         endpoints.MapWebhooks();
         endpoints.MapDevOutbox();
         endpoints.MapCampaigns();
+        endpoints.MapConsole();
         return endpoints;
     }
 }

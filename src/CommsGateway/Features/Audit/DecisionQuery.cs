@@ -9,6 +9,7 @@ public sealed record DecisionFilter
 {
     public required string TenantId { get; init; }
     public string? PatientId { get; init; }
+    public string? IntentId { get; init; }
     public string? CampaignId { get; init; }
     public Channel? Channel { get; init; }
     public DecisionOutcome? Outcome { get; init; }
@@ -98,6 +99,7 @@ public sealed class DecisionQuery(NpgsqlDataSource dataSource)
             where d.tenant_id = @TenantId
               and d.seq > @After
               and (@PatientId::text is null or d.patient_id = @PatientId)
+              and (@IntentId::text is null or d.intent_id = @IntentId)
               and (@CampaignId::text is null or d.campaign_id = @CampaignId)
               and (@Channel::text is null or d.channel = @Channel)
               and (@Outcome::text is null or d.outcome = @Outcome)
@@ -117,6 +119,18 @@ public sealed class DecisionQuery(NpgsqlDataSource dataSource)
         return new DecisionPage(rows, more ? rows[^1].Seq : null);
     }
 
+    /// <summary>One decision of the tenant, or null (another clinic's decision is null too).</summary>
+    public async Task<DecisionEntry?> FindAsync(string tenantId, Guid decisionId, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        return await connection.QueryFirstOrDefaultAsync<DecisionEntry>(new CommandDefinition($"""
+            select {Columns}
+            from decisions d
+            left join dispatches p on p.decision_id = d.decision_id
+            where d.tenant_id = @tenantId and d.decision_id = @decisionId
+            """, new { tenantId, decisionId }, cancellationToken: ct));
+    }
+
     /// <summary>The highest seq of the tenant (where a live tail starts).</summary>
     public async Task<long> HeadAsync(string tenantId, CancellationToken ct)
     {
@@ -130,6 +144,7 @@ public sealed class DecisionQuery(NpgsqlDataSource dataSource)
         f.TenantId,
         f.After,
         f.PatientId,
+        f.IntentId,
         f.CampaignId,
         Channel = f.Channel is { } channel ? Intents.DecisionLog.WireName(channel) : null,
         Outcome = f.Outcome?.ToString(),

@@ -1,0 +1,71 @@
+using CommsGateway.BrowserTests.Infrastructure;
+using CommsGateway.Features.Admin;
+using CommsGateway.Features.Console.Staff;
+using Deque.AxeCore.Playwright;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+using OtpNet;
+
+namespace CommsGateway.BrowserTests.Console;
+
+/// <summary>A staff account of the test clinic and the browser steps every console test shares.</summary>
+internal sealed record StaffLogin(string Email, string Password, string Secret, string Role);
+
+internal static class ConsoleSession
+{
+    public static async Task<StaffLogin> NewStaffAsync(KestrelGateway gateway, string role, bool enrolled = true)
+    {
+        await using (var connection = await gateway.Db.OpenConnectionAsync())
+        {
+            await Dapper.SqlMapper.ExecuteAsync(connection, "insert into tenants (tenant_id, name) values (@tenant, @name) on conflict do nothing",
+                new { tenant = KestrelGateway.Tenant, name = KestrelGateway.ClinicName });
+        }
+
+        var email = $"{role}-{Guid.NewGuid():N}"[..20] + "@clinic.example";
+        var created = await gateway.Services.GetRequiredService<StaffAccounts>()
+            .AddAsync(KestrelGateway.Tenant, email, $"Test {role}", role, null, new Actor("tests"), CancellationToken.None, enrolled);
+        return new StaffLogin(created.Email, created.Password, created.TotpSecret, role);
+    }
+
+    public static string CodeOf(string secret) => new Totp(Base32Encoding.ToBytes(secret)).ComputeTotp(DateTime.UtcNow);
+
+    /// <summary>A page in a fresh context: its own cookie jar, the given language, CSP bypassed only so axe-core can be injected.</summary>
+    public static async Task<IPage> NewPageAsync(IBrowser browser, KestrelGateway gateway, string locale = "en-GB", int width = 1280)
+    {
+        var context = await browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = gateway.BaseUrl.AbsoluteUri, Locale = locale, BypassCSP = true,
+            ViewportSize = new ViewportSize { Width = width, Height = 900 },
+        });
+        return await context.NewPageAsync();
+    }
+
+    /// <summary>Address, password and the current TOTP code (computed here as an authenticator app would).</summary>
+    public static async Task SignInAsync(IPage page, StaffLogin login, string? code = null)
+    {
+        var response = await page.GotoAsync("/console/signin");
+        Assert.True(response?.Status == 200, $"sign-in page: {response?.Status} {(response is null ? "" : await response.TextAsync())}");
+        await page.FillAsync("#email", login.Email);
+        await page.FillAsync("#password", login.Password);
+        await page.FillAsync("#code", code ?? CodeOf(login.Secret));
+        await page.ClickAsync("button[type=submit]");
+        await page.WaitForLoadStateAsync(LoadState.DOMContentLoaded);
+    }
+
+    /// <summary>
+    /// axe-core reports no serious or critical violation, and the page is saved at phone (412 px) and desktop (1280 px)
+    /// widths in the tests' output folder.
+    /// </summary>
+    public static async Task CheckPageAsync(IPage page, string name)
+    {
+        var result = await page.RunAxe();
+        var blocking = result.Violations.Where(v => v.Impact is "serious" or "critical").ToList();
+        Assert.True(blocking.Count == 0, $"{name}: " + string.Join("\n", blocking.Select(v =>
+            $"{v.Impact} {v.Id}: {v.Help} at {string.Join(", ", v.Nodes.Select(n => n.Html))}")));
+        foreach (var width in new[] { 412, 1280 })
+        {
+            await page.SetViewportSizeAsync(width, 900);
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Chromium.ArtefactPath($"console-{name}-{width}.png"), FullPage = true });
+        }
+    }
+}
