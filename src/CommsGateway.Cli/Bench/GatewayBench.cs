@@ -48,6 +48,8 @@ internal sealed class GatewayBench : IAsyncDisposable
         app.Services.GetRequiredService<DecisionLog>().Committed += OnCommitted;
     }
 
+    private readonly IntentSpanTotals _spans = new();
+
     /// <summary>
     /// Starts the fake providers, the gateway (which migrates its fresh database), and seeds the clinics,
     /// patients and consents the intents name: the pipeline does every read and write it does in production.
@@ -118,9 +120,7 @@ internal sealed class GatewayBench : IAsyncDisposable
         _latencyMicros.Reset();
         _queuedMicros.Reset();
         _decideMicros.Reset();
-        var log = _app.Services.GetRequiredService<DecisionLog>();
-        log.Stats.Reset();
-        PipelineProfile.Reset();
+        _spans.Reset();
         _committed = 0;
         Volatile.Write(ref _expected, n);
         _allCommitted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -186,7 +186,7 @@ internal sealed class GatewayBench : IAsyncDisposable
             _latencyMicros.GetValueAtPercentile(99) / 1000.0,
             sampler.PeakBytes / 1024.0 / 1024.0,
             string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                $"process CPU {cpuMicrosPerDecision:F0} us/decision; publish -> pipeline start p50 {_queuedMicros.GetValueAtPercentile(50) / 1000.0:F1} ms / p99 {_queuedMicros.GetValueAtPercentile(99) / 1000.0:F1} ms; pipeline start -> committed p50 {_decideMicros.GetValueAtPercentile(50) / 1000.0:F1} ms / p99 {_decideMicros.GetValueAtPercentile(99) / 1000.0:F1} ms; writer: {log.Stats}; per intent: {PipelineProfile.Summary()}"),
+                $"process CPU {cpuMicrosPerDecision:F0} us/decision; publish -> pipeline start p50 {_queuedMicros.GetValueAtPercentile(50) / 1000.0:F1} ms / p99 {_queuedMicros.GetValueAtPercentile(99) / 1000.0:F1} ms; pipeline start -> committed p50 {_decideMicros.GetValueAtPercentile(50) / 1000.0:F1} ms / p99 {_decideMicros.GetValueAtPercentile(99) / 1000.0:F1} ms; spans (mean wall ms per span): {_spans}"),
             outcomes);
     }
 
@@ -206,6 +206,7 @@ internal sealed class GatewayBench : IAsyncDisposable
         await _app.StopAsync(CancellationToken.None);
         await _app.DisposeAsync();
         await _providers.DisposeAsync();
+        _spans.Dispose();
     }
 }
 
