@@ -130,14 +130,16 @@ public sealed class DecisionContextQuery(NpgsqlDataSource dataSource, AddressHas
                     new NpgsqlParameter { Value = now.AddDays(-7).UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz },
                     new NpgsqlParameter { Value = now.UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz },
                     new NpgsqlParameter { Value = _addressHashKey, NpgsqlDbType = NpgsqlDbType.Bytea }),
-                // Lateral, so the view's filter on its DISTINCT ON keys becomes an index probe per patient.
+                // Filtered on the view's own DISTINCT ON keys (tenants, patients: index probes, never the whole view),
+                // then on the exact pairs: a join or a lateral reference would make PostgreSQL compute the whole view.
                 Command("""
-                    select k.tenant_id, k.patient_id, cc.event_id, cc.purpose, cc.channel, cc.placement, cc.action, cc.occurred_at
-                    from unnest($1::text[], $2::text[]) as k(tenant_id, patient_id)
-                    cross join lateral (
-                        select event_id, purpose, channel, placement, action, occurred_at
-                        from consent_current where tenant_id = k.tenant_id and patient_id = k.patient_id) as cc
-                    """, TextArray(consentOf.Select(c => c.TenantId)), TextArray(consentOf.Select(c => c.PatientId))),
+                    select cc.tenant_id, cc.patient_id, cc.event_id, cc.purpose, cc.channel, cc.placement, cc.action, cc.occurred_at
+                    from consent_current cc
+                    where cc.tenant_id = any($3) and cc.patient_id = any($4)
+                      and (cc.tenant_id, cc.patient_id) in (select * from unnest($1::text[], $2::text[]))
+                    """, TextArray(consentOf.Select(c => c.TenantId)), TextArray(consentOf.Select(c => c.PatientId)),
+                    TextArray(consentOf.Select(c => c.TenantId).Distinct(StringComparer.Ordinal)),
+                    TextArray(consentOf.Select(c => c.PatientId).Distinct(StringComparer.Ordinal))),
             },
         };
 

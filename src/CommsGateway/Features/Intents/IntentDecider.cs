@@ -13,7 +13,7 @@ namespace CommsGateway.Features.Intents;
 /// </summary>
 public sealed record DecidedIntent(
     MessageIntent Intent,
-    Classification Classification,
+    Classification? Classification,
     PolicyInput Input,
     Decision Decision,
     RenderedMessage? Rendered,
@@ -49,37 +49,73 @@ public sealed class IntentDecider(
             return [];
         }
 
-        var classifications = new Classification[intents.Count];
-        for (var i = 0; i < intents.Count; i++)
-        {
-            classifications[i] = classifier.Classify(intents[i]);
-        }
-
-        var facts = await contexts.LoadManyAsync([.. intents.Select(ContextKey.Of)], now, ct);
+        var classifications = new Classification?[intents.Count];
         var decided = new DecidedIntent[intents.Count];
         for (var i = 0; i < intents.Count; i++)
         {
-            var intent = intents[i];
-            var input = facts[i].ApplyTo(new PolicyInput(intent, classifications[i], now)) with { TenantKnown = facts[i].TenantKnown };
-            if (classifications[i].Verdict == ContentVerdict.Review)
+            try
             {
-                // Only unsure content consults people's verdicts (this intent's review, else its template's): rare.
-                input = input with { Review = await reviewQueue.FindVerdictAsync(intent, ct) };
+                classifications[i] = classifier.Classify(intents[i]);
             }
-
-            var decision = SendPolicy.Decide(input);
-            if (!decision.ShouldSend)
+            catch (Exception ex) when (IsOwnFault(ex))
             {
-                decided[i] = new DecidedIntent(intent, classifications[i], input, decision, null, null);
+                decided[i] = Unprocessable(intents[i], now, ex);
+            }
+        }
+
+        var facts = await contexts.LoadManyAsync([.. intents.Select(ContextKey.Of)], now, ct);
+        for (var i = 0; i < intents.Count; i++)
+        {
+            if (classifications[i] is not { } classification)
+            {
                 continue;
             }
 
-            // Marketing gets its unsubscribe means before anything is recorded: Core then decides whether it can go.
-            var rendered = await links.PreviewAsync(intent, decision.Content!, input.Contact?.Locale, ct);
-            var finished = SendPolicy.Finish(input, decision, rendered);
-            decided[i] = new DecidedIntent(intent, classifications[i], input, finished.Decision, rendered, finished.Template);
+            try
+            {
+                decided[i] = await DecideAsync(intents[i], classification, facts[i], now, ct);
+            }
+            catch (Exception ex) when (IsOwnFault(ex))
+            {
+                decided[i] = Unprocessable(intents[i], now, ex);
+            }
         }
 
         return decided;
     }
+
+    private async Task<DecidedIntent> DecideAsync(MessageIntent intent, Classification classification, DecisionContext facts, DateTimeOffset now,
+        CancellationToken ct)
+    {
+        var input = facts.ApplyTo(new PolicyInput(intent, classification, now)) with { TenantKnown = facts.TenantKnown };
+        if (classification.Verdict == ContentVerdict.Review)
+        {
+            // Only unsure content consults people's verdicts (this intent's review, else its template's): rare.
+            input = input with { Review = await reviewQueue.FindVerdictAsync(intent, ct) };
+        }
+
+        var decision = SendPolicy.Decide(input);
+        if (!decision.ShouldSend)
+        {
+            return new DecidedIntent(intent, classification, input, decision, null, null);
+        }
+
+        // Marketing gets its unsubscribe means before anything is recorded: Core then decides whether it can go.
+        var rendered = await links.PreviewAsync(intent, decision.Content!, input.Contact?.Locale, ct);
+        var finished = SendPolicy.Finish(input, decision, rendered);
+        return new DecidedIntent(intent, classification, input, finished.Decision, rendered, finished.Template);
+    }
+
+    /// <summary>
+    /// A fault of this intent alone (its content trips the classifier or the policy), not of the database or the bus:
+    /// it must not fail its batch, whose retry would fail the same way.
+    /// </summary>
+    private static bool IsOwnFault(Exception ex) =>
+        ex is not (System.Data.Common.DbException or OperationCanceledException or TimeoutException or IOException or System.Net.Sockets.SocketException);
+
+    private static DecidedIntent Unprocessable(MessageIntent intent, DateTimeOffset now, Exception ex) => new(intent, null, new PolicyInput(intent,
+        new Classification(Purpose.Unknown, 0, []), now), new Decision(DecisionOutcome.Failed, [ReasonCodes.ProcessingFailed], Purpose.Unknown)
+        {
+            Details = [$"processing fault: {ex.GetType().Name}"],
+        }, null, null);
 }

@@ -323,7 +323,7 @@ public sealed class IntentPipeline(
 
     private Task ParkAsync(DecidedIntent decided, Guid decisionId, DateTimeOffset now, CancellationToken ct) =>
         decided.Decision.Outcome == DecisionOutcome.Held
-            ? reviewQueue.HoldAsync(decided.Intent, decisionId, decided.Classification, now, ct)
+            ? reviewQueue.HoldAsync(decided.Intent, decisionId, decided.Classification!, now, ct)
             : deferredIntents.ParkAsync(decided.Intent, decisionId, decided.Decision.DeferredUntil ?? now, ct);
 
     /// <summary>
