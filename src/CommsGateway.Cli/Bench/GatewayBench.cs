@@ -91,16 +91,11 @@ internal sealed class GatewayBench : IAsyncDisposable
     {
         if (_publishedAt.TryRemove(record.IntentId, out var published))
         {
-            // Concurrent batches commit at once; the histograms are not thread-safe.
-            lock (_latencyMicros)
-            {
-                _latencyMicros.RecordValue(Math.Max(1, (long)Stopwatch.GetElapsedTime(published.Ticks).TotalMicroseconds));
-                // decided_at is stamped when the pipeline starts on the intent: it splits the latency in two.
-                var now = DateTimeOffset.UtcNow;
-                _queuedMicros.RecordValue(Math.Clamp((long)(record.DecidedAt - published.Wall).TotalMicroseconds, 1, 60_000_000));
-                _decideMicros.RecordValue(Math.Clamp((long)(now - record.DecidedAt).TotalMicroseconds, 1, 60_000_000));
-            }
-
+            _latencyMicros.RecordValue(Math.Clamp((long)Stopwatch.GetElapsedTime(published.Ticks).TotalMicroseconds, 1, 60_000_000));
+            // decided_at is stamped when the pipeline starts on the intent: it splits the latency in two.
+            var now = DateTimeOffset.UtcNow;
+            _queuedMicros.RecordValue(Math.Clamp((long)(record.DecidedAt - published.Wall).TotalMicroseconds, 1, 60_000_000));
+            _decideMicros.RecordValue(Math.Clamp((long)(now - record.DecidedAt).TotalMicroseconds, 1, 60_000_000));
             if (Interlocked.Increment(ref _committed) == Volatile.Read(ref _expected))
             {
                 _allCommitted.TrySetResult();

@@ -136,17 +136,17 @@ public sealed class DecisionLog : IAsyncDisposable
         activity?.SetTag("decision.rows", rows.Count);
         var batch = rows.Select(r => new PendingAppend(r.Record, duplicateIfAny: true, r.ClaimProvider)).ToList();
         var (committed, outcomes) = await FlushAsync(batch, alongside);
-        try
+        foreach (var record in committed)
         {
-            foreach (var record in committed)
+            try
             {
                 Committed?.Invoke(record);
             }
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            // The rows are committed: a failing observer must not make the batch retry (and answer Duplicate).
-            activity?.AddException(ex);
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                // The rows are committed: a failing observer must not make the batch retry (and answer Duplicate).
+                activity?.AddException(ex);
+            }
         }
 
         return outcomes;
