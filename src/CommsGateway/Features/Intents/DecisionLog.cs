@@ -1,5 +1,6 @@
 using CommsGateway.Contracts;
 using CommsGateway.Core.Audit;
+using System.Diagnostics;
 using Dapper;
 using Npgsql;
 using NpgsqlTypes;
@@ -77,8 +78,17 @@ public sealed class DecisionLog : IAsyncDisposable
     {
         _dataSource = dataSource;
         _chained = chained;
-        _writers = [.. _queues.Select(queue => Task.Run(() => WriteLoopAsync(queue.Reader)))];
+        _writers = [.. _queues.Select(queue => Task.Run(() => WriteLoopAsync(queue.Reader))), Task.Run(BatchWriteLoopAsync)];
     }
+
+    /// <summary>
+    /// Consumed batches waiting for the batch writer. Every batch locks most tenants, so concurrent batches' appends
+    /// would only wait for each other's locks: one writer instead takes the batches queued meanwhile into ONE
+    /// transaction (a batch is never split), one lock acquisition and one commit for them all.
+    /// </summary>
+    private readonly System.Threading.Channels.Channel<PendingBatch> _batches =
+        System.Threading.Channels.Channel.CreateUnbounded<PendingBatch>(
+            new System.Threading.Channels.UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = false });
 
     /// <summary>Raised once new decision rows are committed (bench, metrics). Handlers must be quick and not throw.</summary>
     public event Action<DecisionRecord>? Committed;
@@ -134,22 +144,58 @@ public sealed class DecisionLog : IAsyncDisposable
         ct.ThrowIfCancellationRequested();
         using var activity = IntentTelemetry.Source.StartActivity("intent.append");
         activity?.SetTag("decision.rows", rows.Count);
-        var batch = rows.Select(r => new PendingAppend(r.Record, duplicateIfAny: true, r.ClaimProvider)).ToList();
-        var (committed, outcomes) = await FlushAsync(batch, alongside);
-        foreach (var record in committed)
+        var pending = new PendingBatch([.. rows.Select(r => new PendingAppend(r.Record, duplicateIfAny: true, r.ClaimProvider))], alongside);
+        return _batches.Writer.TryWrite(pending)
+            ? await pending.Completion.Task
+            : throw new ObjectDisposedException(nameof(DecisionLog));
+    }
+
+    private async Task BatchWriteLoopAsync()
+    {
+        var reader = _batches.Reader;
+        var taken = new List<PendingBatch>();
+        while (await reader.WaitToReadAsync())
         {
+            var rows = new List<PendingAppend>();
+            var alongside = new List<NpgsqlBatchCommand>();
+            while ((taken.Count == 0 || rows.Count + (reader.TryPeek(out var next) ? next.Rows.Count : 0) <= MaxBatch) && reader.TryRead(out var batch))
+            {
+                taken.Add(batch);
+                rows.AddRange(batch.Rows);
+                alongside.AddRange(batch.Alongside);
+            }
+
             try
             {
-                Committed?.Invoke(record);
-            }
-            catch (Exception ex) when (ex is not OutOfMemoryException)
-            {
-                // The rows are committed: a failing observer must not make the batch retry (and answer Duplicate).
-                activity?.AddException(ex);
-            }
-        }
+                var (committed, outcomes) = await FlushAsync(rows, alongside);
+                var offset = 0;
+                foreach (var batch in taken)
+                {
+                    batch.Completion.TrySetResult(outcomes[offset..(offset + batch.Rows.Count)]);
+                    offset += batch.Rows.Count;
+                }
 
-        return outcomes;
+                foreach (var record in committed)
+                {
+                    try
+                    {
+                        Committed?.Invoke(record);
+                    }
+                    catch (Exception ex) when (ex is not OutOfMemoryException)
+                    {
+                        // The rows are committed: a failing observer must not make the batch retry (and answer Duplicate).
+                        Activity.Current?.AddException(ex);
+                    }
+                }
+            }
+            catch (Exception ex)
+            {
+                // The whole transaction rolled back: every batch in it fails and is retried.
+                taken.ForEach(b => b.Completion.TrySetException(ex));
+            }
+
+            taken.Clear();
+        }
     }
 
     private Task<AppendResult> EnqueueAsync(DecisionRecord record, bool duplicateIfAny, string? claimProvider, CancellationToken ct)
@@ -408,12 +454,23 @@ public sealed class DecisionLog : IAsyncDisposable
             queue.Writer.TryComplete();
         }
 
+        _batches.Writer.TryComplete();
+
         await Task.WhenAll(_writers);
     }
 
 #pragma warning disable CA1308 // stored lower-case, like the wire form
     internal static string WireName<TEnum>(TEnum value) where TEnum : struct, Enum => value.ToString().ToLowerInvariant();
 #pragma warning restore CA1308
+
+    private sealed class PendingBatch(List<PendingAppend> rows, IReadOnlyList<NpgsqlBatchCommand> alongside)
+    {
+        public List<PendingAppend> Rows { get; } = rows;
+
+        public IReadOnlyList<NpgsqlBatchCommand> Alongside { get; } = alongside;
+
+        public TaskCompletionSource<AppendResult[]> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
 
     private sealed class PendingAppend(DecisionRecord record, bool duplicateIfAny, string? claimProvider)
     {

@@ -103,7 +103,7 @@ public sealed class IntentBatchOptions
     [System.ComponentModel.DataAnnotations.Range(1, 1_000)] public int TimeLimitMilliseconds { get; set; } = 10;
 
     /// <summary>Batches decided at once: while one waits for its commit or its provider calls, another reads its context.</summary>
-    [System.ComponentModel.DataAnnotations.Range(1, 32)] public int ConcurrentBatches { get; set; } = 3;
+    [System.ComponentModel.DataAnnotations.Range(1, 32)] public int ConcurrentBatches { get; set; } = 4;
 
     /// <summary>Messages in flight at most: the consumer's concurrency and the least prefetch.</summary>
     public int InFlight => MessageLimit * ConcurrentBatches;
