@@ -23,6 +23,7 @@ internal static class CliRoot
         root.Subcommands.Add(PatientDataCommands.Export());
         root.Subcommands.Add(PatientDataCommands.Erase());
         root.Subcommands.Add(BenchCommand.Create());
+        root.Subcommands.Add(FakeProvidersCommand.Create());
         root.Subcommands.Add(AuditCommand.Create());
         root.Subcommands.Add(ReviewCommand.Create());
         root.Subcommands.Add(QueueCommand.Create());

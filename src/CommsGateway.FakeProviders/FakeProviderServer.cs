@@ -29,6 +29,10 @@ public sealed class FakeProviderServer : IAsyncDisposable
     public const string OutsideWindowNumber = "+15005550063";
     public const string RejectedEmailDomain = "@rejected.invalid";
 
+    /// <summary>SendGrid's limits per mail/send request: personalizations (and recipients), substitution bytes per personalization.</summary>
+    public const int MaxPersonalizations = 1000;
+    public const int MaxSubstitutionBytes = 10_000;
+
     private readonly WebApplication _app;
     private readonly ConcurrentQueue<AcceptedMessage> _accepted = new();
     private readonly ConcurrentDictionary<string, int> _perIntent = new(StringComparer.Ordinal);
@@ -36,6 +40,7 @@ public sealed class FakeProviderServer : IAsyncDisposable
     private readonly ConcurrentDictionary<string, TokenBucket> _buckets = new(StringComparer.Ordinal);
     private long _calls;
     private long _faults;
+    private long _sendGridRequests;
 
     private FakeProviderServer(WebApplication app, FakeProviderOptions options)
     {
@@ -59,6 +64,9 @@ public sealed class FakeProviderServer : IAsyncDisposable
 
     public long InjectedFaults => Interlocked.Read(ref _faults);
 
+    /// <summary>SendGrid mail/send requests received, refused ones included (one may carry up to 1,000 personalizations).</summary>
+    public long SendGridRequests => Interlocked.Read(ref _sendGridRequests);
+
     public static async Task<FakeProviderServer> StartAsync(FakeProviderOptions? options = null, int port = 0, CancellationToken ct = default)
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -81,6 +89,7 @@ public sealed class FakeProviderServer : IAsyncDisposable
         _buckets.Clear();
         Interlocked.Exchange(ref _calls, 0);
         Interlocked.Exchange(ref _faults, 0);
+        Interlocked.Exchange(ref _sendGridRequests, 0);
     }
 
     private void Map(WebApplication app)
@@ -93,6 +102,7 @@ public sealed class FakeProviderServer : IAsyncDisposable
         {
             calls = Calls,
             injectedFaults = InjectedFaults,
+            sendGridRequests = SendGridRequests,
             accepted = _accepted.Count,
             intents = _perIntent.Count,
             duplicates = _perIntent.Count(p => p.Value > 1),
@@ -108,6 +118,7 @@ public sealed class FakeProviderServer : IAsyncDisposable
     {
         var ct = http.RequestAborted;
         Interlocked.Increment(ref _calls);
+        Interlocked.Increment(ref _sendGridRequests);
         if (http.Request.Headers.Authorization.ToString() != "Bearer " + Options.SendGridApiKey)
         {
             return SendGridError(HttpStatusCode.Unauthorized, "The provided authorization grant is invalid, expired, or revoked", null);
@@ -123,13 +134,10 @@ public sealed class FakeProviderServer : IAsyncDisposable
             return SendGridError(HttpStatusCode.BadRequest, "Bad Request", null);
         }
 
-        var personalization = body?["personalizations"]?[0];
-        var to = personalization?["to"]?[0]?["email"]?.GetValue<string>();
         var from = body?["from"]?["email"]?.GetValue<string>();
-        var subject = body?["subject"]?.GetValue<string>() ?? personalization?["subject"]?.GetValue<string>();
-        if (to is null)
+        if (Validate(body) is { } invalid)
         {
-            return SendGridError(HttpStatusCode.BadRequest, "The to array is required for all personalization objects, and must have at least one email object with a valid email address.", "personalizations.0.to");
+            return invalid;
         }
 
         if (from is null)
@@ -137,27 +145,26 @@ public sealed class FakeProviderServer : IAsyncDisposable
             return SendGridError(HttpStatusCode.BadRequest, "The from object must be provided for every email send. It is an object that requires the email parameter, but may also contain a name parameter.", "from.email");
         }
 
-        if (string.IsNullOrEmpty(subject))
-        {
-            return SendGridError(HttpStatusCode.BadRequest, "The subject is required. You can get around this requirement if you use a template with a subject defined or if every personalization has a subject defined.", "subject");
-        }
-
-        var customArgs = body?["custom_args"] as JsonObject ?? personalization?["custom_args"] as JsonObject;
-        var intentId = customArgs?["intent_id"]?.GetValue<string>();
-        var decisionId = customArgs?["decision_id"]?.GetValue<string>();
-
-        if (await InjectAsync(http, intentId ?? to, ct) is { } injected)
+        var personalizations = body!["personalizations"]!.AsArray();
+        var first = personalizations[0]!;
+        var firstArgs = Merge(body["custom_args"] as JsonObject, first["custom_args"] as JsonObject);
+        // A retry of a request walks the same fault script: keyed by its first recipient's intent.
+        if (await InjectAsync(http, firstArgs.GetValueOrDefault("intent_id") ?? first["to"]![0]!["email"]!.GetValue<string>(), ct) is { } injected)
         {
             return injected;
         }
 
-        if (to.EndsWith(RejectedEmailDomain, StringComparison.OrdinalIgnoreCase))
+        for (var i = 0; i < personalizations.Count; i++)
         {
-            return SendGridError(HttpStatusCode.BadRequest, "Does not contain a valid address.", "personalizations.0.to.0.email");
+            if (personalizations[i]!["to"]![0]!["email"]!.GetValue<string>().EndsWith(RejectedEmailDomain, StringComparison.OrdinalIgnoreCase))
+            {
+                // SendGrid refuses the whole request when one personalization is invalid.
+                return SendGridError(HttpStatusCode.BadRequest, "Does not contain a valid address.", $"personalizations.{i}.to.0.email");
+            }
         }
 
         string? text = null, html = null;
-        foreach (var content in body?["content"]?.AsArray() ?? [])
+        foreach (var content in body["content"]?.AsArray() ?? [])
         {
             var type = content?["type"]?.GetValue<string>();
             var value = content?["value"]?.GetValue<string>();
@@ -165,27 +172,157 @@ public sealed class FakeProviderServer : IAsyncDisposable
             if (type == "text/html") html = value;
         }
 
-        // SendGrid takes headers at the top level and per personalization (the SDK's AddHeaders writes the latter);
-        // the recipient gets both, the personalization's winning on a clash.
-        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        foreach (var source in new[] { body?["headers"] as JsonObject, personalization?["headers"] as JsonObject })
+        var categories = body["categories"]?.AsArray().Select(c => c?.GetValue<string>() ?? "").ToList() ?? [];
+        var messageId = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16)).TrimEnd('=').Replace('+', 'x').Replace('/', 'y');
+        var now = DateTimeOffset.UtcNow;
+        foreach (var personalization in personalizations)
         {
-            foreach (var (name, value) in source ?? [])
+            // Each personalization is its own email: its substitutions applied to the subject and content, its headers
+            // over the request's (the personalization's win on a clash), its custom_args merged over the request's.
+            var substitutions = Strings(personalization!["substitutions"] as JsonObject);
+            var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+            foreach (var source in new[] { body["headers"] as JsonObject, personalization["headers"] as JsonObject })
             {
-                headers[name] = value?.GetValue<string>() ?? "";
+                foreach (var (name, value) in source ?? [])
+                {
+                    headers[name] = value?.GetValue<string>() ?? "";
+                }
+            }
+
+            var args = Merge(body["custom_args"] as JsonObject, personalization["custom_args"] as JsonObject);
+            var subject = personalization["subject"]?.GetValue<string>() ?? body["subject"]?.GetValue<string>();
+            Accept(new AcceptedMessage("sendgrid", messageId, args.GetValueOrDefault("intent_id"), args.GetValueOrDefault("decision_id"), "email",
+                personalization["to"]![0]!["email"]!.GetValue<string>(), from, Substitute(subject, substitutions),
+                Substitute(text, substitutions), Substitute(html, substitutions), headers, categories, null, null, null, now)
+            {
+                FromName = body["from"]?["name"]?.GetValue<string>(),
+                ReplyTo = Substitute(body["reply_to"]?["email"]?.GetValue<string>(), substitutions),
+            });
+        }
+
+        http.Response.Headers["X-Message-Id"] = messageId;
+        return Results.StatusCode(StatusCodes.Status202Accepted);
+    }
+
+    /// <summary>SendGrid's limits (docs: mail/send, "Limitations"), with its error messages and fields.</summary>
+    private static IResult? Validate(JsonNode? body)
+    {
+        if (body?["personalizations"] is not JsonArray personalizations || personalizations.Count == 0)
+        {
+            return SendGridError(HttpStatusCode.BadRequest, "The personalizations field is required and must have at least one personalization.", "personalizations");
+        }
+
+        if (personalizations.Count > MaxPersonalizations)
+        {
+            return SendGridError(HttpStatusCode.BadRequest, "The personalization block is limited to 1000 personalizations per API request.", "personalizations");
+        }
+
+        var recipients = 0;
+        for (var i = 0; i < personalizations.Count; i++)
+        {
+            var personalization = personalizations[i];
+            if (personalization?["to"] is not JsonArray to || to.Count == 0
+                || to.Any(t => t?["email"] is not JsonValue email || string.IsNullOrWhiteSpace(email.GetValue<string>())))
+            {
+                return SendGridError(HttpStatusCode.BadRequest, "The to array is required for all personalization objects, and must have at least one email object with a valid email address.", $"personalizations.{i}.to");
+            }
+
+            recipients += to.Count + ((personalization["cc"] as JsonArray)?.Count ?? 0) + ((personalization["bcc"] as JsonArray)?.Count ?? 0);
+            var substitutions = Strings(personalization["substitutions"] as JsonObject);
+            if (substitutions.Count > 100)
+            {
+                return SendGridError(HttpStatusCode.BadRequest, "You may not include more than 100 substitutions per personalization object.", $"personalizations.{i}.substitutions");
+            }
+
+            if (substitutions.Sum(p => Encoding.UTF8.GetByteCount(p.Key) + Encoding.UTF8.GetByteCount(p.Value)) > MaxSubstitutionBytes)
+            {
+                return SendGridError(HttpStatusCode.BadRequest, "The total collective size of your substitutions may not exceed 10,000 bytes per personalization object.", $"personalizations.{i}.substitutions");
+            }
+
+            var args = Merge(body["custom_args"] as JsonObject, personalization["custom_args"] as JsonObject);
+            if (args.Sum(p => Encoding.UTF8.GetByteCount(p.Key) + Encoding.UTF8.GetByteCount(p.Value ?? "")) > MaxSubstitutionBytes)
+            {
+                return SendGridError(HttpStatusCode.BadRequest, "The combined total size of your custom arguments may not exceed 10,000 bytes per personalization object.", $"personalizations.{i}.custom_args");
+            }
+
+            if (string.IsNullOrEmpty(personalization["subject"]?.GetValue<string>() ?? body["subject"]?.GetValue<string>()))
+            {
+                return SendGridError(HttpStatusCode.BadRequest, "The subject is required. You can get around this requirement if you use a template with a subject defined or if every personalization has a subject defined.", "subject");
             }
         }
 
-        var categories = body?["categories"]?.AsArray().Select(c => c?.GetValue<string>() ?? "").ToList() ?? [];
-        var messageId = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16)).TrimEnd('=').Replace('+', 'x').Replace('/', 'y');
-        Accept(new AcceptedMessage("sendgrid", messageId, intentId, decisionId, "email", to, from, subject, text, html,
-            headers, categories, null, null, null, DateTimeOffset.UtcNow)
+        if (recipients > MaxPersonalizations)
         {
-            FromName = body?["from"]?["name"]?.GetValue<string>(),
-            ReplyTo = body?["reply_to"]?["email"]?.GetValue<string>(),
-        });
-        http.Response.Headers["X-Message-Id"] = messageId;
-        return Results.StatusCode(StatusCodes.Status202Accepted);
+            return SendGridError(HttpStatusCode.BadRequest, "The total number of recipients must be less than 1000. This includes all recipients defined within the to, cc, and bcc parameters, across each object that you include in the personalizations array.", "personalizations");
+        }
+
+        if (body["content"] is not JsonArray content || content.Count == 0
+            || content.Any(c => string.IsNullOrEmpty(c?["value"]?.GetValue<string>())))
+        {
+            return SendGridError(HttpStatusCode.BadRequest, "Unless a valid template_id is provided, the content parameter is required. There must be at least one defined content block. We typically suggest both text/plain and text/html blocks are included, but only one block is required.", "content");
+        }
+
+        return null;
+    }
+
+    private static Dictionary<string, string> Strings(JsonObject? source) =>
+        source?.ToDictionary(p => p.Key, p => p.Value?.GetValue<string>() ?? "", StringComparer.Ordinal) ?? new Dictionary<string, string>(StringComparer.Ordinal);
+
+    private static Dictionary<string, string?> Merge(JsonObject? request, JsonObject? personalization)
+    {
+        var merged = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (var source in new[] { request, personalization })
+        {
+            foreach (var (name, value) in source ?? [])
+            {
+                merged[name] = value?.GetValue<string>();
+            }
+        }
+
+        return merged;
+    }
+
+    /// <summary>
+    /// SendGrid's substitution: every occurrence of a key in the text is replaced by its value, in one pass over the
+    /// text (a value is not searched again); where two keys match at one place, the longer wins.
+    /// </summary>
+    public static string? Substitute(string? text, IReadOnlyDictionary<string, string> substitutions)
+    {
+        ArgumentNullException.ThrowIfNull(substitutions);
+        if (text is null || substitutions.Count == 0)
+        {
+            return text;
+        }
+
+        var keys = substitutions.Keys.Where(k => k.Length > 0).OrderByDescending(k => k.Length).ToList();
+        var starts = System.Buffers.SearchValues.Create([.. keys.Select(k => k[0]).Distinct()]);
+        var result = new StringBuilder(text.Length);
+        var position = 0;
+        while (position < text.Length)
+        {
+            var offset = text.AsSpan(position).IndexOfAny(starts);
+            if (offset < 0)
+            {
+                result.Append(text, position, text.Length - position);
+                break;
+            }
+
+            var at = position + offset;
+            result.Append(text, position, at - position);
+            var key = keys.FirstOrDefault(k => text.AsSpan(at).StartsWith(k, StringComparison.Ordinal));
+            if (key is null)
+            {
+                result.Append(text[at]);
+                position = at + 1;
+            }
+            else
+            {
+                result.Append(substitutions[key]);
+                position = at + key.Length;
+            }
+        }
+
+        return result.ToString();
     }
 
     private static IResult SendGridError(HttpStatusCode status, string message, string? field) =>

@@ -1,14 +1,11 @@
 using System.Globalization;
 using System.Text;
-using CommsGateway.FakeProviders;
 using Npgsql;
 
 namespace CommsGateway.Cli.Bench;
 
 /// <summary>
-/// What the gateway phase needs besides the servers: the fake SendGrid/Twilio (token buckets far above the
-/// bench's rate, so the fake never throttles) and the clinics, patients and consents the intents name.
-/// The settings mirror the integration tests' FakeProviderSettings (no reference to the test project).
+/// What the gateway phase needs besides the servers and processes: the clinics, patients and consents the intents name.
 /// </summary>
 internal static class BenchFixture
 {
@@ -18,31 +15,11 @@ internal static class BenchFixture
     /// <summary>Each of the 16 bench clinics has this many patients on record (IntentMix addresses p-00000..).</summary>
     public const int PatientsPerTenant = 5_000;
 
-    public static Task<FakeProviderServer> StartProvidersAsync(CancellationToken ct)
-    {
-        var options = new FakeProviderOptions();
-        foreach (var kind in Enum.GetValues<SenderKind>())
-        {
-            options.RatePerSecond[kind] = 1_000_000;
-        }
-
-        return FakeProviderServer.StartAsync(options, ct: ct);
-    }
-
-    public static Dictionary<string, string?> ProviderSettings(FakeProviderServer fake)
-    {
-        ArgumentNullException.ThrowIfNull(fake);
-        var o = fake.Options;
-        return new Dictionary<string, string?>
-        {
-            ["SendGrid:ApiKey"] = o.SendGridApiKey,
-            ["SendGrid:Host"] = fake.BaseUrl,
-            ["Twilio:AccountSid"] = o.TwilioAccountSid,
-            ["Twilio:AuthToken"] = o.TwilioAuthToken,
-            ["Twilio:BaseUrl"] = fake.BaseUrl,
-            ["FakeProviders:BaseUrl"] = fake.BaseUrl,
-        };
-    }
+    /// <summary>Marketing open all week, any hour, no holidays, and a 7-day cap the repeated runs never reach.</summary>
+    private const string Settings = """
+        {"marketing_window_start":"00:00","marketing_window_end":"23:59:59","marketing_on_sundays":true,
+         "holiday_country":"ZZ","marketing_frequency_cap_per_7_days":1000}
+        """;
 
     /// <summary>
     /// 16 clinics x 5,000 patients (email, mobile, WhatsApp on record). Marketing consent per channel: even
@@ -55,10 +32,7 @@ internal static class BenchFixture
     {
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync(ct);
-        const string settings = """
-            {"marketing_window_start":"00:00","marketing_window_end":"23:59:59","marketing_on_sundays":true,
-             "holiday_country":"ZZ","marketing_frequency_cap_per_7_days":1000}
-            """;
+        const string settings = Settings;
         var sql = new StringBuilder();
         sql.Append(CultureInfo.InvariantCulture, $"""
             insert into tenants (tenant_id, name, settings, email_from, email_from_name, reply_to, sms_from, whatsapp_from,
@@ -96,6 +70,48 @@ internal static class BenchFixture
             """);
         await using var command = new NpgsqlCommand(sql.ToString(), connection) { CommandTimeout = 300 };
         await command.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>
+    /// One clinic with <paramref name="patients"/> patients, each with an email address, a first name and a live
+    /// marketing grant on email (30 days old), under the same open settings as the bench clinics: a campaign's audience.
+    /// </summary>
+    public static async Task SeedCampaignAsync(string connectionString, string tenantId, int patients, CancellationToken ct)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(ct);
+        var sql = string.Create(CultureInfo.InvariantCulture, $"""
+            insert into tenants (tenant_id, name, settings, email_from, email_from_name, reply_to)
+            values (@tenant, 'Clinique des Lilas', '{Settings}'::jsonb, 'offres@clinique-des-lilas.example', 'Clinique des Lilas',
+                    'accueil@clinique-des-lilas.example');
+
+            insert into contacts (tenant_id, patient_id, first_name, email, locale, time_zone, updated_by)
+            select @tenant, 'c-' || lpad(p::text, 6, '0'), (array['Camille','Léa','Zoé','Inès','Chloé','Manon','Hugo','Lucas','Noé','Théo'])[1 + p % 10],
+                   'c' || p || '@patients.example', 'fr', 'Europe/Paris', 'bench'
+            from generate_series(0, {patients - 1}) as p;
+
+            """);
+        await using (var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 600, Parameters = { new("tenant", tenantId) } })
+        {
+            await command.ExecuteNonQueryAsync(ct);
+        }
+
+        // The consent ledger's chain trigger updates the clinic's chain head for every row: one clinic's 100,000 grants in
+        // one transaction would walk an ever longer version chain of that row. A transaction per 1,000 keeps it short.
+        for (var from = 0; from < patients; from += 1_000)
+        {
+            await using var grants = new NpgsqlCommand(string.Create(CultureInfo.InvariantCulture, $"""
+                insert into consent_events (tenant_id, patient_id, purpose, channel, action, occurred_at, source,
+                    wording_version, wording_sha256, captured_by, recorded_by)
+                select @tenant, 'c-' || lpad(p::text, 6, '0'), 'marketing', 'email', 'grant', now() - interval '30 days', 'web_form',
+                       'bench-wording-v1', '{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData("bench wording"u8))}', 'bench', 'bench'
+                from generate_series(@from, least(@from + 999, {patients - 1})) as p
+                """), connection) { CommandTimeout = 600, Parameters = { new("tenant", tenantId), new("from", from) } };
+            await grants.ExecuteNonQueryAsync(ct);
+        }
+
+        await using var analyze = new NpgsqlCommand("analyze contacts; analyze consent_events", connection);
+        await analyze.ExecuteNonQueryAsync(ct);
     }
 
     /// <summary>One run's decisions by outcome and dispatches by status, once no dispatch is left in flight (or 30 s passed).</summary>

@@ -8,8 +8,10 @@ using Spectre.Console;
 namespace CommsGateway.Cli.Commands;
 
 /// <summary>
-/// `commsgw bench`: raw RabbitMQ baseline, raw PostgreSQL (the gateway's write path alone), the gateway in-process,
-/// the raw baseline again (drift), on the servers scripts/servers.sh runs, each phase in its own vhost/database.
+/// `commsgw bench`: raw RabbitMQ baseline, raw PostgreSQL (the gateway's write path alone), the gateway as its own
+/// process with the fake providers as another (closed loop, then open loop at half the measured maximum), the raw
+/// baseline again (drift), on the servers scripts/servers.sh runs, each phase in its own vhost/database.
+/// `--campaign N`: an N-recipient email campaign from `campaign queue` to every personalization accepted by the fake.
 /// </summary>
 internal static class BenchCommand
 {
@@ -19,14 +21,22 @@ internal static class BenchCommand
         var json = new Option<bool>("--json") { Description = "Print one JSON object (figures) on stdout instead of the table" };
         var openLoop = new Option<bool>("--open-loop")
         {
-            Description = "After the max-rate run, offer intents at half that rate and report latency from that run",
+            Description = "Kept for scripts: the open loop (latency at half the measured maximum) always runs unless --closed-loop-only",
         };
+        var closedOnly = new Option<bool>("--closed-loop-only") { Description = "Skip the open loop (no latency at half the maximum)" };
         var rate = new Option<double?>("--rate")
         {
-            Description = "With --open-loop: offer this many intents/s instead of half the measured max (compare runs at one rate)",
+            Description = "Offer this many intents/s in the open loop instead of half the measured max (compare runs at one rate)",
         };
         var gatewayOnly = new Option<bool>("--gateway-only") { Description = "Skip the raw broker and database phases (quick iterations; no ratio)" };
-        var command = new Command("bench", "Measure decisions/s against the raw broker and database, latency and memory") { count, json, openLoop, rate, gatewayOnly };
+        var campaign = new Option<int?>("--campaign")
+        {
+            Description = "Instead of the phases above: an email campaign to this many patients, from `campaign queue` to every personalization accepted by the fake SendGrid",
+        };
+        var command = new Command("bench", "Measure decisions/s against the raw broker and database, gateway CPU, latency and memory")
+        {
+            count, json, openLoop, closedOnly, rate, gatewayOnly, campaign,
+        };
         command.SetAction(async (parse, ct) =>
         {
             var n = parse.GetValue(count);
@@ -41,8 +51,16 @@ internal static class BenchCommand
                 throw new ArgumentOutOfRangeException(nameof(rate), "--rate must be positive");
             }
 
-            var report = await RunAsync(n, parse.GetValue(openLoop), offered, parse.GetValue(json), parse.GetValue(gatewayOnly), ct);
-            if (parse.GetValue(json))
+            if (parse.GetValue(campaign) is < 2)
+            {
+                throw new ArgumentOutOfRangeException(nameof(campaign), "--campaign needs 2 recipients or more");
+            }
+
+            var quiet = parse.GetValue(json);
+            var report = parse.GetValue(campaign) is { } recipients
+                ? await RunCampaignAsync(recipients, quiet, ct)
+                : await RunAsync(n, !parse.GetValue(closedOnly), offered, quiet, parse.GetValue(gatewayOnly), ct);
+            if (quiet)
             {
                 Console.Out.WriteLine(JsonSerializer.Serialize(report, JsonOptions));
             }
@@ -56,81 +74,83 @@ internal static class BenchCommand
         return command;
     }
 
-    private static readonly JsonSerializerOptions JsonOptions = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+    private static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
 
     internal sealed record BenchReport(
         int N,
+        string LoadAverageBefore,
+        string LoadAverageAfter,
         double RawBrokerMsgsPerS,
         double RawBrokerAgainMsgsPerS,
         double RawDbRowsPerS,
         double RawDbUnchainedRowsPerS,
         double GatewayDecisionsPerS,
         double Ratio,
+        double GatewayCpuUsPerDecision,
+        double GatewayPeakWorkingSetMb,
+        double ProducerCpuUsPerDecision,
+        double ProducerPeakWorkingSetMb,
+        double FakeProvidersCpuUsPerDecision,
+        bool PeakResetPerRun,
         double P50Ms,
         double P95Ms,
         double P99Ms,
-        double PeakWorkingSetMb,
         string LatencyMode,
         double? OfferedRatePerS,
         double ClosedLoopP99Ms,
-        int PrefetchCount,
-        int ConcurrentMessageLimit,
+        string LatencySplit,
         string OutcomeMix,
-        string Stages);
+        CampaignRun? Campaign,
+        JsonElement? Profile);
 
     private static async Task<BenchReport> RunAsync(int n, bool openLoop, double? offeredRate, bool quiet, bool gatewayOnly, CancellationToken ct)
     {
-        void Say(string text)
-        {
-            if (quiet)
-            {
-                Console.Error.WriteLine(text);
-            }
-            else
-            {
-                AnsiConsole.MarkupLine("[grey]" + Markup.Escape(text) + "[/]");
-            }
-        }
-
+        void Say(string text) => SayTo(quiet, text);
+        var loadBefore = LoadAverage();
         await using var servers = BenchServers.FromEnvironment();
         var rawVhost = await servers.CreateVirtualHostAsync(ct);
-        var rabbit = new RabbitMqOptions();
 
         double raw1 = double.NaN, db = double.NaN, dbUnchained = double.NaN;
+        const int writers = 128; // as many concurrent callers as the per-message consumer ran
         if (!gatewayOnly)
         {
             Say($"1/4 raw RabbitMQ.Client: {n} persistent 1 KB messages, confirms window 200, prefetch 250 ...");
             raw1 = await RawBrokerBench.RunAsync(servers, rawVhost, n, ct);
             Say($"    {raw1:N0} msgs/s");
 
-            Say($"2/4 raw PostgreSQL: {n} decision rows through the gateway's write path, {rabbit.ConcurrentMessageLimit} concurrent callers ...");
-            (db, var dbProfile) = await RawDatabaseBench.RunAsync(servers, n, rabbit.ConcurrentMessageLimit, chained: true, ct);
-            Say($"    {db:N0} rows/s hash-chained: {dbProfile}");
-            (dbUnchained, var unchainedProfile) = await RawDatabaseBench.RunAsync(servers, n, rabbit.ConcurrentMessageLimit, chained: false, ct);
-            Say($"    {dbUnchained:N0} rows/s same batching, no chain: {unchainedProfile}");
+            Say($"2/4 raw PostgreSQL: {n} decision rows through the gateway's write path, {writers} concurrent callers ...");
+            db = await RawDatabaseBench.RunAsync(servers, n, writers, chained: true, ct);
+            Say($"    {db:N0} rows/s hash-chained");
+            dbUnchained = await RawDatabaseBench.RunAsync(servers, n, writers, chained: false, ct);
+            Say($"    {dbUnchained:N0} rows/s same batching, no chain");
         }
 
-        Say($"3/4 gateway in-process: {n} intents, plain JSON, publish -> decision committed ...");
+        Say($"3/4 gateway process (`commsgw run`) + fake providers process: {n} intents, plain JSON, publish -> decision committed ...");
         GatewayRun closed;
         GatewayRun? open = null;
+        JsonElement? profile;
         await using (var gateway = await GatewayBench.StartAsync(servers, ct))
         {
-            rabbit = gateway.Rabbit;
             // Warm-up (JIT, connection pools, queue/exchange bindings) is not what we measure.
             await gateway.RunClosedLoopAsync(Math.Min(2_000, n), ct);
             closed = await gateway.RunClosedLoopAsync(n, ct);
             Say($"    {closed.DecisionsPerSecond:N0} decisions/s, p99 {closed.P99Ms:N1} ms (closed loop: includes queueing)");
-            Say($"    stages: {closed.Stages}");
+            Say($"    gateway process: {closed.GatewayCpuMicrosPerDecision:N0} us CPU/decision, peak {closed.GatewayPeakWorkingSetMb:N0} MB; producer {closed.ProducerCpuMicrosPerDecision:N0} us, fake providers {closed.FakeProvidersCpuMicrosPerDecision:N0} us");
+            Say($"    {closed.Latency}");
             Say($"    outcomes: {closed.Outcomes}");
             if (openLoop)
             {
                 var rate = offeredRate ?? closed.DecisionsPerSecond / 2;
                 Say($"    open loop at {rate:N0} intents/s ...");
                 open = await gateway.RunOpenLoopAsync(n, rate, ct);
-                Say($"    p50 {open.P50Ms:N1} ms, p95 {open.P95Ms:N1} ms, p99 {open.P99Ms:N1} ms");
-                Say($"    stages: {open.Stages}");
-                Say($"    outcomes: {open.Outcomes}");
+                Say($"    p50 {open.P50Ms:N1} ms, p95 {open.P95Ms:N1} ms, p99 {open.P99Ms:N1} ms; {open.Latency}");
             }
+
+            profile = await gateway.StopAsync();
         }
 
         var raw2 = double.NaN;
@@ -144,29 +164,118 @@ internal static class BenchCommand
         static double Z(double v) => double.IsNaN(v) ? 0 : Math.Round(v);
         var latency = open ?? closed;
         var rawBroker = gatewayOnly ? 0 : (raw1 + raw2) / 2;
-        return new BenchReport(n, Math.Round(rawBroker), Z(raw2), Z(db), Z(dbUnchained), Math.Round(closed.DecisionsPerSecond),
-            gatewayOnly ? 0 : Math.Round(closed.DecisionsPerSecond / rawBroker, 3), Math.Round(latency.P50Ms, 2), Math.Round(latency.P95Ms, 2),
-            Math.Round(latency.P99Ms, 2), Math.Round(Math.Max(closed.PeakWorkingSetMb, open?.PeakWorkingSetMb ?? 0), 1),
-            open is null ? "closed_loop" : "open_loop", open is null ? null : Math.Round(closed.DecisionsPerSecond / 2),
-            Math.Round(closed.P99Ms, 2), rabbit.PrefetchCount, rabbit.ConcurrentMessageLimit, closed.Outcomes, closed.Stages);
+        return new BenchReport(n, loadBefore, LoadAverage(), Math.Round(rawBroker), Z(raw2), Z(db), Z(dbUnchained), Math.Round(closed.DecisionsPerSecond),
+            gatewayOnly ? 0 : Math.Round(closed.DecisionsPerSecond / rawBroker, 3),
+            Math.Round(closed.GatewayCpuMicrosPerDecision), Math.Round(closed.GatewayPeakWorkingSetMb, 1),
+            Math.Round(closed.ProducerCpuMicrosPerDecision), Math.Round(closed.ProducerPeakWorkingSetMb, 1),
+            Math.Round(closed.FakeProvidersCpuMicrosPerDecision), closed.PeakReset,
+            Math.Round(latency.P50Ms, 2), Math.Round(latency.P95Ms, 2), Math.Round(latency.P99Ms, 2),
+            open is null ? "closed_loop" : "open_loop", open is null ? null : Math.Round(offeredRate ?? closed.DecisionsPerSecond / 2),
+            Math.Round(closed.P99Ms, 2), latency.Latency, closed.Outcomes, null, profile);
     }
+
+    private static async Task<BenchReport> RunCampaignAsync(int recipients, bool quiet, CancellationToken ct)
+    {
+        void Say(string text) => SayTo(quiet, text);
+        var loadBefore = LoadAverage();
+        await using var servers = BenchServers.FromEnvironment();
+        Say($"campaign: gateway process + fake providers process; {recipients:N0} patients with an email grant, `commsgw campaign queue` -> every personalization accepted ...");
+        CampaignRun run;
+        JsonElement? profile;
+        await using (var gateway = await GatewayBench.StartAsync(servers, ct))
+        {
+            run = await gateway.RunCampaignAsync(recipients, Say, ct);
+            Say($"    {run.Accepted:N0} accepted in {run.TotalSeconds:F1} s ({run.SendGridRequests:N0} SendGrid requests), gateway {run.GatewayCpuMicrosPerEmail:N0} us CPU/email");
+            profile = await gateway.StopAsync();
+        }
+
+        return new BenchReport(0, loadBefore, LoadAverage(), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, false, 0, 0, 0, "campaign", null, 0, "", "", run, profile);
+    }
+
+    private static void SayTo(bool quiet, string text)
+    {
+        if (quiet)
+        {
+            Console.Error.WriteLine(text);
+        }
+        else
+        {
+            AnsiConsole.MarkupLine("[grey]" + Markup.Escape(text) + "[/]");
+        }
+    }
+
+    /// <summary>The 1, 5 and 15 minute load averages (the machine is shared: figures need them beside).</summary>
+    private static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "";
 
     private static void Print(BenchReport r)
     {
         string F(double v) => v.ToString("N0", CultureInfo.InvariantCulture);
         string Ms(double v) => v.ToString("N1", CultureInfo.InvariantCulture) + " ms";
-        var table = new Table().Border(TableBorder.Rounded).Title($"[bold]commsgw bench, n = {r.N:N0}[/]").AddColumns("figure", "value");
-        table.AddRow("raw broker (RabbitMQ.Client 7), mean of runs 1 and 4", F(r.RawBrokerMsgsPerS) + " msgs/s");
-        table.AddRow("raw broker, run 4 alone (drift)", F(r.RawBrokerAgainMsgsPerS) + " msgs/s");
-        table.AddRow("raw PostgreSQL (decision write path, hash-chained)", F(r.RawDbRowsPerS) + " rows/s");
-        table.AddRow("raw PostgreSQL, same batching without the chain", F(r.RawDbUnchainedRowsPerS) + " rows/s");
-        table.AddRow("[bold]gateway[/]", "[bold]" + F(r.GatewayDecisionsPerS) + " decisions/s[/]");
-        table.AddRow("ratio gateway / raw broker", r.Ratio.ToString("0.000", CultureInfo.InvariantCulture));
-        table.AddRow($"latency publish -> committed ({r.LatencyMode.Replace('_', ' ')}{(r.OfferedRatePerS is { } rate ? $" at {F(rate)}/s" : "")})",
-            $"p50 {Ms(r.P50Ms)}, p95 {Ms(r.P95Ms)}, p99 {Ms(r.P99Ms)}");
-        table.AddRow("peak working set (gateway + producer)", r.PeakWorkingSetMb.ToString("N1", CultureInfo.InvariantCulture) + " MB");
-        table.AddRow("prefetch / concurrent messages", $"{r.PrefetchCount} / {r.ConcurrentMessageLimit}");
-        table.AddRow("outcome mix (closed loop)", Markup.Escape(r.OutcomeMix));
+        var table = new Table().Border(TableBorder.Rounded).AddColumns("figure", "value");
+        if (r.Campaign is { } c)
+        {
+            table.Title($"[bold]commsgw bench --campaign {c.Recipients:N0}[/]");
+            table.AddRow("campaign queue (render + publish, its own process)", c.QueueSeconds.ToString("N1", CultureInfo.InvariantCulture) + " s");
+            table.AddRow("[bold]campaign queue -> every personalization accepted[/]", $"[bold]{c.TotalSeconds.ToString("N1", CultureInfo.InvariantCulture)} s[/]" + (c.Complete ? "" : $" (INCOMPLETE: {F(c.Accepted)} accepted)"));
+            table.AddRow("SendGrid requests", $"{F(c.SendGridRequests)} ({(c.SendGridRequests == 0 ? 0 : c.Accepted / (double)c.SendGridRequests).ToString("N0", CultureInfo.InvariantCulture)} personalizations each)");
+            table.AddRow("gateway process CPU per email", F(c.GatewayCpuMicrosPerEmail) + " us");
+            table.AddRow("gateway peak working set", c.GatewayPeakWorkingSetMb.ToString("N1", CultureInfo.InvariantCulture) + " MB");
+        }
+        else
+        {
+            table.Title($"[bold]commsgw bench, n = {r.N:N0}[/]");
+            table.AddRow("raw broker (RabbitMQ.Client 7), mean of runs 1 and 4", F(r.RawBrokerMsgsPerS) + " msgs/s");
+            table.AddRow("raw broker, run 4 alone (drift)", F(r.RawBrokerAgainMsgsPerS) + " msgs/s");
+            table.AddRow("raw PostgreSQL (decision write path, hash-chained)", F(r.RawDbRowsPerS) + " rows/s");
+            table.AddRow("raw PostgreSQL, same batching without the chain", F(r.RawDbUnchainedRowsPerS) + " rows/s");
+            table.AddRow("[bold]gateway[/] (closed loop)", "[bold]" + F(r.GatewayDecisionsPerS) + " decisions/s[/]");
+            table.AddRow("ratio gateway / raw broker", r.Ratio.ToString("0.000", CultureInfo.InvariantCulture));
+            table.AddRow("[bold]gateway process CPU per decision[/]", "[bold]" + F(r.GatewayCpuUsPerDecision) + " us[/]");
+            table.AddRow("gateway process peak working set (measured run)", r.GatewayPeakWorkingSetMb.ToString("N1", CultureInfo.InvariantCulture) + " MB");
+            table.AddRow("producer (this process): CPU per decision, peak working set",
+                $"{F(r.ProducerCpuUsPerDecision)} us, {r.ProducerPeakWorkingSetMb.ToString("N1", CultureInfo.InvariantCulture)} MB");
+            table.AddRow("fake providers process: CPU per decision", F(r.FakeProvidersCpuUsPerDecision) + " us");
+            table.AddRow($"latency publish -> committed ({r.LatencyMode.Replace('_', ' ')}{(r.OfferedRatePerS is { } rate ? $" at {F(rate)}/s" : "")})",
+                $"p50 {Ms(r.P50Ms)}, p95 {Ms(r.P95Ms)}, p99 {Ms(r.P99Ms)}");
+            table.AddRow("latency, closed loop p99", Ms(r.ClosedLoopP99Ms));
+            table.AddRow("outcome mix (closed loop)", Markup.Escape(r.OutcomeMix));
+        }
+
+        table.AddRow("load average before / after", $"{r.LoadAverageBefore} / {r.LoadAverageAfter}");
         AnsiConsole.Write(table);
+        if (r.Profile is { } profile)
+        {
+            PrintProfile(profile);
+        }
+    }
+
+    /// <summary>Where the time goes: the gateway's spans and instruments over its whole life (warm-up included).</summary>
+    private static void PrintProfile(JsonElement profile)
+    {
+        var spans = new Table().Border(TableBorder.Rounded).Title("[bold]gateway profile: spans (CommsGateway.Intents)[/]")
+            .AddColumns("span", "count", "total ms", "mean ms", "p50 ms", "p99 ms");
+        foreach (var span in profile.GetProperty("spans").EnumerateArray())
+        {
+            spans.AddRow(Markup.Escape(span.GetProperty("name").GetString()!), span.GetProperty("count").ToString(), span.GetProperty("total_ms").ToString(),
+                span.GetProperty("mean_ms").ToString(), span.GetProperty("p50_ms").ToString(), span.GetProperty("p99_ms").ToString());
+        }
+
+        if (profile.GetProperty("spans").GetArrayLength() == 0)
+        {
+            spans.AddRow("(no spans: this build's pipeline emits none)", "", "", "", "", "");
+        }
+
+        AnsiConsole.Write(spans);
+        var instruments = new Table().Border(TableBorder.Rounded).Title("[bold]gateway profile: instruments[/]")
+            .AddColumns("instrument", "tags", "count", "sum", "p50", "p99");
+        foreach (var item in profile.GetProperty("instruments").EnumerateArray())
+        {
+            instruments.AddRow(Markup.Escape(item.GetProperty("name").GetString()!), Markup.Escape(item.GetProperty("tags").GetString()!),
+                item.GetProperty("count").ToString(), item.GetProperty("sum").ToString(),
+                item.GetProperty("p50").ToString(), item.GetProperty("p99").ToString());
+        }
+
+        AnsiConsole.Write(instruments);
     }
 }

@@ -18,6 +18,13 @@ public static class ObservabilityFeature
         builder.Services.AddUtcLogTimestamps();
         builder.Services.AddSingleton<GatewayMetrics>();
         builder.Services.AddConsumeObserver<QueueLagObserver>();
+        // Opt-in profile (the bench): registered before the consumers, so it stops after them and sees every intent.
+        builder.Services.AddOptions<ProfileOptions>().BindConfiguration(ProfileOptions.Section);
+        if (!string.IsNullOrWhiteSpace(builder.Configuration[$"{ProfileOptions.Section}:{nameof(ProfileOptions.ProfileFile)}"]))
+        {
+            builder.Services.AddSingleton<ProfileRecorder>();
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<ProfileRecorder>());
+        }
 
         // MassTransit registers its bus check itself ("masstransit-bus", tagged "ready").
         builder.Services.AddHealthChecks().AddCheck<PostgresHealthCheck>("postgresql", tags: [ReadyTag]);

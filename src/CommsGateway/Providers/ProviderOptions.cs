@@ -39,7 +39,10 @@ public sealed class SendGridOptions : ProviderHttpOptions
     /// <summary>Personalizations per request: SendGrid takes at most 1,000.</summary>
     [Range(2, 1000)] public int BulkMaxPersonalizations { get; set; } = 1000;
 
-    /// <summary>The longest a claimed campaign email waits for others to share its request.</summary>
+    /// <summary>
+    /// The longest a claimed campaign email waits for others to share its request. At most 5 s: a claim's lease
+    /// (DispatchRecovery) is the total timeout plus 5 s, and the wait must fit in it.
+    /// </summary>
     [Range(0, 5000)] public int BulkLingerMilliseconds { get; set; } = 200;
 
     /// <summary>A request goes as soon as no campaign email joined it for this long (a lone batch does not wait the full linger).</summary>
@@ -50,9 +53,6 @@ public sealed class SendGridOptions : ProviderHttpOptions
 
     /// <summary>Estimated JSON size of one request (SendGrid's limit for a whole send is 30 MB).</summary>
     [Range(100_000, 30_000_000)] public int BulkMaxRequestBytes { get; set; } = 20_000_000;
-
-    /// <summary>Bulk requests in flight at once.</summary>
-    [Range(1, 64)] public int BulkConcurrency { get; set; } = 4;
 }
 
 /// <summary>How the gateway fans a batch of decided messages out to the providers.</summary>

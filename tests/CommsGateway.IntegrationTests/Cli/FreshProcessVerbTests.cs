@@ -123,6 +123,7 @@ public sealed partial class FreshProcessVerbTests : IAsyncLifetime
             new("demo", () => Task.FromResult(Args("demo", "--exit", "--urls", $"http://127.0.0.1:{CommsgwProcess.FreePort()}", "--providers-port", "0")),
                 Expect: "unsubscribe"),
             new("bench", () => Task.FromResult(Args("bench", "-n", "100", "--gateway-only", "--json")), Expect: "decisions_per_s"),
+            new("fake-providers", () => Task.FromResult(Args("fake-providers", "--port", "0")), Expect: "listening on http://127.0.0.1:", LongRunning: true),
         ];
     }
 

@@ -24,7 +24,7 @@ internal sealed class SendGridDispatcher(
     {
         ArgumentNullException.ThrowIfNull(message);
         var sender = message.Sender; // the clinic's own identity, read with its decision
-        var from = message.From ?? sender.EmailFrom;
+        var from = FromOf(message);
         if (string.IsNullOrWhiteSpace(message.To))
         {
             return DispatchResult.Failed(Name, ReasonCodes.NoContactPoint, "no recipient address", permanent: true);
@@ -43,7 +43,7 @@ internal sealed class SendGridDispatcher(
             HtmlContent = message.Html,
         };
         mail.AddTo(new EmailAddress(message.To));
-        if ((message.ReplyTo ?? sender.ReplyTo) is { Length: > 0 } replyTo)
+        if (ReplyToOf(message) is { } replyTo)
         {
             mail.ReplyTo = new EmailAddress(replyTo);
         }
@@ -56,10 +56,30 @@ internal sealed class SendGridDispatcher(
         // Ids only: custom_args come back on every event webhook, and must carry no personal data.
         mail.AddCustomArg("intent_id", message.IntentId);
         mail.AddCustomArg("decision_id", message.DecisionId.ToString());
+        mail.AddCategories(CategoriesOf(message));
+        return await SendAsync(mail, message.IntentId, message.DecisionId, ct);
+    }
+
+    /// <summary>The sender address of a message: its own override, else the clinic's stored identity.</summary>
+    internal static string? FromOf(OutboundMessage message) => message.From ?? message.Sender.EmailFrom;
+
+    internal static string? FromNameOf(OutboundMessage message) => message.FromName ?? message.Sender.EmailFromName;
+
+    internal static string? ReplyToOf(OutboundMessage message) => (message.ReplyTo ?? message.Sender.ReplyTo) is { Length: > 0 } replyTo ? replyTo : null;
+
+    /// <summary>Detected purpose, then the intent's category.</summary>
+    internal static List<string> CategoriesOf(OutboundMessage message) =>
 #pragma warning disable CA1308 // SendGrid categories are free text; lower-case reads best in its stats
-        mail.AddCategories([message.Purpose.ToString().ToLowerInvariant(), .. string.IsNullOrEmpty(message.Category) ? Array.Empty<string>() : [message.Category]]);
+        [message.Purpose.ToString().ToLowerInvariant(), .. string.IsNullOrEmpty(message.Category) ? Array.Empty<string>() : [message.Category]];
 #pragma warning restore CA1308
 
+    /// <summary>
+    /// One <c>mail/send</c> request (one recipient, or a bulk request's personalizations) through the resilience
+    /// pipeline; the answer applies to every message of the request. <paramref name="logKey"/> names it in logs (ids only);
+    /// <paramref name="fallbackId"/> makes the message id when the answer carries none.
+    /// </summary>
+    internal async Task<DispatchResult> SendAsync(SendGridMessage mail, string logKey, Guid fallbackId, CancellationToken ct)
+    {
         var client = new SendGridClient(httpClientFactory.CreateClient(Name), new SendGridClientOptions
         {
             ApiKey = options.Value.ApiKey,
@@ -74,19 +94,19 @@ internal sealed class SendGridDispatcher(
         catch (Exception ex) when (ex is HttpRequestException or TimeoutRejectedException or BrokenCircuitException
                                        or TaskCanceledException && !ct.IsCancellationRequested)
         {
-            logger.LogWarning("SendGrid unavailable for {IntentId}: {Error}", message.IntentId, ex.GetType().Name);
+            logger.LogWarning("SendGrid unavailable for {IntentId}: {Error}", logKey, ex.GetType().Name);
             return DispatchResult.Failed(Name, ReasonCodes.ProviderUnavailable, $"{ex.GetType().Name}: {ex.Message}", permanent: false);
         }
 
         if (response.IsSuccessStatusCode)
         {
             var id = response.Headers.TryGetValues("X-Message-Id", out var values) ? values.FirstOrDefault() : null;
-            return DispatchResult.Sent(Name, id ?? "sendgrid-" + message.DecisionId.ToString("N"));
+            return DispatchResult.Sent(Name, id ?? "sendgrid-" + fallbackId.ToString("N"));
         }
 
         var detail = await ErrorTextAsync(response, ct);
         var status = response.StatusCode;
-        logger.LogWarning("SendGrid refused {IntentId}: {Status} {Detail}", message.IntentId, (int)status, detail);
+        logger.LogWarning("SendGrid refused {IntentId}: {Status} {Detail}", logKey, (int)status, detail);
         var failed = status is HttpStatusCode.TooManyRequests or >= HttpStatusCode.InternalServerError
             ? DispatchResult.Failed(Name, ReasonCodes.ProviderUnavailable, $"{(int)status}: {detail}", permanent: false)
             : DispatchResult.Failed(Name, ReasonCodes.ProviderRejected, $"{(int)status}: {detail}", permanent: true);

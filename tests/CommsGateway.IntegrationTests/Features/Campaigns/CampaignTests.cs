@@ -340,10 +340,12 @@ public sealed partial class CampaignTests(GatewayFixture gateway)
         await using (var connection = await gateway.Db.OpenConnectionAsync())
         {
             // Twilio's magic opted-out number and SendGrid's refused domain: addresses the contacts API would not take.
+            // The refused address reads the English template: not the same email as the delivered one, so it never
+            // shares a SendGrid request with it (a refused request fails all its recipients: SendGridBulkTests).
             await connection.ExecuteAsync("""
                 insert into contacts (tenant_id, patient_id, first_name, email, phone_e164, locale, updated_by) values
                     (@t, @optedOut, 'Camille', null, @phone, 'fr', 'tests'),
-                    (@t, @rejected, 'Camille', @email, null, 'fr', 'tests')
+                    (@t, @rejected, 'Camille', @email, null, 'en', 'tests')
                 """, new { t = clinic.TenantId, optedOut, rejected, phone = FakeProviderServer.OptedOutNumber, email = Guid.NewGuid().ToString("N") + FakeProviderServer.RejectedEmailDomain });
         }
 
