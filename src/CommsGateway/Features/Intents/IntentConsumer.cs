@@ -100,7 +100,7 @@ public sealed class IntentBatchOptions
     [System.ComponentModel.DataAnnotations.Range(1, 1_000)] public int MessageLimit { get; set; } = 100;
 
     /// <summary>How long a batch waits for more intents after its first before it goes (a quiet queue's added latency).</summary>
-    [System.ComponentModel.DataAnnotations.Range(1, 1_000)] public int TimeLimitMilliseconds { get; set; } = 10;
+    [System.ComponentModel.DataAnnotations.Range(1, 1_000)] public int TimeLimitMilliseconds { get; set; } = 50;
 
     /// <summary>Batches decided at once: while one waits for its commit or its provider calls, another reads its context.</summary>
     [System.ComponentModel.DataAnnotations.Range(1, 32)] public int ConcurrentBatches { get; set; } = 4;
