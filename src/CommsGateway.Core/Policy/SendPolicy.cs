@@ -184,6 +184,27 @@ public static class SendPolicy
     }
 
     /// <summary>
+    /// The decision's last three checks, in order, once the message is rendered (the only step that needs I/O: the
+    /// unsubscribe link): the WhatsApp 24-hour window (<see cref="WithWhatsAppWindow"/>, with the delivery
+    /// <see cref="WhatsAppWindow.For"/> chooses), the footer fits its channel, and a WhatsApp template carries the link
+    /// (<see cref="WithRendering(Decision, Rendering.RenderedMessage, WhatsAppTemplate?)"/>). A decision not to send
+    /// is final as it is. The template is the one the message goes through (null: free-form, or not WhatsApp).
+    /// </summary>
+    public static FinishedDecision Finish(PolicyInput input, Decision decision, Rendering.RenderedMessage rendered)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(decision);
+        ArgumentNullException.ThrowIfNull(rendered);
+        if (!decision.ShouldSend)
+        {
+            return new FinishedDecision(decision, null);
+        }
+
+        var whatsApp = WhatsAppWindow.For(input, decision.Content!.IsMarketing);
+        return new FinishedDecision(WithRendering(WithWhatsAppWindow(decision, whatsApp), rendered, whatsApp.Template), whatsApp.Template);
+    }
+
+    /// <summary>
     /// The last check, once the unsubscribe means is rendered: marketing whose footer would push the message past
     /// its channel's limit is blocked rather than sent without a way out, or silently truncated.
     /// </summary>
@@ -299,3 +320,6 @@ public static class SendPolicy
         _ => "this channel",
     };
 }
+
+/// <summary>A decision after its last checks, and the WhatsApp template it goes through (null: free-form, or another channel).</summary>
+public sealed record FinishedDecision(Decision Decision, WhatsAppTemplate? Template);

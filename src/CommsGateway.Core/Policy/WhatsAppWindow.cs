@@ -25,6 +25,28 @@ public static class WhatsAppWindow
         lastInboundAt is { } at && now - at < Length;
 
     /// <summary>
+    /// How the intent of <paramref name="input"/> would go out on WhatsApp: <see cref="Choose"/> with the intent's own
+    /// template, the clinic's default marketing template (<see cref="ClinicSender.WhatsAppMarketingContentSid"/> with its
+    /// <see cref="ClinicSender.WhatsAppUnsubscribeVariable"/>), the patient's last inbound message and the clinic's setting.
+    /// </summary>
+    public static WhatsAppDelivery For(PolicyInput input, bool marketing)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var intent = input.Intent;
+        if (intent.Channel != Channel.WhatsApp)
+        {
+            return WhatsAppDelivery.FreeForm;
+        }
+
+        var sender = input.Sender;
+        var clinic = sender.WhatsAppMarketingContentSid is { Length: > 0 } sid
+            ? new WhatsAppTemplate { ContentSid = sid, UnsubscribeVariable = sender.WhatsAppUnsubscribeVariable }
+            : null;
+        return Choose(intent.Channel, marketing, intent.Template, clinic, input.LastWhatsAppInboundAt, input.Now,
+            input.Settings.WhatsAppWindowEnforced);
+    }
+
+    /// <summary>
     /// The intent's own template is the producer's choice and is used whether the window is open or not. Otherwise,
     /// inside the window the message is free-form (its rendered footer carries the link and STOP); outside it,
     /// marketing goes through the clinic's default marketing template, and anything else is <see cref="WhatsAppDelivery.Closed"/>.

@@ -95,6 +95,19 @@ public sealed class DispatchLog : IAsyncDisposable
             : Task.FromException(new ObjectDisposedException(nameof(DispatchLog)));
     }
 
+    /// <summary>
+    /// Settles a batch's claimed dispatches with their providers' answers in ONE statement, committed when it returns
+    /// (the caller acks its messages only after). Same guard as <see cref="CompleteAsync"/>.
+    /// </summary>
+    public Task CompleteManyAsync(IReadOnlyList<(Guid DecisionId, DispatchResult Result)> completions, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(completions);
+        ct.ThrowIfCancellationRequested();
+        return completions.Count == 0
+            ? Task.CompletedTask
+            : FlushCompletionsAsync([.. completions.Select(c => new PendingCompletion(c.DecisionId, c.Result))]);
+    }
+
     private async Task CompletionLoopAsync()
     {
         var reader = _completions.Reader;

@@ -50,7 +50,7 @@ public sealed record OutboundMessage
 
     /// <summary>
     /// Approved WhatsApp template (Twilio Content API), required for marketing outside the 24-hour window: the intent's,
-    /// else the clinic's default for marketing (resolved by <see cref="Twilio.WhatsAppTemplates"/>).
+    /// else the clinic's default for marketing (chosen by Core, <see cref="Core.Policy.WhatsAppWindow.For"/>).
     /// </summary>
     public WhatsAppTemplate? Template { get; init; }
 

@@ -17,7 +17,7 @@ public static class ProvidersFeature
         var services = builder.Services;
         services.AddOptions<SendGridOptions>().BindConfiguration(SendGridOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<TwilioOptions>().BindConfiguration(TwilioOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddWhatsAppTemplates(); // binds SenderOptions too
+        services.AddSenderOptions();
         services.AddOptions<FakeProvidersOptions>().BindConfiguration(FakeProvidersOptions.Section);
         services.AddOptions<DispatchOptions>().BindConfiguration(DispatchOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<ReconcilerOptions>().BindConfiguration(ReconcilerOptions.Section).ValidateDataAnnotations().ValidateOnStart();
@@ -49,19 +49,18 @@ public static class ProvidersFeature
     }
 
     /// <summary>
-    /// The senders' configuration and the WhatsApp template choice it feeds: the gateway's providers and the campaign
-    /// preview (in the CLI too, which has no providers) both need them. Registered once, whoever asks first.
+    /// The senders' configuration: the gateway's providers and the campaign preview (in the CLI too, which has no
+    /// providers) both need it. Bound once, whoever asks first.
     /// </summary>
-    public static IServiceCollection AddWhatsAppTemplates(this IServiceCollection services)
+    public static IServiceCollection AddSenderOptions(this IServiceCollection services)
     {
         ArgumentNullException.ThrowIfNull(services);
-        if (services.Any(d => d.ServiceType == typeof(WhatsAppTemplates)))
+        if (services.Any(d => d.ServiceType == typeof(IConfigureOptions<SenderOptions>)))
         {
             return services;
         }
 
         services.AddOptions<SenderOptions>().BindConfiguration(SenderOptions.Section);
-        services.AddSingleton<WhatsAppTemplates>();
         return services;
     }
 

@@ -54,7 +54,6 @@ public static class AdminApi
         builder.Services.AddSingleton<ContactDirectory>();
         builder.Services.AddSingleton<ContactImporter>();
         builder.Services.AddSingleton<ConsentLedger>();
-        builder.Services.AddSingleton<DecisionContextQuery>();
         builder.Services.AddSingleton<PatientRecords>();
         return builder;
     }

@@ -41,18 +41,17 @@ public sealed record CampaignPreview(
 public sealed record CampaignReviewResult(bool Found, int Templates, IReadOnlyList<string> Problems);
 
 /// <summary>
-/// Create, preview, queue and cancel. Preview runs the gateway's own SendPolicy.Decide over inputs loaded by the
-/// gateway's own DecisionContextQuery, then its last checks (MessageRendering: footer fit, WhatsApp window and template): no copy of the rules. Queueing never decides anything: the gateway decides
+/// Create, preview, queue and cancel. Preview decides through the gateway's own IntentDecider (context query, SendPolicy,
+/// rendering and Core's last checks: WhatsApp window, footer fit, template link): no copy of the rules. Queueing never decides anything: the gateway decides
 /// every published intent again, so a campaign cannot bypass a check.
 /// </summary>
 public sealed class CampaignService(
     CampaignStore store,
     CampaignMessages messages,
     CampaignPublisher publisher,
-    DecisionContextQuery decisionContext,
+    IntentDecider decider,
     ContentClassifier classifier,
     UnsubscribeLinks links,
-    MessageRendering rendering,
     Review.ReviewQueue reviewQueue,
     TimeProvider clock,
     ILogger<CampaignService> logger)
@@ -77,29 +76,13 @@ public sealed class CampaignService(
         }
 
         var now = clock.GetUtcNow();
-        var decided = new (CampaignMessage Message, Decision Decision, RenderedMessage? Rendered)[prepared.Messages.Count];
-        await Parallel.ForEachAsync(Enumerable.Range(0, prepared.Messages.Count),
-            new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct }, async (i, token) =>
-            {
-                var intent = prepared.Messages[i].Intent;
-                var context = await decisionContext.LoadAsync(intent.TenantId, intent.PatientId, intent.Channel, [], now, campaignId, token);
-                var classification = classifier.Classify(intent);
-                var input = context.ApplyTo(new PolicyInput(intent, classification, now)) with { TenantKnown = context.TenantKnown };
-                if (classification.Verdict == ContentVerdict.Review)
-                {
-                    input = input with { Review = await reviewQueue.FindVerdictAsync(intent, token) };
-                }
-
-                var decision = SendPolicy.Decide(input);
-                RenderedMessage? rendered = null;
-                if (decision.ShouldSend)
-                {
-                    // The gateway's last checks as well (footer fit, WhatsApp window and template), through the same step.
-                    (decision, rendered, _) = await rendering.ApplyAsync(input, decision, preview: true, token);
-                }
-
-                decided[i] = (prepared.Messages[i], decision, rendered);
-            });
+        // The gateway's own decider, in chunks of the gateway's largest batch: one context read per chunk.
+        var decided = new List<(CampaignMessage Message, Decision Decision, RenderedMessage? Rendered)>(prepared.Messages.Count);
+        foreach (var chunk in prepared.Messages.Chunk(1_000))
+        {
+            var decisions = await decider.DecideAsync([.. chunk.Select(m => m.Intent)], now, ct);
+            decided.AddRange(chunk.Select((m, k) => (m, decisions[k].Decision, decisions[k].Rendered)));
+        }
 
         var channels = decided.GroupBy(d => d.Message.Intent.Channel).OrderBy(g => g.Key).Select(g => new ChannelPreview(
                 Core.Consent.ConsentNames.Name(g.Key),

@@ -12,7 +12,7 @@ namespace CommsGateway.Features.Campaigns;
 
 public static class CampaignsFeature
 {
-    /// <summary>Campaign services without HTTP (the CLI hosts these too). Needs the consent services (DecisionContextQuery).</summary>
+    /// <summary>Campaign services without HTTP (the CLI hosts these too). Decides previews with the intents' decider (IntentsFeature.AddIntentDecisions).</summary>
     public static IHostApplicationBuilder AddCampaigns(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
@@ -23,9 +23,9 @@ public static class CampaignsFeature
         builder.Services.AddSingleton<CampaignStore>();
         builder.Services.AddSingleton<CampaignMessages>();
         builder.Services.AddSingleton<CampaignPublisher>();
-        // Preview decides as the gateway does, WhatsApp templates and window included (also in the CLI, which has no providers).
-        builder.Services.AddWhatsAppTemplates();
-        builder.Services.TryAddSingleton<Intents.MessageRendering>();
+        // Preview decides as the gateway does, through the gateway's own decider (also in the CLI, which has no providers).
+        builder.Services.AddSenderOptions();
+        Intents.IntentsFeature.AddIntentDecisions(builder.Services);
         builder.AddReviewServices();
         builder.Services.AddSingleton<CampaignService>();
         builder.Services.AddSingleton<CampaignReports>();

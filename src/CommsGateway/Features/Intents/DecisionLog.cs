@@ -1,5 +1,6 @@
 using CommsGateway.Contracts;
 using CommsGateway.Core.Audit;
+using System.Diagnostics;
 using Dapper;
 using Npgsql;
 using NpgsqlTypes;
@@ -63,10 +64,13 @@ public sealed class DecisionLog : IAsyncDisposable
 
     private readonly long? _claimant;
 
-    public DecisionLog(NpgsqlDataSource dataSource, Providers.GatewayInstance instance) : this(dataSource, chained: true)
+    private readonly IntentTelemetry? _telemetry;
+
+    public DecisionLog(NpgsqlDataSource dataSource, Providers.GatewayInstance instance, IntentTelemetry telemetry) : this(dataSource, chained: true)
     {
         ArgumentNullException.ThrowIfNull(instance);
         _claimant = instance.Key;
+        _telemetry = telemetry;
     }
 
     /// <summary><paramref name="chained"/> false only for the bench's "cost of the chain" comparison.</summary>
@@ -74,11 +78,17 @@ public sealed class DecisionLog : IAsyncDisposable
     {
         _dataSource = dataSource;
         _chained = chained;
-        _writers = [.. _queues.Select(queue => Task.Run(() => WriteLoopAsync(queue.Reader)))];
+        _writers = [.. _queues.Select(queue => Task.Run(() => WriteLoopAsync(queue.Reader))), Task.Run(BatchWriteLoopAsync)];
     }
 
-    /// <summary>Stopwatch breakdown of the writer's flushes (bench and profiling).</summary>
-    internal WriterStats Stats { get; } = new();
+    /// <summary>
+    /// Consumed batches waiting for the batch writer. Every batch locks most tenants, so concurrent batches' appends
+    /// would only wait for each other's locks: one writer instead takes the batches queued meanwhile into ONE
+    /// transaction (a batch is never split), one lock acquisition and one commit for them all.
+    /// </summary>
+    private readonly System.Threading.Channels.Channel<PendingBatch> _batches =
+        System.Threading.Channels.Channel.CreateUnbounded<PendingBatch>(
+            new System.Threading.Channels.UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = false });
 
     /// <summary>Raised once new decision rows are committed (bench, metrics). Handlers must be quick and not throw.</summary>
     public event Action<DecisionRecord>? Committed;
@@ -119,6 +129,75 @@ public sealed class DecisionLog : IAsyncDisposable
     public async Task<bool> TryAppendAsync(DecisionRecord record, CancellationToken ct) =>
         (await EnqueueAsync(record, duplicateIfAny: false, null, ct)).Inserted;
 
+    /// <summary>
+    /// The first decisions of a consumed batch, in ONE transaction of its own (not through the writer lanes): each row
+    /// appended, or, when its intent already has a decision (a redelivery, a re-publish, or an earlier row of the same
+    /// batch), not appended and the existing one returned. A row with a claim provider claims its dispatch in the same
+    /// transaction. <paramref name="alongside"/> statements run in the same transaction, before the commit (the
+    /// unsubscribe subscriber references of the batch's links). Throws when the transaction fails: nothing was written.
+    /// </summary>
+    public async Task<IReadOnlyList<AppendResult>> AppendBatchAsync(IReadOnlyList<(DecisionRecord Record, string? ClaimProvider)> rows,
+        IReadOnlyList<NpgsqlBatchCommand> alongside, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        ArgumentNullException.ThrowIfNull(alongside);
+        ct.ThrowIfCancellationRequested();
+        using var activity = IntentTelemetry.Source.StartActivity("intent.append");
+        activity?.SetTag("decision.rows", rows.Count);
+        var pending = new PendingBatch([.. rows.Select(r => new PendingAppend(r.Record, duplicateIfAny: true, r.ClaimProvider))], alongside);
+        return _batches.Writer.TryWrite(pending)
+            ? await pending.Completion.Task
+            : throw new ObjectDisposedException(nameof(DecisionLog));
+    }
+
+    private async Task BatchWriteLoopAsync()
+    {
+        var reader = _batches.Reader;
+        var taken = new List<PendingBatch>();
+        while (await reader.WaitToReadAsync())
+        {
+            var rows = new List<PendingAppend>();
+            var alongside = new List<NpgsqlBatchCommand>();
+            while ((taken.Count == 0 || rows.Count + (reader.TryPeek(out var next) ? next.Rows.Count : 0) <= MaxBatch) && reader.TryRead(out var batch))
+            {
+                taken.Add(batch);
+                rows.AddRange(batch.Rows);
+                alongside.AddRange(batch.Alongside);
+            }
+
+            try
+            {
+                var (committed, outcomes) = await FlushAsync(rows, alongside);
+                var offset = 0;
+                foreach (var batch in taken)
+                {
+                    batch.Completion.TrySetResult(outcomes[offset..(offset + batch.Rows.Count)]);
+                    offset += batch.Rows.Count;
+                }
+
+                foreach (var record in committed)
+                {
+                    try
+                    {
+                        Committed?.Invoke(record);
+                    }
+                    catch (Exception ex) when (ex is not OutOfMemoryException)
+                    {
+                        // The rows are committed: a failing observer must not make the batch retry (and answer Duplicate).
+                        Activity.Current?.AddException(ex);
+                    }
+                }
+            }
+            catch (Exception ex)
+            {
+                // The whole transaction rolled back: every batch in it fails and is retried.
+                taken.ForEach(b => b.Completion.TrySetException(ex));
+            }
+
+            taken.Clear();
+        }
+    }
+
     private Task<AppendResult> EnqueueAsync(DecisionRecord record, bool duplicateIfAny, string? claimProvider, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(record);
@@ -144,7 +223,12 @@ public sealed class DecisionLog : IAsyncDisposable
 
             try
             {
-                var committed = await FlushAsync(batch);
+                var (committed, outcomes) = await FlushAsync(batch, []);
+                for (var i = 0; i < batch.Count; i++)
+                {
+                    batch[i].Completion.TrySetResult(outcomes[i]);
+                }
+
                 foreach (var record in committed)
                 {
                     Committed?.Invoke(record);
@@ -163,14 +247,15 @@ public sealed class DecisionLog : IAsyncDisposable
         }
     }
 
-    private async Task<List<DecisionRecord>> FlushAsync(List<PendingAppend> batch)
+    private async Task<(List<DecisionRecord> Committed, AppendResult[] Outcomes)> FlushAsync(List<PendingAppend> batch, IReadOnlyList<NpgsqlBatchCommand> alongside)
     {
         var tenants = batch.Select(p => p.Record.TenantId).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
-        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         await using var connection = await _dataSource.OpenConnectionAsync();
         try
         {
-            return await FlushAsync(connection, batch, tenants, started);
+            var flushed = await FlushAsync(connection, batch, tenants, alongside);
+            _telemetry?.Appended(batch.Count);
+            return flushed;
         }
         catch
         {
@@ -190,7 +275,8 @@ public sealed class DecisionLog : IAsyncDisposable
     /// travel inside the batches (not NpgsqlTransaction, which costs a round trip of its own for COMMIT);
     /// under the load of a busy host each round trip costs milliseconds, so their count sets the throughput.
     /// </summary>
-    private async Task<List<DecisionRecord>> FlushAsync(NpgsqlConnection connection, List<PendingAppend> batch, string[] tenants, long started)
+    private async Task<(List<DecisionRecord> Committed, AppendResult[] Outcomes)> FlushAsync(NpgsqlConnection connection, List<PendingAppend> batch,
+        string[] tenants, IReadOnlyList<NpgsqlBatchCommand> alongside)
     {
         // Round trip 1: lock the tenants' chains, read their heads and the intents' existing decisions.
         var heads = new Dictionary<string, byte[]>(StringComparer.Ordinal);
@@ -259,8 +345,6 @@ public sealed class DecisionLog : IAsyncDisposable
             }
         }
 
-        var looked = System.Diagnostics.Stopwatch.GetTimestamp();
-
         // Decide, in queue order, which rows are new and chain them; the rest are duplicates.
         var inserts = new List<(PendingAppend Pending, DecisionRow Row, byte[]? Prev, byte[]? Hash)>(batch.Count);
         var outcomes = new AppendResult[batch.Count];
@@ -299,7 +383,6 @@ public sealed class DecisionLog : IAsyncDisposable
         // Then the new rows and the commit, in one round trip. No ON CONFLICT: under the tenant lock a conflict
         // means a row was written around the writer, and failing the batch (the messages retry) beats a silent
         // gap in the chain.
-        var inserted = System.Diagnostics.Stopwatch.GetTimestamp();
         await using (var insert = new NpgsqlBatch(connection))
         {
             foreach (var (_, row, prev, hash) in inserts)
@@ -315,18 +398,17 @@ public sealed class DecisionLog : IAsyncDisposable
                 }
             }
 
+            foreach (var command in alongside)
+            {
+                insert.BatchCommands.Add(command);
+            }
+
             insert.BatchCommands.Add(new NpgsqlBatchCommand("commit"));
             await insert.PrepareAsync();
             await insert.ExecuteNonQueryAsync();
         }
 
-        Stats.Add(batch.Count, looked - started, inserted - looked, System.Diagnostics.Stopwatch.GetTimestamp() - inserted);
-        for (var i = 0; i < batch.Count; i++)
-        {
-            batch[i].Completion.TrySetResult(outcomes[i]);
-        }
-
-        return inserts.ConvertAll(i => i.Pending.Record);
+        return (inserts.ConvertAll(i => i.Pending.Record), outcomes);
     }
 
     /// <summary>
@@ -364,31 +446,6 @@ public sealed class DecisionLog : IAsyncDisposable
         return command;
     }
 
-    /// <summary>Counters of the decision writer: batches, rows, and time spent per step (Stopwatch ticks).</summary>
-    internal sealed class WriterStats
-    {
-        private long _batches, _rows, _lookup, _insert, _commit;
-
-        public void Add(int rows, long lookup, long insert, long commit)
-        {
-            Interlocked.Increment(ref _batches);
-            Interlocked.Add(ref _rows, rows);
-            Interlocked.Add(ref _lookup, lookup);
-            Interlocked.Add(ref _insert, insert);
-            Interlocked.Add(ref _commit, commit);
-        }
-
-        public void Reset() => _batches = _rows = _lookup = _insert = _commit = 0;
-
-        public override string ToString()
-        {
-            var batches = Math.Max(1, Interlocked.Read(ref _batches));
-            double Ms(long ticks) => ticks * 1000.0 / System.Diagnostics.Stopwatch.Frequency / batches;
-            return string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                $"{_batches} batches, {(double)_rows / batches:F1} rows/batch, per batch: round trip 1 (begin, lock, heads, existing) {Ms(_lookup):F2} ms, chain in .NET {Ms(_insert):F2} ms, round trip 2 (inserts, commit) {Ms(_commit):F2} ms");
-        }
-    }
-
     /// <summary>Drains the queue (rows already handed over are written) and stops the writer.</summary>
     public async ValueTask DisposeAsync()
     {
@@ -397,12 +454,23 @@ public sealed class DecisionLog : IAsyncDisposable
             queue.Writer.TryComplete();
         }
 
+        _batches.Writer.TryComplete();
+
         await Task.WhenAll(_writers);
     }
 
 #pragma warning disable CA1308 // stored lower-case, like the wire form
     internal static string WireName<TEnum>(TEnum value) where TEnum : struct, Enum => value.ToString().ToLowerInvariant();
 #pragma warning restore CA1308
+
+    private sealed class PendingBatch(List<PendingAppend> rows, IReadOnlyList<NpgsqlBatchCommand> alongside)
+    {
+        public List<PendingAppend> Rows { get; } = rows;
+
+        public IReadOnlyList<NpgsqlBatchCommand> Alongside { get; } = alongside;
+
+        public TaskCompletionSource<AppendResult[]> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
 
     private sealed class PendingAppend(DecisionRecord record, bool duplicateIfAny, string? claimProvider)
     {

@@ -78,7 +78,7 @@ internal sealed class DeferredIntentPoller(
         foreach (var row in due)
         {
             var intent = JsonSerializer.Deserialize<MessageIntent>(row.Intent, DeferredIntents.Json)!;
-            var (decided, redeferredUntil) = await pipeline.ReevaluateAsync(intent, ct);
+            var (decided, redeferredUntil) = await pipeline.ReevaluateDeferredAsync(intent, ct);
             if (decided is not null)
             {
                 await bus.Publish(decided, ct);

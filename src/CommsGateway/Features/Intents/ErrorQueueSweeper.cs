@@ -180,7 +180,7 @@ internal sealed class ErrorQueueSweeper(
             {
                 try
                 {
-                    return await Pipeline.ProcessAsync(intent, key, token);
+                    return (await Pipeline.DecideAsync([new IncomingIntent(intent, key)], token))[0];
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {

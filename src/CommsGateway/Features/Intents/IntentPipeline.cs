@@ -7,93 +7,233 @@ using CommsGateway.Core.Validation;
 using CommsGateway.Features.Unsubscribe;
 using CommsGateway.Observability;
 using CommsGateway.Providers;
+using Npgsql;
 
 namespace CommsGateway.Features.Intents;
 
+/// <summary>A published intent and its delivery key (<see cref="DeliveryKey"/>): an intent without a usable IntentId is decided under it.</summary>
+public sealed record IncomingIntent(MessageIntent Intent, string DeliveryKey);
+
 /// <summary>
-/// What happens to an intent: validate, classify, load the recipient's facts, decide (Core), render the
-/// unsubscribe means, record ONE decision (the append also detects a duplicate), then, only when the
-/// decision says so, claim the dispatch and send. The rules live in Core; this class only wires I/O.
+/// What happens to intents. Two paths:
+/// <list type="bullet">
+/// <item><b>First decisions</b>, a batch at a time (<see cref="DecideAsync"/>): validate, then decide the valid ones
+/// (<see cref="IntentDecider"/>: one context read for the batch), append every decision with its dispatch claim in ONE
+/// transaction (the append also finds duplicates), send the claimed messages concurrently
+/// (<see cref="IMessageDispatcher.DispatchManyAsync"/>), settle them in one statement.</item>
+/// <item><b>Re-evaluations</b> of one intent that already has a Deferred or Held decision: a deferral falling due
+/// (<see cref="ReevaluateDeferredAsync"/>) or a review settled (<see cref="DecideReviewedAsync"/>); their final
+/// decision follows the earlier row.</item>
+/// </list>
+/// The rules live in Core; this class only wires I/O.
 /// </summary>
 public sealed class IntentPipeline(
     DecisionLog decisionLog,
+    IntentDecider decider,
     ContentClassifier classifier,
     IMessageDispatcher dispatcher,
     DispatchLog dispatches,
     DispatchRecovery recovery,
     DeferredIntents deferredIntents,
     Review.ReviewQueue reviewQueue,
-    Consent.DecisionContextQuery decisionContext,
-    MessageRendering rendering,
+    UnsubscribeLinks links,
+    NpgsqlDataSource dataSource,
     TimeProvider clock,
     ILogger<IntentPipeline> logger,
     GatewayMetrics metrics,
     Microsoft.Extensions.Options.IOptions<Hosting.GatewayOptions> gateway)
 {
-    /// <param name="deliveryKey">The published message's own key (<see cref="DeliveryKey"/>): an invalid intent without a
-    /// usable IntentId is decided under it, so every published message gets its own decision.</param>
-    public async Task<MessageDecided> ProcessAsync(MessageIntent intent, string deliveryKey, CancellationToken ct)
+    /// <summary>
+    /// First decisions of a batch: one <see cref="MessageDecided"/> per intent, in the batch's order, each committed
+    /// (and, for a decision to send, its provider's answer recorded) when this returns. An invalid intent is Rejected on
+    /// its own; a database failure throws, nothing of the batch having been acked: the batch is retried and finds
+    /// what it already decided (Duplicate), so every intent keeps exactly one decision.
+    /// </summary>
+    public async Task<IReadOnlyList<MessageDecided>> DecideAsync(IReadOnlyList<IncomingIntent> batch, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        var now = clock.GetUtcNow();
+        var decided = new DecidedIntent?[batch.Count];
+        var rejected = new Decision?[batch.Count];
+        var intents = new MessageIntent[batch.Count];
+        using (var decide = IntentTelemetry.Source.StartActivity("intent.decide"))
+        {
+            decide?.SetTag("intent.count", batch.Count);
+            var valid = new List<int>(batch.Count);
+            for (var i = 0; i < batch.Count; i++)
+            {
+                var intent = batch[i].Intent;
+                var errors = IntentValidator.Validate(intent, now, TimeSpan.FromDays(gateway.Value.NotBeforeHorizonDays));
+                if (errors.Count == 0)
+                {
+                    intents[i] = intent;
+                    valid.Add(i);
+                    continue;
+                }
+
+                intents[i] = intent with
+                {
+                    IntentId = string.IsNullOrWhiteSpace(intent.IntentId) || intent.IntentId.Length > ChannelLimits.IdentifierLength
+                        ? batch[i].DeliveryKey
+                        : intent.IntentId,
+                    TenantId = intent.TenantId ?? "",
+                };
+                rejected[i] = Decision.Rejected(errors);
+            }
+
+            var decisions = await decider.DecideAsync([.. valid.Select(i => intents[i])], now, ct);
+            for (var v = 0; v < valid.Count; v++)
+            {
+                decided[valid[v]] = decisions[v];
+            }
+        }
+
+        // ONE transaction: every decision, the claims of the decisions to send, the references of their unsubscribe links.
+        var rows = new (DecisionRecord Record, string? ClaimProvider)[batch.Count];
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var decision = decided[i]?.Decision ?? rejected[i]!;
+            rows[i] = (ToRecord(intents[i], decision, decided[i]?.Classification, now),
+                decision.ShouldSend ? ChannelDispatcher.ProviderFor(intents[i].Channel) : null);
+        }
+
+        var subscribers = links.RecordSubscribersCommand(decided.OfType<DecidedIntent>().Where(d => d.NeedsSubscriberReference)
+            .Select(d => (d.Intent.TenantId, d.Intent.PatientId)));
+        var appended = await decisionLog.AppendBatchAsync(rows, subscribers is null ? [] : [subscribers], ct);
+
+        var events = new MessageDecided[batch.Count];
+        var sends = new List<int>();
+        var resumed = new List<int>();
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var (record, _) = rows[i];
+            var result = appended[i];
+            var decision = record.Outcome;
+            if (!result.Inserted)
+            {
+                events[i] = Duplicate(intents[i], result.Decision);
+                if (result.Decision.Outcome == DecisionOutcome.Held && decision == DecisionOutcome.Held)
+                {
+                    // Held earlier but never parked (the process died in between): park it now, idempotently.
+                    await ParkAsync(decided[i]!, result.Decision.DecisionId, now, ct);
+                }
+                else if (result.Decision.Outcome is DecisionOutcome.Sent or DecisionOutcome.SentWithMarketingRemoved && decided[i]?.Decision.ShouldSend == true)
+                {
+                    // A decision to send whose dispatch may never have been claimed or settled: this redelivery finishes
+                    // the job, with content decided afresh (below, one at a time: rare).
+                    resumed.Add(i);
+                }
+
+                continue;
+            }
+
+            events[i] = ToEvent(record);
+            Log(record);
+            if (decision is DecisionOutcome.Deferred or DecisionOutcome.Held)
+            {
+                await ParkAsync(decided[i]!, record.DecisionId, now, ct);
+            }
+
+            if (record.Outcome is DecisionOutcome.Sent or DecisionOutcome.SentWithMarketingRemoved)
+            {
+                sends.Add(i);
+            }
+            else
+            {
+                metrics.Decided(record.Outcome, record.Channel, record.Reasons); // a decision to send is counted once the provider answered
+            }
+        }
+
+        await SendClaimedAsync(sends, decided, events);
+        foreach (var i in resumed)
+        {
+            events[i] = await DispatchOneAsync(decided[i]!, ToEvent(appended[i].Decision), claimed: false, resumed: true, ct);
+        }
+
+        return events;
+    }
+
+    /// <summary>
+    /// The batch's new decisions to send, claimed with them: sent concurrently within the dispatcher's bound, then
+    /// settled in one statement. Not the consume token: a broker blip cancels it, and a claimed send abandoned mid-call
+    /// could only be settled as failed by the reconciler; the provider pipeline's total timeout bounds the calls.
+    /// </summary>
+    private async Task SendClaimedAsync(List<int> sends, DecidedIntent?[] decided, MessageDecided[] events)
+    {
+        if (sends.Count == 0)
+        {
+            return;
+        }
+
+        IReadOnlyList<DispatchResult> results;
+        using (var activity = IntentTelemetry.Source.StartActivity("intent.dispatch"))
+        {
+            activity?.SetTag("dispatch.count", sends.Count);
+            var started = GatewayMetrics.Start();
+            results = await dispatcher.DispatchManyAsync([.. sends.Select(i => ToOutbound(events[i].DecisionId, decided[i]!))], CancellationToken.None);
+            for (var s = 0; s < sends.Count; s++)
+            {
+                metrics.ProviderCalled(events[sends[s]].Channel, started, results[s].Succeeded, results[s].ReasonCode);
+            }
+        }
+
+        using (var activity = IntentTelemetry.Source.StartActivity("intent.complete"))
+        {
+            activity?.SetTag("dispatch.count", sends.Count);
+            await dispatches.CompleteManyAsync([.. sends.Select((i, s) => (events[i].DecisionId, results[s]))], CancellationToken.None);
+        }
+
+        for (var s = 0; s < sends.Count; s++)
+        {
+            var i = sends[s];
+            events[i] = Settled(events[i], results[s]);
+        }
+    }
+
+    /// <summary>
+    /// A deferred intent falling due: decided again (consent may have changed meanwhile). Still deferred: the new due
+    /// time, nothing recorded. Otherwise its final decision is recorded and acted on.
+    /// </summary>
+    public async Task<(MessageDecided? Decided, DateTimeOffset? DeferredUntil)> ReevaluateDeferredAsync(MessageIntent intent, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(intent);
         var now = clock.GetUtcNow();
-        var errors = IntentValidator.Validate(intent, now, TimeSpan.FromDays(gateway.Value.NotBeforeHorizonDays));
-        if (errors.Count > 0)
-        {
-            var keyed = intent with
-            {
-                IntentId = string.IsNullOrWhiteSpace(intent.IntentId) || intent.IntentId.Length > ChannelLimits.IdentifierLength
-                    ? deliveryKey
-                    : intent.IntentId,
-                TenantId = intent.TenantId ?? "",
-            };
-            return (await RecordAsync(keyed, Decision.Rejected(errors), null, now, reevaluation: false, ct)).Decided;
-        }
-
-        // No lookup first: classification and policy are pure and cheap, and the append itself reports a
-        // duplicate (any earlier decision of this IntentId) in the same round trip.
-        return (await DecideAndActAsync(intent, now, Evaluation.First, ct)).Decided
-            ?? throw new InvalidOperationException("A first evaluation always records a decision");
-    }
-
-    /// <summary>Why the pipeline runs: a new intent, a deferred one falling due, or a held one a person has settled.</summary>
-    private enum Evaluation
-    {
-        First,
-        Deferred,
-        Reviewed,
+        var decided = await decider.DecideAsync(intent, now, ct);
+        return decided.Decision.Outcome == DecisionOutcome.Deferred
+            ? (null, decided.Decision.DeferredUntil)
+            : (await RecordReevaluationAsync(decided, now, ct), null);
     }
 
     /// <summary>
-    /// Runs the policy again for an intent deferred earlier (consent may have changed meanwhile).
-    /// Returns the new due time when it is still deferred (no new row), else records the final decision.
-    /// </summary>
-    public async Task<(MessageDecided? Decided, DateTimeOffset? DeferredUntil)> ReevaluateAsync(MessageIntent intent, CancellationToken ct)
-    {
-        ArgumentNullException.ThrowIfNull(intent);
-        return await DecideAndActAsync(intent, clock.GetUtcNow(), Evaluation.Deferred, ct);
-    }
-
-    /// <summary>
-    /// Runs the whole pipeline again for a held intent a person has settled (the verdict is read from the review queue):
-    /// consent read afresh, footer, dispatch claim, as for any intent. A deferral (quiet hours) is recorded and parked.
+    /// A held intent a person has settled (the verdict is read from the review queue): decided again, consent read
+    /// afresh, footer, dispatch claim, as any intent. A deferral (quiet hours) is recorded and parked.
     /// </summary>
     public async Task<MessageDecided> DecideReviewedAsync(MessageIntent intent, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(intent);
-        return (await DecideAndActAsync(intent, clock.GetUtcNow(), Evaluation.Reviewed, ct)).Decided
-            ?? throw new InvalidOperationException("A reviewed intent always gets a decision");
+        var now = clock.GetUtcNow();
+        return await RecordReevaluationAsync(await decider.DecideAsync(intent, now, ct), now, ct);
     }
 
     /// <summary>A held intent nobody reviewed in time: blocked, final.</summary>
     public async Task<MessageDecided> TimeOutReviewAsync(MessageIntent intent, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(intent);
+        var now = clock.GetUtcNow();
         var classification = classifier.Classify(intent);
         var decision = new Decision(DecisionOutcome.Blocked, [ReasonCodes.ReviewTimedOut], classification.Purpose)
         {
             Details = ["review: nobody settled the held intent before it expired"],
         };
-        return (await RecordAsync(intent, decision, classification, clock.GetUtcNow(), reevaluation: true, ct)).Decided;
+        var record = ToRecord(intent, decision, classification, now);
+        if (!await decisionLog.TryAppendAsync(record, ct))
+        {
+            return Duplicate(intent, await ExistingAsync(intent, ct));
+        }
+
+        metrics.Decided(record.Outcome, record.Channel, record.Reasons);
+        Log(record);
+        return ToEvent(record);
     }
 
     /// <summary>
@@ -130,101 +270,75 @@ public sealed class IntentPipeline(
         return ToEvent(record);
     }
 
-    private async Task<(MessageDecided? Decided, DateTimeOffset? DeferredUntil)> DecideAndActAsync(
-        MessageIntent intent, DateTimeOffset now, Evaluation evaluation, CancellationToken ct)
+    /// <summary>
+    /// Records a re-evaluated intent's decision after its earlier Deferred or Held row (only an earlier row of the same
+    /// kind, or a final one, makes it a duplicate), then parks or sends it.
+    /// </summary>
+    private async Task<MessageDecided> RecordReevaluationAsync(DecidedIntent decided, DateTimeOffset now, CancellationToken ct)
     {
-        var reevaluation = evaluation != Evaluation.First;
-        var started = GatewayMetrics.Start();
-        var classification = classifier.Classify(intent);
-        metrics.Classified(started);
-        var lap = PipelineProfile.Lap(PipelineProfile.Stage.Classify, started);
-        var input = await LoadPolicyInputAsync(intent, classification, now, ct);
-        if (classification.Verdict == ContentVerdict.Review)
+        var intent = decided.Intent;
+        var decision = decided.Decision;
+        if (decided.NeedsSubscriberReference
+            && links.RecordSubscribersCommand([(intent.TenantId, intent.PatientId)]) is { } subscribers)
         {
-            // Only unsure content consults people's verdicts (this intent's review, else its template's).
-            input = input with { Review = await reviewQueue.FindVerdictAsync(intent, ct) };
+            await using var connection = await dataSource.OpenConnectionAsync(ct);
+            await using var batch = new NpgsqlBatch(connection) { BatchCommands = { subscribers } };
+            await batch.ExecuteNonQueryAsync(ct);
         }
 
-        lap = PipelineProfile.Lap(PipelineProfile.Stage.Context, lap);
-        var decision = SendPolicy.Decide(input);
-        if (evaluation == Evaluation.Deferred && decision.Outcome == DecisionOutcome.Deferred)
+        var record = ToRecord(intent, decision, decided.Classification, now);
+        if (!await decisionLog.TryAppendAsync(record, ct))
         {
-            return (null, decision.DeferredUntil);
-        }
-
-        // Marketing gets its unsubscribe means before anything is recorded: a footer that does not fit blocks it.
-        // A WhatsApp template shows its own text, not the footer: it must carry the link in a variable (Core decides).
-        RenderedMessage? rendered = null;
-        WhatsAppTemplate? template = null;
-        if (decision.ShouldSend)
-        {
-            (decision, rendered, template) = await rendering.ApplyAsync(input, decision, preview: false, ct);
-            lap = PipelineProfile.Lap(PipelineProfile.Stage.Render, lap);
-        }
-
-        var (decided, existing, claimed) = await RecordAsync(intent, decision, classification, now, reevaluation, ct);
-        PipelineProfile.Lap(PipelineProfile.Stage.Record, lap);
-        if (existing is not null)
-        {
-            if (existing.Outcome == decision.Outcome
-                && (existing.Outcome == DecisionOutcome.Held || (existing.Outcome == DecisionOutcome.Deferred && evaluation == Evaluation.Reviewed)))
+            var existing = await ExistingAsync(intent, ct);
+            if (existing.Outcome == decision.Outcome && existing.Outcome is DecisionOutcome.Held or DecisionOutcome.Deferred)
             {
-                // Held earlier but never parked (the process died in between: park it now, idempotently), or deferred
-                // once before its review (its Deferred row stands for this wait too).
-                await ParkAsync(intent, existing.DecisionId, decision, classification, now, ct);
-                return (evaluation == Evaluation.Reviewed ? ToEvent(existing) : decided, null);
+                // Still waiting, as decided before (its row stands for this wait too); parked again, idempotently.
+                await ParkAsync(decided, existing.DecisionId, now, ct);
+                return ToEvent(existing);
             }
 
-            // A decision to send whose dispatch was never claimed (written without its claim, by an earlier version
-            // or a re-evaluation, and the process died before the claim): this redelivery finishes the job, with
-            // content decided afresh. A claimed one fails to claim again: Duplicate, like anything else.
             return existing.Outcome is DecisionOutcome.Sent or DecisionOutcome.SentWithMarketingRemoved && decision.ShouldSend
-                ? (await DispatchAsync(intent, input.Sender, ToEvent(existing), decision, rendered!, template, resumed: true, claimed: false, ct), null)
-                : (decided, null);
+                ? await DispatchOneAsync(decided, ToEvent(existing), claimed: false, resumed: true, ct)
+                : Duplicate(intent, existing);
         }
 
-        if (decided.Outcome is DecisionOutcome.Deferred or DecisionOutcome.Held)
+        Log(record);
+        if (decision.Outcome is DecisionOutcome.Deferred or DecisionOutcome.Held)
         {
-            await ParkAsync(intent, decided.DecisionId, decision, classification, now, ct);
-            return (decided, null);
+            await ParkAsync(decided, record.DecisionId, now, ct);
         }
 
-        return decision.ShouldSend
-            ? (await DispatchAsync(intent, input.Sender, decided, decision, rendered!, template, resumed: false, claimed, ct), null)
-            : (decided, null);
+        if (decision.ShouldSend)
+        {
+            return await DispatchOneAsync(decided, ToEvent(record), claimed: false, resumed: false, ct);
+        }
+
+        metrics.Decided(record.Outcome, record.Channel, record.Reasons);
+        return ToEvent(record);
     }
 
-    private Task ParkAsync(MessageIntent intent, Guid decisionId, Decision decision, Classification classification, DateTimeOffset now, CancellationToken ct) =>
-        decision.Outcome == DecisionOutcome.Held
-            ? reviewQueue.HoldAsync(intent, decisionId, classification, now, ct)
-            : deferredIntents.ParkAsync(intent, decisionId, decision.DeferredUntil ?? now, ct);
+    private async Task<DecisionRecord> ExistingAsync(MessageIntent intent, CancellationToken ct) =>
+        await decisionLog.FindAsync(intent.TenantId, intent.IntentId, ct)
+        ?? throw new InvalidOperationException($"Decision for {intent.IntentId} conflicted but cannot be read back");
 
-    /// <summary>Everything the policy needs besides the intent: contact point, consent, suppression, settings.</summary>
-    private async Task<PolicyInput> LoadPolicyInputAsync(MessageIntent intent, Classification classification, DateTimeOffset now, CancellationToken ct)
-    {
-        // The recipient's facts (contact point, consent, suppression, settings) in one round trip.
-        var context = await decisionContext.LoadAsync(intent.TenantId, intent.PatientId, intent.Channel,
-            [.. intent.Media?.Select(m => m?.PicturedPatientId).OfType<string>() ?? []], now, intent.CampaignId, ct);
-        return context.ApplyTo(new PolicyInput(intent, classification, now)) with { TenantKnown = context.TenantKnown };
-    }
+    private Task ParkAsync(DecidedIntent decided, Guid decisionId, DateTimeOffset now, CancellationToken ct) =>
+        decided.Decision.Outcome == DecisionOutcome.Held
+            ? reviewQueue.HoldAsync(decided.Intent, decisionId, decided.Classification!, now, ct)
+            : deferredIntents.ParkAsync(decided.Intent, decisionId, decided.Decision.DeferredUntil ?? now, ct);
 
     /// <summary>
-    /// Claim (dispatches row "dispatching", written BEFORE the provider call), call, complete. Only the
-    /// claimant calls the provider, so N consumers or redeliveries never send one decision twice.
+    /// One dispatch outside a batch's claims: a re-evaluated decision (claimed here), or a redelivery of a decision to
+    /// send (resumed). Only the claimant calls the provider, so N consumers or redeliveries never send one decision twice.
     /// </summary>
-    private async Task<MessageDecided> DispatchAsync(MessageIntent intent, ClinicSender sender, MessageDecided decided, Decision decision, RenderedMessage rendered,
-        WhatsAppTemplate? template, bool resumed, bool claimed, CancellationToken consumeToken)
+    private async Task<MessageDecided> DispatchOneAsync(DecidedIntent decidedIntent, MessageDecided decided, bool claimed, bool resumed,
+        CancellationToken consumeToken)
     {
-        // Not the consume token: a broker blip cancels it, and a claimed send abandoned mid-call could only be
-        // settled as failed by the reconciler. The provider pipeline's total timeout bounds the call instead.
-        var ct = CancellationToken.None;
-        var lap = PipelineProfile.Start();
+        var intent = decidedIntent.Intent;
+        var ct = CancellationToken.None; // as in SendClaimedAsync
         if (!claimed)
         {
-            // The claim did not travel with the decision row (resumed, or re-evaluated): claim it on its own.
             claimed = await dispatches.TryClaimAsync(decided.DecisionId, intent.TenantId, intent.IntentId, intent.Channel,
                 ChannelDispatcher.ProviderFor(intent.Channel), ct);
-            lap = PipelineProfile.Lap(PipelineProfile.Stage.Claim, lap);
         }
 
         if (!claimed)
@@ -252,23 +366,29 @@ public sealed class IntentPipeline(
         }
 
         var started = GatewayMetrics.Start();
-        var result = await dispatcher.DispatchAsync(ToOutbound(decided.DecisionId, intent, decision, rendered, template) with { Sender = sender }, ct);
+        var result = await dispatcher.DispatchAsync(ToOutbound(decided.DecisionId, decidedIntent), ct);
         metrics.ProviderCalled(intent.Channel, started, result.Succeeded, result.ReasonCode);
-        lap = PipelineProfile.Lap(PipelineProfile.Stage.Provider, started);
         await dispatches.CompleteAsync(decided.DecisionId, result, ct);
-        PipelineProfile.Lap(PipelineProfile.Stage.Complete, lap);
+        return Settled(decided, result);
+    }
+
+    /// <summary>A decision to send, once its provider answered: a refused send is Failed, not Sent; counted now.</summary>
+    private MessageDecided Settled(MessageDecided decided, DispatchResult result)
+    {
         var final = result.Succeeded
             ? decided
             : decided with { Outcome = DecisionOutcome.Failed, Reasons = [.. decided.Reasons, result.ReasonCode ?? ReasonCodes.ProviderRejected] };
-        // Counted once the provider answered: a refused send is Failed, not Sent (RecordAsync skips decisions to send).
-        metrics.Decided(final.Outcome, intent.Channel, final.Reasons);
+        metrics.Decided(final.Outcome, final.Channel, final.Reasons);
         if (!result.Succeeded)
         {
-            logger.LogWarning("Dispatch of {IntentId} failed: {Reason}", intent.IntentId, result.ReasonCode);
+            logger.LogWarning("Dispatch of {IntentId} failed: {Reason}", decided.IntentId, result.ReasonCode);
         }
 
         return final;
     }
+
+    private static OutboundMessage ToOutbound(Guid decisionId, DecidedIntent decided) =>
+        ToOutbound(decisionId, decided.Intent, decided.Decision, decided.Rendered!, decided.Template) with { Sender = decided.Input.Sender };
 
     /// <summary>What the patient receives: the rendered content, to the address on the patient's record.</summary>
     internal static OutboundMessage ToOutbound(Guid decisionId, MessageIntent intent, Decision decision, RenderedMessage rendered,
@@ -280,6 +400,7 @@ public sealed class IntentPipeline(
         Channel = intent.Channel,
         Purpose = decision.Content!.IsMarketing ? Purpose.Marketing : Purpose.Service,
         Category = NullIfEmpty(intent.Category),
+        CampaignId = NullIfEmpty(intent.CampaignId),
         To = decision.Recipient,
         Subject = rendered.Subject,
         Text = rendered.Text,
@@ -289,65 +410,30 @@ public sealed class IntentPipeline(
         Template = template,
     };
 
-    /// <summary>Appends the decision; when the intent already had one, returns a Duplicate event and that decision.</summary>
-    private async Task<(MessageDecided Decided, DecisionRecord? Existing, bool Claimed)> RecordAsync(
-        MessageIntent intent, Decision decision, Classification? classification, DateTimeOffset now, bool reevaluation, CancellationToken ct)
-    {
-        var record = new DecisionRecord(
-            Guid.CreateVersion7(now),
-            intent.TenantId,
-            intent.IntentId,
-            NullIfEmpty(intent.PatientId),
-            NullIfEmpty(intent.Producer),
-            intent.Channel,
-            NullIfEmpty(intent.Category),
-            intent.CampaignId,
-            intent.DeclaredPurpose,
-            decision.DetectedPurpose,
-            decision.Outcome,
-            decision.Reasons,
-            // The policy's details already list the classifier's signals; a decision made before the policy ran has none.
-            [.. decision.Details.Union(classification?.Signals.Select(s => "signal: " + s) ?? [], StringComparer.Ordinal)],
-            ContentHash.Compute(intent),
-            decision.ConsentEventId,
-            SendPolicy.Version,
-            decision.DeferredUntil,
-            now);
+    private static DecisionRecord ToRecord(MessageIntent intent, Decision decision, Classification? classification, DateTimeOffset now) => new(
+        Guid.CreateVersion7(now),
+        intent.TenantId,
+        intent.IntentId,
+        NullIfEmpty(intent.PatientId),
+        NullIfEmpty(intent.Producer),
+        intent.Channel,
+        NullIfEmpty(intent.Category),
+        intent.CampaignId,
+        intent.DeclaredPurpose,
+        decision.DetectedPurpose,
+        decision.Outcome,
+        decision.Reasons,
+        // The policy's details already list the classifier's signals; a decision made before the policy ran has none.
+        [.. decision.Details.Union(classification?.Signals.Select(s => "signal: " + s) ?? [], StringComparer.Ordinal)],
+        ContentHash.Compute(intent),
+        decision.ConsentEventId,
+        SendPolicy.Version,
+        decision.DeferredUntil,
+        now);
 
-        var claimed = false;
-        if (reevaluation)
-        {
-            // The intent's Deferred row exists by design; only an earlier FINAL decision makes this a duplicate.
-            if (!await decisionLog.TryAppendAsync(record, ct))
-            {
-                var existing = await decisionLog.FindAsync(intent.TenantId, intent.IntentId, ct)
-                    ?? throw new InvalidOperationException($"Decision for {intent.IntentId} conflicted but cannot be read back");
-                return (Duplicate(intent, existing), existing, false);
-            }
-        }
-        else
-        {
-            // A decision to send claims its dispatch in the same transaction (see DecisionLog.AppendAsync).
-            var appended = decision.ShouldSend
-                ? await decisionLog.AppendAsync(record, ChannelDispatcher.ProviderFor(intent.Channel), ct)
-                : await decisionLog.AppendAsync(record, ct);
-            if (!appended.Inserted)
-            {
-                return (Duplicate(intent, appended.Decision), appended.Decision, false);
-            }
-
-            claimed = appended.Claimed;
-        }
-
-        if (!decision.ShouldSend)
-        {
-            metrics.Decided(record.Outcome, record.Channel, record.Reasons); // a decision to send is counted by DispatchAsync
-        }
-
+    private void Log(DecisionRecord record) =>
         logger.LogInformation("Decided {IntentId} for tenant {TenantId}: {Outcome} ({Reasons})",
             record.IntentId, record.TenantId, record.Outcome, string.Join(',', record.Reasons));
-        return (ToEvent(record), null, claimed);
-    }
 
     private MessageDecided Duplicate(MessageIntent intent, DecisionRecord existing)
     {

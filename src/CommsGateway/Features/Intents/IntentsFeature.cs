@@ -13,11 +13,13 @@ public static class IntentsFeature
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddOptions<RabbitMqOptions>().BindConfiguration(RabbitMqOptions.Section)
             .ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<IntentBatchOptions>().BindConfiguration(IntentBatchOptions.Section)
+            .ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton<ContentClassifier>();
+        builder.Services.AddIntentDecisions();
+        builder.Services.AddSingleton<IntentTelemetry>();
         builder.Services.AddSingleton<DecisionLog>();
         builder.Services.AddSingleton<IntentPipeline>();
-        builder.Services.TryAddSingleton<MessageRendering>();
         builder.Services.AddSingleton<DeferredIntents>();
         builder.Services.AddHostedService<ErrorQueueSweeper>();
         builder.Services.AddHostedService<IntentConsumerWatchdog>();
@@ -71,6 +73,19 @@ public static class IntentsFeature
             });
         });
         return builder;
+    }
+
+    /// <summary>
+    /// How intents are decided without writing anything (the context query, the classifier, the decider): the gateway
+    /// and the campaign preview (in the CLI too, which has no bus) decide through the same path. Registered once.
+    /// </summary>
+    public static IServiceCollection AddIntentDecisions(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.TryAddSingleton<ContentClassifier>();
+        services.TryAddSingleton<DecisionContextQuery>();
+        services.TryAddSingleton<IntentDecider>();
+        return services;
     }
 
     /// <summary>

@@ -42,6 +42,33 @@ public sealed class UnsubscribeLinks(
         return reference;
     }
 
+    /// <summary>
+    /// The subscriber references of links minted without being recorded (<see cref="PreviewAsync"/>) for messages that
+    /// are being sent, as ONE statement to run in the transaction that commits their decisions (before any send).
+    /// Null when there is none.
+    /// </summary>
+    public NpgsqlBatchCommand? RecordSubscribersCommand(IEnumerable<(string TenantId, string PatientId)> recipients)
+    {
+        ArgumentNullException.ThrowIfNull(recipients);
+        var key = options.Value.SubscriberKeyBytes();
+        var rows = recipients.Distinct().Select(r => (r.TenantId, Reference: SubscriberReference.Compute(key, r.TenantId, r.PatientId), r.PatientId)).ToArray();
+        return rows.Length == 0
+            ? null
+            : new NpgsqlBatchCommand("""
+                insert into unsubscribe_subscribers (tenant_id, subscriber_ref, patient_id)
+                select * from unnest($1::text[], $2::text[], $3::text[])
+                on conflict (tenant_id, subscriber_ref) do nothing
+                """)
+            {
+                Parameters =
+                {
+                    new NpgsqlParameter<string[]> { TypedValue = [.. rows.Select(r => r.TenantId)], NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text },
+                    new NpgsqlParameter<string[]> { TypedValue = [.. rows.Select(r => r.Reference)], NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text },
+                    new NpgsqlParameter<string[]> { TypedValue = [.. rows.Select(r => r.PatientId)], NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text },
+                },
+            };
+    }
+
     private Uri Mint(string tenantId, string reference, Channel channel, UnsubscribeScope scope, UnsubscribeLocale locale, string? campaignId)
     {
         var token = tokens.Issue(tenantId, reference, channel, scope, locale, campaignId, clock.GetUtcNow());

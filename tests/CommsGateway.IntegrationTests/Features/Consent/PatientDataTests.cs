@@ -237,7 +237,7 @@ public sealed class PatientDataTests(GatewayFixture gateway)
         // The same address, back under a new patient record, is still suppressed on every channel.
         var returning = Clinic.NewPatient();
         (await clinic.PutContactAsync(returning, new { email = email.ToUpperInvariant(), phone = e164 })).EnsureSuccessStatusCode();
-        var query = gateway.Services.GetRequiredService<DecisionContextQuery>();
+        var query = gateway.Services.GetRequiredService<CommsGateway.Features.Intents.DecisionContextQuery>();
         foreach (var channel in new[] { Channel.Email, Channel.Sms, Channel.WhatsApp })
         {
             var context = await query.LoadAsync(clinic.TenantId, returning, channel, [], DateTimeOffset.UtcNow, CancellationToken.None);
@@ -261,7 +261,7 @@ public sealed class PatientDataTests(GatewayFixture gateway)
         (await clinic.PutContactAsync(patient, new { email, phone = e164 })).EnsureSuccessStatusCode();
         await using var connection = await gateway.Db.OpenConnectionAsync();
         Assert.Equal(1, await InsertLegacySuppressionAsync(connection, clinic.TenantId, "email", email, "hard_bounce"));
-        var query = gateway.Services.GetRequiredService<DecisionContextQuery>();
+        var query = gateway.Services.GetRequiredService<CommsGateway.Features.Intents.DecisionContextQuery>();
 
         // Nothing that was blocked before 0017 stops being blocked.
         Assert.True((await query.LoadAsync(clinic.TenantId, patient, Channel.Email, [], DateTimeOffset.UtcNow, CancellationToken.None)).AddressSuppressed);
@@ -306,7 +306,7 @@ public sealed class PatientDataTests(GatewayFixture gateway)
         Assert.Equal(hasher.Hash(e164), rows[1].Hash);
 
         // Both still block: the keyed row, and the legacy one that could not be re-keyed.
-        var query = gateway.Services.GetRequiredService<DecisionContextQuery>();
+        var query = gateway.Services.GetRequiredService<CommsGateway.Features.Intents.DecisionContextQuery>();
         Assert.True((await query.LoadAsync(clinic.TenantId, patient, Channel.WhatsApp, [], DateTimeOffset.UtcNow, CancellationToken.None)).AddressSuppressed);
         (await clinic.PutContactAsync(returning, new { email = erasedEmail })).EnsureSuccessStatusCode();
         Assert.True((await query.LoadAsync(clinic.TenantId, returning, Channel.Email, [], DateTimeOffset.UtcNow, CancellationToken.None)).AddressSuppressed);

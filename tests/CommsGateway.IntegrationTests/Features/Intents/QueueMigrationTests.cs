@@ -178,7 +178,10 @@ public sealed class QueueMigrationTests
         for (var i = 0; i < 600; i++)
         {
             await using var db = new NpgsqlConnection(connectionString);
-            if (await db.ExecuteScalarAsync<long>("select count(distinct intent_id) from decisions where tenant_id = @tenant", new { tenant }) >= count)
+            // Decided, and every send settled: a decision is committed before its provider call, so the gateway must
+            // not be stopped between the two.
+            if (await db.ExecuteScalarAsync<long>("select count(distinct intent_id) from decisions where tenant_id = @tenant", new { tenant }) >= count
+                && await db.ExecuteScalarAsync<long>("select count(*) from dispatches where tenant_id = @tenant and status <> 'dispatching'", new { tenant }) >= count)
             {
                 return;
             }
