@@ -37,6 +37,9 @@ internal static class ConsoleSession
             BaseURL = gateway.BaseUrl.AbsoluteUri, Locale = locale, BypassCSP = true,
             ViewportSize = new ViewportSize { Width = width, Height = 900 },
         });
+        // The whole suite shares two cores with the integration tests: a sign-in (password hash, TOTP) can take long.
+        context.SetDefaultTimeout(120_000);
+        context.SetDefaultNavigationTimeout(120_000);
         return await context.NewPageAsync();
     }
 
