@@ -328,6 +328,40 @@ public sealed class ConsolePageTests(KestrelGateway gateway) : IClassFixture<Kes
     }
 
     [Fact]
+    public async Task Should_store_the_totp_secret_protected_and_protect_one_left_in_clear_at_the_next_sign_in()
+    {
+        var dpo = await ConsoleSession.NewStaffAsync(gateway, StaffRoles.Dpo);
+        Assert.StartsWith(StaffAccounts.ProtectedPrefix, await StoredSecretAsync(dpo.Email), StringComparison.Ordinal);
+        Assert.DoesNotContain(dpo.Secret, await StoredSecretAsync(dpo.Email), StringComparison.Ordinal);
+        var page = await ConsoleSession.NewPageAsync(_browser!, gateway);
+        await ConsoleSession.SignInAsync(page, dpo);
+        await page.WaitForURLAsync("**/console");
+        Assert.Equal(200, (await page.GotoAsync("/console/access-log"))!.Status);
+
+        // A secret stored in clear (an account from before secrets were protected) still signs in, and is protected on the way.
+        var reception = await ConsoleSession.NewStaffAsync(gateway, StaffRoles.Reception);
+        await using (var connection = await gateway.Db.OpenConnectionAsync())
+        {
+            await connection.ExecuteAsync("update staff_accounts set totp_secret = @secret where lower(email) = lower(@email)",
+                new { secret = reception.Secret, email = reception.Email });
+        }
+
+        Assert.Equal(reception.Secret, await StoredSecretAsync(reception.Email));
+        var desk = await ConsoleSession.NewPageAsync(_browser!, gateway);
+        await ConsoleSession.SignInAsync(desk, reception);
+        await desk.WaitForURLAsync("**/console");
+        var stored = await StoredSecretAsync(reception.Email);
+        Assert.StartsWith(StaffAccounts.ProtectedPrefix, stored, StringComparison.Ordinal);
+        Assert.DoesNotContain(reception.Secret, stored, StringComparison.Ordinal);
+    }
+
+    private async Task<string> StoredSecretAsync(string email)
+    {
+        await using var connection = await gateway.Db.OpenConnectionAsync();
+        return await connection.QuerySingleAsync<string>("select totp_secret from staff_accounts where lower(email) = lower(@email)", new { email });
+    }
+
+    [Fact]
     public async Task Should_refuse_a_post_without_the_antiforgery_token()
     {
         var seeded = await SeedAsync();

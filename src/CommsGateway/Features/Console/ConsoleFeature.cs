@@ -81,6 +81,23 @@ public static class ConsolePolicies
 
 public static class ConsoleFeature
 {
+    /// <summary>
+    /// The console's key ring (session cookies, sign-in tickets, stored TOTP secrets), also used by `commsgw staff`.
+    /// One application name whoever hosts the gateway (`commsgw run`, the demo, the Docker image, the CLI): what one
+    /// protects the others read when they share the key directory.
+    /// </summary>
+    public static IHostApplicationBuilder AddConsoleDataProtection(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var protection = builder.Services.AddDataProtection().SetApplicationName("commsgw");
+        if (builder.Configuration[$"{ConsoleOptions.Section}:DataProtectionKeysPath"] is { Length: > 0 } keys)
+        {
+            protection.PersistKeysToFileSystem(new DirectoryInfo(keys));
+        }
+
+        return builder;
+    }
+
     public static IHostApplicationBuilder AddConsole(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
@@ -89,13 +106,8 @@ public static class ConsoleFeature
         builder.Services.AddSingleton<StaffAccounts>();
         builder.Services.AddSingleton<AccessLog>();
         var idle = TimeSpan.FromMinutes(builder.Configuration.GetValue($"{ConsoleOptions.Section}:IdleTimeoutMinutes", 20));
-        // One application name whoever hosts the gateway (`commsgw run`, the demo, the Docker image): cookies protected
-        // by one are read by the others when they share the key directory.
-        var protection = builder.Services.AddDataProtection().SetApplicationName("commsgw");
-        if (builder.Configuration[$"{ConsoleOptions.Section}:DataProtectionKeysPath"] is { Length: > 0 } keys)
-        {
-            protection.PersistKeysToFileSystem(new DirectoryInfo(keys));
-        }
+        builder.AddConsoleDataProtection();
+        builder.Services.AddHostedService<StaffSecretsHostedService>();
 
         builder.Services.AddAuthentication().AddCookie(ConsoleAuth.Scheme, options =>
         {
@@ -213,4 +225,19 @@ internal sealed class ConsoleResponseFilter : Microsoft.AspNetCore.Mvc.Filters.I
         ConsoleText.Remember(context.HttpContext);
         return next();
     }
+}
+
+/// <summary>Protects TOTP secrets still stored in clear; registered after the migrations, which hosted services run first.</summary>
+internal sealed class StaffSecretsHostedService(StaffAccounts staff, ILogger<StaffSecretsHostedService> logger) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var count = await staff.ProtectClearSecretsAsync(cancellationToken);
+        if (count > 0)
+        {
+            logger.LogInformation("Protected {Count} staff TOTP secrets stored in clear", count);
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }
