@@ -35,6 +35,14 @@ public sealed partial class StaffCommandTests : IAsyncLifetime
         var key = TotpKey().Match(add.Out).Groups[1].Value;
         Assert.Equal(16, Password().Match(add.Out).Groups[1].Value.Length);
         Assert.Contains("otpauth://totp/", add.Out, StringComparison.Ordinal);
+        await using (var connection = new Npgsql.NpgsqlConnection(_servers.ConnectionString))
+        {
+            // Stored protected by the console's key ring, which the next process reads back (the code below).
+            var stored = await Dapper.SqlMapper.ExecuteScalarAsync<string>(connection,
+                "select totp_secret from staff_accounts where email = 'dpo@personnel.example'");
+            Assert.StartsWith("dp1:", stored, StringComparison.Ordinal);
+            Assert.DoesNotContain(key, stored!, StringComparison.Ordinal);
+        }
 
         var code = await RunAsync("staff", "totp-code", "dpo@personnel.example");
         Assert.True(code.ExitCode == 0, code.All);
