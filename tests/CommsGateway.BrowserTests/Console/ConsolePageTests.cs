@@ -362,6 +362,45 @@ public sealed class ConsolePageTests(KestrelGateway gateway) : IClassFixture<Kes
     }
 
     [Fact]
+    public async Task Should_let_the_admin_brand_the_patient_pages_with_the_cli_checks_and_refuse_a_colour_too_pale()
+    {
+        var admin = await ConsoleSession.NewStaffAsync(gateway, StaffRoles.Admin);
+        var page = await ConsoleSession.NewPageAsync(_browser!, gateway);
+        await ConsoleSession.SignInAsync(page, admin);
+        await page.GotoAsync("/console/settings");
+        await page.FillAsync("#brand-name", "Clinique Lumière");
+        await page.FillAsync("#brand-color", "#ffff00");
+        await page.FillAsync("#privacy-notice", "https://lumiere.example/confidentialite");
+        var refused = await page.RunAndWaitForResponseAsync(() => page.ClickAsync("main form button[type=submit]"),
+            r => r.Url.Contains("/console/settings", StringComparison.Ordinal) && r.Request.Method == "POST");
+        Assert.Equal(400, refused.Status);
+        Assert.Contains("brand_color: #ffff00 on white has a contrast of", await page.InnerTextAsync("[role=alert]"), StringComparison.Ordinal);
+        Assert.Equal("Clinique Lumière", await page.InputValueAsync("#brand-name")); // what was typed is kept
+        Assert.Null(await StoredBrandAsync());
+
+        await page.FillAsync("#brand-color", "#1d4ed8");
+        await page.ClickAsync("main form button[type=submit]");
+        await page.GetByRole(AriaRole.Status).WaitForAsync();
+        Assert.Equal("#1d4ed8", await page.InputValueAsync("#brand-color"));
+        await ConsoleSession.CheckPageAsync(page, "settings-brand");
+        Assert.Equal(("Clinique Lumière", "#1d4ed8", "https://lumiere.example/confidentialite"), await StoredBrandAsync());
+
+        // An emptied field clears it.
+        await page.FillAsync("#brand-name", "");
+        await page.ClickAsync("main form button[type=submit]");
+        await page.GetByRole(AriaRole.Status).WaitForAsync();
+        Assert.Equal((null, "#1d4ed8", "https://lumiere.example/confidentialite"), await StoredBrandAsync());
+    }
+
+    private async Task<(string? Name, string? Color, string? Notice)?> StoredBrandAsync()
+    {
+        await using var connection = await gateway.Db.OpenConnectionAsync();
+        var row = await connection.QuerySingleAsync<(string? Name, string? Color, string? Notice)>(
+            "select brand_name, brand_color, privacy_notice_url from tenants where tenant_id = @tenant", new { tenant = KestrelGateway.Tenant });
+        return row == (null, null, null) ? null : row;
+    }
+
+    [Fact]
     public async Task Should_refuse_a_post_without_the_antiforgery_token()
     {
         var seeded = await SeedAsync();
