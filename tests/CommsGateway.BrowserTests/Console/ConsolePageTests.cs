@@ -401,6 +401,68 @@ public sealed class ConsolePageTests(KestrelGateway gateway) : IClassFixture<Kes
     }
 
     [Fact]
+    public async Task Should_let_marketing_compose_a_campaign_and_preview_who_gets_it_and_how_it_reads_without_any_contact_detail()
+    {
+        var suffix = Guid.NewGuid().ToString("N")[..8];
+        var patientId = "c-" + suffix;
+        var email = $"lea.{suffix}@example.fr";
+        await using (var connection = await gateway.Db.OpenConnectionAsync())
+        {
+            await connection.ExecuteAsync("insert into tenants (tenant_id, name) values (@tenant, @name) on conflict do nothing",
+                new { tenant = KestrelGateway.Tenant, name = KestrelGateway.ClinicName });
+            await TestSenders.StoreAsync(connection, KestrelGateway.Tenant);
+            await connection.ExecuteAsync("""
+                insert into contacts (tenant_id, patient_id, first_name, last_name, email, locale, time_zone, updated_by)
+                values (@tenant, @patientId, 'Léa', 'Martin', @email, 'en', 'Europe/Paris', 'tests')
+                """, new { tenant = KestrelGateway.Tenant, patientId, email });
+        }
+
+        var granted = await gateway.Services.GetRequiredService<CommsGateway.Features.Consent.ConsentLedger>().RecordAsync(new CommsGateway.Core.Consent.ConsentCommand
+        {
+            TenantId = KestrelGateway.Tenant, PatientId = patientId, Action = CommsGateway.Core.Consent.ConsentAction.Grant, Purposes = ["marketing"],
+            Channels = ["email"], Evidence = new CommsGateway.Core.Consent.ConsentEvidence
+            {
+                Source = "paper_form", WordingVersion = "mkt-v1", WordingSha256 = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes("I agree"))),
+                CapturedBy = "tests",
+            },
+        }, new CommsGateway.Features.Admin.Actor("tests"), CancellationToken.None);
+        Assert.True(granted.Ok, string.Join("; ", granted.Errors.Select(e => e.Message)));
+
+        var reception = await ConsoleSession.NewStaffAsync(gateway, StaffRoles.Reception);
+        var desk = await ConsoleSession.NewPageAsync(_browser!, gateway);
+        await ConsoleSession.SignInAsync(desk, reception);
+        Assert.Equal(403, (await desk.GotoAsync("/console/campaigns/new"))!.Status);
+
+        var marketing = await ConsoleSession.NewStaffAsync(gateway, StaffRoles.Marketing);
+        var page = await ConsoleSession.NewPageAsync(_browser!, gateway);
+        await ConsoleSession.SignInAsync(page, marketing);
+        await page.GotoAsync("/console/campaigns/new");
+        await page.FillAsync("#name", "Autumn peel " + suffix);
+        await page.SelectOptionAsync("#channel", "email");
+        await page.SelectOptionAsync("#audience", "email");
+        // No subject for an email campaign: refused with the service's own message.
+        await page.FillAsync("#template-en", "Our autumn peel is 20% off this month. Book now!");
+        var refused = await page.RunAndWaitForResponseAsync(() => page.ClickAsync("main form button[type=submit]"),
+            r => r.Request.Method == "POST");
+        Assert.Equal(400, refused.Status);
+        Assert.Contains("subjects: an email campaign needs a subject", await page.InnerTextAsync("[role=alert]"), StringComparison.Ordinal);
+
+        await page.FillAsync("#subject-en", "Autumn offer");
+        await page.FillAsync("#subject-fr", "Offre d'automne");
+        await page.FillAsync("#template-fr", "Notre peeling d'automne est à -20 % ce mois-ci. Réservez !");
+        await page.ClickAsync("main form button[type=submit]");
+        await page.Locator("#rendered").WaitForAsync();
+        var outcomes = await page.InnerTextAsync("table.outcomes");
+        Assert.Contains("Sent", outcomes, StringComparison.Ordinal);
+        var sample = await page.InnerTextAsync("pre.sample");
+        Assert.Contains("Unsubscribe", sample, StringComparison.Ordinal);
+        var html = await page.ContentAsync();
+        Assert.DoesNotContain(email, html, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain(patientId, html, StringComparison.Ordinal);
+        await ConsoleSession.CheckPageAsync(page, "campaign-new");
+    }
+
+    [Fact]
     public async Task Should_refuse_a_post_without_the_antiforgery_token()
     {
         var seeded = await SeedAsync();

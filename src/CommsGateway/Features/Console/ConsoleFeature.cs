@@ -61,6 +61,7 @@ public static class ConsolePolicies
     public const string Staff = "console:staff";
     public const string Settings = "console:settings";
     public const string Campaigns = "console:campaigns";
+    public const string CampaignCompose = "console:campaign-compose";
 
     internal static readonly IReadOnlyDictionary<string, string[]> Roles = new Dictionary<string, string[]>
     {
@@ -73,6 +74,7 @@ public static class ConsolePolicies
         [Staff] = [StaffRoles.Admin],
         [Settings] = [StaffRoles.Admin],
         [Campaigns] = [StaffRoles.Dpo, StaffRoles.Marketing],
+        [CampaignCompose] = [StaffRoles.Marketing, StaffRoles.Admin],
     };
 
     public static bool Allows(ClaimsPrincipal user, string policy) =>
