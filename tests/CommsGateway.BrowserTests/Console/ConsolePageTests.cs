@@ -460,6 +460,29 @@ public sealed class ConsolePageTests(KestrelGateway gateway) : IClassFixture<Kes
         Assert.DoesNotContain(email, html, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain(patientId, html, StringComparison.Ordinal);
         await ConsoleSession.CheckPageAsync(page, "campaign-new");
+
+        // Queueing needs the explicit confirmation; then the campaign is created, queued by the service, and its report shown.
+        var unconfirmed = await page.RunAndWaitForResponseAsync(() => page.ClickAsync("#queue"), r => r.Request.Method == "POST");
+        Assert.Equal(400, unconfirmed.Status);
+        Assert.Contains("Tick the confirmation", await page.InnerTextAsync("[role=alert]"), StringComparison.Ordinal);
+        await using (var connection = await gateway.Db.OpenConnectionAsync())
+        {
+            Assert.Equal(0, await connection.ExecuteScalarAsync<int>("select count(*) from campaigns where name = @name", new { name = "Autumn peel " + suffix }));
+        }
+
+        await page.CheckAsync("#confirm");
+        await page.ClickAsync("#queue");
+        await page.WaitForURLAsync("**/console/campaigns/*");
+        Assert.DoesNotContain("/new", page.Url, StringComparison.Ordinal);
+        await using (var connection = await gateway.Db.OpenConnectionAsync())
+        {
+            var (status, queuedCount) = await connection.QuerySingleAsync<(string, int)>(
+                "select status, queued_count from campaigns where name = @name", new { name = "Autumn peel " + suffix });
+            Assert.Equal("queued", status);
+            Assert.True(queuedCount >= 1, $"queued {queuedCount}");
+        }
+
+        Assert.DoesNotContain(email, await page.ContentAsync(), StringComparison.OrdinalIgnoreCase);
     }
 
     [Fact]

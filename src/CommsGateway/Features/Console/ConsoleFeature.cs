@@ -73,7 +73,7 @@ public static class ConsolePolicies
         [AccessLog] = [StaffRoles.Dpo],
         [Staff] = [StaffRoles.Admin],
         [Settings] = [StaffRoles.Admin],
-        [Campaigns] = [StaffRoles.Dpo, StaffRoles.Marketing],
+        [Campaigns] = [StaffRoles.Dpo, StaffRoles.Marketing, StaffRoles.Admin],
         [CampaignCompose] = [StaffRoles.Marketing, StaffRoles.Admin],
     };
 

@@ -24,6 +24,11 @@ public sealed class NewModel(CampaignService campaigns) : ConsolePageModel
 
     public CampaignPreview? Preview { get; private set; }
 
+    /// <summary>Ticked by the user on the preview: queueing sends to real patients, so it is confirmed explicitly.</summary>
+    [BindProperty] public bool Confirm { get; set; }
+
+    public IReadOnlyList<string> QueueProblems { get; private set; } = [];
+
     public void OnGet() => Title = T("New campaign", "Nouvelle campagne");
 
     public async Task<IActionResult> OnPostPreviewAsync(CancellationToken ct)
@@ -36,6 +41,36 @@ public sealed class NewModel(CampaignService campaigns) : ConsolePageModel
         }
 
         return Page();
+    }
+
+    /// <summary>
+    /// Creates the campaign and queues it (<see cref="CampaignService.QueueAsync"/>, which refuses a template still to be
+    /// reviewed), after the preview and an explicit confirmation; then its report.
+    /// </summary>
+    public async Task<IActionResult> OnPostQueueAsync(CancellationToken ct)
+    {
+        OnGet();
+        var definition = Definition();
+        Preview = await campaigns.PreviewAsync(TenantId, definition, null, ct);
+        if (Preview.Problems.Count > 0 || Preview.ReviewNeeded.Count > 0 || !Confirm)
+        {
+            QueueProblems = !Confirm && Preview.Problems.Count == 0 && Preview.ReviewNeeded.Count == 0
+                ? [T("Tick the confirmation to queue the campaign.", "Cochez la confirmation pour lancer la campagne.")]
+                : [.. Preview.Problems, .. Preview.ReviewNeeded];
+            Response.StatusCode = StatusCodes.Status400BadRequest;
+            return Page();
+        }
+
+        var id = await campaigns.CreateAsync(TenantId, definition, Actor, ct);
+        var queued = await campaigns.QueueAsync(TenantId, id, null, ct);
+        if (!queued.Ok)
+        {
+            QueueProblems = queued.Problems;
+            Response.StatusCode = StatusCodes.Status409Conflict;
+            return Page();
+        }
+
+        return Redirect("/console/campaigns/" + Uri.EscapeDataString(id));
     }
 
     /// <summary>The form as the CLI's campaign file; the service validates it (no rule here).</summary>
