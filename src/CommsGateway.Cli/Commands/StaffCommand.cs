@@ -2,7 +2,9 @@ using System.CommandLine;
 using System.Globalization;
 using CommsGateway.Features.Admin;
 using CommsGateway.Features.Audit;
+using CommsGateway.Features.Console;
 using CommsGateway.Features.Console.Staff;
+using Microsoft.AspNetCore.DataProtection;
 using Npgsql;
 
 namespace CommsGateway.Cli.Commands;
@@ -31,7 +33,8 @@ internal static class StaffCommand
     private static Argument<string> EmailArgument() => new("email") { Description = "The staff member's email address (their sign-in)" };
 
     private static Task<int> WithAccountsAsync(Func<StaffAccounts, Task<int>> body, CancellationToken ct) =>
-        CliHost.RunAsync(services => body(new StaffAccounts(services.GetRequiredService<NpgsqlDataSource>(), TimeProvider.System)), ct);
+        CliHost.RunAsync(services => body(new StaffAccounts(services.GetRequiredService<NpgsqlDataSource>(), TimeProvider.System,
+            services.GetRequiredService<IDataProtectionProvider>())), ct, builder => builder.AddConsoleDataProtection());
 
     private static Command Add()
     {

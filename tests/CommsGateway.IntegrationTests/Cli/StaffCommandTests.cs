@@ -35,6 +35,14 @@ public sealed partial class StaffCommandTests : IAsyncLifetime
         var key = TotpKey().Match(add.Out).Groups[1].Value;
         Assert.Equal(16, Password().Match(add.Out).Groups[1].Value.Length);
         Assert.Contains("otpauth://totp/", add.Out, StringComparison.Ordinal);
+        await using (var connection = new Npgsql.NpgsqlConnection(_servers.ConnectionString))
+        {
+            // Stored protected by the console's key ring, which the next process reads back (the code below).
+            var stored = await Dapper.SqlMapper.ExecuteScalarAsync<string>(connection,
+                "select totp_secret from staff_accounts where email = 'dpo@personnel.example'");
+            Assert.StartsWith("dp1:", stored, StringComparison.Ordinal);
+            Assert.DoesNotContain(key, stored!, StringComparison.Ordinal);
+        }
 
         var code = await RunAsync("staff", "totp-code", "dpo@personnel.example");
         Assert.True(code.ExitCode == 0, code.All);
@@ -84,5 +92,21 @@ public sealed partial class StaffCommandTests : IAsyncLifetime
         Assert.DoesNotContain("p-2", list.Out, StringComparison.Ordinal);
         var byStaff = await RunAsync("access-log", "--tenant", Tenant, "--staff", "desk@personnel.example");
         Assert.Contains("reception  p-2", byStaff.Out, StringComparison.Ordinal);
+
+        // The newest entry removed behind the append-only trigger: the head shows it.
+        await using (var connection = new Npgsql.NpgsqlConnection(_servers.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var tx = await connection.BeginTransactionAsync();
+            await Dapper.SqlMapper.ExecuteAsync(connection, "alter table console_access_log disable trigger console_access_log_append_only", transaction: tx);
+            await Dapper.SqlMapper.ExecuteAsync(connection, "delete from console_access_log where tenant_id = @Tenant and patient_id = 'p-2'", new { Tenant }, tx);
+            await Dapper.SqlMapper.ExecuteAsync(connection, "alter table console_access_log enable trigger console_access_log_append_only", transaction: tx);
+            await tx.CommitAsync();
+        }
+
+        var truncated = await RunAsync("access-log", "--tenant", Tenant, "--verify");
+        Assert.True(truncated.ExitCode == 1, truncated.All);
+        Assert.Matches($@"BROKEN access log of {Tenant}: entry \d+: the chain ends at entry \d+ but its head is entry \d+ \(the newest entries were removed\)",
+            truncated.Out);
     }
 }

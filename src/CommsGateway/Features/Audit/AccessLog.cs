@@ -43,7 +43,8 @@ public sealed record AccessLogReport(string TenantId, long RowsChecked, long? Fi
 /// <summary>
 /// The console's access log: append-only (a trigger refuses updates and deletes), hash-chained per clinic like the
 /// decision log (ChainHash v1: each row's hash covers the previous row's hash and its own fields), so a removed,
-/// inserted or altered row breaks the chain at that row. The one writer and reader of console_access_log.
+/// inserted or altered row breaks the chain at that row; a per-clinic head (console_access_log_head, moved in the
+/// append's transaction) shows removed newest rows. The one writer and reader of console_access_log and its head.
 /// </summary>
 public sealed class AccessLog(NpgsqlDataSource dataSource, TimeProvider clock)
 {
@@ -76,8 +77,9 @@ public sealed class AccessLog(NpgsqlDataSource dataSource, TimeProvider clock)
         {
             if (!heads.TryGetValue(entry.TenantId, out var prev))
             {
+                // From the head, not the newest row: after a removal of the newest rows the next entry does not hold.
                 prev = await connection.ExecuteScalarAsync<byte[]?>(new CommandDefinition(
-                    "select row_hash from console_access_log where tenant_id = @TenantId order by seq desc limit 1",
+                    "select row_hash from console_access_log_head where tenant_id = @TenantId",
                     new { entry.TenantId }, tx, cancellationToken: ct)) ?? ChainHash.Genesis.ToArray();
             }
 
@@ -88,8 +90,13 @@ public sealed class AccessLog(NpgsqlDataSource dataSource, TimeProvider clock)
             };
             var hash = ChainHash.Compute(prev, row.Canonical());
             await connection.ExecuteAsync(new CommandDefinition("""
-                insert into console_access_log (tenant_id, staff_email, staff_role, patient_id, what, detail, at, from_ip, prev_hash, row_hash)
-                values (@TenantId, @StaffEmail, @StaffRole, @PatientId, @What, @Detail, @At, @FromIp, @PrevHash, @hash)
+                with appended as (
+                    insert into console_access_log (tenant_id, staff_email, staff_role, patient_id, what, detail, at, from_ip, prev_hash, row_hash)
+                    values (@TenantId, @StaffEmail, @StaffRole, @PatientId, @What, @Detail, @At, @FromIp, @PrevHash, @hash)
+                    returning tenant_id, seq, row_hash)
+                insert into console_access_log_head (tenant_id, seq, row_hash)
+                select tenant_id, seq, row_hash from appended
+                on conflict (tenant_id) do update set seq = excluded.seq, row_hash = excluded.row_hash
                 """, new { row.TenantId, row.StaffEmail, row.StaffRole, row.PatientId, row.What, row.Detail, row.At, row.FromIp, row.PrevHash, hash },
                 tx, cancellationToken: ct));
             heads[entry.TenantId] = hash;
@@ -121,6 +128,7 @@ public sealed class AccessLog(NpgsqlDataSource dataSource, TimeProvider clock)
             $"select {Columns} from console_access_log where tenant_id = @tenantId order by seq", new { tenantId }, tx, cancellationToken: ct));
         var expected = ChainHash.Genesis.ToArray();
         long checkedRows = 0;
+        long lastSeq = 0;
         foreach (var row in rows)
         {
             checkedRows++;
@@ -135,6 +143,21 @@ public sealed class AccessLog(NpgsqlDataSource dataSource, TimeProvider clock)
             }
 
             expected = row.RowHash;
+            lastSeq = row.Seq;
+        }
+
+        // The end of the chain must be the head: entries removed from the end leave a chain that holds on its own.
+        var head = await connection.QueryFirstOrDefaultAsync<(long Seq, byte[] RowHash)?>(new CommandDefinition(
+            "select seq, row_hash from console_access_log_head where tenant_id = @tenantId", new { tenantId }, tx, cancellationToken: ct));
+        if (head is { } h && (h.Seq != lastSeq || !h.RowHash.AsSpan().SequenceEqual(expected)))
+        {
+            return new AccessLogReport(tenantId, checkedRows, h.Seq,
+                $"the chain ends at entry {lastSeq} but its head is entry {h.Seq} (the newest entries were removed)");
+        }
+
+        if (head is null && checkedRows > 0)
+        {
+            return new AccessLogReport(tenantId, checkedRows, lastSeq, "the clinic's chain head is missing (removed)");
         }
 
         return new AccessLogReport(tenantId, checkedRows, null, null);

@@ -61,6 +61,7 @@ public static class ConsolePolicies
     public const string Staff = "console:staff";
     public const string Settings = "console:settings";
     public const string Campaigns = "console:campaigns";
+    public const string CampaignCompose = "console:campaign-compose";
 
     internal static readonly IReadOnlyDictionary<string, string[]> Roles = new Dictionary<string, string[]>
     {
@@ -72,7 +73,8 @@ public static class ConsolePolicies
         [AccessLog] = [StaffRoles.Dpo],
         [Staff] = [StaffRoles.Admin],
         [Settings] = [StaffRoles.Admin],
-        [Campaigns] = [StaffRoles.Dpo, StaffRoles.Marketing],
+        [Campaigns] = [StaffRoles.Dpo, StaffRoles.Marketing, StaffRoles.Admin],
+        [CampaignCompose] = [StaffRoles.Marketing, StaffRoles.Admin],
     };
 
     public static bool Allows(ClaimsPrincipal user, string policy) =>
@@ -81,6 +83,23 @@ public static class ConsolePolicies
 
 public static class ConsoleFeature
 {
+    /// <summary>
+    /// The console's key ring (session cookies, sign-in tickets, stored TOTP secrets), also used by `commsgw staff`.
+    /// One application name whoever hosts the gateway (`commsgw run`, the demo, the Docker image, the CLI): what one
+    /// protects the others read when they share the key directory.
+    /// </summary>
+    public static IHostApplicationBuilder AddConsoleDataProtection(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var protection = builder.Services.AddDataProtection().SetApplicationName("commsgw");
+        if (builder.Configuration[$"{ConsoleOptions.Section}:DataProtectionKeysPath"] is { Length: > 0 } keys)
+        {
+            protection.PersistKeysToFileSystem(new DirectoryInfo(keys));
+        }
+
+        return builder;
+    }
+
     public static IHostApplicationBuilder AddConsole(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
@@ -89,13 +108,8 @@ public static class ConsoleFeature
         builder.Services.AddSingleton<StaffAccounts>();
         builder.Services.AddSingleton<AccessLog>();
         var idle = TimeSpan.FromMinutes(builder.Configuration.GetValue($"{ConsoleOptions.Section}:IdleTimeoutMinutes", 20));
-        // One application name whoever hosts the gateway (`commsgw run`, the demo, the Docker image): cookies protected
-        // by one are read by the others when they share the key directory.
-        var protection = builder.Services.AddDataProtection().SetApplicationName("commsgw");
-        if (builder.Configuration[$"{ConsoleOptions.Section}:DataProtectionKeysPath"] is { Length: > 0 } keys)
-        {
-            protection.PersistKeysToFileSystem(new DirectoryInfo(keys));
-        }
+        builder.AddConsoleDataProtection();
+        builder.Services.AddHostedService<StaffSecretsHostedService>();
 
         builder.Services.AddAuthentication().AddCookie(ConsoleAuth.Scheme, options =>
         {
@@ -213,4 +227,19 @@ internal sealed class ConsoleResponseFilter : Microsoft.AspNetCore.Mvc.Filters.I
         ConsoleText.Remember(context.HttpContext);
         return next();
     }
+}
+
+/// <summary>Protects TOTP secrets still stored in clear; registered after the migrations, which hosted services run first.</summary>
+internal sealed class StaffSecretsHostedService(StaffAccounts staff, ILogger<StaffSecretsHostedService> logger) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var count = await staff.ProtectClearSecretsAsync(cancellationToken);
+        if (count > 0)
+        {
+            logger.LogInformation("Protected {Count} staff TOTP secrets stored in clear", count);
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -27,6 +27,24 @@ public sealed class ClinicBrands(NpgsqlDataSource dataSource)
             };
     }
 
+    /// <summary>The stored brand columns as they are (no fallbacks), by <see cref="ClinicBrand.Fields"/> name; null when there is no such clinic.</summary>
+    public async Task<IReadOnlyDictionary<string, string?>?> StoredFieldsAsync(string tenantId, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        var row = await connection.QueryFirstOrDefaultAsync<BrandRow>(new CommandDefinition("""
+            select name, brand_name, brand_logo_url, brand_color, brand_contact, privacy_notice_url, help_contact
+            from tenants where tenant_id = @tenantId
+            """, new { tenantId }, cancellationToken: ct));
+        return row is null ? null : new Dictionary<string, string?>(StringComparer.Ordinal)
+        {
+            ["brand_name"] = row.BrandName,
+            ["brand_logo_url"] = row.BrandLogoUrl,
+            ["brand_color"] = row.BrandColor,
+            ["brand_contact"] = row.BrandContact,
+            ["privacy_notice_url"] = row.PrivacyNoticeUrl,
+        };
+    }
+
     private sealed record BrandRow
     {
         public string Name { get; init; } = "";

@@ -108,4 +108,39 @@ public sealed class AccessLogChainTests : IAsyncLifetime
         Assert.Equal(next, report.FirstBrokenSeq);
         Assert.StartsWith("prev_hash does not match", report.Problem, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Should_report_removed_newest_entries_and_break_at_the_next_entry_appended()
+    {
+        await AppendSomeAsync("clinic-f", 5);
+        var third = await SeqOfAsync("clinic-f", "p-2");
+        var last = await SeqOfAsync("clinic-f", "p-4");
+        Assert.True((await _log.VerifyAsync("clinic-f", CancellationToken.None)).Intact);
+        await BehindTheTriggerAsync("delete from console_access_log where tenant_id = 'clinic-f' and seq > @third", new { third });
+
+        var report = await _log.VerifyAsync("clinic-f", CancellationToken.None);
+
+        Assert.Equal(last, report.FirstBrokenSeq);
+        Assert.Equal($"the chain ends at entry {third} but its head is entry {last} (the newest entries were removed)", report.Problem);
+
+        // The next entry chains from the head, not from the newest remaining row: the gap stays visible there too.
+        await AppendSomeAsync("clinic-f", 1);
+        var after = await _log.VerifyAsync("clinic-f", CancellationToken.None);
+        Assert.False(after.Intact);
+        Assert.StartsWith("prev_hash does not match", after.Problem, StringComparison.Ordinal);
+        Assert.Equal(4, after.RowsChecked);
+    }
+
+    [Fact]
+    public async Task Should_keep_the_head_at_the_newest_entry_of_each_clinic()
+    {
+        await _log.AppendAsync([Entry("clinic-g", "g-1", "patient.view"), Entry("clinic-h", "h-1", "patient.view"), Entry("clinic-g", "g-2", "patient.view")],
+            CancellationToken.None);
+        await using var connection = await _db.OpenConnectionAsync();
+        var heads = (await connection.QueryAsync<(string Tenant, long Seq)>(
+            "select tenant_id, seq from console_access_log_head where tenant_id in ('clinic-g', 'clinic-h') order by tenant_id")).ToList();
+        Assert.Equal([("clinic-g", await SeqOfAsync("clinic-g", "g-2")), ("clinic-h", await SeqOfAsync("clinic-h", "h-1"))], heads);
+        await Assert.ThrowsAsync<PostgresException>(() => connection.ExecuteAsync("delete from console_access_log_head where tenant_id = 'clinic-g'"));
+        Assert.True((await _log.VerifyAsync("clinic-g", CancellationToken.None)).Intact);
+    }
 }

@@ -13,8 +13,20 @@ public sealed class ReportModel(CampaignReports reports) : ConsolePageModel
 {
     public CampaignReport? Report { get; private set; }
 
-    public async Task<IActionResult> OnGetAsync(string id, CancellationToken ct)
+    /// <summary>Seconds between refreshes of a campaign still being queued or decided (a meta refresh: the console runs no script).</summary>
+    public const int RefreshSeconds = 5;
+
+    /// <summary>Still moving: being queued, or queued with decisions still to come.</summary>
+    public bool InProgress => Report is { } r && (r.Status == "queuing" || (r.Status == "queued" && r.Decided < r.Queued));
+
+    /// <summary>The user asked for automatic refresh (WCAG 2.2.1: a refresh the user turns on and off, never imposed).</summary>
+    public bool Live { get; private set; }
+
+    public bool Refreshing => Live && InProgress;
+
+    public async Task<IActionResult> OnGetAsync(string id, bool live, CancellationToken ct)
     {
+        Live = live;
         Title = T("Campaign report", "Bilan de campagne");
         Report = await reports.ReportAsync(TenantId, id, ct);
         return Report is null ? NotFound() : Page();

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using CommsGateway.Features.Admin;
 using Dapper;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Identity;
 using Npgsql;
 using OtpNet;
@@ -43,10 +44,19 @@ public sealed record SignInResult(SignInStatus Status, StaffView? Account);
 /// <summary>
 /// Staff accounts of the console: passwords hashed with ASP.NET Core's PasswordHasher (PBKDF2), a TOTP second factor
 /// required for every account (RFC 6238, 30 s, 6 digits; a code is accepted once), a lockout after repeated failures.
-/// Used by the console's sign-in and by `commsgw staff`.
+/// Used by the console's sign-in and by `commsgw staff`. TOTP secrets are stored protected by ASP.NET Core Data
+/// Protection (<see cref="SecretPurpose"/>, the console's key ring): a copy of the table alone does not give the codes.
 /// </summary>
-public sealed class StaffAccounts(NpgsqlDataSource dataSource, TimeProvider clock)
+public sealed class StaffAccounts(NpgsqlDataSource dataSource, TimeProvider clock, IDataProtectionProvider protection)
 {
+    /// <summary>Data Protection purpose of the stored TOTP secrets.</summary>
+    public const string SecretPurpose = "CommsGateway.Console.TotpSecret.v1";
+
+    /// <summary>Marks a protected secret; a value without it is a secret stored in clear, protected again when read.</summary>
+    public const string ProtectedPrefix = "dp1:";
+
+    private readonly IDataProtector _secrets = protection.CreateProtector(SecretPurpose);
+
     /// <summary>Failed attempts in a row (wrong password or wrong code) that lock the account for <see cref="LockoutDuration"/>.</summary>
     public const int MaxFailures = 5;
 
@@ -90,7 +100,7 @@ public sealed class StaffAccounts(NpgsqlDataSource dataSource, TimeProvider cloc
         await connection.ExecuteAsync(new CommandDefinition("""
             insert into staff_accounts (tenant_id, email, display_name, role, password_hash, totp_secret, totp_enrolled_at, created_by)
             values (@tenantId, @email, @displayName, @role, @hash, @secret, case when @enrolled then now() end, @by)
-            """, new { tenantId, email = email.Trim(), displayName, role, hash = Hasher.HashPassword(email, password), secret, enrolled, by = actor.ToString() },
+            """, new { tenantId, email = email.Trim(), displayName, role, hash = Hasher.HashPassword(email, password), secret = Protect(secret), enrolled, by = actor.ToString() },
             tx, cancellationToken: ct));
         await AdminAudit.WriteAsync(connection, tx, tenantId, actor, "staff.add", null, new { email, role }, ct);
         await tx.CommitAsync(ct);
@@ -135,7 +145,7 @@ public sealed class StaffAccounts(NpgsqlDataSource dataSource, TimeProvider cloc
     {
         var secret = Base32Encoding.ToString(KeyGeneration.GenerateRandomKey(20));
         if (!await ChangeAsync(email, tenantId, actor, "staff.reset-totp", "totp_secret = @secret, totp_enrolled_at = null, totp_last_step = 0",
-                new { secret }, ct))
+                new { secret = Protect(secret) }, ct))
         {
             return null;
         }
@@ -203,7 +213,8 @@ public sealed class StaffAccounts(NpgsqlDataSource dataSource, TimeProvider cloc
         }
 
         long step = 0;
-        var codeOk = passwordOk && code is { Length: > 0 } && VerifyCode(row.TotpSecret, code, now, out step) && step > row.TotpLastStep;
+        var codeOk = passwordOk && code is { Length: > 0 } && VerifyCode(await RevealAsync(connection, row.StaffId, row.TotpSecret, ct), code, now, out step)
+            && step > row.TotpLastStep;
         if (codeOk)
         {
             await connection.ExecuteAsync(new CommandDefinition(
@@ -225,10 +236,10 @@ public sealed class StaffAccounts(NpgsqlDataSource dataSource, TimeProvider cloc
     public async Task<bool> ConfirmEnrolmentAsync(long staffId, string code, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
-        var secret = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(
+        var stored = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(
             "select totp_secret from staff_accounts where staff_id = @staffId and totp_enrolled_at is null and disabled_at is null",
             new { staffId }, cancellationToken: ct));
-        if (secret is null || !VerifyCode(secret, code, clock.GetUtcNow(), out var step))
+        if (stored is null || !VerifyCode(await RevealAsync(connection, staffId, stored, ct), code, clock.GetUtcNow(), out var step))
         {
             return false;
         }
@@ -245,17 +256,56 @@ public sealed class StaffAccounts(NpgsqlDataSource dataSource, TimeProvider cloc
         var row = await connection.QueryFirstOrDefaultAsync<(string TenantId, string Email, string Secret)?>(new CommandDefinition(
             "select tenant_id, email, totp_secret from staff_accounts where staff_id = @staffId and totp_enrolled_at is null and disabled_at is null",
             new { staffId }, cancellationToken: ct));
-        return row is { } r ? OtpAuthUri(r.TenantId, r.Email, r.Secret) : null;
+        return row is { } r ? OtpAuthUri(r.TenantId, r.Email, await RevealAsync(connection, staffId, r.Secret, ct)) : null;
     }
 
     /// <summary>The current code of an account (Development only: the CLI refuses it elsewhere). Null when no such account.</summary>
     public async Task<string?> CurrentCodeAsync(string email, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
-        var secret = await connection.ExecuteScalarAsync<string?>(new CommandDefinition(
-            "select totp_secret from staff_accounts where lower(email) = lower(@email)", new { email }, cancellationToken: ct));
-        return secret is null ? null : new Totp(Base32Encoding.ToBytes(secret)).ComputeTotp(clock.GetUtcNow().UtcDateTime);
+        var row = await connection.QueryFirstOrDefaultAsync<(long StaffId, string Secret)?>(new CommandDefinition(
+            "select staff_id, totp_secret from staff_accounts where lower(email) = lower(@email)", new { email }, cancellationToken: ct));
+        return row is not { } r ? null
+            : new Totp(Base32Encoding.ToBytes(await RevealAsync(connection, r.StaffId, r.Secret, ct))).ComputeTotp(clock.GetUtcNow().UtcDateTime);
     }
+
+    /// <summary>
+    /// Protects every secret still stored in clear (accounts created before secrets were protected); run at start-up
+    /// after the migrations. Returns how many were protected.
+    /// </summary>
+    public async Task<int> ProtectClearSecretsAsync(CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        var rows = await connection.QueryAsync<(long StaffId, string Secret)>(new CommandDefinition(
+            "select staff_id, totp_secret from staff_accounts where totp_secret not like @prefix", new { prefix = ProtectedPrefix + "%" }, cancellationToken: ct));
+        var count = 0;
+        foreach (var (staffId, secret) in rows)
+        {
+            count += await ReprotectAsync(connection, staffId, secret, ct);
+        }
+
+        return count;
+    }
+
+    private string Protect(string secret) => ProtectedPrefix + _secrets.Protect(secret);
+
+    /// <summary>The secret in clear; one still stored in clear is protected in place on the way.</summary>
+    private async Task<string> RevealAsync(NpgsqlConnection connection, long staffId, string stored, CancellationToken ct)
+    {
+        if (stored.StartsWith(ProtectedPrefix, StringComparison.Ordinal))
+        {
+            return _secrets.Unprotect(stored[ProtectedPrefix.Length..]);
+        }
+
+        await ReprotectAsync(connection, staffId, stored, ct);
+        return stored;
+    }
+
+    // Conditional on the clear value: a reset in between keeps its new secret.
+    private async Task<int> ReprotectAsync(NpgsqlConnection connection, long staffId, string clear, CancellationToken ct) =>
+        await connection.ExecuteAsync(new CommandDefinition(
+            "update staff_accounts set totp_secret = @protectedSecret where staff_id = @staffId and totp_secret = @clear",
+            new { staffId, clear, protectedSecret = Protect(clear) }, cancellationToken: ct));
 
     private static bool VerifyCode(string secret, string code, DateTimeOffset now, out long step) =>
         new Totp(Base32Encoding.ToBytes(secret)).VerifyTotp(now.UtcDateTime, code.Trim().Replace(" ", "", StringComparison.Ordinal), out step,
