@@ -53,6 +53,8 @@ public sealed class KestrelGateway : IAsyncLifetime
         settings["Unsubscribe:SubscriberKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
         settings[$"Unsubscribe:ClinicNames:{Tenant}"] = ClinicName;
         settings["Logging:LogLevel:Default"] = "Warning";
+        // Every console test signs in from 127.0.0.1: the per-address limit would refuse a fast run's later sign-ins.
+        settings["Console:SignInAttemptsPerMinute"] = "1000";
 
         _app = GatewayHost.Build(["--urls", BaseUrl.AbsoluteUri.TrimEnd('/'), "--environment", "Testing"],
             builder => builder.Configuration.AddInMemoryCollection(settings));

@@ -136,6 +136,16 @@ public static class ConsoleFeature
         builder.Services.AddRateLimiter(options =>
         {
             options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            // A page, not an empty 429 the browser replaces with its own error screen.
+            options.OnRejected = async (context, ct) =>
+            {
+                context.HttpContext.Response.Headers.RetryAfter = "60";
+                context.HttpContext.Response.ContentType = "text/html; charset=utf-8";
+                await context.HttpContext.Response.WriteAsync(
+                    "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Too many attempts</title></head>" +
+                    "<body><main><h1>Too many sign-in attempts</h1><p role=\"alert\">Too many attempts from this address: wait a minute, then " +
+                    "<a href=\"/console/signin\">sign in again</a>. / Trop de tentatives : attendez une minute.</p></main></body></html>", ct);
+            };
             options.AddPolicy(ConsoleAuth.SignInRateLimit, http => HttpMethods.IsPost(http.Request.Method)
                 ? RateLimitPartition.GetFixedWindowLimiter(http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
                     _ => new FixedWindowRateLimiterOptions { PermitLimit = attempts, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 })
