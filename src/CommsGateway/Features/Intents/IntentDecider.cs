@@ -35,7 +35,8 @@ public sealed class IntentDecider(
     ContentClassifier classifier,
     DecisionContextQuery contexts,
     Review.ReviewQueue reviewQueue,
-    UnsubscribeLinks links)
+    UnsubscribeLinks links,
+    Observability.GatewayMetrics metrics)
 {
     public async Task<DecidedIntent> DecideAsync(MessageIntent intent, DateTimeOffset now, CancellationToken ct) =>
         (await DecideAsync([intent], now, ct))[0];
@@ -55,7 +56,9 @@ public sealed class IntentDecider(
         {
             try
             {
+                var started = Observability.GatewayMetrics.Start();
                 classifications[i] = classifier.Classify(intents[i]);
+                metrics.Classified(started);
             }
             catch (Exception ex) when (IsOwnFault(ex))
             {
