@@ -36,7 +36,7 @@ public sealed class IntentDecider(
     DecisionContextQuery contexts,
     Review.ReviewQueue reviewQueue,
     UnsubscribeLinks links,
-    Observability.GatewayMetrics metrics)
+    Observability.GatewayMetrics? metrics = null)
 {
     public async Task<DecidedIntent> DecideAsync(MessageIntent intent, DateTimeOffset now, CancellationToken ct) =>
         (await DecideAsync([intent], now, ct))[0];
@@ -58,7 +58,7 @@ public sealed class IntentDecider(
             {
                 var started = Observability.GatewayMetrics.Start();
                 classifications[i] = classifier.Classify(intents[i]);
-                metrics.Classified(started);
+                metrics?.Classified(started); // the CLI's campaign preview has no metrics
             }
             catch (Exception ex) when (IsOwnFault(ex))
             {
