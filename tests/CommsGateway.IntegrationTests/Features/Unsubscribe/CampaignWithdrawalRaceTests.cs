@@ -23,6 +23,10 @@ public sealed class CampaignWithdrawalRaceTests(GatewayFixture gateway, ITestOut
     private const int Patients = 1_000;
     private const int Withdrawing = 50;
     private const int WithdrawAfterDecisions = 100;
+    // The campaign's tail is published only once the withdrawals are acknowledged, so some intents are certainly decided
+    // after a withdrawal however fast the rest of the campaign goes; the others race it.
+    private const int Tail = 100;
+    private const int WithdrawingInTail = 10;
 
     private sealed record Row
     {
@@ -50,7 +54,7 @@ public sealed class CampaignWithdrawalRaceTests(GatewayFixture gateway, ITestOut
 
         var intents = patients.Select(p => Seed.Marketing(tenant, p.Item1, Channel.Email, campaign)).ToList();
         var clock = Stopwatch.StartNew();
-        var publishing = Task.WhenAll(intents.Select(gateway.PublishAsync));
+        var publishing = Task.WhenAll(intents.Take(Patients - Tail).Select(gateway.PublishAsync));
 
         // In the middle of the campaign, patients not decided yet unsubscribe.
         while (await CountAsync(tenant) < WithdrawAfterDecisions)
@@ -62,8 +66,13 @@ public sealed class CampaignWithdrawalRaceTests(GatewayFixture gateway, ITestOut
         {
             var decided = (await connection.QueryAsync<string>("select patient_id from decisions where tenant_id = @tenant", new { tenant })).ToHashSet();
             // Spread over the rest of the campaign: the first of them race the decisions, the last are clearly after.
-            var undecided = patients.Select(p => p.Item1).Where(p => !decided.Contains(p)).ToList();
-            var chosen = Enumerable.Range(0, Withdrawing).Select(i => undecided[i * undecided.Count / Withdrawing]).ToList();
+            var undecided = patients.Take(Patients - Tail).Select(p => p.Item1).Where(p => !decided.Contains(p)).ToList();
+            var racing = Withdrawing - WithdrawingInTail;
+            // On a fast machine the head may be decided already; its withdrawals then come after their sends.
+            var pool = undecided.Count >= racing ? undecided : patients.Take(Patients - Tail).Select(p => p.Item1).ToList();
+            var chosen = Enumerable.Range(0, racing).Select(i => pool[i * pool.Count / racing])
+                .Concat(patients.Skip(Patients - Tail).Select(p => p.Item1).Where((_, i) => i % (Tail / WithdrawingInTail) == 0))
+                .ToList();
             var acknowledged = new ConcurrentDictionary<string, DateTimeOffset>();
             var withdrawalsFrom = clock.Elapsed;
             using var client = gateway.Factory.CreateClient();
@@ -77,6 +86,7 @@ public sealed class CampaignWithdrawalRaceTests(GatewayFixture gateway, ITestOut
             var withdrawnAt = clock.Elapsed;
 
             await publishing;
+            await Task.WhenAll(intents.Skip(Patients - Tail).Select(gateway.PublishAsync));
             var deadline = DateTime.UtcNow.AddMinutes(3);
             while (await CountAsync(tenant) < Patients && DateTime.UtcNow < deadline)
             {
@@ -99,8 +109,8 @@ public sealed class CampaignWithdrawalRaceTests(GatewayFixture gateway, ITestOut
             var before = withdrawnRows.Where(r => Utc(r.DecidedAt) < recordedAt[r.PatientId]).ToList();
             var accepted = gateway.Fake.Accepted.Where(m => intents.Any(i => i.IntentId == m.IntentId)).ToDictionary(m => m.IntentId!);
 
-            // The race happened: some withdrawn patients' intents were decided after their withdrawal ...
-            Assert.NotEmpty(after);
+            // Some withdrawn patients' intents were decided after their withdrawal (at least the tail's) ...
+            Assert.True(after.Count >= WithdrawingInTail, $"{after.Count} intents decided after their withdrawal");
             // ... and every one of them is Blocked for want of consent, and none reached the provider.
             Assert.All(after, r =>
             {
