@@ -1,6 +1,5 @@
 using System.Net.Http.Json;
 using CommsGateway.Features.Audit;
-using CommsGateway.IntegrationTests.Features.Consent;
 using CommsGateway.IntegrationTests.Infrastructure;
 using Dapper;
 

@@ -3,11 +3,10 @@ using System.Text;
 using System.Text.Json;
 using CommsGateway.Contracts;
 using CommsGateway.FakeProviders;
-using CommsGateway.IntegrationTests.Features.Webhooks;
 using CommsGateway.IntegrationTests.Infrastructure;
 using Dapper;
 
-namespace CommsGateway.IntegrationTests.Features.Providers;
+namespace CommsGateway.IntegrationTests.Providers;
 
 /// <summary>
 /// Marketing WhatsApp through an approved template: the template, not the rendered footer, is what the patient sees,

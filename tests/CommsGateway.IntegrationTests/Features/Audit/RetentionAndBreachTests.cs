@@ -1,11 +1,12 @@
 using CommsGateway.Contracts;
 using CommsGateway.Features.Audit;
 using CommsGateway.Features.Intents;
+using CommsGateway.IntegrationTests.Infrastructure;
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
-namespace CommsGateway.IntegrationTests.Features.Ops;
+namespace CommsGateway.IntegrationTests.Features.Audit;
 
 [Collection(OpsCollection.Name)]
 public sealed class RetentionAndBreachTests(OpsFixture ops)

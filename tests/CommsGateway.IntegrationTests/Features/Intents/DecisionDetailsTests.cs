@@ -1,7 +1,7 @@
 using CommsGateway.Contracts;
 using CommsGateway.IntegrationTests.Infrastructure;
 
-namespace CommsGateway.IntegrationTests.Features.Ops;
+namespace CommsGateway.IntegrationTests.Features.Intents;
 
 /// <summary>What a decision row's details say, through the whole pipeline: each classifier signal once, and the term behind a health flag.</summary>
 [Collection(GatewayCollection.Name)]

@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Configuration;
 
-namespace CommsGateway.IntegrationTests.Features.Providers;
+namespace CommsGateway.IntegrationTests.Features.DevOutbox;
 
 /// <summary>
 /// /dev/outbox shows patients' messages: outside Development and Testing the route must not exist at all, even with

@@ -9,7 +9,7 @@ using Dapper;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace CommsGateway.IntegrationTests.Features.Consent;
+namespace CommsGateway.IntegrationTests.Features.Intents;
 
 [Collection(GatewayCollection.Name)]
 public sealed class DecisionContextTests(GatewayFixture gateway)

@@ -2,8 +2,9 @@ using System.Net;
 using System.Net.Http.Json;
 using CommsGateway.Contracts;
 using CommsGateway.Features.Audit;
+using CommsGateway.IntegrationTests.Infrastructure;
 
-namespace CommsGateway.IntegrationTests.Features.Ops;
+namespace CommsGateway.IntegrationTests.Features.Audit;
 
 [Collection(OpsCollection.Name)]
 public sealed class DecisionsApiTests(OpsFixture ops)

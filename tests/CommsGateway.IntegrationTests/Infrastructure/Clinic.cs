@@ -4,7 +4,7 @@ using CommsGateway.Features.Admin;
 using CommsGateway.IntegrationTests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace CommsGateway.IntegrationTests.Features.Consent;
+namespace CommsGateway.IntegrationTests.Infrastructure;
 
 /// <summary>A fresh clinic (tenant + API key) and an HTTP client authenticated as it.</summary>
 internal sealed class Clinic

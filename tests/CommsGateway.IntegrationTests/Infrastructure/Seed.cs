@@ -3,7 +3,7 @@ using CommsGateway.Contracts;
 using CommsGateway.IntegrationTests.Infrastructure;
 using Dapper;
 
-namespace CommsGateway.IntegrationTests.Features.Webhooks;
+namespace CommsGateway.IntegrationTests.Infrastructure;
 
 /// <summary>Clinics, patients and marketing grants written straight in SQL: fast, and independent of the admin API.</summary>
 internal static class Seed

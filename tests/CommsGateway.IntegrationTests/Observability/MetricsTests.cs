@@ -3,7 +3,7 @@ using CommsGateway.Contracts;
 using CommsGateway.FakeProviders;
 using CommsGateway.IntegrationTests.Infrastructure;
 
-namespace CommsGateway.IntegrationTests.Features.Ops;
+namespace CommsGateway.IntegrationTests.Observability;
 
 /// <summary>/metrics after real sends: classification time, provider latency and errors, and the sweeper's decisions counted.</summary>
 [Collection(SerialCollection.Name)]

@@ -4,7 +4,7 @@ using CommsGateway.Core.Webhooks;
 using CommsGateway.IntegrationTests.Infrastructure;
 using Dapper;
 
-namespace CommsGateway.IntegrationTests.Features.Ops;
+namespace CommsGateway.IntegrationTests.Observability;
 
 /// <summary>
 /// A full run through the real servers with patients' addresses and numbers in every place a producer can put

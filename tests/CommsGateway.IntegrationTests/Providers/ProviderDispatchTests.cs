@@ -8,7 +8,7 @@ using CommsGateway.IntegrationTests.Infrastructure;
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace CommsGateway.IntegrationTests.Features.Providers;
+namespace CommsGateway.IntegrationTests.Providers;
 
 [Collection(GatewayCollection.Name)]
 public sealed class ProviderDispatchTests(GatewayFixture gateway)

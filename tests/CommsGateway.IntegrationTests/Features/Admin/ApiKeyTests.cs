@@ -7,7 +7,7 @@ using CommsGateway.IntegrationTests.Infrastructure;
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace CommsGateway.IntegrationTests.Features.Consent;
+namespace CommsGateway.IntegrationTests.Features.Admin;
 
 /// <summary>Key rotation for a clinic: issue a second key, revoke the first; the revoked one is refused at once.</summary>
 [Collection(GatewayCollection.Name)]

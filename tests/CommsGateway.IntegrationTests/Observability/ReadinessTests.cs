@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Configuration;
 
-namespace CommsGateway.IntegrationTests.Features.Ops;
+namespace CommsGateway.IntegrationTests.Observability;
 
 /// <summary>A gateway on its own private PostgreSQL, which this test stops and starts again.</summary>
 public sealed class ReadinessTests : IAsyncLifetime

@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using CommsGateway.Contracts;
 using CommsGateway.Core.Unsubscribe;
 
-namespace CommsGateway.Core.Tests.Preferences;
+namespace CommsGateway.Core.Tests.Unsubscribe;
 
 public sealed class ExpiredTokenTests
 {

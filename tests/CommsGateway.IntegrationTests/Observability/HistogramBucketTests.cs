@@ -6,7 +6,7 @@ using CommsGateway.IntegrationTests.Infrastructure;
 using CommsGateway.Observability;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace CommsGateway.IntegrationTests.Features.Ops;
+namespace CommsGateway.IntegrationTests.Observability;
 
 /// <summary>
 /// Every `_seconds` histogram of /metrics has second-scale buckets, and the provider-outage runbook's p99 query,

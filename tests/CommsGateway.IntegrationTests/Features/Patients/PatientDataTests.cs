@@ -14,7 +14,7 @@ using Dapper;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
-namespace CommsGateway.IntegrationTests.Features.Consent;
+namespace CommsGateway.IntegrationTests.Features.Patients;
 
 [Collection(GatewayCollection.Name)]
 public sealed class PatientDataTests(GatewayFixture gateway)

@@ -10,13 +10,12 @@ using System.Text.Json;
 using CommsGateway.Contracts;
 using CommsGateway.FakeProviders;
 using CommsGateway.Features.Audit;
-using CommsGateway.IntegrationTests.Features.Consent;
 using CommsGateway.IntegrationTests.Infrastructure;
 using CommsGateway.Observability;
 using Microsoft.Extensions.DependencyInjection;
 using DecisionsCommand = cli::CommsGateway.Cli.Commands.DecisionsCommand;
 
-namespace CommsGateway.IntegrationTests.Features.Providers;
+namespace CommsGateway.IntegrationTests.Providers;
 
 /// <summary>
 /// A provider failure leaves the append-only decision row Sent; operators must still find it: the dispatch's status and

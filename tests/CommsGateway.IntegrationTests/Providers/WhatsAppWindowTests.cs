@@ -1,11 +1,10 @@
 using System.Net;
 using CommsGateway.Contracts;
 using CommsGateway.Core.Webhooks;
-using CommsGateway.IntegrationTests.Features.Webhooks;
 using CommsGateway.IntegrationTests.Infrastructure;
 using Dapper;
 
-namespace CommsGateway.IntegrationTests.Features.Providers;
+namespace CommsGateway.IntegrationTests.Providers;
 
 /// <summary>
 /// WhatsApp's 24-hour customer-service window: free-form only within 24 hours of the patient's last inbound WhatsApp

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
-namespace CommsGateway.IntegrationTests.Features.Ops;
+namespace CommsGateway.IntegrationTests.Observability;
 
 /// <summary>
 /// A throw-away PostgreSQL cluster (initdb into a temp dir, pg_ctl on a free port, socket in /tmp) that a test

@@ -2,10 +2,11 @@ using System.Net;
 using System.Net.Http.Json;
 using CommsGateway.Contracts;
 using CommsGateway.Core.Privacy;
+using CommsGateway.IntegrationTests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace CommsGateway.IntegrationTests.Features.Ops;
+namespace CommsGateway.IntegrationTests.Observability;
 
 [Collection(OpsCollection.Name)]
 public sealed class ObservabilityTests(OpsFixture ops)

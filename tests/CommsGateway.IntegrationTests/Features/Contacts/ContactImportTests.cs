@@ -5,7 +5,7 @@ using CommsGateway.IntegrationTests.Infrastructure;
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace CommsGateway.IntegrationTests.Features.Consent;
+namespace CommsGateway.IntegrationTests.Features.Contacts;
 
 [Collection(GatewayCollection.Name)]
 public sealed class ContactImportTests(GatewayFixture gateway)

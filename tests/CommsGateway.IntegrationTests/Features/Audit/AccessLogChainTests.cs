@@ -4,7 +4,7 @@ using CommsGateway.IntegrationTests.Infrastructure;
 using Dapper;
 using Npgsql;
 
-namespace CommsGateway.IntegrationTests.Features.Console;
+namespace CommsGateway.IntegrationTests.Features.Audit;
 
 /// <summary>The console's access log on the real PostgreSQL: append-only, chained per clinic, and a broken chain is named at its row.</summary>
 public sealed class AccessLogChainTests : IAsyncLifetime

@@ -18,7 +18,7 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using RabbitMQ.Client;
 
-namespace CommsGateway.IntegrationTests.Features.Ops;
+namespace CommsGateway.IntegrationTests.Infrastructure;
 
 /// <summary>
 /// A gateway on the real servers that captures every log entry at Trace level (as a sink sees it) and

@@ -10,7 +10,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace CommsGateway.IntegrationTests.Features.Admin;
+namespace CommsGateway.IntegrationTests.Hosting;
 
 /// <summary>
 /// The same gateway in Development and in Production: errors are the same problem+json (no developer page, no stack,

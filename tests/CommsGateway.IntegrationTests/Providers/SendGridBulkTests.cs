@@ -14,7 +14,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 
-namespace CommsGateway.IntegrationTests.Features.Providers;
+namespace CommsGateway.IntegrationTests.Providers;
 
 /// <summary>
 /// Campaign email in bulk, at the HTTP boundary: the gateway's own provider registrations (dispatcher, bulk sender,
