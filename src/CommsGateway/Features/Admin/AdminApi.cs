@@ -54,6 +54,7 @@ public static class AdminApi
         builder.Services.AddSingleton<ContactDirectory>();
         builder.Services.AddSingleton<ContactImporter>();
         builder.Services.AddSingleton<ConsentLedger>();
+        builder.Services.AddSingleton<OptOuts>();
         builder.Services.AddSingleton<PatientRecords>();
         return builder;
     }
@@ -94,10 +95,10 @@ public static class AdminApi
 
         patients.MapPut("/contact", UpsertContact).WithSummary("Create or replace the patient's contact point");
         patients.MapPost("/consents", (string patientId, ConsentRequestBody body, HttpContext http, ConsentLedger ledger, CancellationToken ct) =>
-            RecordConsent(patientId, body, ConsentAction.Grant, http, ledger, ct)).WithSummary("Record one grant: one purpose, one channel, with evidence")
+            RecordConsent(body.ToCommand(http.User.Tenant(), patientId, ConsentAction.Grant), http, ledger.RecordAsync, ct)).WithSummary("Record one grant: one purpose, one channel, with evidence")
             .WithBodyLimit(ClinicsApi.ConsentBodyBytes);
-        patients.MapPost("/consents/withdrawals", (string patientId, ConsentRequestBody body, HttpContext http, ConsentLedger ledger, CancellationToken ct) =>
-            RecordConsent(patientId, body, ConsentAction.Withdraw, http, ledger, ct)).WithSummary("Record a withdrawal; effective for every later decision")
+        patients.MapPost("/consents/withdrawals", (string patientId, ConsentRequestBody body, HttpContext http, OptOuts optOuts, CancellationToken ct) =>
+            RecordConsent(body.ToCommand(http.User.Tenant(), patientId, ConsentAction.Withdraw), http, optOuts.WithdrawAsync, ct)).WithSummary("Record a withdrawal; effective for every later decision")
             .WithBodyLimit(ClinicsApi.ConsentBodyBytes);
         patients.MapGet("/consents", GetCurrent).WithSummary("Current consent per purpose and channel");
         patients.MapGet("/consents/history", GetHistory).WithSummary("Every grant and withdrawal with its evidence");
@@ -138,10 +139,9 @@ public static class AdminApi
     }
 
     private static async Task<Results<Created<ConsentRecorded>, ValidationProblem, ProblemHttpResult, NotFound>> RecordConsent(
-        string patientId, ConsentRequestBody body, ConsentAction action, HttpContext http, ConsentLedger ledger, CancellationToken ct)
+        ConsentCommand command, HttpContext http, Func<ConsentCommand, Actor, CancellationToken, Task<ConsentRecordResult>> record, CancellationToken ct)
     {
-        var tenant = http.User.Tenant();
-        var result = await ledger.RecordAsync(body.ToCommand(tenant, patientId, action), http.Actor(), ct);
+        var result = await record(command, http.Actor(), ct);
         if (!result.PatientFound)
         {
             return TypedResults.NotFound();
@@ -164,7 +164,7 @@ public static class AdminApi
                 title: "Consent refused");
         }
 
-        return TypedResults.Created($"/api/patients/{Uri.EscapeDataString(patientId)}/consents/history", new ConsentRecorded(result.EventIds));
+        return TypedResults.Created($"/api/patients/{Uri.EscapeDataString(command.PatientId)}/consents/history", new ConsentRecorded(result.EventIds));
     }
 
     private static async Task<Results<Ok<IReadOnlyList<ConsentCurrentView>>, NotFound>> GetCurrent(

@@ -42,23 +42,30 @@ public sealed record ConsentCurrentView(
     long EventId,
     DateTimeOffset OccurredAt);
 
-/// <summary>
-/// The consent ledger's SQL: append events, derive the current state (latest by occurred_at, ties by event_id),
-/// show the history with its evidence. The same code path for the admin API, the CLI and the unsubscribe flows.
-/// </summary>
-/// <summary>A consent change the patient made themselves, with what proves it.</summary>
-internal sealed record PatientConsentAction(
+/// <summary>One ledger event as stored: the names are the schema's (lower-case wire names), evidence is JSON.</summary>
+internal sealed record ConsentEventRow(
     string TenantId,
     string PatientId,
-    Channel Channel,
-    bool Grant,
-    string Source,
+    string Purpose,
+    string? Channel,
+    string? Placement,
+    string Action,
     DateTimeOffset OccurredAt,
+    string Source,
+    string? WordingVersion,
+    string? WordingSha256,
+    string? CapturedBy,
+    string? FormUrl,
     string? Ip,
     string? UserAgent,
-    IReadOnlyDictionary<string, string?> Evidence,
-    string? EvidenceSha256 = null);
+    string EvidenceJson,
+    string RecordedBy);
 
+/// <summary>
+/// The consent ledger's SQL: append events, derive the current state (latest by occurred_at, ties by event_id),
+/// show the history with its evidence. The same code path for the admin API, the CLI and the patient pages; every
+/// event, whoever records it (<see cref="OptOuts"/> included), is appended by <see cref="AppendAsync"/>.
+/// </summary>
 public sealed class ConsentLedger(NpgsqlDataSource dataSource, TenantDirectory tenants, TimeProvider clock)
 {
     public async Task<ConsentRecordResult> RecordAsync(ConsentCommand command, Actor actor, CancellationToken ct)
@@ -73,10 +80,7 @@ public sealed class ConsentLedger(NpgsqlDataSource dataSource, TenantDirectory t
 
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
-        // One writer per patient at a time: event_id (the tie-breaker) then follows commit order, so two
-        // concurrent requests with the same occurred_at resolve to whichever was recorded last.
-        await connection.ExecuteAsync(new CommandDefinition("select pg_advisory_xact_lock(hashtextextended(@key, 0))",
-            new { key = "consent:" + command.TenantId + "\u001f" + command.PatientId }, tx, cancellationToken: ct));
+        await LockPatientAsync(connection, tx, command.TenantId, command.PatientId, ct);
         if (!await PatientKnownAsync(connection, tx, command.TenantId, command.PatientId, ct))
         {
             return new ConsentRecordResult([], [], PatientFound: false);
@@ -85,25 +89,17 @@ public sealed class ConsentLedger(NpgsqlDataSource dataSource, TenantDirectory t
         var ids = new List<long>();
         foreach (var e in events)
         {
-            ids.Add(await connection.ExecuteScalarAsync<long>(new CommandDefinition("""
-                insert into consent_events (tenant_id, patient_id, purpose, channel, placement, action, occurred_at, source,
-                    wording_version, wording_sha256, captured_by, form_url, ip, user_agent, evidence, recorded_by)
-                values (@TenantId, @PatientId, @Purpose, @Channel, @Placement, @Action, @OccurredAt, @Source,
-                    @WordingVersion, @WordingSha256, @CapturedBy, @FormUrl, @Ip, @UserAgent, @Evidence::jsonb, @RecordedBy)
-                returning event_id
-                """, new
-            {
+            ids.Add(await AppendAsync(connection, tx, new ConsentEventRow(
                 e.TenantId, e.PatientId,
-                Purpose = ConsentNames.Name(e.Purpose),
-                Channel = e.Channel is { } c ? ConsentNames.Name(c) : null,
-                Placement = e.Placement is { } p ? ConsentNames.Name(p) : null,
-                Action = ConsentNames.Name(e.Action),
-                OccurredAt = e.OccurredAt.UtcDateTime,
-                e.Evidence.Source, e.Evidence.WordingVersion, e.Evidence.WordingSha256, e.Evidence.CapturedBy,
+                ConsentNames.Name(e.Purpose),
+                e.Channel is { } c ? ConsentNames.Name(c) : null,
+                e.Placement is { } p ? ConsentNames.Name(p) : null,
+                ConsentNames.Name(e.Action),
+                e.OccurredAt,
+                e.Evidence.Source!, e.Evidence.WordingVersion, e.Evidence.WordingSha256, e.Evidence.CapturedBy,
                 e.Evidence.FormUrl, e.Evidence.Ip, e.Evidence.UserAgent,
-                Evidence = JsonSerializer.Serialize(e.Evidence.Extra ?? new Dictionary<string, string>()),
-                RecordedBy = actor.ToString(),
-            }, tx, cancellationToken: ct)));
+                JsonSerializer.Serialize(e.Evidence.Extra ?? new Dictionary<string, string>()),
+                actor.ToString()), ct));
         }
 
         await AdminAudit.WriteAsync(connection, tx, command.TenantId, actor, "consent." + ConsentNames.Name(command.Action),
@@ -113,34 +109,40 @@ public sealed class ConsentLedger(NpgsqlDataSource dataSource, TenantDirectory t
     }
 
     /// <summary>
-    /// Appends a marketing grant or withdrawal that a patient made themselves (unsubscribe link, STOP/START reply,
-    /// provider unsubscribe), inside the caller's transaction. Takes the same per-patient lock as RecordAsync, so
-    /// the ledger's order is the commit order. Returns the new event id.
+    /// Appends an event a patient made themselves (unsubscribe link, STOP/START reply, provider unsubscribe: see
+    /// <see cref="OptOuts"/>), inside the caller's transaction. Takes the same per-patient lock as RecordAsync, so the
+    /// ledger's order is the commit order. Returns the new event id.
     /// </summary>
-    internal static async Task<long> AppendPatientActionAsync(NpgsqlConnection connection, NpgsqlTransaction tx,
-        PatientConsentAction action, CancellationToken ct)
+    internal async Task<long> AppendPatientEventAsync(NpgsqlConnection connection, NpgsqlTransaction tx, ConsentEventRow row, CancellationToken ct)
     {
-        await connection.ExecuteAsync(new CommandDefinition("select pg_advisory_xact_lock(hashtextextended(@key, 0))",
-            new { key = "consent:" + action.TenantId + "\u001f" + action.PatientId }, tx, cancellationToken: ct));
-        return await connection.ExecuteScalarAsync<long>(new CommandDefinition("""
-            insert into consent_events (tenant_id, patient_id, purpose, channel, action, occurred_at, source,
-                wording_version, wording_sha256, captured_by, ip, user_agent, evidence, recorded_by)
-            values (@TenantId, @PatientId, 'marketing', @Channel, @Action, @OccurredAt, @Source,
-                @WordingVersion, @WordingSha256, @CapturedBy, @Ip, @UserAgent, @Evidence::jsonb, @Source)
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(row);
+        await LockPatientAsync(connection, tx, row.TenantId, row.PatientId, ct);
+        return await AppendAsync(connection, tx, row, ct);
+    }
+
+    /// <summary>
+    /// One writer per patient at a time: event_id (the tie-breaker) then follows commit order, so two concurrent
+    /// changes with the same occurred_at resolve to whichever was recorded last. Erasure takes it too.
+    /// </summary>
+    internal static Task LockPatientAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string tenantId, string patientId, CancellationToken ct) =>
+        connection.ExecuteAsync(new CommandDefinition("select pg_advisory_xact_lock(hashtextextended(@key, 0))",
+            new { key = "consent:" + tenantId + "\u001f" + patientId }, tx, cancellationToken: ct));
+
+    /// <summary>The ledger's one insert: every event of every source goes through here.</summary>
+    private static Task<long> AppendAsync(NpgsqlConnection connection, NpgsqlTransaction tx, ConsentEventRow row, CancellationToken ct) =>
+        connection.ExecuteScalarAsync<long>(new CommandDefinition("""
+            insert into consent_events (tenant_id, patient_id, purpose, channel, placement, action, occurred_at, source,
+                wording_version, wording_sha256, captured_by, form_url, ip, user_agent, evidence, recorded_by)
+            values (@TenantId, @PatientId, @Purpose, @Channel, @Placement, @Action, @OccurredAt, @Source,
+                @WordingVersion, @WordingSha256, @CapturedBy, @FormUrl, @Ip, @UserAgent, @EvidenceJson::jsonb, @RecordedBy)
             returning event_id
             """, new
         {
-            action.TenantId, action.PatientId, Channel = ConsentNames.Name(action.Channel),
-            Action = action.Grant ? "grant" : "withdraw",
-            OccurredAt = action.OccurredAt.UtcDateTime, action.Source,
-            // A re-subscription by keyword is affirmative and evidenced by the inbound message itself.
-            WordingVersion = action.Grant ? "keyword:" + action.Source : null,
-            WordingSha256 = action.Grant ? action.EvidenceSha256 : null,
-            CapturedBy = action.Grant ? action.Source : null,
-            action.Ip, action.UserAgent,
-            Evidence = JsonSerializer.Serialize(action.Evidence),
+            row.TenantId, row.PatientId, row.Purpose, row.Channel, row.Placement, row.Action,
+            OccurredAt = row.OccurredAt.UtcDateTime, row.Source, row.WordingVersion, row.WordingSha256, row.CapturedBy,
+            row.FormUrl, row.Ip, row.UserAgent, row.EvidenceJson, row.RecordedBy,
         }, tx, cancellationToken: ct));
-    }
 
     /// <summary>Current state per (purpose, channel[, placement]); marketing grants past the clinic's lapse period show Lapsed.</summary>
     public async Task<IReadOnlyList<ConsentCurrentView>?> CurrentAsync(string tenantId, string patientId, CancellationToken ct)
