@@ -1,5 +1,6 @@
 using System.Text.Json;
 using CommsGateway.Contracts;
+using CommsGateway.Core.Audit;
 using CommsGateway.Core.Consent;
 using CommsGateway.Features.Admin;
 using Dapper;
@@ -129,20 +130,53 @@ public sealed class ConsentLedger(NpgsqlDataSource dataSource, TenantDirectory t
         connection.ExecuteAsync(new CommandDefinition("select pg_advisory_xact_lock(hashtextextended(@key, 0))",
             new { key = "consent:" + tenantId + "\u001f" + patientId }, tx, cancellationToken: ct));
 
-    /// <summary>The ledger's one insert: every event of every source goes through here.</summary>
-    private static Task<long> AppendAsync(NpgsqlConnection connection, NpgsqlTransaction tx, ConsentEventRow row, CancellationToken ct) =>
-        connection.ExecuteScalarAsync<long>(new CommandDefinition("""
-            insert into consent_events (tenant_id, patient_id, purpose, channel, placement, action, occurred_at, source,
-                wording_version, wording_sha256, captured_by, form_url, ip, user_agent, evidence, recorded_by)
-            values (@TenantId, @PatientId, @Purpose, @Channel, @Placement, @Action, @OccurredAt, @Source,
-                @WordingVersion, @WordingSha256, @CapturedBy, @FormUrl, @Ip, @UserAgent, @EvidenceJson::jsonb, @RecordedBy)
-            returning event_id
+    /// <summary>
+    /// The ledger's one insert: every event of every source goes through here. It links the event into its tenant's
+    /// hash chain (<see cref="ConsentChainEntry"/>, <see cref="ChainHash"/>): under the tenant's chain lock, the next
+    /// position and the previous hash come from the head (consent_chain_head, which survives retention removing the
+    /// newest events), the event id and recorded_at are taken before the insert so the hash covers them, and the head
+    /// moves in the same transaction. Chain order is therefore commit order, with any number of gateways.
+    /// </summary>
+    private static async Task<long> AppendAsync(NpgsqlConnection connection, NpgsqlTransaction tx, ConsentEventRow row, CancellationToken ct)
+    {
+        long chainSeq, eventId;
+        byte[] prevHash;
+        DateTime recordedAt;
+        await using (var next = await connection.QueryMultipleAsync(new CommandDefinition("""
+            select pg_advisory_xact_lock(hashtextextended('consent-chain:' || @TenantId, 0));
+            select chain_seq, row_hash from consent_chain_head where tenant_id = @TenantId;
+            select nextval(pg_get_serial_sequence('consent_events', 'event_id')) as event_id, now() as recorded_at;
+            """, new { row.TenantId }, tx, cancellationToken: ct)))
+        {
+            await next.ReadAsync();
+            var head = await next.ReadSingleOrDefaultAsync<(long ChainSeq, byte[] RowHash)?>();
+            (eventId, recordedAt) = await next.ReadSingleAsync<(long, DateTime)>();
+            chainSeq = (head?.ChainSeq ?? 0) + 1;
+            prevHash = head?.RowHash ?? ChainHash.Genesis.ToArray();
+        }
+
+        // Microsecond precision, as PostgreSQL stores it: the hash covers what the verifier reads back.
+        var occurredAt = row.OccurredAt.AddTicks(-(row.OccurredAt.UtcTicks % 10));
+        var rowHash = ChainHash.Compute(prevHash, new ConsentChainEntry(chainSeq, eventId, row.TenantId, row.PatientId, row.Purpose,
+            row.Channel, row.Placement, row.Action, occurredAt, Utc(recordedAt), row.Source, row.WordingVersion, row.WordingSha256,
+            row.CapturedBy, row.RecordedBy).Canonical());
+        await connection.ExecuteAsync(new CommandDefinition("""
+            insert into consent_events (event_id, tenant_id, patient_id, purpose, channel, placement, action, occurred_at, recorded_at,
+                source, wording_version, wording_sha256, captured_by, form_url, ip, user_agent, evidence, recorded_by, chain_seq, prev_hash, row_hash)
+            overriding system value
+            values (@eventId, @TenantId, @PatientId, @Purpose, @Channel, @Placement, @Action, @OccurredAt, @recordedAt,
+                @Source, @WordingVersion, @WordingSha256, @CapturedBy, @FormUrl, @Ip, @UserAgent, @EvidenceJson::jsonb, @RecordedBy,
+                @chainSeq, @prevHash, @rowHash);
+            insert into consent_chain_head (tenant_id, chain_seq, row_hash) values (@TenantId, @chainSeq, @rowHash)
+            on conflict (tenant_id) do update set chain_seq = excluded.chain_seq, row_hash = excluded.row_hash;
             """, new
         {
-            row.TenantId, row.PatientId, row.Purpose, row.Channel, row.Placement, row.Action,
-            OccurredAt = row.OccurredAt.UtcDateTime, row.Source, row.WordingVersion, row.WordingSha256, row.CapturedBy,
-            row.FormUrl, row.Ip, row.UserAgent, row.EvidenceJson, row.RecordedBy,
+            eventId, row.TenantId, row.PatientId, row.Purpose, row.Channel, row.Placement, row.Action,
+            OccurredAt = occurredAt.UtcDateTime, recordedAt, row.Source, row.WordingVersion, row.WordingSha256, row.CapturedBy,
+            row.FormUrl, row.Ip, row.UserAgent, row.EvidenceJson, row.RecordedBy, chainSeq, prevHash, rowHash,
         }, tx, cancellationToken: ct));
+        return eventId;
+    }
 
     /// <summary>Current state per (purpose, channel[, placement]); marketing grants past the clinic's lapse period show Lapsed.</summary>
     public async Task<IReadOnlyList<ConsentCurrentView>?> CurrentAsync(string tenantId, string patientId, CancellationToken ct)
