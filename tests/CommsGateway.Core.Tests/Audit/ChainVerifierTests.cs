@@ -8,10 +8,10 @@ public sealed class ChainVerifierTests
 {
     private static readonly DateTimeOffset At = new(2026, 12, 5, 9, 30, 0, TimeSpan.Zero);
 
-    private static ConsentChainEntry Event(long seq, string action = "grant", string? wording = "mkt-v3") => new(
-        seq, 100 + seq, "clinic-a", "p-1", "marketing", "email", null, action, At.AddMinutes(seq), At.AddMinutes(seq).AddSeconds(1),
-        "web_form", action == "grant" ? wording : null, action == "grant" ? "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08" : null,
-        action == "grant" ? "booking-portal" : null, "api:key-1");
+    private static ConsentChainEntry Event(long seq, string action = "grant") => new(seq, 100 + seq, At.AddMinutes(seq).AddSeconds(1),
+        new ConsentEventFacts("clinic-a", "p-1", "marketing", "email", null, action, At.AddMinutes(seq), "web_form",
+            action == "grant" ? "mkt-v3" : null, action == "grant" ? "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08" : null,
+            action == "grant" ? "booking-portal" : null, "api:key-1"));
 
     /// <summary>Links the events as the append path does: each row's prev_hash is the previous row's hash.</summary>
     private static List<(ConsentChainEntry Entry, byte[] Prev, byte[] Hash)> Chain(params ConsentChainEntry[] events)
@@ -64,7 +64,7 @@ public sealed class ChainVerifierTests
     {
         var chain = Chain(Event(1), Event(2, "withdraw"), Event(3));
         // The withdrawal turned into a grant behind the ledger's back, its stored hashes left as they were.
-        var tampered = chain[1].Entry with { Action = "grant", WordingVersion = "mkt-v3" };
+        var tampered = chain[1].Entry with { Facts = chain[1].Entry.Facts with { Action = "grant", WordingVersion = "mkt-v3" } };
 
         var (fault, at, _) = Walk(chain.Select((l, i) => new StoredLink(l.Prev, l.Hash, (i == 1 ? tampered : l.Entry).Canonical())));
 
@@ -76,7 +76,7 @@ public sealed class ChainVerifierTests
     public void Should_detect_a_tampered_row_even_when_its_own_hash_was_recomputed()
     {
         var chain = Chain(Event(1), Event(2, "withdraw"), Event(3));
-        var tampered = chain[1].Entry with { OccurredAt = At.AddYears(-1) };
+        var tampered = chain[1].Entry with { Facts = chain[1].Entry.Facts with { OccurredAt = At.AddYears(-1) } };
         var rehashed = ChainHash.Compute(chain[1].Prev, tampered.Canonical());
         var links = new[]
         {
@@ -108,9 +108,10 @@ public sealed class ChainVerifierTests
         var baseline = ChainHash.Compute(ChainHash.Genesis, Event(1).Canonical());
 
         Assert.NotEqual(baseline, ChainHash.Compute(ChainHash.Genesis, (Event(1) with { ChainSeq = 2 }).Canonical()));
-        Assert.NotEqual(baseline, ChainHash.Compute(ChainHash.Genesis, (Event(1) with { PatientId = "p-2" }).Canonical()));
-        Assert.NotEqual(baseline, ChainHash.Compute(ChainHash.Genesis, (Event(1) with { Channel = null }).Canonical()));
-        Assert.NotEqual(baseline, ChainHash.Compute(ChainHash.Genesis, (Event(1) with { WordingSha256 = "00" }).Canonical()));
+        Assert.NotEqual(baseline, ChainHash.Compute(ChainHash.Genesis, (Event(1) with { EventId = 7 }).Canonical()));
+        Assert.NotEqual(baseline, ChainHash.Compute(ChainHash.Genesis, (Event(1) with { Facts = Event(1).Facts with { PatientId = "p-2" } }).Canonical()));
+        Assert.NotEqual(baseline, ChainHash.Compute(ChainHash.Genesis, (Event(1) with { Facts = Event(1).Facts with { Channel = null } }).Canonical()));
+        Assert.NotEqual(baseline, ChainHash.Compute(ChainHash.Genesis, (Event(1) with { Facts = Event(1).Facts with { WordingSha256 = "00" } }).Canonical()));
         Assert.NotEqual(baseline, ChainHash.Compute(ChainHash.Genesis, (Event(1) with { RecordedAt = At }).Canonical()));
         Assert.Equal(baseline, ChainHash.Compute(ChainHash.Genesis, Event(1).Canonical()));
     }

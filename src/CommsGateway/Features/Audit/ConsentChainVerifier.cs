@@ -1,5 +1,5 @@
 using CommsGateway.Core.Audit;
-using CommsGateway.Core.Consent;
+using CommsGateway.Features.Consent;
 using Dapper;
 using Npgsql;
 
@@ -18,8 +18,9 @@ public sealed record ConsentChainReport(string TenantId, long EventsChecked, lon
 
 /// <summary>
 /// Re-computes a tenant's consent-ledger chain in chain order with the one chain verifier (<see cref="ChainVerifier"/>):
-/// every live event's hash is recomputed from its fields (<see cref="ConsentChainEntry"/>), every link must point at
-/// the previous event's hash, and the positions must have no gap. Events removed by retention are bridged by their
+/// every live event's hash is recomputed from its fields (<see cref="Core.Consent.ConsentChainEntry"/>, read by the
+/// ledger, which owns the table), every link must point at the previous event's hash, and the positions must have no
+/// gap. Events removed by retention are bridged by their
 /// tombstones (their hashes, kept on removal). The chain must end at the tenant's head (consent_chain_head), so
 /// removing the newest events is caught too. An event without a position after the chain started was written
 /// around the ledger's append path.
@@ -28,49 +29,12 @@ public static class ConsentChainVerifier
 {
     private sealed record Head(long ChainSeq, byte[] RowHash);
 
-    private sealed record Link
-    {
-        public long? ChainSeq { get; init; }
-        public long EventId { get; init; }
-        public byte[]? PrevHash { get; init; }
-        public byte[]? RowHash { get; init; }
-        public bool Tombstone { get; init; }
-        public string TenantId { get; init; } = "";
-        public string PatientId { get; init; } = "";
-        public string Purpose { get; init; } = "";
-        public string? Channel { get; init; }
-        public string? Placement { get; init; }
-        public string Action { get; init; } = "";
-        public DateTime OccurredAt { get; init; }
-        public DateTime RecordedAt { get; init; }
-        public string Source { get; init; } = "";
-        public string? WordingVersion { get; init; }
-        public string? WordingSha256 { get; init; }
-        public string? CapturedBy { get; init; }
-        public string RecordedBy { get; init; } = "";
-
-        public StoredLink Stored() => new(PrevHash, RowHash, Tombstone ? null : new ConsentChainEntry(ChainSeq ?? 0, EventId, TenantId,
-            PatientId, Purpose, Channel, Placement, Action, Utc(OccurredAt), Utc(RecordedAt), Source, WordingVersion, WordingSha256,
-            CapturedBy, RecordedBy).Canonical());
-
-        private static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
-    }
-
     public static async Task<ConsentChainReport> VerifyAsync(NpgsqlDataSource dataSource, string tenantId, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(dataSource);
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct);
-        // Unchained events first (by id), then the chain in order.
-        var links = await connection.QueryAsync<Link>(new CommandDefinition("""
-            select chain_seq, event_id, prev_hash, row_hash, false as tombstone, tenant_id, patient_id, purpose, channel, placement,
-                   action, occurred_at, recorded_at, source, wording_version, wording_sha256, captured_by, recorded_by
-            from consent_events where tenant_id = @tenantId
-            union all
-            select chain_seq, event_id, prev_hash, row_hash, true, tenant_id, '', '', null, null, '', now(), now(), '', null, null, null, ''
-            from consent_chain_tombstones where tenant_id = @tenantId
-            order by chain_seq nulls first, event_id
-            """, new { tenantId }, tx, cancellationToken: ct));
+        var all = await ConsentLedger.ChainAsync(connection, tx, tenantId, ct);
         // The head is written with every event (same transaction): a chain that ends before it lost its newest events.
         var head = await connection.QuerySingleOrDefaultAsync<Head>(new CommandDefinition(
             "select chain_seq, row_hash from consent_chain_head where tenant_id = @tenantId", new { tenantId }, tx, cancellationToken: ct));
@@ -78,13 +42,12 @@ public static class ConsentChainVerifier
         var chain = ChainVerifier.FromGenesis();
         long expectedSeq = 1, checkedEvents = 0, tombstones = 0, unchained = 0;
         long? firstChainedId = null;
-        var all = links.ToList();
         foreach (var link in all.Where(l => l.ChainSeq is not null))
         {
             firstChainedId ??= link.EventId;
             var problem = link.ChainSeq != expectedSeq
                 ? $"chain_seq {link.ChainSeq} follows {expectedSeq - 1}: an event was removed without a trace, or inserted"
-                : chain.Next(link.Stored()) is { } fault ? ChainVerifier.Describe(fault, "event") : null;
+                : chain.Next(link.Link) is { } fault ? ChainVerifier.Describe(fault, "event") : null;
             if (problem is not null)
             {
                 return new ConsentChainReport(tenantId, checkedEvents, tombstones, new BrokenConsentLink(link.ChainSeq ?? 0, link.EventId, problem))

@@ -43,24 +43,11 @@ public sealed record ConsentCurrentView(
     long EventId,
     DateTimeOffset OccurredAt);
 
-/// <summary>One ledger event as stored: the names are the schema's (lower-case wire names), evidence is JSON.</summary>
-internal sealed record ConsentEventRow(
-    string TenantId,
-    string PatientId,
-    string Purpose,
-    string? Channel,
-    string? Placement,
-    string Action,
-    DateTimeOffset OccurredAt,
-    string Source,
-    string? WordingVersion,
-    string? WordingSha256,
-    string? CapturedBy,
-    string? FormUrl,
-    string? Ip,
-    string? UserAgent,
-    string EvidenceJson,
-    string RecordedBy);
+/// <summary>One ledger event to append: the facts it proves and its provenance (evidence as JSON).</summary>
+internal sealed record ConsentEventRow(ConsentEventFacts Facts, string? FormUrl, string? Ip, string? UserAgent, string EvidenceJson);
+
+/// <summary>One link of a tenant's consent chain as stored: a live event, or the tombstone of one retention removed.</summary>
+internal sealed record ConsentChainLink(long? ChainSeq, long EventId, bool Tombstone, StoredLink Link);
 
 /// <summary>
 /// The consent ledger's SQL: append events, derive the current state (latest by occurred_at, ties by event_id),
@@ -91,16 +78,15 @@ public sealed class ConsentLedger(NpgsqlDataSource dataSource, TenantDirectory t
         foreach (var e in events)
         {
             ids.Add(await AppendAsync(connection, tx, new ConsentEventRow(
-                e.TenantId, e.PatientId,
-                ConsentNames.Name(e.Purpose),
-                e.Channel is { } c ? ConsentNames.Name(c) : null,
-                e.Placement is { } p ? ConsentNames.Name(p) : null,
-                ConsentNames.Name(e.Action),
-                e.OccurredAt,
-                e.Evidence.Source!, e.Evidence.WordingVersion, e.Evidence.WordingSha256, e.Evidence.CapturedBy,
+                new ConsentEventFacts(e.TenantId, e.PatientId,
+                    ConsentNames.Name(e.Purpose),
+                    e.Channel is { } c ? ConsentNames.Name(c) : null,
+                    e.Placement is { } p ? ConsentNames.Name(p) : null,
+                    ConsentNames.Name(e.Action),
+                    e.OccurredAt,
+                    e.Evidence.Source!, e.Evidence.WordingVersion, e.Evidence.WordingSha256, e.Evidence.CapturedBy, actor.ToString()),
                 e.Evidence.FormUrl, e.Evidence.Ip, e.Evidence.UserAgent,
-                JsonSerializer.Serialize(e.Evidence.Extra ?? new Dictionary<string, string>()),
-                actor.ToString()), ct));
+                JsonSerializer.Serialize(e.Evidence.Extra ?? new Dictionary<string, string>())), ct));
         }
 
         await AdminAudit.WriteAsync(connection, tx, command.TenantId, actor, "consent." + ConsentNames.Name(command.Action),
@@ -118,7 +104,7 @@ public sealed class ConsentLedger(NpgsqlDataSource dataSource, TenantDirectory t
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(row);
-        await LockPatientAsync(connection, tx, row.TenantId, row.PatientId, ct);
+        await LockPatientAsync(connection, tx, row.Facts.TenantId, row.Facts.PatientId, ct);
         return await AppendAsync(connection, tx, row, ct);
     }
 
@@ -139,6 +125,9 @@ public sealed class ConsentLedger(NpgsqlDataSource dataSource, TenantDirectory t
     /// </summary>
     private static async Task<long> AppendAsync(NpgsqlConnection connection, NpgsqlTransaction tx, ConsentEventRow row, CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(row);
+        // Microsecond precision, as PostgreSQL stores it: the hash covers what the verifier reads back.
+        var facts = row.Facts with { OccurredAt = row.Facts.OccurredAt.AddTicks(-(row.Facts.OccurredAt.UtcTicks % 10)) };
         long chainSeq, eventId;
         byte[] prevHash;
         DateTime recordedAt;
@@ -146,7 +135,7 @@ public sealed class ConsentLedger(NpgsqlDataSource dataSource, TenantDirectory t
             select pg_advisory_xact_lock(hashtextextended('consent-chain:' || @TenantId, 0));
             select chain_seq, row_hash from consent_chain_head where tenant_id = @TenantId;
             select nextval(pg_get_serial_sequence('consent_events', 'event_id')) as event_id, now() as recorded_at;
-            """, new { row.TenantId }, tx, cancellationToken: ct)))
+            """, new { facts.TenantId }, tx, cancellationToken: ct)))
         {
             await next.ReadAsync();
             var head = await next.ReadSingleOrDefaultAsync<(long ChainSeq, byte[] RowHash)?>();
@@ -155,11 +144,7 @@ public sealed class ConsentLedger(NpgsqlDataSource dataSource, TenantDirectory t
             prevHash = head?.RowHash ?? ChainHash.Genesis.ToArray();
         }
 
-        // Microsecond precision, as PostgreSQL stores it: the hash covers what the verifier reads back.
-        var occurredAt = row.OccurredAt.AddTicks(-(row.OccurredAt.UtcTicks % 10));
-        var rowHash = ChainHash.Compute(prevHash, new ConsentChainEntry(chainSeq, eventId, row.TenantId, row.PatientId, row.Purpose,
-            row.Channel, row.Placement, row.Action, occurredAt, Utc(recordedAt), row.Source, row.WordingVersion, row.WordingSha256,
-            row.CapturedBy, row.RecordedBy).Canonical());
+        var rowHash = ChainHash.Compute(prevHash, new ConsentChainEntry(chainSeq, eventId, Utc(recordedAt), facts).Canonical());
         await connection.ExecuteAsync(new CommandDefinition("""
             insert into consent_events (event_id, tenant_id, patient_id, purpose, channel, placement, action, occurred_at, recorded_at,
                 source, wording_version, wording_sha256, captured_by, form_url, ip, user_agent, evidence, recorded_by, chain_seq, prev_hash, row_hash)
@@ -171,11 +156,30 @@ public sealed class ConsentLedger(NpgsqlDataSource dataSource, TenantDirectory t
             on conflict (tenant_id) do update set chain_seq = excluded.chain_seq, row_hash = excluded.row_hash;
             """, new
         {
-            eventId, row.TenantId, row.PatientId, row.Purpose, row.Channel, row.Placement, row.Action,
-            OccurredAt = occurredAt.UtcDateTime, recordedAt, row.Source, row.WordingVersion, row.WordingSha256, row.CapturedBy,
-            row.FormUrl, row.Ip, row.UserAgent, row.EvidenceJson, row.RecordedBy, chainSeq, prevHash, rowHash,
+            eventId, facts.TenantId, facts.PatientId, facts.Purpose, facts.Channel, facts.Placement, facts.Action,
+            OccurredAt = facts.OccurredAt.UtcDateTime, recordedAt, facts.Source, facts.WordingVersion, facts.WordingSha256, facts.CapturedBy,
+            row.FormUrl, row.Ip, row.UserAgent, row.EvidenceJson, facts.RecordedBy, chainSeq, prevHash, rowHash,
         }, tx, cancellationToken: ct));
         return eventId;
+    }
+
+    /// <summary>
+    /// A tenant's chain as stored, for the verifier: the events without a position (older than the chain, or written
+    /// around the append path) first by id, then the chain in order, the tombstones retention left in their place.
+    /// </summary>
+    internal static async Task<IReadOnlyList<ConsentChainLink>> ChainAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string tenantId, CancellationToken ct)
+    {
+        var rows = await connection.QueryAsync<EventRow>(new CommandDefinition("""
+            select chain_seq, event_id, prev_hash, row_hash, false as tombstone, tenant_id, patient_id, purpose, channel, placement,
+                   action, occurred_at, recorded_at, source, wording_version, wording_sha256, captured_by, recorded_by
+            from consent_events where tenant_id = @tenantId
+            union all
+            select chain_seq, event_id, prev_hash, row_hash, true, tenant_id, '', '', null, null, '', now(), now(), '', null, null, null, ''
+            from consent_chain_tombstones where tenant_id = @tenantId
+            order by chain_seq nulls first, event_id
+            """, new { tenantId }, tx, cancellationToken: ct));
+        return [.. rows.Select(r => new ConsentChainLink(r.ChainSeq, r.EventId, r.Tombstone, new StoredLink(r.PrevHash, r.RowHash,
+            r.Tombstone ? null : new ConsentChainEntry(r.ChainSeq ?? 0, r.EventId, Utc(r.RecordedAt), r.Facts()).Canonical())))];
     }
 
     /// <summary>Current state per (purpose, channel[, placement]); marketing grants past the clinic's lapse period show Lapsed.</summary>
@@ -219,7 +223,7 @@ public sealed class ConsentLedger(NpgsqlDataSource dataSource, TenantDirectory t
 
     internal static async Task<IReadOnlyList<ConsentEventView>> HistoryAsync(NpgsqlConnection connection, string tenantId, string patientId, CancellationToken ct)
     {
-        var rows = await connection.QueryAsync<HistoryRow>(new CommandDefinition("""
+        var rows = await connection.QueryAsync<EventRow>(new CommandDefinition("""
             select event_id, purpose, channel, placement, action, occurred_at, recorded_at, source, wording_version,
                    wording_sha256, captured_by, form_url, ip, user_agent, evidence::text as evidence, recorded_by
             from consent_events where tenant_id = @tenantId and patient_id = @patientId
@@ -257,8 +261,15 @@ public sealed class ConsentLedger(NpgsqlDataSource dataSource, TenantDirectory t
         action == "grant",
         Utc(occurredAt));
 
-    private sealed record HistoryRow
+    /// <summary>A consent_events row as read for the history (with its evidence) or for the chain (with its hashes).</summary>
+    private sealed record EventRow
     {
+        public long? ChainSeq { get; init; }
+        public byte[]? PrevHash { get; init; }
+        public byte[]? RowHash { get; init; }
+        public bool Tombstone { get; init; }
+        public string TenantId { get; init; } = "";
+        public string PatientId { get; init; } = "";
         public long EventId { get; init; }
         public string Purpose { get; init; } = "";
         public string? Channel { get; init; }
@@ -275,6 +286,9 @@ public sealed class ConsentLedger(NpgsqlDataSource dataSource, TenantDirectory t
         public string? UserAgent { get; init; }
         public string Evidence { get; init; } = "{}";
         public string RecordedBy { get; init; } = "";
+
+        public ConsentEventFacts Facts() => new(TenantId, PatientId, Purpose, Channel, Placement, Action, Utc(OccurredAt), Source,
+            WordingVersion, WordingSha256, CapturedBy, RecordedBy);
 
         public ConsentEventView ToView()
         {

@@ -98,8 +98,9 @@ public sealed class OptOuts(ConsentLedger ledger, AddressHasher hasher)
     {
         ArgumentNullException.ThrowIfNull(optOut);
         return ledger.AppendPatientEventAsync(connection, tx, new ConsentEventRow(
-            optOut.TenantId, optOut.PatientId, "marketing", ConsentNames.Name(optOut.Channel), null, "withdraw", optOut.OccurredAt,
-            optOut.Source, null, null, null, null, optOut.Ip, optOut.UserAgent, JsonSerializer.Serialize(optOut.Evidence), optOut.Source), ct);
+            new ConsentEventFacts(optOut.TenantId, optOut.PatientId, "marketing", ConsentNames.Name(optOut.Channel), null, "withdraw",
+                optOut.OccurredAt, optOut.Source, null, null, null, optOut.Source),
+            null, optOut.Ip, optOut.UserAgent, JsonSerializer.Serialize(optOut.Evidence)), ct);
     }
 
     /// <summary>
@@ -112,8 +113,9 @@ public sealed class OptOuts(ConsentLedger ledger, AddressHasher hasher)
         ArgumentNullException.ThrowIfNull(resubscription);
         var r = resubscription;
         var eventId = await ledger.AppendPatientEventAsync(connection, tx, new ConsentEventRow(
-            r.TenantId, r.PatientId, "marketing", ConsentNames.Name(r.Channel), null, "grant", r.OccurredAt,
-            r.Source, "keyword:" + r.Source, r.MessageSha256, r.Source, null, null, null, JsonSerializer.Serialize(r.Evidence), r.Source), ct);
+            new ConsentEventFacts(r.TenantId, r.PatientId, "marketing", ConsentNames.Name(r.Channel), null, "grant", r.OccurredAt,
+                r.Source, "keyword:" + r.Source, r.MessageSha256, r.Source, r.Source),
+            null, null, null, JsonSerializer.Serialize(r.Evidence)), ct);
         await connection.ExecuteAsync(new CommandDefinition("""
             delete from suppressions
             where tenant_id = @TenantId and channel = @channel and address_hash in (@hash, @legacy) and reason = 'provider_opt_out'
