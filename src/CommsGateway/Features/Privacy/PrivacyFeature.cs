@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using CommsGateway.Core.Privacy;
-using CommsGateway.Features.Webhooks;
+using CommsGateway.Features.Consent;
 using CommsGateway.Hosting;
 using Dapper;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -73,7 +73,7 @@ internal sealed class SuppressionRekeyService(NpgsqlDataSource dataSource, IServ
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var tx = await connection.BeginTransactionAsync(cancellationToken);
         await RequireRecordedKeyAsync(connection, tx, hasher, cancellationToken);
-        var rekeyed = await Suppressions.RekeyLegacyAsync(connection, tx, hasher, null, null, cancellationToken);
+        var rekeyed = await services.GetRequiredService<OptOuts>().RekeyLegacyAsync(connection, tx, null, null, cancellationToken);
         await tx.CommitAsync(cancellationToken);
         if (rekeyed > 0)
         {
