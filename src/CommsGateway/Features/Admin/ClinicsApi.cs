@@ -185,7 +185,7 @@ public static class ClinicsApi
             fields.GetValueOrDefault("help_contact"));
         var created = (await tenants.FindAsync(tenantId, ct))!;
         return TypedResults.Created($"/api/tenants/{Uri.EscapeDataString(tenantId)}/sender", new ClinicCreated(tenantId, key, SenderBody.From(created),
-            [.. new[] { Contracts.Channel.Email, Contracts.Channel.Sms, Contracts.Channel.WhatsApp }.Where(c => !sender.CanSend(c)).Select(c => c.ToString().ToLowerInvariant())]));
+            [.. new[] { Contracts.Channel.Email, Contracts.Channel.Sms, Contracts.Channel.WhatsApp }.Where(c => !sender.CanSend(c)).Select(Contracts.WireNames.Of)]));
     }
 
     private static async Task<Results<Ok<SenderBody>, NotFound>> GetSenderAsync(string tenantId, TenantDirectory tenants, CancellationToken ct) =>

@@ -146,7 +146,7 @@ public sealed class DecisionQuery(NpgsqlDataSource dataSource)
         f.PatientId,
         f.IntentId,
         f.CampaignId,
-        Channel = f.Channel is { } channel ? Intents.DecisionLog.WireName(channel) : null,
+        Channel = f.Channel is { } channel ? WireNames.Of(channel) : null,
         Outcome = f.Outcome?.ToString(),
         f.Reason,
         f.Dispatch,

@@ -19,7 +19,7 @@ internal static class Suppressions
 
     public static Task AddAsync(NpgsqlConnection connection, NpgsqlTransaction tx, AddressHasher hasher, string tenantId, Channel channel,
         string normalizedAddress, string reason, CancellationToken ct) =>
-        AddAsync(connection, tx, hasher, tenantId, Wire(channel), normalizedAddress, reason, ct);
+        AddAsync(connection, tx, hasher, tenantId, WireNames.Of(channel), normalizedAddress, reason, ct);
 
     public static Task<int> AddAsync(NpgsqlConnection connection, NpgsqlTransaction tx, AddressHasher hasher, string tenantId, string channel,
         string normalizedAddress, string reason, CancellationToken ct)
@@ -41,7 +41,7 @@ internal static class Suppressions
         return connection.ExecuteAsync(new CommandDefinition("""
             delete from suppressions
             where tenant_id = @tenantId and channel = @channel and address_hash in (@hash, @legacy) and reason = 'provider_opt_out'
-            """, new { tenantId, channel = Wire(channel), hash = hasher.Hash(normalizedAddress), legacy = AddressHasher.LegacyHash(normalizedAddress) },
+            """, new { tenantId, channel = WireNames.Of(channel), hash = hasher.Hash(normalizedAddress), legacy = AddressHasher.LegacyHash(normalizedAddress) },
             tx, cancellationToken: ct));
     }
 
@@ -74,7 +74,4 @@ internal static class Suppressions
             """, new { tenantId, patientId, key = hasher.Key }, tx, cancellationToken: ct));
     }
 
-#pragma warning disable CA1308 // stored lower-case, like the rest of the schema
-    internal static string Wire(Channel channel) => channel.ToString().ToLowerInvariant();
-#pragma warning restore CA1308
 }
