@@ -49,7 +49,7 @@ public sealed class DispatchLog : IAsyncDisposable
             insert into dispatches (decision_id, tenant_id, intent_id, channel, status, provider, attempts, claimed_by)
             values (@decisionId, @tenantId, @intentId, @channel, 'dispatching', @provider, 1, @claimant)
             on conflict (decision_id) do nothing
-            """, new { decisionId, tenantId, intentId, channel = Wire(channel), provider, claimant = instance.Key }, cancellationToken: ct));
+            """, new { decisionId, tenantId, intentId, channel = WireNames.Of(channel), provider, claimant = instance.Key }, cancellationToken: ct));
         return inserted == 1;
     }
 
@@ -245,9 +245,6 @@ public sealed class DispatchLog : IAsyncDisposable
     // stored masked, like logs (GDPR art. 5(1)(c)), so they never outlive an erasure of the contact.
     private static string? Masked(string? text) => text is null ? null : Core.Privacy.PersonalDataMask.Mask(text);
 
-#pragma warning disable CA1308 // stored lower-case, like the decision log
-    internal static string Wire(Channel channel) => channel.ToString().ToLowerInvariant();
-#pragma warning restore CA1308
 }
 
 /// <summary>A recipient the provider reports as opted out (Twilio 21610: replied STOP).</summary>
@@ -275,7 +272,7 @@ internal sealed class ProviderOptOutLog(NpgsqlDataSource dataSource, Features.Co
             insert into provider_opt_outs (tenant_id, channel, address, provider, error_code, decision_id)
             values (@TenantId, @channel, @Address, @Provider, @ErrorCode, @DecisionId)
             on conflict (tenant_id, channel, address) do nothing
-            """, new { optOut.TenantId, channel = DispatchLog.Wire(optOut.Channel), optOut.Address, optOut.Provider, optOut.ErrorCode, optOut.DecisionId },
+            """, new { optOut.TenantId, channel = WireNames.Of(optOut.Channel), optOut.Address, optOut.Provider, optOut.ErrorCode, optOut.DecisionId },
             tx, cancellationToken: ct));
 
         // The patient the refused message was for; else whoever holds that number at this clinic.

@@ -58,7 +58,7 @@ internal static class Seed
                 select @tenantId, p, 'marketing', @channel, 'grant', now() - interval '1 day', 'web_form',
                     'mkt-v3', @WordingSha256, 'booking-portal', '{}', 'tests'
                 from unnest(@ids) as u(p)
-                """, new { tenantId, channel = Wire(channel), WordingSha256, ids = patients.Select(p => p.PatientId).ToArray() });
+                """, new { tenantId, channel = WireNames.Of(channel), WordingSha256, ids = patients.Select(p => p.PatientId).ToArray() });
         }
     }
 
@@ -110,6 +110,5 @@ internal static class Seed
     }
 
 #pragma warning disable CA1308
-    public static string Wire(Channel channel) => channel.ToString().ToLowerInvariant();
 #pragma warning restore CA1308
 }

@@ -54,8 +54,7 @@ public enum SuppressionReason
 /// evidence that caused it (an unsubscribe request, a webhook's de-duplication row) or not at all.
 /// <para>
 /// Suppressions are keyed by the HMAC-SHA256 of the normalised address (<see cref="AddressHasher"/>), so the address
-/// itself is never kept, nor derivable without the key. Rows from before keyed hashing hold the unkeyed SHA-256
-/// (<c>hash_scheme = 'sha256'</c>) and are still matched.
+/// itself is never kept, nor derivable without the key.
 /// </para>
 /// </summary>
 public sealed class OptOuts(ConsentLedger ledger, AddressHasher hasher)
@@ -118,12 +117,8 @@ public sealed class OptOuts(ConsentLedger ledger, AddressHasher hasher)
             null, null, null, JsonSerializer.Serialize(r.Evidence)), ct);
         await connection.ExecuteAsync(new CommandDefinition("""
             delete from suppressions
-            where tenant_id = @TenantId and channel = @channel and address_hash in (@hash, @legacy) and reason = 'provider_opt_out'
-            """, new
-        {
-            r.TenantId, channel = ConsentNames.Name(r.Channel), hash = hasher.Hash(r.NormalizedAddress),
-            legacy = AddressHasher.LegacyHash(r.NormalizedAddress),
-        }, tx, cancellationToken: ct));
+            where tenant_id = @TenantId and channel = @channel and address_hash = @hash and reason = 'provider_opt_out'
+            """, new { r.TenantId, channel = ConsentNames.Name(r.Channel), hash = hasher.Hash(r.NormalizedAddress) }, tx, cancellationToken: ct));
         return eventId;
     }
 
@@ -134,14 +129,12 @@ public sealed class OptOuts(ConsentLedger ledger, AddressHasher hasher)
 
     /// <summary>
     /// Erasure's blocks: every address the patient had leaves a keyed-hash suppression so it is never marketed to again.
-    /// Legacy SHA-256 rows of these addresses would keep a reversible hash of them: re-keyed first. Inside the caller's
-    /// transaction, which holds the contact row. Returns how many blocks are new.
+    /// Inside the caller's transaction, which holds the contact row. Returns how many blocks are new.
     /// </summary>
-    public async Task<int> SuppressErasedAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string tenantId, string patientId,
+    public async Task<int> SuppressErasedAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string tenantId,
         IEnumerable<(string Channel, string Address)> addresses, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(addresses);
-        await RekeyLegacyAsync(connection, tx, tenantId, patientId, ct);
         var added = 0;
         foreach (var (channel, address) in addresses)
         {
@@ -149,34 +142,6 @@ public sealed class OptOuts(ConsentLedger ledger, AddressHasher hasher)
         }
 
         return added;
-    }
-
-    /// <summary>
-    /// Replaces legacy SHA-256 rows whose address is still in <c>contacts</c> (all of them, or one tenant's patient) by
-    /// keyed rows, keeping reason and date. Returns how many were re-keyed. Legacy rows of addresses no longer held
-    /// cannot be re-keyed (there is nothing to hash) and stay as they are.
-    /// </summary>
-    public Task<int> RekeyLegacyAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string? tenantId, string? patientId, CancellationToken ct)
-    {
-        ArgumentNullException.ThrowIfNull(connection);
-        return connection.ExecuteAsync(new CommandDefinition("""
-            with addresses as (
-                select c.tenant_id, a.channel, convert_to(a.address, 'UTF8') as bytes
-                from contacts c
-                cross join lateral (values ('email', c.email), ('sms', c.phone_e164), ('whatsapp', c.phone_e164),
-                                           ('whatsapp', c.whatsapp_e164)) as a(channel, address)
-                where a.address is not null
-                  and (@tenantId::text is null or c.tenant_id = @tenantId) and (@patientId::text is null or c.patient_id = @patientId)
-                  and exists (select 1 from suppressions where hash_scheme = 'sha256')
-            ), legacy as (
-                delete from suppressions s using addresses a
-                where s.hash_scheme = 'sha256' and s.tenant_id = a.tenant_id and s.channel = a.channel and s.address_hash = sha256(a.bytes)
-                returning s.tenant_id, s.channel, hmac(a.bytes, @key, 'sha256') as address_hash, s.reason, s.created_at
-            )
-            insert into suppressions (tenant_id, channel, address_hash, reason, created_at, hash_scheme)
-            select tenant_id, channel, address_hash, reason, created_at, 'hmac-sha256' from legacy
-            on conflict do nothing
-            """, new { tenantId, patientId, key = hasher.Key }, tx, cancellationToken: ct));
     }
 
     /// <summary>The stored reason (stable: reported by the access-request export and the console).</summary>
@@ -194,10 +159,10 @@ public sealed class OptOuts(ConsentLedger ledger, AddressHasher hasher)
     {
         ArgumentNullException.ThrowIfNull(connection);
         return connection.ExecuteAsync(new CommandDefinition("""
-            insert into suppressions (tenant_id, channel, address_hash, reason, hash_scheme)
-            values (@tenantId, @channel, @hash, @reason, @scheme)
+            insert into suppressions (tenant_id, channel, address_hash, reason)
+            values (@tenantId, @channel, @hash, @reason)
             on conflict do nothing
-            """, new { tenantId, channel, hash = hasher.Hash(normalizedAddress), reason = Name(reason), scheme = AddressHasher.KeyedScheme },
+            """, new { tenantId, channel, hash = hasher.Hash(normalizedAddress), reason = Name(reason) },
             tx, cancellationToken: ct));
     }
 }

@@ -72,7 +72,7 @@ public sealed class UnsubscribeRecorder(NpgsqlDataSource dataSource, OptOuts opt
                     @CampaignId, @KeyId, @TokenIssuedAt, cast(@ip as inet), @UserAgent, @now)
                 """, new
             {
-                requestId, request.TenantId, request.SubscriberRef, patientId, channel = WireName(channel),
+                requestId, request.TenantId, request.SubscriberRef, patientId, channel = WireNames.Of(channel),
                 scope = request.Scope == UnsubscribeScope.AllMarketing ? "all_marketing" : "channel",
                 method = request.Method == UnsubscribeMethod.OneClick ? "one_click" : "page",
                 request.CampaignId, request.KeyId, request.TokenIssuedAt, ip = request.Ip?.ToString(), request.UserAgent, now,
@@ -112,7 +112,4 @@ public sealed class UnsubscribeRecorder(NpgsqlDataSource dataSource, OptOuts opt
             requestId, request.TenantId, request.Scope, string.Join(',', request.Channels), request.Method, request.KeyId);
     }
 
-#pragma warning disable CA1308 // The database's channel names are lower-case, as in the decisions table.
-    internal static string WireName(Channel channel) => channel.ToString().ToLowerInvariant();
-#pragma warning restore CA1308
 }

@@ -83,7 +83,7 @@ public static class TwilioInboundWebhook
             on conflict (message_sid) do nothing
             """, new
         {
-            sid, channel = ConsentNames.Name(channel), bodySha256, count = patients.Count,
+            sid, channel = WireNames.Of(channel), bodySha256, count = patients.Count,
             intent = intent switch { KeywordIntent.OptOut => "opt_out", KeywordIntent.OptIn => "opt_in", KeywordIntent.Help => "help", _ => "none" },
         }, tx, cancellationToken: ct)) == 1;
         if (!first)
@@ -139,7 +139,7 @@ public static class TwilioInboundWebhook
             select t.name, t.help_contact,
                    exists (select 1 from contacts c where c.tenant_id = t.tenant_id and (c.phone_e164 = @phone or c.whatsapp_e164 = @phone))
             from tenants t where {SendsFromSql}
-            """, new { phone, to, mss = messagingServiceSid, channel = ConsentNames.Name(channel) }, tx, cancellationToken: ct))).ToList();
+            """, new { phone, to, mss = messagingServiceSid, channel = WireNames.Of(channel) }, tx, cancellationToken: ct))).ToList();
         var clinic = clinics.Count == 1 ? clinics[0] : clinics.Where(c => c.HoldsNumber).ToList() is [var only] ? only : default;
         if (clinic.Name is null)
         {
@@ -209,7 +209,7 @@ public static class TwilioInboundWebhook
             left join consent_current cc on cc.tenant_id = c.tenant_id and cc.patient_id = c.patient_id
                  and cc.purpose = 'marketing' and cc.channel = @channel
             where c.phone_e164 = @phone or c.whatsapp_e164 = @phone
-            """, new { phone, channel = ConsentNames.Name(channel), to, mss = messagingServiceSid }, tx, cancellationToken: ct))).ToList();
+            """, new { phone, channel = WireNames.Of(channel), to, mss = messagingServiceSid }, tx, cancellationToken: ct))).ToList();
 
         var scoped = candidates.Where(c => c.KnownSender ? c.SendsFrom : intent == KeywordIntent.OptOut);
         if (intent == KeywordIntent.OptIn)

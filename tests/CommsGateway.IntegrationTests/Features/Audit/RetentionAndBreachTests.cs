@@ -27,7 +27,7 @@ public sealed class RetentionAndBreachTests(OpsFixture ops)
             await connection.ExecuteAsync("""
                 insert into dispatches (decision_id, tenant_id, intent_id, channel, status, provider, provider_message_id, attempts)
                 values (@id, @tenant, @intentId, @channel, 'sent', @provider, @messageId, 1)
-                """, new { id, tenant, intentId, channel = DecisionLog.WireName(channel), provider, messageId = "pm-" + intentId });
+                """, new { id, tenant, intentId, channel = WireNames.Of(channel), provider, messageId = "pm-" + intentId });
         }
 
         return id;

@@ -204,13 +204,11 @@ public sealed class PatientDataTests(GatewayFixture gateway)
         // What stays is keyed: the bounce, the carrier STOP and the erasure itself, under HMAC-SHA256 with the gateway's key.
         var hasher = gateway.Services.GetRequiredService<AddressHasher>();
         Assert.Equal(["erased", "hard_bounce"], (await connection.QueryAsync<string>(
-            "select reason from suppressions where tenant_id = @t and channel = 'email' and address_hash = @hash and hash_scheme = 'hmac-sha256' order by reason",
+            "select reason from suppressions where tenant_id = @t and channel = 'email' and address_hash = @hash order by reason",
             new { t = clinic.TenantId, hash = hasher.Hash(email) })).ToArray());
         Assert.Equal(["erased", "provider_opt_out"], (await connection.QueryAsync<string>(
-            "select reason from suppressions where tenant_id = @t and channel = 'sms' and address_hash = @hash and hash_scheme = 'hmac-sha256' order by reason",
+            "select reason from suppressions where tenant_id = @t and channel = 'sms' and address_hash = @hash order by reason",
             new { t = clinic.TenantId, hash = hasher.Hash(e164) })).ToArray());
-        Assert.Equal(0, await connection.ExecuteScalarAsync<long>(
-            "select count(*) from suppressions where tenant_id = @t and hash_scheme <> 'hmac-sha256'", new { t = clinic.TenantId }));
 
         Assert.Equal(0, await connection.ExecuteScalarAsync<long>("""
             select count(*) from consent_events where tenant_id = @t and patient_id = @p
@@ -243,73 +241,6 @@ public sealed class PatientDataTests(GatewayFixture gateway)
             var context = await query.LoadAsync(clinic.TenantId, returning, channel, [], DateTimeOffset.UtcNow, CancellationToken.None);
             Assert.True(context.AddressSuppressed, $"{channel} not suppressed after erasure");
         }
-    }
-
-    /// <summary>A suppression written before 0017 (unkeyed SHA-256), as the migration leaves it.</summary>
-    private static Task<int> InsertLegacySuppressionAsync(Npgsql.NpgsqlConnection connection, string tenant, string channel, string address, string reason) =>
-        connection.ExecuteAsync("""
-            insert into suppressions (tenant_id, channel, address_hash, reason, created_at)
-            values (@tenant, @channel, sha256(convert_to(@address, 'UTF8')), @reason, '2025-01-02T03:04:05Z')
-            """, new { tenant, channel, address, reason });
-
-    [Fact]
-    public async Task Should_still_block_on_a_legacy_unkeyed_suppression_and_rekey_it_when_the_patient_is_erased()
-    {
-        var clinic = await Clinic.CreateAsync(gateway);
-        var patient = Clinic.NewPatient();
-        var (email, _, e164) = NewAddresses();
-        (await clinic.PutContactAsync(patient, new { email, phone = e164 })).EnsureSuccessStatusCode();
-        await using var connection = await gateway.Db.OpenConnectionAsync();
-        Assert.Equal(1, await InsertLegacySuppressionAsync(connection, clinic.TenantId, "email", email, "hard_bounce"));
-        var query = gateway.Services.GetRequiredService<CommsGateway.Features.Intents.DecisionContextQuery>();
-
-        // Nothing that was blocked before 0017 stops being blocked.
-        Assert.True((await query.LoadAsync(clinic.TenantId, patient, Channel.Email, [], DateTimeOffset.UtcNow, CancellationToken.None)).AddressSuppressed);
-        Assert.False((await query.LoadAsync(clinic.TenantId, patient, Channel.Sms, [], DateTimeOffset.UtcNow, CancellationToken.None)).AddressSuppressed);
-
-        (await clinic.Http.DeleteAsync($"/api/patients/{patient}")).EnsureSuccessStatusCode();
-
-        // The erasure re-keyed the bounce (its date kept) instead of leaving a reversible hash of the erased address.
-        Assert.Equal(0, await connection.ExecuteScalarAsync<long>(
-            "select count(*) from suppressions where tenant_id = @t and address_hash = sha256(convert_to(@email, 'UTF8'))", new { t = clinic.TenantId, email }));
-        var bounce = await connection.QuerySingleAsync<(string Scheme, DateTime CreatedAt)>(
-            "select hash_scheme, created_at from suppressions where tenant_id = @t and channel = 'email' and reason = 'hard_bounce' and address_hash = @hash",
-            new { t = clinic.TenantId, hash = gateway.Services.GetRequiredService<AddressHasher>().Hash(email) });
-        Assert.Equal(("hmac-sha256", new DateTime(2025, 1, 2, 3, 4, 5, DateTimeKind.Utc)), (bounce.Scheme, bounce.CreatedAt.ToUniversalTime()));
-
-        var returning = Clinic.NewPatient();
-        (await clinic.PutContactAsync(returning, new { email })).EnsureSuccessStatusCode();
-        Assert.True((await query.LoadAsync(clinic.TenantId, returning, Channel.Email, [], DateTimeOffset.UtcNow, CancellationToken.None)).AddressSuppressed);
-    }
-
-    [Fact]
-    public async Task Should_rekey_at_start_up_the_legacy_suppressions_of_addresses_still_held_and_keep_the_others_matching()
-    {
-        var clinic = await Clinic.CreateAsync(gateway);
-        var (patient, returning) = (Clinic.NewPatient(), Clinic.NewPatient());
-        var (email, _, e164) = NewAddresses();
-        var erasedEmail = NewAddresses().Email;
-        (await clinic.PutContactAsync(patient, new { email, phone = e164 })).EnsureSuccessStatusCode();
-        await using var connection = await gateway.Db.OpenConnectionAsync();
-        await InsertLegacySuppressionAsync(connection, clinic.TenantId, "whatsapp", e164, "provider_opt_out");
-        await InsertLegacySuppressionAsync(connection, clinic.TenantId, "email", erasedEmail, "erased"); // erased before 0017: no plaintext left
-
-        await gateway.Services.GetServices<IHostedService>().OfType<SuppressionRekeyService>().Single().StartAsync(CancellationToken.None);
-
-        var rows = (await connection.QueryAsync<(string Channel, string Reason, string Scheme, byte[] Hash)>(
-            "select channel, reason, hash_scheme, address_hash from suppressions where tenant_id = @t order by channel", new { t = clinic.TenantId })).ToList();
-        var hasher = gateway.Services.GetRequiredService<AddressHasher>();
-        Assert.Equal(2, rows.Count);
-        Assert.Equal(("email", "erased", "sha256"), (rows[0].Channel, rows[0].Reason, rows[0].Scheme));
-        Assert.Equal(AddressHasher.LegacyHash(erasedEmail), rows[0].Hash);
-        Assert.Equal(("whatsapp", "provider_opt_out", "hmac-sha256"), (rows[1].Channel, rows[1].Reason, rows[1].Scheme));
-        Assert.Equal(hasher.Hash(e164), rows[1].Hash);
-
-        // Both still block: the keyed row, and the legacy one that could not be re-keyed.
-        var query = gateway.Services.GetRequiredService<CommsGateway.Features.Intents.DecisionContextQuery>();
-        Assert.True((await query.LoadAsync(clinic.TenantId, patient, Channel.WhatsApp, [], DateTimeOffset.UtcNow, CancellationToken.None)).AddressSuppressed);
-        (await clinic.PutContactAsync(returning, new { email = erasedEmail })).EnsureSuccessStatusCode();
-        Assert.True((await query.LoadAsync(clinic.TenantId, returning, Channel.Email, [], DateTimeOffset.UtcNow, CancellationToken.None)).AddressSuppressed);
     }
 
     [Fact]
