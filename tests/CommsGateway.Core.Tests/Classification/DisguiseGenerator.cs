@@ -74,8 +74,9 @@ public static partial class DisguiseGenerator
             return output.ToString();
         }
 
+        // A subject is plain text even in an HTML email: markup disguises leave it alone.
         var result = message.IsHtml
-            ? message with { Subject = Rewrite(message.Subject, false), Html = Rewrite(message.Html, true) }
+            ? message with { Subject = disguise.Markup ? message.Subject : Rewrite(message.Subject, false), Html = Rewrite(message.Html, true) }
             : message with { Subject = Rewrite(message.Subject, false), Body = Rewrite(message.Body, false) };
         return changed ? result : null;
     }
