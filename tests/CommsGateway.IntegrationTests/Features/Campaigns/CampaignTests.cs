@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.RegularExpressions;
 using CommsGateway.Contracts;
+using CommsGateway.Core.Privacy;
 using CommsGateway.FakeProviders;
 using CommsGateway.Features.Campaigns;
 using CommsGateway.IntegrationTests.Features.Patients;
@@ -104,10 +105,11 @@ public sealed partial class CampaignTests(GatewayFixture gateway)
         (await clinic.GrantAsync(lapsed, "email", occurredAt: DateTimeOffset.UtcNow.AddYears(-4))).EnsureSuccessStatusCode();
         await using (var connection = await gateway.Db.OpenConnectionAsync())
         {
+            var address = await connection.ExecuteScalarAsync<string>(
+                "select email from contacts where tenant_id = @t and patient_id = @p", new { t = clinic.TenantId, p = suppressed });
             await connection.ExecuteAsync("""
-                insert into suppressions (tenant_id, channel, address_hash, reason)
-                select tenant_id, 'email', sha256(convert_to(email, 'UTF8')), 'hard_bounce' from contacts where tenant_id = @t and patient_id = @p
-                """, new { t = clinic.TenantId, p = suppressed });
+                insert into suppressions (tenant_id, channel, address_hash, reason) values (@t, 'email', @hash, 'hard_bounce')
+                """, new { t = clinic.TenantId, hash = gateway.Services.GetRequiredService<AddressHasher>().Hash(address!) });
         }
 
         var definition = Definition(["email"], [granted, noGrant, withdrawn, suppressed, noEmail, lapsed, "not-on-record"]);
