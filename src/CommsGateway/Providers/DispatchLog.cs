@@ -260,10 +260,8 @@ public interface IProviderOptOutSink
     Task RecordAsync(ProviderOptOut optOut, CancellationToken ct);
 }
 
-internal sealed class ProviderOptOutLog(NpgsqlDataSource dataSource, Core.Privacy.AddressHasher hasher, TimeProvider clock, ILogger<ProviderOptOutLog> logger) : IProviderOptOutSink
+internal sealed class ProviderOptOutLog(NpgsqlDataSource dataSource, Features.Consent.OptOuts optOuts, TimeProvider clock, ILogger<ProviderOptOutLog> logger) : IProviderOptOutSink
 {
-    public const string Source = "provider_opt_out";
-
     public async Task RecordAsync(ProviderOptOut optOut, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(optOut);
@@ -286,8 +284,8 @@ internal sealed class ProviderOptOutLog(NpgsqlDataSource dataSource, Core.Privac
             """, new { optOut.DecisionId, optOut.TenantId, address }, tx, cancellationToken: ct))).ToList();
         foreach (var patientId in patients)
         {
-            await Features.Consent.ConsentLedger.AppendPatientActionAsync(connection, tx, new Features.Consent.PatientConsentAction(
-                optOut.TenantId, patientId, optOut.Channel, Grant: false, Source, clock.GetUtcNow(), null, null,
+            await optOuts.WithdrawAsync(connection, tx, new Features.Consent.OptOut(
+                optOut.TenantId, patientId, optOut.Channel, Features.Consent.OptOuts.ProviderOptOut, clock.GetUtcNow(),
                 new Dictionary<string, string?>
                 {
                     ["provider"] = optOut.Provider,
@@ -296,8 +294,7 @@ internal sealed class ProviderOptOutLog(NpgsqlDataSource dataSource, Core.Privac
                 }), ct);
         }
 
-        await Features.Webhooks.Suppressions.AddAsync(connection, tx, hasher, optOut.TenantId, optOut.Channel, address,
-            Features.Webhooks.Suppressions.ProviderOptOut, ct);
+        await optOuts.SuppressAsync(connection, tx, optOut.TenantId, optOut.Channel, address, Features.Consent.SuppressionReason.ProviderOptOut, ct);
         await tx.CommitAsync(ct);
         logger.LogWarning("Provider reports recipient opted out on {Channel} for tenant {TenantId} (decision {DecisionId}): withdrawn for {Patients} patient(s), number suppressed",
             optOut.Channel, optOut.TenantId, optOut.DecisionId, patients.Count);

@@ -3,7 +3,6 @@ using CommsGateway.Core.Privacy;
 using CommsGateway.Features.Admin;
 using CommsGateway.Features.Consent;
 using CommsGateway.Features.Contacts;
-using CommsGateway.Features.Webhooks;
 using Dapper;
 using Npgsql;
 
@@ -51,7 +50,7 @@ public sealed record ErasureResult(int SuppressionsAdded, int ConsentEventsPseud
 }
 
 /// <summary>Access requests and erasure, shared by the admin API and the CLI.</summary>
-public sealed class PatientRecords(NpgsqlDataSource dataSource, ConsentLedger ledger, AddressHasher hasher, TimeProvider clock)
+public sealed class PatientRecords(NpgsqlDataSource dataSource, ConsentLedger ledger, OptOuts optOuts, AddressHasher hasher, TimeProvider clock)
 {
     public async Task<PatientExport?> ExportAsync(string tenantId, string patientId, Actor actor, CancellationToken ct)
     {
@@ -104,8 +103,7 @@ public sealed class PatientRecords(NpgsqlDataSource dataSource, ConsentLedger le
         ArgumentNullException.ThrowIfNull(actor);
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
-        await connection.ExecuteAsync(new CommandDefinition("select pg_advisory_xact_lock(hashtextextended(@key, 0))",
-            new { key = "consent:" + tenantId + "\u001f" + patientId }, tx, cancellationToken: ct));
+        await ConsentLedger.LockPatientAsync(connection, tx, tenantId, patientId, ct);
         if (!await ConsentLedger.PatientKnownAsync(connection, tx, tenantId, patientId, ct))
         {
             return null;
@@ -118,11 +116,7 @@ public sealed class PatientRecords(NpgsqlDataSource dataSource, ConsentLedger le
         var suppressions = 0;
         if (contact is not null)
         {
-            foreach (var (channel, address) in Addresses(contact))
-            {
-                suppressions += await Suppressions.AddAsync(connection, tx, hasher, tenantId, channel, address, "erased", ct);
-            }
-
+            suppressions = await optOuts.SuppressErasedAsync(connection, tx, tenantId, Addresses(contact), ct);
             await connection.ExecuteAsync(new CommandDefinition(
                 "delete from contacts where tenant_id = @tenantId and patient_id = @patientId", new { tenantId, patientId }, tx, cancellationToken: ct));
         }

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using CommsGateway.Core.Privacy;
-using CommsGateway.Features.Webhooks;
+using CommsGateway.Features.Consent;
 using CommsGateway.Hosting;
 using Dapper;
 using Microsoft.Extensions.DependencyInjection.Extensions;

@@ -50,7 +50,7 @@ public sealed record UnsubscribeRequest(
 /// marketing, source unsubscribe_link). Repeating is harmless: each request is evidence, and withdrawing what is
 /// already withdrawn leaves the state as it is.
 /// </summary>
-public sealed class UnsubscribeRecorder(NpgsqlDataSource dataSource, TimeProvider clock, ILogger<UnsubscribeRecorder> logger)
+public sealed class UnsubscribeRecorder(NpgsqlDataSource dataSource, OptOuts optOuts, TimeProvider clock, ILogger<UnsubscribeRecorder> logger)
 {
     public async Task WithdrawAsync(UnsubscribeRequest request, CancellationToken ct)
     {
@@ -85,9 +85,8 @@ public sealed class UnsubscribeRecorder(NpgsqlDataSource dataSource, TimeProvide
         {
             foreach (var channel in request.Channels.Distinct())
             {
-                await ConsentLedger.AppendPatientActionAsync(connection, tx, new PatientConsentAction(
-                    request.TenantId, patientId, channel, Grant: false, Source: "unsubscribe_link", now,
-                    request.Ip?.ToString(), request.UserAgent,
+                await optOuts.WithdrawAsync(connection, tx, new OptOut(
+                    request.TenantId, patientId, channel, OptOuts.UnsubscribeLink, now,
                     new Dictionary<string, string?>
                     {
                         ["request_id"] = requestId.ToString(),
@@ -96,7 +95,8 @@ public sealed class UnsubscribeRecorder(NpgsqlDataSource dataSource, TimeProvide
                         ["scope"] = request.Scope == UnsubscribeScope.AllMarketing ? "all_marketing" : "channel",
                         ["campaign_id"] = request.CampaignId,
                         ["token_issued_at"] = request.TokenIssuedAt.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
-                    }), ct);
+                    },
+                    request.Ip?.ToString(), request.UserAgent), ct);
             }
         }
 

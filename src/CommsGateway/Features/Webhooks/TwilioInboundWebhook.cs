@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using CommsGateway.Contracts;
 using CommsGateway.Core.Contacts;
-using CommsGateway.Core.Privacy;
+using CommsGateway.Core.Consent;
 using CommsGateway.Core.Unsubscribe;
 using CommsGateway.Features.Consent;
 using CommsGateway.Hosting;
@@ -27,9 +27,6 @@ public static class TwilioInboundWebhook
     /// <summary>Empty TwiML: acknowledge, reply nothing (Twilio's own opt-out reply, when enabled, is sent by Twilio).</summary>
     internal const string EmptyTwiml = """<?xml version="1.0" encoding="UTF-8"?><Response></Response>""";
 
-    public const string StopSource = "sms_stop";
-    public const string StartSource = "sms_start";
-
     public static IEndpointRouteBuilder MapTwilioInboundWebhook(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
@@ -42,7 +39,7 @@ public static class TwilioInboundWebhook
         IOptions<TwilioOptions> twilio,
         IOptions<GatewayOptions> gateway,
         NpgsqlDataSource dataSource,
-        AddressHasher hasher,
+        OptOuts optOuts,
         TimeProvider clock,
         ILogger<TwilioInboundWebhookLog> logger,
         CancellationToken ct)
@@ -105,21 +102,22 @@ public static class TwilioInboundWebhook
             : 0;
         foreach (var (tenantId, patientId) in patients)
         {
-            await ConsentLedger.AppendPatientActionAsync(connection, tx, new PatientConsentAction(
-                tenantId, patientId, channel, Grant: intent == KeywordIntent.OptIn,
-                intent == KeywordIntent.OptIn ? StartSource : StopSource, now, Ip: null, UserAgent: null,
-                new Dictionary<string, string?>
-                {
-                    ["message_sid"] = sid,
-                    ["body_sha256"] = bodySha256,
-                    ["opt_out_type"] = form["OptOutType"].ToString() is { Length: > 0 } t ? t : null,
-                    ["to"] = to, // the clinic's sender, not personal data
-                    ["account_sid"] = form["AccountSid"].ToString(),
-                },
-                EvidenceSha256: bodySha256), ct);
+            var evidence = new Dictionary<string, string?>
+            {
+                ["message_sid"] = sid,
+                ["body_sha256"] = bodySha256,
+                ["opt_out_type"] = form["OptOutType"].ToString() is { Length: > 0 } t ? t : null,
+                ["to"] = to, // the clinic's sender, not personal data
+                ["account_sid"] = form["AccountSid"].ToString(),
+            };
             if (intent == KeywordIntent.OptIn)
             {
-                await Suppressions.LiftProviderOptOutAsync(connection, tx, hasher, tenantId, channel, phone.Value!, ct);
+                await optOuts.ResubscribeAsync(connection, tx, new KeywordResubscription(
+                    tenantId, patientId, channel, OptOuts.SmsStart, now, bodySha256, phone.Value!, evidence), ct);
+            }
+            else
+            {
+                await optOuts.WithdrawAsync(connection, tx, new OptOut(tenantId, patientId, channel, OptOuts.SmsStop, now, evidence), ct);
             }
         }
 

@@ -80,7 +80,7 @@ public sealed class IntakeTests(GatewayFixture gateway)
     [Fact]
     public async Task Should_read_plain_json_published_without_a_content_type()
     {
-        var clinic = await Consent.Clinic.CreateAsync(gateway);
+        var clinic = await Clinic.CreateAsync(gateway);
         (await clinic.PutContactAsync("p-1", new { phone = "+33612345678", email = "patient@example.org" })).EnsureSuccessStatusCode();
         var intentId = $"no-content-type-{Guid.NewGuid():N}";
         await gateway.PublishRawAsync($$"""
@@ -117,7 +117,7 @@ public sealed class IntakeTests(GatewayFixture gateway)
     [Fact]
     public async Task Should_decide_a_readable_intent_found_in_the_error_queue_Failed_naming_its_fault_without_sending_it()
     {
-        var clinic = await Consent.Clinic.CreateAsync(gateway);
+        var clinic = await Clinic.CreateAsync(gateway);
         (await clinic.PutContactAsync("p-1", new { phone = "+33612345678", email = "patient@example.org" })).EnsureSuccessStatusCode();
         var intentId = $"faulted-{Guid.NewGuid():N}";
         // As MassTransit leaves a message whose consumer faulted through every retry (the database was down): the fault in headers.
