@@ -173,7 +173,7 @@ public sealed class TenantDirectory(NpgsqlDataSource dataSource)
     /// Sets the sender fields the clinic has not stored yet (empty ones) from <paramref name="sender"/>, keeping the
     /// others; true when a field changed.
     /// </summary>
-    public static async Task<bool> FillSenderAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, string tenantId, ClinicSender sender,
+    internal static async Task<bool> FillSenderAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, string tenantId, ClinicSender sender,
         CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(connection);
