@@ -14,10 +14,6 @@ public static class TestSenders
     public static Task StoreAsync(NpgsqlConnection connection, string tenantId, NpgsqlTransaction? tx = null) =>
         StoreAsync(connection, tenantId, FakeProviderSettings.SenderFor(tenantId), tx);
 
-    public static Task StoreAsync(NpgsqlConnection connection, string tenantId, ClinicSender sender, NpgsqlTransaction? tx = null)
-    {
-        ArgumentNullException.ThrowIfNull(connection);
-        ArgumentNullException.ThrowIfNull(sender);
-        return TenantDirectory.FillSenderAsync(connection, tx, tenantId, sender, CancellationToken.None);
-    }
+    public static Task StoreAsync(NpgsqlConnection connection, string tenantId, ClinicSender sender, NpgsqlTransaction? tx = null) =>
+        TenantDirectory.FillSenderAsync(connection, tx, tenantId, sender, CancellationToken.None);
 }

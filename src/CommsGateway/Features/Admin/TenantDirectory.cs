@@ -174,8 +174,11 @@ public sealed class TenantDirectory(NpgsqlDataSource dataSource)
     /// others; true when a field changed.
     /// </summary>
     internal static async Task<bool> FillSenderAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, string tenantId, ClinicSender sender,
-        CancellationToken ct) =>
-        await connection.ExecuteAsync(new CommandDefinition("""
+        CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(sender);
+        return await connection.ExecuteAsync(new CommandDefinition("""
             update tenants set
                 email_from = coalesce(email_from, @EmailFrom), email_from_name = coalesce(email_from_name, @EmailFromName),
                 reply_to = coalesce(reply_to, @ReplyTo), sms_from = coalesce(sms_from, @SmsFrom),
@@ -195,6 +198,7 @@ public sealed class TenantDirectory(NpgsqlDataSource dataSource)
             tenantId, sender.EmailFrom, sender.EmailFromName, sender.ReplyTo, sender.SmsFrom, sender.MessagingServiceSid,
             sender.WhatsAppFrom, sender.WhatsAppMarketingContentSid, sender.WhatsAppUnsubscribeVariable,
         }, tx, cancellationToken: ct)) == 1;
+    }
 
     /// <summary>Issues an operator key (no clinic): it may add clinics and set their sender identities through the API.</summary>
     public async Task<string> IssueOperatorKeyAsync(string label, Actor actor, CancellationToken ct)
