@@ -73,6 +73,28 @@ public sealed class NewModel(CampaignService campaigns) : ConsolePageModel
         return Redirect("/console/campaigns/" + Uri.EscapeDataString(id));
     }
 
+    /// <summary>
+    /// A campaign whose wording the classifier cannot call is saved (not queued) for a reviewer: it then waits in the
+    /// review queue, and is queued from its page once its templates are settled.
+    /// </summary>
+    public async Task<IActionResult> OnPostSaveForReviewAsync(CancellationToken ct)
+    {
+        OnGet();
+        var definition = Definition();
+        Preview = await campaigns.PreviewAsync(TenantId, definition, null, ct);
+        if (Preview.Problems.Count > 0 || Preview.ReviewNeeded.Count == 0)
+        {
+            QueueProblems = Preview.Problems.Count > 0
+                ? Preview.Problems
+                : [T("Nothing needs a review: queue the campaign from the preview.", "Rien à relire : lancez la campagne depuis l'aperçu.")];
+            Response.StatusCode = StatusCodes.Status400BadRequest;
+            return Page();
+        }
+
+        var id = Uri.EscapeDataString(await campaigns.CreateAsync(TenantId, definition, Actor, ct));
+        return Redirect(May(ConsolePolicies.Review) ? "/console/review/campaigns/" + id : "/console/campaigns/" + id);
+    }
+
     /// <summary>The form as the CLI's campaign file; the service validates it (no rule here).</summary>
     private CampaignDefinition Definition() => new()
     {
