@@ -42,11 +42,11 @@ public sealed record CampaignReviewResult(bool Found, int Templates, IReadOnlyLi
 
 /// <summary>
 /// One of a campaign's templates the classifier is unsure about, as a reviewer reads it: the first message's text with
-/// what varies per patient masked (<see cref="TemplateKey.MaskValues"/>: no name, date, address), the classifier's
-/// answer on it, the sentence that made it unsure (masked alike), and the verdict remembered for it, if any.
+/// what varies per patient masked (<see cref="TemplateKey.MaskValues"/>: no name, date, address) and cut around the
+/// sentence that made it unsure, the classifier's answer on it, and the verdict remembered for it, if any.
 /// </summary>
 public sealed record TemplateToReview(string TemplateKey, string Locale, string Channel, int Messages, ContentVerdict Verdict, double Probability,
-    IReadOnlyList<string> Signals, IReadOnlyList<string> Reasons, string? Subject, string Text, string? Sentence, Review.TemplateVerdictView? Reviewed);
+    IReadOnlyList<string> Signals, IReadOnlyList<string> Reasons, string? Subject, Review.MarkedText Text, Review.TemplateVerdictView? Reviewed);
 
 /// <summary>A campaign's unsure templates (none when the classifier is sure of every message), or why they cannot be listed.</summary>
 public sealed record CampaignTemplates(Campaign Campaign, IReadOnlyList<TemplateToReview> Templates, IReadOnlyList<string> Problems)
@@ -198,8 +198,8 @@ public sealed class CampaignService(
             var intent = group[0].Intent;
             templates.Add(new TemplateToReview(Convert.ToHexStringLower(key), intent.Locale ?? "", Core.Consent.ConsentNames.Name(intent.Channel), group.Count,
                 first.Verdict, first.Probability, first.Signals, first.Reasons,
-                intent.Subject is { Length: > 0 } subject ? TemplateKey.MaskValues(subject) : null, TemplateKey.MaskValues(group[0].Text),
-                first.Sentence is { Length: > 0 } sentence ? TemplateKey.MaskValues(sentence) : null,
+                intent.Subject is { Length: > 0 } subject ? TemplateKey.MaskValues(subject) : null,
+                Review.MarkedText.Of(group[0].Text, first.Sentence, TemplateKey.MaskValues),
                 await reviewQueue.FindTemplateAsync(tenantId, key, ct)));
         }
 

@@ -62,15 +62,7 @@ public sealed class NewModel(CampaignService campaigns) : ConsolePageModel
         }
 
         var id = await campaigns.CreateAsync(TenantId, definition, Actor, ct);
-        var queued = await campaigns.QueueAsync(TenantId, id, null, ct);
-        if (!queued.Ok)
-        {
-            QueueProblems = queued.Problems;
-            Response.StatusCode = StatusCodes.Status409Conflict;
-            return Page();
-        }
-
-        return Redirect("/console/campaigns/" + Uri.EscapeDataString(id));
+        return await QueueModel.QueueAsync(this, campaigns, id, problems => QueueProblems = problems, ct);
     }
 
     /// <summary>

@@ -39,14 +39,24 @@ public sealed class QueueModel(CampaignService campaigns) : ConsolePageModel
             return Page();
         }
 
-        var queued = await campaigns.QueueAsync(TenantId, id, null, ct);
+        return await QueueAsync(this, campaigns, id, problems => Problems = problems, ct);
+    }
+
+    /// <summary>
+    /// Queues a stored campaign through the service and opens its report; the service's refusal (a template still to be
+    /// reviewed, a cancelled campaign ...) is shown on the calling page with 409.
+    /// </summary>
+    internal static async Task<IActionResult> QueueAsync(ConsolePageModel page, CampaignService campaigns, string id,
+        Action<IReadOnlyList<string>> refused, CancellationToken ct)
+    {
+        var queued = await campaigns.QueueAsync(page.TenantId, id, null, ct);
         if (!queued.Ok)
         {
-            Problems = queued.Problems;
-            Response.StatusCode = StatusCodes.Status409Conflict;
-            return Page();
+            refused(queued.Problems);
+            page.Response.StatusCode = StatusCodes.Status409Conflict;
+            return new Microsoft.AspNetCore.Mvc.RazorPages.PageResult();
         }
 
-        return Redirect("/console/campaigns/" + Uri.EscapeDataString(id));
+        return new RedirectResult("/console/campaigns/" + Uri.EscapeDataString(id));
     }
 }

@@ -48,8 +48,16 @@ public sealed class ReportModel(CampaignReports reports) : ConsolePageModel
     public IReadOnlyList<Charts.Series> DeliverySeries => Pick(k => k == "unsubscribe" || k.StartsWith("delivery:", StringComparison.Ordinal));
 
     private List<Charts.Series> Pick(Func<string, bool> keep) =>
-        [.. (Timeline?.Series.Keys ?? []).Where(keep).OrderBy(k => k == "Sent" ? 0 : k == "Failed" ? 1 : 2).ThenBy(k => k, StringComparer.Ordinal)
+        [.. (Timeline?.Series.Keys ?? []).Where(keep).OrderBy(Rank).ThenBy(k => k, StringComparer.Ordinal)
             .Select(k => new Charts.Series(k, SeriesLabel(k)))];
+
+    /// <summary>What went out first (blue), then what failed (red): the charts' first two colours keep one meaning.</summary>
+    private static int Rank(string key) => key switch
+    {
+        "Sent" or "delivery:delivered" => 0,
+        "Failed" or "delivery:bounce" or "delivery:bounced" => 1,
+        _ => 2,
+    };
 
     private string SeriesLabel(string key) => key switch
     {

@@ -48,6 +48,4 @@ public sealed class CampaignTemplatesModel(CampaignService campaigns) : ConsoleP
 
         return await OnGetAsync(id, ct);
     }
-
-    public static Highlight Marked(TemplateToReview template) => Highlight.Of(template.Text, template.Sentence);
 }

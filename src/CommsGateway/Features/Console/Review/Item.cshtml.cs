@@ -20,7 +20,7 @@ public sealed class ItemModel(ReviewQueue queue, NpgsqlDataSource dataSource) : 
     public HeldDetail? Held { get; private set; }
 
     /// <summary>The body with the unsure sentence marked; null once the content is purged.</summary>
-    public Highlight? Text { get; private set; }
+    public MarkedText? Text { get; private set; }
 
     /// <summary>Marketing reads the message as a template: names, dates, addresses and numbers masked.</summary>
     public bool Masked => Role == StaffRoles.Marketing;
@@ -41,7 +41,7 @@ public sealed class ItemModel(ReviewQueue queue, NpgsqlDataSource dataSource) : 
         if (Held.Body is not null)
         {
             await LogAccessAsync(await PatientOfAsync(id, ct), "review.view", "held " + id);
-            Text = Highlight.Of(Shown(Held.Body)!, Shown(Held.Sentence));
+            Text = MarkedText.Of(Held.Body, Held.Sentence, Masked ? TemplateKey.MaskValues : null);
         }
 
         return Page();
@@ -63,7 +63,7 @@ public sealed class ItemModel(ReviewQueue queue, NpgsqlDataSource dataSource) : 
         Held = await queue.ShowAsync(TenantId, id, ct);
         if (Held?.Body is not null)
         {
-            Text = Highlight.Of(Shown(Held.Body)!, Shown(Held.Sentence));
+            Text = MarkedText.Of(Held.Body, Held.Sentence, Masked ? TemplateKey.MaskValues : null);
         }
 
         if (Result.Status == SettleStatus.AlreadySettled)
