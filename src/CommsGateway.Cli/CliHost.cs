@@ -1,6 +1,8 @@
 using CommsGateway.Cli.Commands;
 using CommsGateway.Data;
-using CommsGateway.Features.Admin;
+using CommsGateway.Features.Consent;
+using CommsGateway.Features.Contacts;
+using CommsGateway.Features.Patients;
 using CommsGateway.Features.Privacy;
 using CommsGateway.Observability;
 using System.CommandLine;
@@ -31,7 +33,9 @@ internal static class CliHost
         builder.AddDatabase();
         // Erase and export hash addresses with the same key as the gateway (suppressions).
         builder.AddPrivacy();
-        builder.AddConsentServices();
+        builder.AddContacts();
+        builder.AddConsent();
+        builder.AddPatients();
         // Admin commands handle contact data (import, export, erase): their logs are masked like the gateway's.
         builder.Services.AddPersonalDataMasking();
         builder.Services.AddUtcLogTimestamps();

@@ -7,7 +7,7 @@ namespace CommsGateway.Contracts;
 /// Reads an enum from its name in any case ("sms", "SMS", "whatsapp") and maps anything
 /// unknown to the enum's zero value, so a bad value becomes a validation error with a clear
 /// reason (and a Rejected decision) instead of a deserialization fault that loses the intent.
-/// Writes lower-case names, the form plain-JSON producers use.
+/// Writes <see cref="WireNames"/>, the lower-case form plain-JSON producers use.
 /// </summary>
 public sealed class LenientEnumConverter<TEnum> : JsonConverter<TEnum>
     where TEnum : struct, Enum
@@ -35,8 +35,6 @@ public sealed class LenientEnumConverter<TEnum> : JsonConverter<TEnum>
     public override void Write(Utf8JsonWriter writer, TEnum value, JsonSerializerOptions options)
     {
         ArgumentNullException.ThrowIfNull(writer);
-#pragma warning disable CA1308 // Producers write lower-case names; this is the wire form, not a comparison.
-        writer.WriteStringValue(value.ToString().ToLowerInvariant());
-#pragma warning restore CA1308
+        writer.WriteStringValue(WireNames.Of(value));
     }
 }

@@ -145,7 +145,7 @@ internal static class ConsentCommand
             }
 
             var cliActor = Actor.Cli(parse.GetValue(actor));
-            var result = await services.GetRequiredService<ConsentLedger>().RecordAsync(new Core.Consent.ConsentCommand
+            var consent = new Core.Consent.ConsentCommand
             {
                 TenantId = parse.GetValue(tenant)!,
                 PatientId = parse.GetValue(patient)!,
@@ -159,7 +159,10 @@ internal static class ConsentCommand
                     Source = parse.GetValue(source), WordingVersion = parse.GetValue(wordingVersion), WordingSha256 = sha,
                     CapturedBy = parse.GetValue(capturedBy) ?? (grant ? cliActor.ToString() : null), PreTicked = parse.GetValue(preTicked),
                 },
-            }, cliActor, ct);
+            };
+            var result = grant
+                ? await services.GetRequiredService<ConsentLedger>().RecordAsync(consent, cliActor, ct)
+                : await services.GetRequiredService<OptOuts>().WithdrawAsync(consent, cliActor, ct);
             if (!result.PatientFound)
             {
                 env.Console.MarkupLine("[red]No such patient for this tenant.[/]");

@@ -45,7 +45,7 @@ internal static class TenantCommand
             foreach (var channel in new[] { Contracts.Channel.Email, Contracts.Channel.Sms, Contracts.Channel.WhatsApp }.Where(c => !sender.CanSend(c)))
             {
                 // Not an error: a clinic may not use every channel. But its messages there will be Blocked NoSenderIdentity.
-                env.Error.WriteLine($"Note: no {channel.ToString().ToLowerInvariant()} sender: messages on that channel are blocked (NoSenderIdentity) until `commsgw tenant sender {tenantId} ...`.");
+                env.Error.WriteLine($"Note: no {Contracts.WireNames.Of(channel)} sender: messages on that channel are blocked (NoSenderIdentity) until `commsgw tenant sender {tenantId} ...`.");
             }
 
             return 0;

@@ -21,7 +21,7 @@ internal static class Vocabulary
 
     private static readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> Lookup = Words.GetAlternateLookup<ReadOnlySpan<char>>();
 
-    /// <summary>Whether <paramref name="word"/> (any case, accents or not) is in the vocabulary; allocates nothing.</summary>
+    /// <summary>Whether <paramref name="word"/> (any case, accents or not), or its singular, is in the vocabulary; allocates nothing.</summary>
     public static bool Knows(ReadOnlySpan<char> word)
     {
         if (word.Length is 0 or > MaxWord)
@@ -31,7 +31,9 @@ internal static class Vocabulary
 
         Span<char> folded = stackalloc char[TextNormalizer.MaxLength(MaxWord)];
         var length = TextNormalizer.Normalize(word, folded);
-        return Lookup.Contains(folded[..length]);
+
+        // A plural reads as its word ("g1fts", "0ffr3s").
+        return Lookup.Contains(folded[..length]) || (length > 3 && folded[length - 1] is 's' or 'x' && Lookup.Contains(folded[..(length - 1)]));
     }
 
     private static HashSet<string> Build()

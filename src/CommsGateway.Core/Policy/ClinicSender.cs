@@ -7,8 +7,9 @@ namespace CommsGateway.Core.Policy;
 /// <summary>
 /// Who a clinic sends as, per channel: stored with the clinic (tenants row), never borrowed from another clinic or a
 /// gateway-wide default. A channel without its identity is blocked (<c>NoSenderIdentity</c>) before anything is sent.
+/// Not sealed: the admin API's body is this record plus the clinic's HELP contact.
 /// </summary>
-public sealed partial record ClinicSender
+public partial record ClinicSender
 {
     /// <summary>A clinic with no sender on any channel.</summary>
     public static readonly ClinicSender None = new();
@@ -74,6 +75,20 @@ public sealed partial record ClinicSender
             _ => null,
         };
     }
+
+    /// <summary>One field's value, by its stored name (<see cref="Fields"/>).</summary>
+    public string? Get(string field) => field switch
+    {
+        "email_from" => EmailFrom,
+        "email_from_name" => EmailFromName,
+        "reply_to" => ReplyTo,
+        "sms_from" => SmsFrom,
+        "messaging_service_sid" => MessagingServiceSid,
+        "whatsapp_from" => WhatsAppFrom,
+        "whatsapp_marketing_content_sid" => WhatsAppMarketingContentSid,
+        "whatsapp_unsubscribe_variable" => WhatsAppUnsubscribeVariable,
+        _ => throw new ArgumentException($"not a sender field: {field}", nameof(field)),
+    };
 
     /// <summary>A copy with one field set (null or empty clears it).</summary>
     public ClinicSender With(string field, string? value)

@@ -10,12 +10,6 @@ namespace CommsGateway.Core.Privacy;
 /// </summary>
 public sealed class AddressHasher
 {
-    /// <summary>Value of <c>suppressions.hash_scheme</c> for rows written with this hasher.</summary>
-    public const string KeyedScheme = "hmac-sha256";
-
-    /// <summary>Rows written before migration 0017: plain SHA-256, still matched so that no block is lost.</summary>
-    public const string LegacyScheme = "sha256";
-
     public const int MinimumKeyBytes = 32;
 
     private readonly byte[] _key;
@@ -38,13 +32,6 @@ public sealed class AddressHasher
     {
         ArgumentNullException.ThrowIfNull(normalizedAddress);
         return HMACSHA256.HashData(_key, Encoding.UTF8.GetBytes(normalizedAddress));
-    }
-
-    /// <summary>The pre-0017 unkeyed hash, only to find (and re-key or delete) legacy rows.</summary>
-    public static byte[] LegacyHash(string normalizedAddress)
-    {
-        ArgumentNullException.ThrowIfNull(normalizedAddress);
-        return SHA256.HashData(Encoding.UTF8.GetBytes(normalizedAddress));
     }
 
     /// <summary>No key material in logs or debugger displays.</summary>

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using CommsGateway.Features.Admin;
+using CommsGateway.Features.Consent;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;

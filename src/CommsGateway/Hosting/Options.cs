@@ -69,14 +69,11 @@ public sealed class GatewayOptions
     /// <summary>Queue the gateway consumes intents from; producers may publish plain JSON straight to it.</summary>
     [Required] public string IntentQueue { get; set; } = "commsgw-intents";
 
-    /// <summary>Start the sweeper that gives every message in the error queue a decision (Rejected, replayed, or Failed).</summary>
+    /// <summary>Start the sweeper that gives every message in the error queue a decision (Rejected or Failed).</summary>
     public bool SweepErrorQueue { get; set; } = true;
 
     /// <summary>Restart the bus when intents wait this long with no consumer on the queue (0 = off).</summary>
     [Range(0, 3600)] public int ConsumerWatchdogSeconds { get; set; } = 15;
-
-    /// <summary>Attempts the error-queue sweeper makes at a faulted (readable) intent, backing off, before it is decided Failed (0: none).</summary>
-    [Range(0, 100)] public int MaxFaultReplays { get; set; } = 5;
 
     /// <summary>
     /// Reverse proxies (IP addresses) whose X-Forwarded-For is believed, besides loopback: the client address is

@@ -49,7 +49,7 @@ public sealed class DispatchLog : IAsyncDisposable
             insert into dispatches (decision_id, tenant_id, intent_id, channel, status, provider, attempts, claimed_by)
             values (@decisionId, @tenantId, @intentId, @channel, 'dispatching', @provider, 1, @claimant)
             on conflict (decision_id) do nothing
-            """, new { decisionId, tenantId, intentId, channel = Wire(channel), provider, claimant = instance.Key }, cancellationToken: ct));
+            """, new { decisionId, tenantId, intentId, channel = WireNames.Of(channel), provider, claimant = instance.Key }, cancellationToken: ct));
         return inserted == 1;
     }
 
@@ -245,9 +245,6 @@ public sealed class DispatchLog : IAsyncDisposable
     // stored masked, like logs (GDPR art. 5(1)(c)), so they never outlive an erasure of the contact.
     private static string? Masked(string? text) => text is null ? null : Core.Privacy.PersonalDataMask.Mask(text);
 
-#pragma warning disable CA1308 // stored lower-case, like the decision log
-    internal static string Wire(Channel channel) => channel.ToString().ToLowerInvariant();
-#pragma warning restore CA1308
 }
 
 /// <summary>A recipient the provider reports as opted out (Twilio 21610: replied STOP).</summary>
@@ -263,10 +260,8 @@ public interface IProviderOptOutSink
     Task RecordAsync(ProviderOptOut optOut, CancellationToken ct);
 }
 
-internal sealed class ProviderOptOutLog(NpgsqlDataSource dataSource, Core.Privacy.AddressHasher hasher, TimeProvider clock, ILogger<ProviderOptOutLog> logger) : IProviderOptOutSink
+internal sealed class ProviderOptOutLog(NpgsqlDataSource dataSource, Features.Consent.OptOuts optOuts, TimeProvider clock, ILogger<ProviderOptOutLog> logger) : IProviderOptOutSink
 {
-    public const string Source = "provider_opt_out";
-
     public async Task RecordAsync(ProviderOptOut optOut, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(optOut);
@@ -277,7 +272,7 @@ internal sealed class ProviderOptOutLog(NpgsqlDataSource dataSource, Core.Privac
             insert into provider_opt_outs (tenant_id, channel, address, provider, error_code, decision_id)
             values (@TenantId, @channel, @Address, @Provider, @ErrorCode, @DecisionId)
             on conflict (tenant_id, channel, address) do nothing
-            """, new { optOut.TenantId, channel = DispatchLog.Wire(optOut.Channel), optOut.Address, optOut.Provider, optOut.ErrorCode, optOut.DecisionId },
+            """, new { optOut.TenantId, channel = WireNames.Of(optOut.Channel), optOut.Address, optOut.Provider, optOut.ErrorCode, optOut.DecisionId },
             tx, cancellationToken: ct));
 
         // The patient the refused message was for; else whoever holds that number at this clinic.
@@ -289,8 +284,8 @@ internal sealed class ProviderOptOutLog(NpgsqlDataSource dataSource, Core.Privac
             """, new { optOut.DecisionId, optOut.TenantId, address }, tx, cancellationToken: ct))).ToList();
         foreach (var patientId in patients)
         {
-            await Features.Consent.ConsentLedger.AppendPatientActionAsync(connection, tx, new Features.Consent.PatientConsentAction(
-                optOut.TenantId, patientId, optOut.Channel, Grant: false, Source, clock.GetUtcNow(), null, null,
+            await optOuts.WithdrawAsync(connection, tx, new Features.Consent.OptOut(
+                optOut.TenantId, patientId, optOut.Channel, Features.Consent.OptOuts.ProviderOptOut, clock.GetUtcNow(),
                 new Dictionary<string, string?>
                 {
                     ["provider"] = optOut.Provider,
@@ -299,8 +294,7 @@ internal sealed class ProviderOptOutLog(NpgsqlDataSource dataSource, Core.Privac
                 }), ct);
         }
 
-        await Features.Webhooks.Suppressions.AddAsync(connection, tx, hasher, optOut.TenantId, optOut.Channel, address,
-            Features.Webhooks.Suppressions.ProviderOptOut, ct);
+        await optOuts.SuppressAsync(connection, tx, optOut.TenantId, optOut.Channel, address, Features.Consent.SuppressionReason.ProviderOptOut, ct);
         await tx.CommitAsync(ct);
         logger.LogWarning("Provider reports recipient opted out on {Channel} for tenant {TenantId} (decision {DecisionId}): withdrawn for {Patients} patient(s), number suppressed",
             optOut.Channel, optOut.TenantId, optOut.DecisionId, patients.Count);

@@ -60,7 +60,7 @@ public sealed class DispatchRecovery(
             }
 
             var answer = await probe.ProbeAsync(
-                new UnsettledDispatch(decisionId, tenantId, intentId, DispatchLog.Wire(channel), null, claim.UpdatedAt, ClaimantAlive: false), ct);
+                new UnsettledDispatch(decisionId, tenantId, intentId, WireNames.Of(channel), null, claim.UpdatedAt, ClaimantAlive: false), ct);
             if (answer is null)
             {
                 return ClaimResumption.CannotTell;

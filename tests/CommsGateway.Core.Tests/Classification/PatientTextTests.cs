@@ -141,6 +141,7 @@ public sealed class PatientTextTests
     [InlineData("S0LD3S", "SOLDES")]
     [InlineData("so1des", "soldes")]
     [InlineData("0ff3rt", "offert")]
+    [InlineData("g1fts and 0ffr3s", "gifts and offres")]
     [InlineData("RDV à 10h30", "RDV à 10h30")]
     [InlineData("le 12/05/2025", "le 12/05/2025")]
     [InlineData("-20% sur 45,00 €", "-20% sur 45,00 €")]

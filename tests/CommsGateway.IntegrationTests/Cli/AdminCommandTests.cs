@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using CommsGateway.IntegrationTests.Features.Consent;
+using CommsGateway.IntegrationTests.Features.Patients;
 using CommsGateway.IntegrationTests.Infrastructure;
 using Dapper;
 

@@ -1,7 +1,6 @@
 extern alias cli;
 
 using CommsGateway.Core.Privacy;
-using CommsGateway.IntegrationTests.Features.Ops;
 using CommsGateway.IntegrationTests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;

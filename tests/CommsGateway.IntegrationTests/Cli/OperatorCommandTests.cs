@@ -4,7 +4,6 @@ using System.Text;
 using System.Text.Json;
 using CommsGateway.Contracts;
 using CommsGateway.Features.Intents;
-using CommsGateway.IntegrationTests.Features.Consent;
 using CommsGateway.IntegrationTests.Infrastructure;
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;

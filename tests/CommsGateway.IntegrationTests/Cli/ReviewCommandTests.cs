@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using CommsGateway.Contracts;
-using CommsGateway.IntegrationTests.Features.Consent;
 using CommsGateway.IntegrationTests.Features.Review;
 using CommsGateway.IntegrationTests.Infrastructure;
 using Dapper;

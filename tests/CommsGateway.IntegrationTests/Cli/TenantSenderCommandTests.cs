@@ -1,5 +1,4 @@
 using CommsGateway.Contracts;
-using CommsGateway.IntegrationTests.Features.Webhooks;
 using CommsGateway.IntegrationTests.Infrastructure;
 
 namespace CommsGateway.IntegrationTests.Cli;

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Text;
 using CommsGateway.FakeProviders;
-using CommsGateway.IntegrationTests.Features.Ops;
 using CommsGateway.IntegrationTests.Infrastructure;
 using Dapper;
 using Microsoft.AspNetCore.Hosting;

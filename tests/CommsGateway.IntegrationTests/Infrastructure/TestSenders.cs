@@ -1,5 +1,5 @@
 using CommsGateway.Core.Policy;
-using Dapper;
+using CommsGateway.Features.Admin;
 using Npgsql;
 
 namespace CommsGateway.IntegrationTests.Infrastructure;
@@ -18,19 +18,6 @@ public static class TestSenders
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(sender);
-        return connection.ExecuteAsync("""
-            update tenants set
-                email_from = coalesce(email_from, @EmailFrom), email_from_name = coalesce(email_from_name, @EmailFromName),
-                reply_to = coalesce(reply_to, @ReplyTo), sms_from = coalesce(sms_from, @SmsFrom),
-                messaging_service_sid = coalesce(messaging_service_sid, @MessagingServiceSid),
-                whatsapp_from = coalesce(whatsapp_from, @WhatsAppFrom),
-                whatsapp_marketing_content_sid = coalesce(whatsapp_marketing_content_sid, @WhatsAppMarketingContentSid),
-                whatsapp_unsubscribe_variable = coalesce(whatsapp_unsubscribe_variable, @WhatsAppUnsubscribeVariable)
-            where tenant_id = @tenantId
-            """, new
-        {
-            tenantId, sender.EmailFrom, sender.EmailFromName, sender.ReplyTo, sender.SmsFrom, sender.MessagingServiceSid,
-            sender.WhatsAppFrom, sender.WhatsAppMarketingContentSid, sender.WhatsAppUnsubscribeVariable,
-        }, tx);
+        return TenantDirectory.FillSenderAsync(connection, tx, tenantId, sender, CancellationToken.None);
     }
 }

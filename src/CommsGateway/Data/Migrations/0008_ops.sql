@@ -1,4 +1,4 @@
--- Operations (issue 8): retention with an audited, narrow bypass of the decision log's append-only rule,
+-- Operations: retention with an audited, narrow bypass of the decision log's append-only rule,
 -- a pseudonymised statistical copy of what retention removes, and an admin audit for breach reveals.
 
 -- Per-clinic retention (GDPR art. 5(1)(e) storage limitation). Clinics without a row use the gateway's
@@ -101,10 +101,7 @@ begin
     from decisions where tenant_id = p_tenant and (v_first_kept is null or seq < v_first_kept);
 
     if v_count > 0 then
-        -- row_hash exists once the chain migration (0004) is applied; read it without naming the column.
-        select case when (to_jsonb(d) ->> 'row_hash') is null then null
-                    else decode(substr(to_jsonb(d) ->> 'row_hash', 3), 'hex') end
-        into v_anchor from decisions d where d.tenant_id = p_tenant and d.seq = v_last;
+        select d.row_hash into v_anchor from decisions d where d.tenant_id = p_tenant and d.seq = v_last;
     end if;
 
     select count(*) into v_n from dispatches p join decisions d using (decision_id)
@@ -113,11 +110,9 @@ begin
     select count(*) into v_n from deferred_intents i join decisions d on d.decision_id = i.deferred_decision_id
     where d.tenant_id = p_tenant and d.seq between v_first and v_last;
     v_related := v_related || jsonb_build_object('deferred_intents', v_n);
-    if to_regclass('deliveries') is not null then
-        execute 'select count(*) from deliveries x join decisions d using (decision_id) where d.tenant_id = $1 and d.seq between $2 and $3'
-            into v_n using p_tenant, v_first, v_last;
-        v_related := v_related || jsonb_build_object('deliveries', v_n);
-    end if;
+    select count(*) into v_n from deliveries x join decisions d using (decision_id)
+    where d.tenant_id = p_tenant and d.seq between v_first and v_last;
+    v_related := v_related || jsonb_build_object('deliveries', v_n);
 
     -- The report row comes first: the trigger lets through only rows it covers.
     insert into retention_runs (tenant_id, table_name, cutoff, dry_run, pseudonymised, removed, removed_related,
@@ -140,10 +135,8 @@ begin
     end if;
 
     perform set_config('commsgw.retention_purge', 'on', true);
-    if to_regclass('deliveries') is not null then
-        execute 'delete from deliveries where decision_id in (select decision_id from decisions where tenant_id = $1 and seq between $2 and $3)'
-            using p_tenant, v_first, v_last;
-    end if;
+    delete from deliveries where decision_id in
+        (select decision_id from decisions where tenant_id = p_tenant and seq between v_first and v_last);
     delete from deferred_intents where deferred_decision_id in
         (select decision_id from decisions where tenant_id = p_tenant and seq between v_first and v_last);
     delete from dispatches where decision_id in
@@ -154,11 +147,10 @@ begin
 end;
 $$;
 
--- Consent evidence (consent_events, migration 0002 of the consent ledger) is kept while the consent is relied
+-- Consent evidence (consent_events, 0002) is kept while the consent is relied
 -- on plus the limitation period: every event of a (patient, purpose, channel, placement) whose latest event is a
 -- withdrawal before p_withdrawn_before, or a grant lapsed before p_lapsed_before (grant or last interaction older
--- than the lapse period + the keep period), goes. The consent_events guard must honour the same flag and report
--- row (see README, "Retention": one line for the lead to add at merge).
+-- than the lapse period + the keep period), goes. The consent_events guard honours the same flag and report row.
 create function retention_purge_consent(p_tenant text, p_withdrawn_before timestamptz, p_lapsed_before timestamptz,
                                         p_actor text, p_dry_run boolean)
 returns retention_runs language plpgsql security definer set search_path = public as $$
@@ -166,29 +158,20 @@ declare
     v_ids bigint[];
     v_run retention_runs;
 begin
-    if to_regclass('consent_events') is null then
-        insert into retention_runs (tenant_id, table_name, cutoff, dry_run, removed, removed_related, actor)
-        values (p_tenant, 'consent_events', p_withdrawn_before, p_dry_run, 0, '{"skipped": "no consent ledger"}', p_actor)
-        returning * into v_run;
-        return v_run;
-    end if;
-
-    execute $q$
-        with latest as (
-            select distinct on (e.patient_id, e.purpose, coalesce(e.channel, ''), coalesce(e.placement, ''))
-                   e.patient_id, e.purpose, e.channel, e.placement, e.action, e.occurred_at
-            from consent_events e where e.tenant_id = $1
-            order by e.patient_id, e.purpose, coalesce(e.channel, ''), coalesce(e.placement, ''), e.occurred_at desc, e.event_id desc
-        ), ended as (
-            select l.* from latest l
-            left join contacts c on c.tenant_id = $1 and c.patient_id = l.patient_id
-            where (l.action = 'withdraw' and l.occurred_at < $2)
-               or (l.action = 'grant' and greatest(l.occurred_at, coalesce(c.last_interaction_at, l.occurred_at)) < $3)
-        )
-        select coalesce(array_agg(e.event_id), '{}') from consent_events e join ended x
-          on e.tenant_id = $1 and e.patient_id = x.patient_id and e.purpose = x.purpose
-         and e.channel is not distinct from x.channel and e.placement is not distinct from x.placement
-    $q$ into v_ids using p_tenant, p_withdrawn_before, p_lapsed_before;
+    with latest as (
+        select distinct on (e.patient_id, e.purpose, coalesce(e.channel, ''), coalesce(e.placement, ''))
+               e.patient_id, e.purpose, e.channel, e.placement, e.action, e.occurred_at
+        from consent_events e where e.tenant_id = p_tenant
+        order by e.patient_id, e.purpose, coalesce(e.channel, ''), coalesce(e.placement, ''), e.occurred_at desc, e.event_id desc
+    ), ended as (
+        select l.* from latest l
+        left join contacts c on c.tenant_id = p_tenant and c.patient_id = l.patient_id
+        where (l.action = 'withdraw' and l.occurred_at < p_withdrawn_before)
+           or (l.action = 'grant' and greatest(l.occurred_at, coalesce(c.last_interaction_at, l.occurred_at)) < p_lapsed_before)
+    )
+    select coalesce(array_agg(e.event_id), '{}') into v_ids from consent_events e join ended x
+      on e.tenant_id = p_tenant and e.patient_id = x.patient_id and e.purpose = x.purpose
+     and e.channel is not distinct from x.channel and e.placement is not distinct from x.placement;
 
     insert into retention_runs (tenant_id, table_name, cutoff, dry_run, removed, first_removed_seq, last_removed_seq, actor)
     values (p_tenant, 'consent_events', p_withdrawn_before, p_dry_run, cardinality(v_ids),
@@ -197,36 +180,12 @@ begin
 
     if not p_dry_run and cardinality(v_ids) > 0 then
         perform set_config('commsgw.retention_purge', 'on', true);
-        execute 'delete from consent_events where event_id = any($1)' using v_ids;
+        delete from consent_events where event_id = any(v_ids);
         perform set_config('commsgw.retention_purge', 'off', true);
     end if;
     return v_run;
 end;
 $$;
 
--- Breach reveals and retention runs are admin actions: attributed in admin_audit (created by the consent
--- ledger's migration 0002 when present; the same shape here so this branch stands alone).
-do $$
-begin
-    if to_regclass('admin_audit') is null then
-        create table admin_audit (
-            audit_id   bigint generated always as identity primary key,
-            tenant_id  text        not null,
-            actor      text        not null,
-            on_behalf  text,
-            action     text        not null,
-            patient_id text,
-            detail     jsonb       not null default '{}',
-            at         timestamptz not null default now()
-        );
-        create index admin_audit_tenant on admin_audit (tenant_id, at);
-        create trigger admin_audit_append_only before update or delete on admin_audit
-            for each row execute function refuse_change();
-        create trigger admin_audit_no_truncate before truncate on admin_audit
-            for each statement execute function refuse_change();
-    end if;
-end;
-$$;
-
 -- Breach scoping reads decisions by time across tenants.
-create index if not exists dispatches_updated_at on dispatches (updated_at);
+create index dispatches_updated_at on dispatches (updated_at);

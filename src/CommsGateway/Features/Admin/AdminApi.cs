@@ -1,68 +1,19 @@
-using System.Security.Claims;
-using CommsGateway.Core.Consent;
-using CommsGateway.Features.Consent;
-using CommsGateway.Features.Contacts;
-using CommsGateway.Features.Patients;
 using CommsGateway.Hosting;
-using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace CommsGateway.Features.Admin;
 
-/// <summary>A consent request body: a grant or a withdrawal for one purpose and one channel (or, for withdrawals, several).</summary>
-public sealed record ConsentRequestBody
-{
-    public string? Purpose { get; init; }
-
-    public string? Channel { get; init; }
-
-    /// <summary>Withdrawals only: several channels at once. A grant naming several is refused (unbundled consent).</summary>
-    public IReadOnlyList<string>? Channels { get; init; }
-
-    /// <summary>Accepted only to refuse bundling with a clear error.</summary>
-    public IReadOnlyList<string>? Purposes { get; init; }
-
-    public string? Placement { get; init; }
-
-    public DateTimeOffset? OccurredAt { get; init; }
-
-    public ConsentEvidence? Evidence { get; init; }
-
-    internal ConsentCommand ToCommand(string tenantId, string patientId, ConsentAction action) => new()
-    {
-        TenantId = tenantId,
-        PatientId = patientId,
-        Action = action,
-        Purposes = [.. Purposes ?? [], .. Purpose is null ? Array.Empty<string>() : [Purpose]],
-        Channels = [.. Channels ?? [], .. Channel is null ? Array.Empty<string>() : [Channel]],
-        Placement = Placement,
-        OccurredAt = OccurredAt,
-        Evidence = Evidence ?? new ConsentEvidence(),
-    };
-}
-
-public sealed record ConsentRecorded(IReadOnlyList<long> EventIds);
-
 public static class AdminApi
 {
-    /// <summary>The services behind the admin API, without HTTP: the CLI hosts these too (same code paths).</summary>
-    public static IHostApplicationBuilder AddConsentServices(this IHostApplicationBuilder builder)
-    {
-        ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.TryAddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton<TenantDirectory>();
-        builder.Services.AddSingleton<ContactDirectory>();
-        builder.Services.AddSingleton<ContactImporter>();
-        builder.Services.AddSingleton<ConsentLedger>();
-        builder.Services.AddSingleton<PatientRecords>();
-        return builder;
-    }
-
-    /// <summary>Consent services plus API-key authentication and the OpenAPI document (/openapi/v1.json).</summary>
+    /// <summary>
+    /// API-key authentication, the clinics' API and the OpenAPI document (/openapi/v1.json). The patient endpoints
+    /// (/api/patients/{patientId}/...) belong to their features: Contacts, Consent, Patients (<see cref="MapPatientApi"/>).
+    /// </summary>
     public static IHostApplicationBuilder AddAdminApi(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.AddConsentServices();
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.TryAddSingleton<TenantDirectory>();
         builder.Services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<Providers.SenderOptions>, SenderOptionsValidator>();
         builder.Services.AddOptions<Providers.SenderOptions>().ValidateOnStart();
         builder.Services.AddHostedService<SenderSeeding>();
@@ -89,23 +40,16 @@ public static class AdminApi
             openApi.RequireAuthorization(ApiKeyAuthenticationHandler.AnyKeyPolicy);
         }
 
-        var patients = endpoints.MapGroup("/api/patients/{patientId}").RequireAuthorization().WithTags("Patients")
-            .AddEndpointFilter(RefuseForbiddenIdentifier);
-
-        patients.MapPut("/contact", UpsertContact).WithSummary("Create or replace the patient's contact point");
-        patients.MapPost("/consents", (string patientId, ConsentRequestBody body, HttpContext http, ConsentLedger ledger, CancellationToken ct) =>
-            RecordConsent(patientId, body, ConsentAction.Grant, http, ledger, ct)).WithSummary("Record one grant: one purpose, one channel, with evidence")
-            .WithBodyLimit(ClinicsApi.ConsentBodyBytes);
-        patients.MapPost("/consents/withdrawals", (string patientId, ConsentRequestBody body, HttpContext http, ConsentLedger ledger, CancellationToken ct) =>
-            RecordConsent(patientId, body, ConsentAction.Withdraw, http, ledger, ct)).WithSummary("Record a withdrawal; effective for every later decision")
-            .WithBodyLimit(ClinicsApi.ConsentBodyBytes);
-        patients.MapGet("/consents", GetCurrent).WithSummary("Current consent per purpose and channel");
-        patients.MapGet("/consents/history", GetHistory).WithSummary("Every grant and withdrawal with its evidence");
-        patients.MapGet("/export", Export).WithSummary("Access request: everything held about the patient");
-        patients.MapDelete("", Erase).WithSummary("Erasure: delete contact points, pseudonymise, keep a hashed suppression");
         endpoints.MapClinicsApi();
         return endpoints;
     }
+
+    /// <summary>
+    /// The group every patient endpoint is mapped in, whichever feature maps it: a clinic's key (its tenant scopes every
+    /// query) and a patient id that is refused when it is not a plain identifier.
+    /// </summary>
+    internal static RouteGroupBuilder MapPatientApi(this IEndpointRouteBuilder endpoints) =>
+        endpoints.MapGroup("/api/patients/{patientId}").RequireAuthorization().WithTags("Patients").AddEndpointFilter(RefuseForbiddenIdentifier);
 
     /// <summary>A patient id with control, bidi or zero-width characters is refused before anything reads or writes it.</summary>
     private static async ValueTask<object?> RefuseForbiddenIdentifier(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
@@ -121,84 +65,4 @@ public static class AdminApi
 
         return await next(context);
     }
-
-    private static async Task<Results<Ok<PatientContactView>, ValidationProblem>> UpsertContact(
-        string patientId, ContactInput body, HttpContext http, ContactDirectory contacts, CancellationToken ct)
-    {
-        var tenant = http.User.Tenant();
-        var result = await contacts.UpsertAsync(tenant, patientId, body, http.Actor(), null, ct);
-        if (!result.Ok)
-        {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["contact"] = [.. result.Errors] });
-        }
-
-        var c = (await contacts.FindAsync(tenant, patientId, ct))!;
-        return TypedResults.Ok(new PatientContactView(c.FirstName, c.LastName, c.Email, c.Phone, c.WhatsApp, NullIfEmpty(c.Locale),
-            NullIfEmpty(c.TimeZone), c.LastInteractionAt, http.Actor().ToString(), DateTimeOffset.UtcNow));
-    }
-
-    private static async Task<Results<Created<ConsentRecorded>, ValidationProblem, ProblemHttpResult, NotFound>> RecordConsent(
-        string patientId, ConsentRequestBody body, ConsentAction action, HttpContext http, ConsentLedger ledger, CancellationToken ct)
-    {
-        var tenant = http.User.Tenant();
-        var result = await ledger.RecordAsync(body.ToCommand(tenant, patientId, action), http.Actor(), ct);
-        if (!result.PatientFound)
-        {
-            return TypedResults.NotFound();
-        }
-
-        if (result.Errors.Where(e => e.Code == ConsentErrorCodes.EvidenceTooLarge).Select(e => e.Message).ToList() is { Count: > 0 } tooLarge)
-        {
-            // Named limits, so the caller can fix its evidence; nothing was written.
-            return Problems.Typed(StatusCodes.Status400BadRequest, Problems.EvidenceTooLarge, string.Join("; ", tooLarge),
-                new Dictionary<string, object?>
-                {
-                    ["maxBytes"] = ConsentEvidenceLimits.MaxBytes, ["maxExtraKeys"] = ConsentEvidenceLimits.MaxExtraKeys,
-                    ["maxKeyLength"] = ConsentEvidenceLimits.MaxKeyLength, ["maxDepth"] = ConsentEvidenceLimits.MaxDepth,
-                });
-        }
-
-        if (result.Errors.Count > 0)
-        {
-            return TypedResults.ValidationProblem(result.Errors.GroupBy(e => e.Code).ToDictionary(g => g.Key, g => g.Select(e => e.Message).ToArray()),
-                title: "Consent refused");
-        }
-
-        return TypedResults.Created($"/api/patients/{Uri.EscapeDataString(patientId)}/consents/history", new ConsentRecorded(result.EventIds));
-    }
-
-    private static async Task<Results<Ok<IReadOnlyList<ConsentCurrentView>>, NotFound>> GetCurrent(
-        string patientId, ClaimsPrincipal user, ConsentLedger ledger, CancellationToken ct) =>
-        await ledger.CurrentAsync(user.Tenant(), patientId, ct) is { } current ? TypedResults.Ok(current) : TypedResults.NotFound();
-
-    private static async Task<Results<Ok<IReadOnlyList<ConsentEventView>>, NotFound>> GetHistory(
-        string patientId, ClaimsPrincipal user, ConsentLedger ledger, CancellationToken ct) =>
-        await ledger.HistoryAsync(user.Tenant(), patientId, ct) is { } history ? TypedResults.Ok(history) : TypedResults.NotFound();
-
-    /// <summary>JSON for the DPO; ?format=html (and ?lang=fr|en) the same export as a document the patient can read.</summary>
-    private static async Task<Results<Ok<PatientExport>, ContentHttpResult, NotFound>> Export(
-        string patientId, HttpContext http, PatientRecords records, Preferences.ClinicBrands brands, Preferences.WordingCatalogue wordings, CancellationToken ct,
-        string? format = null, string? lang = null)
-    {
-        if (await records.ExportAsync(http.User.Tenant(), patientId, http.Actor(), ct) is not { } export)
-        {
-            return TypedResults.NotFound();
-        }
-
-        if (format != "html")
-        {
-            return TypedResults.Ok(export);
-        }
-
-        var brand = await brands.FindAsync(export.TenantId, ct) ?? new Core.Preferences.ClinicBrand(export.TenantId);
-        return TypedResults.Content(Preferences.AccessReport.Html(export, brand,
-            Core.Unsubscribe.UnsubscribeLocales.From(lang ?? export.Contact?.Locale ?? "fr"), await wordings.ForTenantAsync(export.TenantId, ct)),
-            "text/html; charset=utf-8");
-    }
-
-    private static async Task<Results<Ok<ErasureResult>, NotFound>> Erase(
-        string patientId, HttpContext http, PatientRecords records, CancellationToken ct) =>
-        await records.EraseAsync(http.User.Tenant(), patientId, http.Actor(), ct) is { } erased ? TypedResults.Ok(erased) : TypedResults.NotFound();
-
-    private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 }

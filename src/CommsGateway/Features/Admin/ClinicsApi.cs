@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using System.Text.Json.Serialization;
 using CommsGateway.Core.Policy;
 using CommsGateway.Core.Validation;
 using CommsGateway.Features.Contacts;
@@ -7,64 +8,41 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace CommsGateway.Features.Admin;
 
-/// <summary>A clinic's sender identity over the API (snake_case like the stored fields and the CLI options).</summary>
-public sealed record SenderBody
+/// <summary>
+/// A clinic's sender identity over the API: <see cref="ClinicSender"/>'s fields (snake_case like the stored fields and
+/// the CLI options) and the clinic's HELP contact.
+/// </summary>
+public sealed record SenderBody : ClinicSender
 {
-    public string? EmailFrom { get; init; }
+    public SenderBody()
+    {
+    }
 
-    public string? EmailFromName { get; init; }
-
-    public string? ReplyTo { get; init; }
-
-    /// <summary>E.164 number or short code.</summary>
-    public string? SmsFrom { get; init; }
-
-    /// <summary>Twilio Messaging Service (MG + 32 hex); preferred over smsFrom.</summary>
-    public string? MessagingServiceSid { get; init; }
-
-    /// <summary>E.164, without the whatsapp: prefix.</summary>
-    public string? WhatsAppFrom { get; init; }
-
-    /// <summary>Approved template (HX + 32 hex) for WhatsApp marketing outside the 24-hour window.</summary>
-    public string? WhatsAppMarketingContentSid { get; init; }
-
-    /// <summary>The template's content variable that shows the unsubscribe link.</summary>
-    public string? WhatsAppUnsubscribeVariable { get; init; }
+    private SenderBody(ClinicSender sender)
+        : base(sender)
+    {
+    }
 
     /// <summary>Answered to HELP / AIDE / INFO after the clinic's name.</summary>
+    [JsonPropertyOrder(1)]
     public string? HelpContact { get; init; }
 
     /// <summary>The fields present in the body, by stored name (null = not given; "" clears).</summary>
-    internal Dictionary<string, string?> Fields()
+    internal Dictionary<string, string?> Given()
     {
-        var fields = new Dictionary<string, string?>(StringComparer.Ordinal);
-        void Put(string name, string? value)
+        var given = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (var (name, value) in Fields.Select(f => (f, Get(f))).Append(("help_contact", HelpContact)))
         {
             if (value is not null)
             {
-                fields[name] = value.Trim();
+                given[name] = value.Trim();
             }
         }
 
-        Put("email_from", EmailFrom);
-        Put("email_from_name", EmailFromName);
-        Put("reply_to", ReplyTo);
-        Put("sms_from", SmsFrom);
-        Put("messaging_service_sid", MessagingServiceSid);
-        Put("whatsapp_from", WhatsAppFrom);
-        Put("whatsapp_marketing_content_sid", WhatsAppMarketingContentSid);
-        Put("whatsapp_unsubscribe_variable", WhatsAppUnsubscribeVariable);
-        Put("help_contact", HelpContact);
-        return fields;
+        return given;
     }
 
-    internal static SenderBody From(TenantInfo info) => new()
-    {
-        EmailFrom = info.Sender.EmailFrom, EmailFromName = info.Sender.EmailFromName, ReplyTo = info.Sender.ReplyTo, SmsFrom = info.Sender.SmsFrom,
-        MessagingServiceSid = info.Sender.MessagingServiceSid, WhatsAppFrom = info.Sender.WhatsAppFrom,
-        WhatsAppMarketingContentSid = info.Sender.WhatsAppMarketingContentSid, WhatsAppUnsubscribeVariable = info.Sender.WhatsAppUnsubscribeVariable,
-        HelpContact = info.HelpContact,
-    };
+    internal static SenderBody From(TenantInfo info) => new(info.Sender) { HelpContact = info.HelpContact };
 }
 
 /// <summary>A new clinic: its id (as producers put it in TenantId), display name and sender identity.</summary>
@@ -161,7 +139,7 @@ public static class ClinicsApi
             }
         }
 
-        var fields = (body.Sender ?? new SenderBody()).Fields();
+        var fields = (body.Sender ?? new SenderBody()).Given();
         foreach (var (field, value) in fields)
         {
             if (TenantDirectory.CheckIdentityField(field, value) is { } problem)
@@ -185,7 +163,7 @@ public static class ClinicsApi
             fields.GetValueOrDefault("help_contact"));
         var created = (await tenants.FindAsync(tenantId, ct))!;
         return TypedResults.Created($"/api/tenants/{Uri.EscapeDataString(tenantId)}/sender", new ClinicCreated(tenantId, key, SenderBody.From(created),
-            [.. new[] { Contracts.Channel.Email, Contracts.Channel.Sms, Contracts.Channel.WhatsApp }.Where(c => !sender.CanSend(c)).Select(c => c.ToString().ToLowerInvariant())]));
+            [.. new[] { Contracts.Channel.Email, Contracts.Channel.Sms, Contracts.Channel.WhatsApp }.Where(c => !sender.CanSend(c)).Select(Contracts.WireNames.Of)]));
     }
 
     private static async Task<Results<Ok<SenderBody>, NotFound>> GetSenderAsync(string tenantId, TenantDirectory tenants, CancellationToken ct) =>
@@ -194,7 +172,7 @@ public static class ClinicsApi
     private static async Task<Results<Ok<SenderBody>, NotFound, ValidationProblem>> SetSenderAsync(
         string tenantId, SenderBody body, HttpContext http, TenantDirectory tenants, CancellationToken ct)
     {
-        var result = await tenants.UpdateIdentityAsync(tenantId, body.Fields(), http.Actor(), ct);
+        var result = await tenants.UpdateIdentityAsync(tenantId, body.Given(), http.Actor(), ct);
         if (result.Errors.Count > 0)
         {
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["sender"] = [.. result.Errors] }, title: "Sender refused", type: Problems.Validation);

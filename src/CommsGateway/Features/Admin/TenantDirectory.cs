@@ -156,26 +156,7 @@ public sealed class TenantDirectory(NpgsqlDataSource dataSource)
         foreach (var (tenantId, sender) in configured)
         {
             await using var tx = await connection.BeginTransactionAsync(ct);
-            var changed = await connection.ExecuteAsync(new CommandDefinition("""
-                update tenants set
-                    email_from = coalesce(email_from, @EmailFrom), email_from_name = coalesce(email_from_name, @EmailFromName),
-                    reply_to = coalesce(reply_to, @ReplyTo), sms_from = coalesce(sms_from, @SmsFrom),
-                    messaging_service_sid = coalesce(messaging_service_sid, @MessagingServiceSid),
-                    whatsapp_from = coalesce(whatsapp_from, @WhatsAppFrom),
-                    whatsapp_marketing_content_sid = coalesce(whatsapp_marketing_content_sid, @WhatsAppMarketingContentSid),
-                    whatsapp_unsubscribe_variable = coalesce(whatsapp_unsubscribe_variable, @WhatsAppUnsubscribeVariable)
-                where tenant_id = @tenantId
-                  and row(email_from, email_from_name, reply_to, sms_from, messaging_service_sid, whatsapp_from,
-                          whatsapp_marketing_content_sid, whatsapp_unsubscribe_variable)
-                      is distinct from row(coalesce(email_from, @EmailFrom), coalesce(email_from_name, @EmailFromName),
-                          coalesce(reply_to, @ReplyTo), coalesce(sms_from, @SmsFrom), coalesce(messaging_service_sid, @MessagingServiceSid),
-                          coalesce(whatsapp_from, @WhatsAppFrom), coalesce(whatsapp_marketing_content_sid, @WhatsAppMarketingContentSid),
-                          coalesce(whatsapp_unsubscribe_variable, @WhatsAppUnsubscribeVariable))
-                """, new
-            {
-                tenantId, sender.EmailFrom, sender.EmailFromName, sender.ReplyTo, sender.SmsFrom, sender.MessagingServiceSid,
-                sender.WhatsAppFrom, sender.WhatsAppMarketingContentSid, sender.WhatsAppUnsubscribeVariable,
-            }, tx, cancellationToken: ct)) == 1;
+            var changed = await FillSenderAsync(connection, tx, tenantId, sender, ct);
             if (changed)
             {
                 await AdminAudit.WriteAsync(connection, tx, tenantId, actor, "tenant.sender.seed", null, new { sender }, ct);
@@ -187,6 +168,33 @@ public sealed class TenantDirectory(NpgsqlDataSource dataSource)
 
         return seeded;
     }
+
+    /// <summary>
+    /// Sets the sender fields the clinic has not stored yet (empty ones) from <paramref name="sender"/>, keeping the
+    /// others; true when a field changed.
+    /// </summary>
+    internal static async Task<bool> FillSenderAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, string tenantId, ClinicSender sender,
+        CancellationToken ct) =>
+        await connection.ExecuteAsync(new CommandDefinition("""
+            update tenants set
+                email_from = coalesce(email_from, @EmailFrom), email_from_name = coalesce(email_from_name, @EmailFromName),
+                reply_to = coalesce(reply_to, @ReplyTo), sms_from = coalesce(sms_from, @SmsFrom),
+                messaging_service_sid = coalesce(messaging_service_sid, @MessagingServiceSid),
+                whatsapp_from = coalesce(whatsapp_from, @WhatsAppFrom),
+                whatsapp_marketing_content_sid = coalesce(whatsapp_marketing_content_sid, @WhatsAppMarketingContentSid),
+                whatsapp_unsubscribe_variable = coalesce(whatsapp_unsubscribe_variable, @WhatsAppUnsubscribeVariable)
+            where tenant_id = @tenantId
+              and row(email_from, email_from_name, reply_to, sms_from, messaging_service_sid, whatsapp_from,
+                      whatsapp_marketing_content_sid, whatsapp_unsubscribe_variable)
+                  is distinct from row(coalesce(email_from, @EmailFrom), coalesce(email_from_name, @EmailFromName),
+                      coalesce(reply_to, @ReplyTo), coalesce(sms_from, @SmsFrom), coalesce(messaging_service_sid, @MessagingServiceSid),
+                      coalesce(whatsapp_from, @WhatsAppFrom), coalesce(whatsapp_marketing_content_sid, @WhatsAppMarketingContentSid),
+                      coalesce(whatsapp_unsubscribe_variable, @WhatsAppUnsubscribeVariable))
+            """, new
+        {
+            tenantId, sender.EmailFrom, sender.EmailFromName, sender.ReplyTo, sender.SmsFrom, sender.MessagingServiceSid,
+            sender.WhatsAppFrom, sender.WhatsAppMarketingContentSid, sender.WhatsAppUnsubscribeVariable,
+        }, tx, cancellationToken: ct)) == 1;
 
     /// <summary>Issues an operator key (no clinic): it may add clinics and set their sender identities through the API.</summary>
     public async Task<string> IssueOperatorKeyAsync(string label, Actor actor, CancellationToken ct)

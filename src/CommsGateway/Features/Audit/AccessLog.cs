@@ -126,30 +126,24 @@ public sealed class AccessLog(NpgsqlDataSource dataSource, TimeProvider clock)
         await using var tx = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct);
         var rows = await connection.QueryAsync<AccessLogRow>(new CommandDefinition(
             $"select {Columns} from console_access_log where tenant_id = @tenantId order by seq", new { tenantId }, tx, cancellationToken: ct));
-        var expected = ChainHash.Genesis.ToArray();
+        var chain = ChainVerifier.FromGenesis();
         long checkedRows = 0;
         long lastSeq = 0;
         foreach (var row in rows)
         {
             checkedRows++;
-            var problem = !row.PrevHash.AsSpan().SequenceEqual(expected)
-                ? "prev_hash does not match the previous row's hash (a row was removed, inserted or reordered before it)"
-                : !ChainHash.Compute(expected, row.Canonical()).AsSpan().SequenceEqual(row.RowHash)
-                    ? "row content does not match its hash (the row was altered)"
-                    : null;
-            if (problem is not null)
+            if (chain.Next(new StoredLink(row.PrevHash, row.RowHash, row.Canonical())) is { } fault)
             {
-                return new AccessLogReport(tenantId, checkedRows, row.Seq, problem);
+                return new AccessLogReport(tenantId, checkedRows, row.Seq, ChainVerifier.Describe(fault, "row"));
             }
 
-            expected = row.RowHash;
             lastSeq = row.Seq;
         }
 
         // The end of the chain must be the head: entries removed from the end leave a chain that holds on its own.
         var head = await connection.QueryFirstOrDefaultAsync<(long Seq, byte[] RowHash)?>(new CommandDefinition(
             "select seq, row_hash from console_access_log_head where tenant_id = @tenantId", new { tenantId }, tx, cancellationToken: ct));
-        if (head is { } h && (h.Seq != lastSeq || !h.RowHash.AsSpan().SequenceEqual(expected)))
+        if (head is { } h && (h.Seq != lastSeq || !chain.EndsAt(h.RowHash)))
         {
             return new AccessLogReport(tenantId, checkedRows, h.Seq,
                 $"the chain ends at entry {lastSeq} but its head is entry {h.Seq} (the newest entries were removed)");

@@ -77,7 +77,7 @@ public sealed class BreachScope(NpgsqlDataSource dataSource)
                 From = filter.From.UtcDateTime,
                 To = filter.To.UtcDateTime,
                 filter.TenantId,
-                Channel = filter.Channel is { } c ? Intents.DecisionLog.WireName(c) : null,
+                Channel = filter.Channel is { } c ? WireNames.Of(c) : null,
                 filter.Provider,
             }, tx, cancellationToken: ct))).ToList();
 

@@ -1,3 +1,5 @@
+using CommsGateway.Core.Audit;
+using CommsGateway.Features.Consent;
 using Dapper;
 using Npgsql;
 
@@ -9,52 +11,51 @@ public sealed record BrokenConsentLink(long ChainSeq, long EventId, string Probl
 public sealed record ConsentChainReport(string TenantId, long EventsChecked, long Tombstones, BrokenConsentLink? FirstBroken)
 {
     public bool Intact => FirstBroken is null;
+
+    /// <summary>Events older than the chain (written before it started): reported, never silently accepted after it.</summary>
+    public long UnchainedEvents { get; init; }
 }
 
 /// <summary>
-/// Re-computes a tenant's consent-ledger chain (0011_consent_chain.sql) in chain order: every live event's hash
-/// is recomputed from its fields, every link must point at the previous event's hash, and the sequence must
-/// have no gap. Events removed by retention are bridged by their tombstones (their hashes, kept on removal). The
-/// chain must end at the tenant's head (consent_chain_head), so removing the newest events is caught too.
+/// Re-computes a tenant's consent-ledger chain in chain order with the one chain verifier (<see cref="ChainVerifier"/>):
+/// every live event's hash is recomputed from its fields (<see cref="Core.Consent.ConsentChainEntry"/>, read by the
+/// ledger, which owns the table), every link must point at the previous event's hash, and the positions must have no
+/// gap. Events removed by retention are bridged by their
+/// tombstones (their hashes, kept on removal). The chain must end at the tenant's head (consent_chain_head), so
+/// removing the newest events is caught too. An event without a position after the chain started was written
+/// around the ledger's append path.
 /// </summary>
 public static class ConsentChainVerifier
 {
     private sealed record Head(long ChainSeq, byte[] RowHash);
-
-    private sealed record Link(long ChainSeq, long EventId, byte[] PrevHash, byte[] RowHash, byte[]? Recomputed, bool Tombstone);
 
     public static async Task<ConsentChainReport> VerifyAsync(NpgsqlDataSource dataSource, string tenantId, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(dataSource);
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct);
-        var links = await connection.QueryAsync<Link>(new CommandDefinition("""
-            select chain_seq, event_id, prev_hash, row_hash, sha256(consent_event_canonical(e) || e.prev_hash) as recomputed, false as tombstone
-            from consent_events e where tenant_id = @tenantId and chain_seq is not null
-            union all
-            select chain_seq, event_id, prev_hash, row_hash, null, true
-            from consent_chain_tombstones where tenant_id = @tenantId
-            order by chain_seq
-            """, new { tenantId }, tx, cancellationToken: ct));
+        var all = await ConsentLedger.ChainAsync(connection, tx, tenantId, ct);
         // The head is written with every event (same transaction): a chain that ends before it lost its newest events.
         var head = await connection.QuerySingleOrDefaultAsync<Head>(new CommandDefinition(
             "select chain_seq, row_hash from consent_chain_head where tenant_id = @tenantId", new { tenantId }, tx, cancellationToken: ct));
 
-        byte[] expectedPrev = [];
-        long expectedSeq = 1, checkedEvents = 0, tombstones = 0;
-        foreach (var link in links)
+        var chain = ChainVerifier.FromGenesis();
+        long expectedSeq = 1, checkedEvents = 0, tombstones = 0, unchained = 0;
+        long? firstChainedId = null;
+        foreach (var link in all.Where(l => l.ChainSeq is not null))
         {
-            var problem =
-                link.ChainSeq != expectedSeq ? $"chain_seq {link.ChainSeq} follows {expectedSeq - 1}: an event was removed without a trace, or inserted"
-                : !link.PrevHash.AsSpan().SequenceEqual(expectedPrev) ? "prev_hash does not match the previous event's hash (an event was removed, inserted or reordered before it)"
-                : !link.Tombstone && !link.Recomputed!.AsSpan().SequenceEqual(link.RowHash) ? "the event's content no longer matches its hash (altered)"
-                : null;
+            firstChainedId ??= link.EventId;
+            var problem = link.ChainSeq != expectedSeq
+                ? $"chain_seq {link.ChainSeq} follows {expectedSeq - 1}: an event was removed without a trace, or inserted"
+                : chain.Next(link.Link) is { } fault ? ChainVerifier.Describe(fault, "event") : null;
             if (problem is not null)
             {
-                return new ConsentChainReport(tenantId, checkedEvents, tombstones, new BrokenConsentLink(link.ChainSeq, link.EventId, problem));
+                return new ConsentChainReport(tenantId, checkedEvents, tombstones, new BrokenConsentLink(link.ChainSeq ?? 0, link.EventId, problem))
+                {
+                    UnchainedEvents = unchained,
+                };
             }
 
-            expectedPrev = link.RowHash;
             expectedSeq++;
             if (link.Tombstone)
             {
@@ -66,15 +67,30 @@ public static class ConsentChainVerifier
             }
         }
 
-        var lastSeq = expectedSeq - 1;
-        var tail = (head, lastSeq) switch
+        // Events without a position: older than the chain, or written around the append path after it started.
+        foreach (var link in all.Where(l => l.ChainSeq is null))
         {
-            (null, 0) => null,
-            (null, _) => "the tenant's chain head is missing (removed behind the trigger)",
-            ({ } h, _) when h.ChainSeq != lastSeq || !h.RowHash.AsSpan().SequenceEqual(expectedPrev) =>
-                $"the chain ends at position {lastSeq} but its head records position {h.ChainSeq}: the newest events were removed (or the head altered)",
-            _ => null,
+            if (firstChainedId is { } first && link.EventId > first)
+            {
+                return new ConsentChainReport(tenantId, checkedEvents, tombstones,
+                    new BrokenConsentLink(0, link.EventId, ChainVerifier.Describe(ChainFault.Unhashed, "event")))
+                {
+                    UnchainedEvents = unchained,
+                };
+            }
+
+            unchained++;
+        }
+
+        var lastSeq = expectedSeq - 1;
+        var tail = chain.EndsAt(head?.RowHash) && (head?.ChainSeq ?? 0) == lastSeq
+            ? null
+            : head is null
+                ? "the tenant's chain head is missing (removed behind the ledger)"
+                : $"the chain ends at position {lastSeq} but its head records position {head.ChainSeq}: the newest events were removed (or the head altered)";
+        return new ConsentChainReport(tenantId, checkedEvents, tombstones, tail is null ? null : new BrokenConsentLink(lastSeq + 1, 0, tail))
+        {
+            UnchainedEvents = unchained,
         };
-        return new ConsentChainReport(tenantId, checkedEvents, tombstones, tail is null ? null : new BrokenConsentLink(lastSeq + 1, 0, tail));
     }
 }

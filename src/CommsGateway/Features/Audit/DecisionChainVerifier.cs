@@ -14,8 +14,9 @@ public sealed record ChainReport(string TenantId, long RowsChecked, long Unchain
 }
 
 /// <summary>
-/// Re-computes a tenant's decision chain in seq order: each row's prev_hash must equal the previous row's
-/// row_hash (genesis for the first), and row_hash must equal SHA-256 of the canonical row (ChainHash v1).
+/// Re-computes a tenant's decision chain in seq order with the one chain verifier (<see cref="ChainVerifier"/>): each
+/// row's prev_hash must equal the previous row's row_hash (genesis for the first), and row_hash must equal SHA-256 of
+/// the canonical row (ChainHash v1).
 /// An edited row fails its own hash; a deleted or inserted row breaks the next link. Rows older than the
 /// chain (written before migration 0004) are counted as unchained, never silently accepted after it starts.
 /// The chain must end at the tenant's head (decision_chain_head), so removing the newest rows is caught too.
@@ -49,7 +50,7 @@ public static class DecisionChainVerifier
             Parameters = { new NpgsqlParameter { Value = tenantId } },
         };
         await using var reader = await command.ExecuteReaderAsync(ct);
-        var expectedPrev = anchor ?? ChainHash.Genesis.ToArray();
+        var chain = new ChainVerifier(anchor ?? ChainHash.Genesis.ToArray());
         long checkedRows = 0, unchained = 0, lastSeq = 0;
         var started = false;
         while (await reader.ReadAsync(ct))
@@ -63,22 +64,14 @@ public static class DecisionChainVerifier
 
             started = true;
             checkedRows++;
-            var problem = row switch
-            {
-                { RowHash: null } or { PrevHash: null } => "row has no hash (written around the chain)",
-                { ChainVersion: not ChainHash.Version } => $"unknown chain version {row.ChainVersion}",
-                _ when !row.PrevHash.AsSpan().SequenceEqual(expectedPrev) =>
-                    "prev_hash does not match the previous row's hash (a row was removed, inserted or reordered before it)",
-                _ when !ChainHash.Compute(expectedPrev, row.Canonical()).AsSpan().SequenceEqual(row.RowHash) =>
-                    "row content does not match its hash (the row was altered)",
-                _ => null,
-            };
+            var problem = row is { RowHash: not null, PrevHash: not null } && row.ChainVersion != ChainHash.Version
+                ? $"unknown chain version {row.ChainVersion}"
+                : chain.Next(new StoredLink(row.PrevHash, row.RowHash, row.Canonical())) is { } fault ? ChainVerifier.Describe(fault, "row") : null;
             if (problem is not null)
             {
                 return new ChainReport(tenantId, checkedRows, unchained, new BrokenLink(row.Seq, row.IntentId, row.DecisionId, problem));
             }
 
-            expectedPrev = row.RowHash!;
             lastSeq = row.Seq;
         }
 
@@ -86,7 +79,7 @@ public static class DecisionChainVerifier
         // head may equal the retention anchor when retention removed every row.
         var tailProblem = head is not { } h
             ? (checkedRows > 0 ? "the tenant's chain head is missing (removed behind the trigger)" : null)
-            : !h.RowHash.AsSpan().SequenceEqual(expectedPrev)
+            : !chain.EndsAt(h.RowHash)
                 ? $"the chain ends at seq {lastSeq} but its head records seq {h.Seq}: the newest rows were removed (or the head altered)"
                 : null;
         return new ChainReport(tenantId, checkedRows, unchained,

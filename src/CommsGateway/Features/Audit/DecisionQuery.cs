@@ -1,4 +1,6 @@
+using System.Text.Json.Serialization;
 using CommsGateway.Contracts;
+using CommsGateway.Features.Intents;
 using Dapper;
 using Npgsql;
 
@@ -39,36 +41,27 @@ public sealed record DecisionFilter
 }
 
 /// <summary>One decision as a DPO reads it, with the provider call's state when there was one.</summary>
-public sealed record DecisionEntry
+public sealed record DecisionEntry : DecisionFields
 {
-    public long Seq { get; init; }
-    public Guid DecisionId { get; init; }
-    public string TenantId { get; init; } = "";
-    public string IntentId { get; init; } = "";
-    public string? PatientId { get; init; }
-    public string? Producer { get; init; }
-    public string Channel { get; init; } = "";
-    public string? Category { get; init; }
-    public string? CampaignId { get; init; }
-    public string DeclaredPurpose { get; init; } = "";
-    public string DetectedPurpose { get; init; } = "";
-    public string Outcome { get; init; } = "";
-    public string[] Reasons { get; init; } = [];
-    public string[] Details { get; init; } = [];
+    // After the decision's own fields, as a person reads them (System.Text.Json would write a derived record's first).
+    [JsonPropertyOrder(1)]
     public string? ContentSha256 { get; init; }
-    public long? ConsentEventId { get; init; }
-    public string PolicyVersion { get; init; } = "";
-    public DateTime? DeferredUntil { get; init; }
-    public DateTime DecidedAt { get; init; }
+
+    [JsonPropertyOrder(1)]
     public string? DispatchStatus { get; init; }
 
     /// <summary>Our stable reason for a failed dispatch (InvalidRecipient, RecipientOptedOut, ProviderUnavailable ...).</summary>
+    [JsonPropertyOrder(1)]
     public string? DispatchErrorCode { get; init; }
 
     /// <summary>The provider's own code (Twilio 21211, 21610 ...; SendGrid's HTTP status).</summary>
+    [JsonPropertyOrder(1)]
     public string? ProviderErrorCode { get; init; }
 
+    [JsonPropertyOrder(1)]
     public string? Provider { get; init; }
+
+    [JsonPropertyOrder(1)]
     public string? ProviderMessageId { get; init; }
 }
 
@@ -79,11 +72,11 @@ public sealed record DecisionPage(IReadOnlyList<DecisionEntry> Items, long? Next
 /// <summary>The decision log, read side (the write side is DecisionLog; nothing here can change a row).</summary>
 public sealed class DecisionQuery(NpgsqlDataSource dataSource)
 {
-    internal const string Columns = """
-        d.seq, d.decision_id, d.tenant_id, d.intent_id, d.patient_id, d.producer, d.channel, d.category, d.campaign_id,
-        d.declared_purpose, d.detected_purpose, d.outcome, d.reasons, d.details, encode(d.content_sha256, 'hex') as content_sha256,
-        d.consent_event_id, d.policy_version, d.deferred_until, d.decided_at,
-        p.status as dispatch_status, p.error_code as dispatch_error_code, p.provider_error_code, p.provider, p.provider_message_id
+    /// <summary>Each decision (the content hash in hex) with its provider call; filter and order on <c>d</c> and <c>p</c>.</summary>
+    private const string Select = $"""
+        select d.*, p.status as dispatch_status, p.error_code as dispatch_error_code, p.provider_error_code, p.provider, p.provider_message_id
+        from (select {DecisionFields.Columns}, encode(content_sha256, 'hex') as content_sha256 from decisions) d
+        left join dispatches p on p.decision_id = d.decision_id
         """;
 
     public async Task<DecisionPage> SearchAsync(DecisionFilter filter, CancellationToken ct)
@@ -93,9 +86,7 @@ public sealed class DecisionQuery(NpgsqlDataSource dataSource)
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         // One extra row tells whether a next page exists without a count(*) over the tenant's log.
         var rows = (await connection.QueryAsync<DecisionEntry>(new CommandDefinition($"""
-            select {Columns}
-            from decisions d
-            left join dispatches p on p.decision_id = d.decision_id
+            {Select}
             where d.tenant_id = @TenantId
               and d.seq > @After
               and (@PatientId::text is null or d.patient_id = @PatientId)
@@ -124,12 +115,19 @@ public sealed class DecisionQuery(NpgsqlDataSource dataSource)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         return await connection.QueryFirstOrDefaultAsync<DecisionEntry>(new CommandDefinition($"""
-            select {Columns}
-            from decisions d
-            left join dispatches p on p.decision_id = d.decision_id
+            {Select}
             where d.tenant_id = @tenantId and d.decision_id = @decisionId
             """, new { tenantId, decisionId }, cancellationToken: ct));
     }
+
+    /// <summary>Every decision about one patient, in seq order (an access request's answer).</summary>
+    internal static async Task<IReadOnlyList<DecisionEntry>> ForPatientAsync(NpgsqlConnection connection, string tenantId, string patientId,
+        CancellationToken ct) =>
+        (await connection.QueryAsync<DecisionEntry>(new CommandDefinition($"""
+            {Select}
+            where d.tenant_id = @tenantId and d.patient_id = @patientId
+            order by d.seq
+            """, new { tenantId, patientId }, cancellationToken: ct))).AsList();
 
     /// <summary>The highest seq of the tenant (where a live tail starts).</summary>
     public async Task<long> HeadAsync(string tenantId, CancellationToken ct)
@@ -146,7 +144,7 @@ public sealed class DecisionQuery(NpgsqlDataSource dataSource)
         f.PatientId,
         f.IntentId,
         f.CampaignId,
-        Channel = f.Channel is { } channel ? Intents.DecisionLog.WireName(channel) : null,
+        Channel = f.Channel is { } channel ? WireNames.Of(channel) : null,
         Outcome = f.Outcome?.ToString(),
         f.Reason,
         f.Dispatch,

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using CommsGateway.Contracts;
+using CommsGateway.Core.Audit;
 using CommsGateway.Core.Consent;
 using CommsGateway.Features.Admin;
 using Dapper;
@@ -42,23 +43,17 @@ public sealed record ConsentCurrentView(
     long EventId,
     DateTimeOffset OccurredAt);
 
+/// <summary>One ledger event to append: the facts it proves and its provenance (evidence as JSON).</summary>
+internal sealed record ConsentEventRow(ConsentEventFacts Facts, string? FormUrl, string? Ip, string? UserAgent, string EvidenceJson);
+
+/// <summary>One link of a tenant's consent chain as stored: a live event, or the tombstone of one retention removed.</summary>
+internal sealed record ConsentChainLink(long? ChainSeq, long EventId, bool Tombstone, StoredLink Link);
+
 /// <summary>
 /// The consent ledger's SQL: append events, derive the current state (latest by occurred_at, ties by event_id),
-/// show the history with its evidence. The same code path for the admin API, the CLI and the unsubscribe flows.
+/// show the history with its evidence. The same code path for the admin API, the CLI and the patient pages; every
+/// event, whoever records it (<see cref="OptOuts"/> included), is appended by <see cref="AppendAsync"/>.
 /// </summary>
-/// <summary>A consent change the patient made themselves, with what proves it.</summary>
-internal sealed record PatientConsentAction(
-    string TenantId,
-    string PatientId,
-    Channel Channel,
-    bool Grant,
-    string Source,
-    DateTimeOffset OccurredAt,
-    string? Ip,
-    string? UserAgent,
-    IReadOnlyDictionary<string, string?> Evidence,
-    string? EvidenceSha256 = null);
-
 public sealed class ConsentLedger(NpgsqlDataSource dataSource, TenantDirectory tenants, TimeProvider clock)
 {
     public async Task<ConsentRecordResult> RecordAsync(ConsentCommand command, Actor actor, CancellationToken ct)
@@ -73,10 +68,7 @@ public sealed class ConsentLedger(NpgsqlDataSource dataSource, TenantDirectory t
 
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
-        // One writer per patient at a time: event_id (the tie-breaker) then follows commit order, so two
-        // concurrent requests with the same occurred_at resolve to whichever was recorded last.
-        await connection.ExecuteAsync(new CommandDefinition("select pg_advisory_xact_lock(hashtextextended(@key, 0))",
-            new { key = "consent:" + command.TenantId + "\u001f" + command.PatientId }, tx, cancellationToken: ct));
+        await LockPatientAsync(connection, tx, command.TenantId, command.PatientId, ct);
         if (!await PatientKnownAsync(connection, tx, command.TenantId, command.PatientId, ct))
         {
             return new ConsentRecordResult([], [], PatientFound: false);
@@ -85,25 +77,16 @@ public sealed class ConsentLedger(NpgsqlDataSource dataSource, TenantDirectory t
         var ids = new List<long>();
         foreach (var e in events)
         {
-            ids.Add(await connection.ExecuteScalarAsync<long>(new CommandDefinition("""
-                insert into consent_events (tenant_id, patient_id, purpose, channel, placement, action, occurred_at, source,
-                    wording_version, wording_sha256, captured_by, form_url, ip, user_agent, evidence, recorded_by)
-                values (@TenantId, @PatientId, @Purpose, @Channel, @Placement, @Action, @OccurredAt, @Source,
-                    @WordingVersion, @WordingSha256, @CapturedBy, @FormUrl, @Ip, @UserAgent, @Evidence::jsonb, @RecordedBy)
-                returning event_id
-                """, new
-            {
-                e.TenantId, e.PatientId,
-                Purpose = ConsentNames.Name(e.Purpose),
-                Channel = e.Channel is { } c ? ConsentNames.Name(c) : null,
-                Placement = e.Placement is { } p ? ConsentNames.Name(p) : null,
-                Action = ConsentNames.Name(e.Action),
-                OccurredAt = e.OccurredAt.UtcDateTime,
-                e.Evidence.Source, e.Evidence.WordingVersion, e.Evidence.WordingSha256, e.Evidence.CapturedBy,
+            ids.Add(await AppendAsync(connection, tx, new ConsentEventRow(
+                new ConsentEventFacts(e.TenantId, e.PatientId,
+                    ConsentNames.Name(e.Purpose),
+                    e.Channel is { } c ? ConsentNames.Name(c) : null,
+                    e.Placement is { } p ? ConsentNames.Name(p) : null,
+                    ConsentNames.Name(e.Action),
+                    e.OccurredAt,
+                    e.Evidence.Source!, e.Evidence.WordingVersion, e.Evidence.WordingSha256, e.Evidence.CapturedBy, actor.ToString()),
                 e.Evidence.FormUrl, e.Evidence.Ip, e.Evidence.UserAgent,
-                Evidence = JsonSerializer.Serialize(e.Evidence.Extra ?? new Dictionary<string, string>()),
-                RecordedBy = actor.ToString(),
-            }, tx, cancellationToken: ct)));
+                JsonSerializer.Serialize(e.Evidence.Extra ?? new Dictionary<string, string>())), ct));
         }
 
         await AdminAudit.WriteAsync(connection, tx, command.TenantId, actor, "consent." + ConsentNames.Name(command.Action),
@@ -113,33 +96,90 @@ public sealed class ConsentLedger(NpgsqlDataSource dataSource, TenantDirectory t
     }
 
     /// <summary>
-    /// Appends a marketing grant or withdrawal that a patient made themselves (unsubscribe link, STOP/START reply,
-    /// provider unsubscribe), inside the caller's transaction. Takes the same per-patient lock as RecordAsync, so
-    /// the ledger's order is the commit order. Returns the new event id.
+    /// Appends an event a patient made themselves (unsubscribe link, STOP/START reply, provider unsubscribe: see
+    /// <see cref="OptOuts"/>), inside the caller's transaction. Takes the same per-patient lock as RecordAsync, so the
+    /// ledger's order is the commit order. Returns the new event id.
     /// </summary>
-    internal static async Task<long> AppendPatientActionAsync(NpgsqlConnection connection, NpgsqlTransaction tx,
-        PatientConsentAction action, CancellationToken ct)
+    internal async Task<long> AppendPatientEventAsync(NpgsqlConnection connection, NpgsqlTransaction tx, ConsentEventRow row, CancellationToken ct)
     {
-        await connection.ExecuteAsync(new CommandDefinition("select pg_advisory_xact_lock(hashtextextended(@key, 0))",
-            new { key = "consent:" + action.TenantId + "\u001f" + action.PatientId }, tx, cancellationToken: ct));
-        return await connection.ExecuteScalarAsync<long>(new CommandDefinition("""
-            insert into consent_events (tenant_id, patient_id, purpose, channel, action, occurred_at, source,
-                wording_version, wording_sha256, captured_by, ip, user_agent, evidence, recorded_by)
-            values (@TenantId, @PatientId, 'marketing', @Channel, @Action, @OccurredAt, @Source,
-                @WordingVersion, @WordingSha256, @CapturedBy, @Ip, @UserAgent, @Evidence::jsonb, @Source)
-            returning event_id
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(row);
+        await LockPatientAsync(connection, tx, row.Facts.TenantId, row.Facts.PatientId, ct);
+        return await AppendAsync(connection, tx, row, ct);
+    }
+
+    /// <summary>
+    /// One writer per patient at a time: event_id (the tie-breaker) then follows commit order, so two concurrent
+    /// changes with the same occurred_at resolve to whichever was recorded last. Erasure takes it too.
+    /// </summary>
+    internal static Task LockPatientAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string tenantId, string patientId, CancellationToken ct) =>
+        connection.ExecuteAsync(new CommandDefinition("select pg_advisory_xact_lock(hashtextextended(@key, 0))",
+            new { key = "consent:" + tenantId + "\u001f" + patientId }, tx, cancellationToken: ct));
+
+    /// <summary>
+    /// The ledger's one insert: every event of every source goes through here. It links the event into its tenant's
+    /// hash chain (<see cref="ConsentChainEntry"/>, <see cref="ChainHash"/>): under the tenant's chain lock, the next
+    /// position and the previous hash come from the head (consent_chain_head, which survives retention removing the
+    /// newest events), the event id and recorded_at are taken before the insert so the hash covers them, and the head
+    /// moves in the same transaction. Chain order is therefore commit order, with any number of gateways.
+    /// </summary>
+    private static async Task<long> AppendAsync(NpgsqlConnection connection, NpgsqlTransaction tx, ConsentEventRow row, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        // Microsecond precision, as PostgreSQL stores it: the hash covers what the verifier reads back.
+        var facts = row.Facts with { OccurredAt = row.Facts.OccurredAt.AddTicks(-(row.Facts.OccurredAt.UtcTicks % 10)) };
+        long chainSeq, eventId;
+        byte[] prevHash;
+        DateTime recordedAt;
+        await using (var next = await connection.QueryMultipleAsync(new CommandDefinition("""
+            select pg_advisory_xact_lock(hashtextextended('consent-chain:' || @TenantId, 0));
+            select chain_seq, row_hash from consent_chain_head where tenant_id = @TenantId;
+            select nextval(pg_get_serial_sequence('consent_events', 'event_id')) as event_id, now() as recorded_at;
+            """, new { facts.TenantId }, tx, cancellationToken: ct)))
+        {
+            await next.ReadAsync();
+            var head = await next.ReadSingleOrDefaultAsync<(long ChainSeq, byte[] RowHash)?>();
+            (eventId, recordedAt) = await next.ReadSingleAsync<(long, DateTime)>();
+            chainSeq = (head?.ChainSeq ?? 0) + 1;
+            prevHash = head?.RowHash ?? ChainHash.Genesis.ToArray();
+        }
+
+        var rowHash = ChainHash.Compute(prevHash, new ConsentChainEntry(chainSeq, eventId, Utc(recordedAt), facts).Canonical());
+        await connection.ExecuteAsync(new CommandDefinition("""
+            insert into consent_events (event_id, tenant_id, patient_id, purpose, channel, placement, action, occurred_at, recorded_at,
+                source, wording_version, wording_sha256, captured_by, form_url, ip, user_agent, evidence, recorded_by, chain_seq, prev_hash, row_hash)
+            overriding system value
+            values (@eventId, @TenantId, @PatientId, @Purpose, @Channel, @Placement, @Action, @OccurredAt, @recordedAt,
+                @Source, @WordingVersion, @WordingSha256, @CapturedBy, @FormUrl, @Ip, @UserAgent, @EvidenceJson::jsonb, @RecordedBy,
+                @chainSeq, @prevHash, @rowHash);
+            insert into consent_chain_head (tenant_id, chain_seq, row_hash) values (@TenantId, @chainSeq, @rowHash)
+            on conflict (tenant_id) do update set chain_seq = excluded.chain_seq, row_hash = excluded.row_hash;
             """, new
         {
-            action.TenantId, action.PatientId, Channel = ConsentNames.Name(action.Channel),
-            Action = action.Grant ? "grant" : "withdraw",
-            OccurredAt = action.OccurredAt.UtcDateTime, action.Source,
-            // A re-subscription by keyword is affirmative and evidenced by the inbound message itself.
-            WordingVersion = action.Grant ? "keyword:" + action.Source : null,
-            WordingSha256 = action.Grant ? action.EvidenceSha256 : null,
-            CapturedBy = action.Grant ? action.Source : null,
-            action.Ip, action.UserAgent,
-            Evidence = JsonSerializer.Serialize(action.Evidence),
+            eventId, facts.TenantId, facts.PatientId, facts.Purpose, facts.Channel, facts.Placement, facts.Action,
+            OccurredAt = facts.OccurredAt.UtcDateTime, recordedAt, facts.Source, facts.WordingVersion, facts.WordingSha256, facts.CapturedBy,
+            row.FormUrl, row.Ip, row.UserAgent, row.EvidenceJson, facts.RecordedBy, chainSeq, prevHash, rowHash,
         }, tx, cancellationToken: ct));
+        return eventId;
+    }
+
+    /// <summary>
+    /// A tenant's chain as stored, for the verifier: the events without a position (older than the chain, or written
+    /// around the append path) first by id, then the chain in order, the tombstones retention left in their place.
+    /// </summary>
+    internal static async Task<IReadOnlyList<ConsentChainLink>> ChainAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string tenantId, CancellationToken ct)
+    {
+        var rows = await connection.QueryAsync<EventRow>(new CommandDefinition("""
+            select chain_seq, event_id, prev_hash, row_hash, false as tombstone, tenant_id, patient_id, purpose, channel, placement,
+                   action, occurred_at, recorded_at, source, wording_version, wording_sha256, captured_by, recorded_by
+            from consent_events where tenant_id = @tenantId
+            union all
+            select chain_seq, event_id, prev_hash, row_hash, true, tenant_id, '', '', null, null, '', now(), now(), '', null, null, null, ''
+            from consent_chain_tombstones where tenant_id = @tenantId
+            order by chain_seq nulls first, event_id
+            """, new { tenantId }, tx, cancellationToken: ct));
+        return [.. rows.Select(r => new ConsentChainLink(r.ChainSeq, r.EventId, r.Tombstone, new StoredLink(r.PrevHash, r.RowHash,
+            r.Tombstone ? null : new ConsentChainEntry(r.ChainSeq ?? 0, r.EventId, Utc(r.RecordedAt), r.Facts()).Canonical())))];
     }
 
     /// <summary>Current state per (purpose, channel[, placement]); marketing grants past the clinic's lapse period show Lapsed.</summary>
@@ -183,7 +223,7 @@ public sealed class ConsentLedger(NpgsqlDataSource dataSource, TenantDirectory t
 
     internal static async Task<IReadOnlyList<ConsentEventView>> HistoryAsync(NpgsqlConnection connection, string tenantId, string patientId, CancellationToken ct)
     {
-        var rows = await connection.QueryAsync<HistoryRow>(new CommandDefinition("""
+        var rows = await connection.QueryAsync<EventRow>(new CommandDefinition("""
             select event_id, purpose, channel, placement, action, occurred_at, recorded_at, source, wording_version,
                    wording_sha256, captured_by, form_url, ip, user_agent, evidence::text as evidence, recorded_by
             from consent_events where tenant_id = @tenantId and patient_id = @patientId
@@ -221,8 +261,15 @@ public sealed class ConsentLedger(NpgsqlDataSource dataSource, TenantDirectory t
         action == "grant",
         Utc(occurredAt));
 
-    private sealed record HistoryRow
+    /// <summary>A consent_events row as read for the history (with its evidence) or for the chain (with its hashes).</summary>
+    private sealed record EventRow
     {
+        public long? ChainSeq { get; init; }
+        public byte[]? PrevHash { get; init; }
+        public byte[]? RowHash { get; init; }
+        public bool Tombstone { get; init; }
+        public string TenantId { get; init; } = "";
+        public string PatientId { get; init; } = "";
         public long EventId { get; init; }
         public string Purpose { get; init; } = "";
         public string? Channel { get; init; }
@@ -239,6 +286,9 @@ public sealed class ConsentLedger(NpgsqlDataSource dataSource, TenantDirectory t
         public string? UserAgent { get; init; }
         public string Evidence { get; init; } = "{}";
         public string RecordedBy { get; init; } = "";
+
+        public ConsentEventFacts Facts() => new(TenantId, PatientId, Purpose, Channel, Placement, Action, Utc(OccurredAt), Source,
+            WordingVersion, WordingSha256, CapturedBy, RecordedBy);
 
         public ConsentEventView ToView()
         {

@@ -105,14 +105,13 @@ public sealed class DecisionContextQuery(NpgsqlDataSource dataSource, AddressHas
                     select k.ord, t.tenant_id is not null, t.settings::text,
                            c.patient_id, c.first_name, c.last_name, c.email, c.phone_e164, c.whatsapp_e164, c.locale, c.time_zone,
                            c.last_interaction_at,
-                           -- The address the channel would use (WhatsApp falls back to the mobile), hashed as suppressions are:
-                           -- keyed (0017), or a legacy row's plain SHA-256.
+                           -- The address the channel would use (WhatsApp falls back to the mobile), hashed as suppressions are.
                            exists (
                                select 1 from suppressions s,
                                    convert_to(case k.channel when 'email' then c.email when 'sms' then c.phone_e164
                                               when 'whatsapp' then coalesce(c.whatsapp_e164, c.phone_e164) end, 'UTF8') as a(bytes)
                                where s.tenant_id = c.tenant_id and s.channel = k.channel
-                                 and s.address_hash in (hmac(a.bytes, $7, 'sha256'), sha256(a.bytes))),
+                                 and s.address_hash = hmac(a.bytes, $7, 'sha256')),
                            (select count(*) from decisions d
                             where d.tenant_id = k.tenant_id and d.patient_id = k.patient_id and d.detected_purpose = 'marketing'
                               and d.outcome in ('Sent', 'SentWithMarketingRemoved') and d.decided_at > $5 and d.decided_at <= $6),

@@ -429,7 +429,7 @@ public sealed class DecisionLog : IAsyncDisposable
             new NpgsqlParameter<Guid> { TypedValue = record.DecisionId },
             new NpgsqlParameter<string> { TypedValue = record.TenantId, NpgsqlDbType = NpgsqlDbType.Text },
             new NpgsqlParameter<string> { TypedValue = record.IntentId, NpgsqlDbType = NpgsqlDbType.Text },
-            new NpgsqlParameter<string> { TypedValue = WireName(record.Channel), NpgsqlDbType = NpgsqlDbType.Text },
+            new NpgsqlParameter<string> { TypedValue = WireNames.Of(record.Channel), NpgsqlDbType = NpgsqlDbType.Text },
             new NpgsqlParameter<string> { TypedValue = provider, NpgsqlDbType = NpgsqlDbType.Text },
             new NpgsqlParameter { Value = (object?)claimant ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint },
         },
@@ -459,9 +459,6 @@ public sealed class DecisionLog : IAsyncDisposable
         await Task.WhenAll(_writers);
     }
 
-#pragma warning disable CA1308 // stored lower-case, like the wire form
-    internal static string WireName<TEnum>(TEnum value) where TEnum : struct, Enum => value.ToString().ToLowerInvariant();
-#pragma warning restore CA1308
 
     private sealed class PendingBatch(List<PendingAppend> rows, IReadOnlyList<NpgsqlBatchCommand> alongside)
     {

@@ -5,14 +5,17 @@ using NpgsqlTypes;
 
 namespace CommsGateway.Features.Intents;
 
-/// <summary>A decision as stored: enums as their text, lists as text[]. The hash chain covers exactly these values.</summary>
-internal sealed record DecisionRow
+/// <summary>
+/// A decision's columns as every reader sees them: enums as their stored text, lists as text[]. The writer's
+/// <see cref="DecisionRow"/> adds the content hash as bytes and the chain; the audit's read
+/// (<see cref="Audit.DecisionEntry"/>) adds the content hash as hex and the provider call.
+/// </summary>
+public abstract record DecisionFields
 {
-    /// <summary>The stored columns, in <see cref="Read"/>'s order.</summary>
+    /// <summary>These columns of <c>decisions</c>, in the order <see cref="DecisionRow.Read"/> reads them.</summary>
     public const string Columns = """
         seq, decision_id, tenant_id, intent_id, patient_id, producer, channel, category, campaign_id,
-        declared_purpose, detected_purpose, outcome, reasons, details, content_sha256,
-        consent_event_id, policy_version, deferred_until, decided_at, prev_hash, row_hash, chain_version
+        declared_purpose, detected_purpose, outcome, reasons, details, consent_event_id, policy_version, deferred_until, decided_at
         """;
 
     public long Seq { get; init; }
@@ -29,11 +32,19 @@ internal sealed record DecisionRow
     public string Outcome { get; init; } = "";
     public string[] Reasons { get; init; } = [];
     public string[] Details { get; init; } = [];
-    public byte[]? ContentSha256 { get; init; }
     public long? ConsentEventId { get; init; }
     public string PolicyVersion { get; init; } = "";
     public DateTime? DeferredUntil { get; init; }
     public DateTime DecidedAt { get; init; }
+}
+
+/// <summary>A decision as stored. The hash chain covers exactly these values.</summary>
+internal sealed record DecisionRow : DecisionFields
+{
+    /// <summary>Every stored column, in <see cref="Read"/>'s order.</summary>
+    public new const string Columns = DecisionFields.Columns + ", content_sha256, prev_hash, row_hash, chain_version";
+
+    public byte[]? ContentSha256 { get; init; }
     public byte[]? PrevHash { get; init; }
     public byte[]? RowHash { get; init; }
     public short? ChainVersion { get; init; }
@@ -69,11 +80,11 @@ internal sealed record DecisionRow
         IntentId = r.IntentId,
         PatientId = r.PatientId,
         Producer = r.Producer,
-        Channel = DecisionLog.WireName(r.Channel),
+        Channel = WireNames.Of(r.Channel),
         Category = r.Category,
         CampaignId = r.CampaignId,
-        DeclaredPurpose = DecisionLog.WireName(r.DeclaredPurpose),
-        DetectedPurpose = DecisionLog.WireName(r.DetectedPurpose),
+        DeclaredPurpose = WireNames.Of(r.DeclaredPurpose),
+        DetectedPurpose = WireNames.Of(r.DetectedPurpose),
         Outcome = r.Outcome.ToString(),
         Reasons = [.. r.Reasons],
         Details = [.. r.Details],
@@ -109,11 +120,11 @@ internal sealed record DecisionRow
         Outcome = reader.GetString(11),
         Reasons = reader.GetFieldValue<string[]>(12),
         Details = reader.GetFieldValue<string[]>(13),
-        ContentSha256 = reader.IsDBNull(14) ? null : reader.GetFieldValue<byte[]>(14),
-        ConsentEventId = reader.IsDBNull(15) ? null : reader.GetInt64(15),
-        PolicyVersion = reader.GetString(16),
-        DeferredUntil = reader.IsDBNull(17) ? null : reader.GetFieldValue<DateTime>(17),
-        DecidedAt = reader.GetFieldValue<DateTime>(18),
+        ConsentEventId = reader.IsDBNull(14) ? null : reader.GetInt64(14),
+        PolicyVersion = reader.GetString(15),
+        DeferredUntil = reader.IsDBNull(16) ? null : reader.GetFieldValue<DateTime>(16),
+        DecidedAt = reader.GetFieldValue<DateTime>(17),
+        ContentSha256 = reader.IsDBNull(18) ? null : reader.GetFieldValue<byte[]>(18),
         PrevHash = reader.IsDBNull(19) ? null : reader.GetFieldValue<byte[]>(19),
         RowHash = reader.IsDBNull(20) ? null : reader.GetFieldValue<byte[]>(20),
         ChainVersion = reader.IsDBNull(21) ? null : reader.GetInt16(21),

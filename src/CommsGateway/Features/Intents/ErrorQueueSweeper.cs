@@ -5,26 +5,28 @@ using CommsGateway.Core.Policy;
 using CommsGateway.Hosting;
 using MassTransit;
 using Microsoft.Extensions.Options;
-using Polly;
-using Polly.Retry;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 
 namespace CommsGateway.Features.Intents;
 
 /// <summary>
-/// Nothing published may vanish. MassTransit moves a message it could not consume to the "_error" queue; this
-/// sweeper gives each one a decision like any other intent:
+/// Nothing published may vanish. Retries are MassTransit's (the intent consumer's in-place retry); what reaches the
+/// "_error" queue is what no retry can decide, and this sweeper gives each such message its one decision:
 /// <list type="bullet">
 /// <item>not JSON at all: <c>Rejected MalformedMessage</c> with the parser's reason;</item>
 /// <item>JSON with a value of the wrong type (<c>"body": 12345</c>, <c>"expiresAt": "tomorrow"</c>):
 /// <c>Rejected InvalidField</c> naming the field (the consumer's retry skips these, so this takes milliseconds);</item>
-/// <item>a readable intent that faulted for another reason (database down longer than the consumer's retries): run
-/// through the pipeline again in this process, with a bounded exponential back-off (Polly), up to
-/// <see cref="GatewayOptions.MaxFaultReplays"/> more attempts, then <c>Failed ProcessingFailed</c> naming the fault.</item>
+/// <item>a readable intent that faulted through every retry (the database down longer than they last), or that the
+/// broker dead-lettered after its delivery limit (a gateway died holding it each time): <c>Failed ProcessingFailed</c>
+/// naming the fault, without running it again.</item>
 /// </list>
-/// Messages are handled concurrently (up to <see cref="Concurrency"/>): one intent waiting out its back-off never
-/// holds up the others.
+/// Why here and not in MassTransit: it never hands a consumer a body it cannot deserialize (it moves it to "_error",
+/// and there is no intent to decide), it stops at "_error" once its retries are spent, and a message the broker
+/// dead-letters never reaches it. The decision needs the database; while it is down the message stays queued here
+/// (not acknowledged) and is taken again a second later.
+/// Messages are handled concurrently (up to <see cref="Concurrency"/>), so after an outage the decision writer
+/// appends them in batches.
 /// </summary>
 internal sealed class ErrorQueueSweeper(
     IOptions<RabbitMqOptions> rabbitOptions,
@@ -36,41 +38,6 @@ internal sealed class ErrorQueueSweeper(
     CommsGateway.Observability.GatewayMetrics metrics) : BackgroundService
 {
     internal const ushort Concurrency = 16;
-
-    // Resolved when first needed, not with the hosted services: its dependencies validate options (privacy keys ...),
-    // and start-up must report every refused setting at once rather than die on the first one resolved.
-    private IntentPipeline? _pipeline;
-
-    private IntentPipeline Pipeline
-    {
-        get
-        {
-            if (_pipeline is null)
-            {
-                using var scope = scopes.CreateScope();
-                _pipeline = scope.ServiceProvider.GetRequiredService<IntentPipeline>(); // a singleton: outlives the scope
-            }
-
-            return _pipeline;
-        }
-    }
-
-    /// <summary>First replay after about this long, doubling (with jitter) up to <see cref="MaxReplayDelay"/>.</summary>
-    internal static readonly TimeSpan FirstReplayDelay = TimeSpan.FromSeconds(1);
-
-    internal static readonly TimeSpan MaxReplayDelay = TimeSpan.FromSeconds(30);
-
-    private readonly ResiliencePipeline _replays = new ResiliencePipelineBuilder()
-        .AddRetry(new RetryStrategyOptions
-        {
-            MaxRetryAttempts = Math.Max(1, gatewayOptions.Value.MaxFaultReplays), // 0 never gets here
-            BackoffType = DelayBackoffType.Exponential,
-            UseJitter = true,
-            Delay = FirstReplayDelay,
-            MaxDelay = MaxReplayDelay,
-            ShouldHandle = new PredicateBuilder().Handle<Exception>(ex => ex is not OperationCanceledException),
-        })
-        .Build();
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -113,8 +80,7 @@ internal sealed class ErrorQueueSweeper(
             ConsumerDispatchConcurrency = Concurrency,
         };
         await using var connection = await factory.CreateConnectionAsync(rabbit.Endpoints(), ct);
-        // Confirmed replays: the faulted message is acknowledged only once the broker holds its replay.
-        await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), ct);
+        await using var channel = await connection.CreateChannelAsync(cancellationToken: ct);
         // Same arguments MassTransit uses, so whichever declares first, both agree.
         await channel.QueueDeclareAsync(errorQueue, durable: true, exclusive: false, autoDelete: false,
             arguments: RabbitMqTopology.ErrorQueueArguments(rabbit), cancellationToken: ct);
@@ -148,7 +114,9 @@ internal sealed class ErrorQueueSweeper(
     private async Task HandleAsync(BasicDeliverEventArgs delivery, CancellationToken ct)
     {
         var headers = delivery.BasicProperties.Headers;
-        var faultMessage = HeaderText(headers, "MT-Fault-Message") ?? "unknown fault";
+        // MassTransit names the consumer's last fault; the broker, a delivery limit reached (x-first-death-reason).
+        var faultMessage = HeaderText(headers, "MT-Fault-Message")
+            ?? (HeaderText(headers, "x-first-death-reason") is { } death ? $"dead-lettered by the broker: {death}" : "unknown fault");
         // The body is the broker's buffer, valid only until this handler yields: copy it.
         var body = delivery.Body.ToArray();
         var key = DeliveryKey.For(delivery.BasicProperties.MessageId, body, delivery.BasicProperties);
@@ -165,38 +133,9 @@ internal sealed class ErrorQueueSweeper(
                 return;
         }
 
-        // A readable intent the consumer could not process: run it again here, backing off between attempts.
-        var intent = read.Intent;
-        if (gatewayOptions.Value.MaxFaultReplays == 0)
-        {
-            await RecordAsync(read.Ids, key, body, DecisionOutcome.Failed, ReasonCodes.ProcessingFailed,
-                $"processing fault: {Truncate(faultMessage, 500)}", ct);
-            return;
-        }
-
-        try
-        {
-            var decided = await _replays.ExecuteAsync(async token =>
-            {
-                try
-                {
-                    return (await Pipeline.DecideAsync([new IncomingIntent(intent, key)], token))[0];
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    logger.LogWarning("Replay of faulted intent {IntentId} failed: {Error}", intent.IntentId, ex.GetType().Name);
-                    throw;
-                }
-            }, ct);
-            using var scope = scopes.CreateScope();
-            await scope.ServiceProvider.GetRequiredService<IPublishEndpoint>().Publish(decided, ct);
-            logger.LogWarning("Faulted intent {IntentId} decided {Outcome} on replay", decided.IntentId, decided.Outcome);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            await RecordAsync(read.Ids, key, body, DecisionOutcome.Failed, ReasonCodes.ProcessingFailed,
-                $"processing fault: {Truncate($"{ex.GetType().Name}: {ex.Message}", 500)}", ct);
-        }
+        // A readable intent the consumer's retries could not decide: the fault is the reason, the intent is not run again.
+        await RecordAsync(read.Ids, key, body, DecisionOutcome.Failed, ReasonCodes.ProcessingFailed,
+            $"processing fault: {Truncate(faultMessage, 500)}", ct);
     }
 
     private async Task RecordAsync(IntentReader.Ids ids, string key, byte[] body, DecisionOutcome outcome, string reason, string detail,

@@ -3,7 +3,6 @@ using CommsGateway.Core.Privacy;
 using CommsGateway.Features.Admin;
 using CommsGateway.Features.Consent;
 using CommsGateway.Features.Contacts;
-using CommsGateway.Features.Webhooks;
 using Dapper;
 using Npgsql;
 
@@ -24,7 +23,7 @@ public sealed record PatientContactView(
     string? FirstName, string? LastName, string? Email, string? Phone, string? WhatsApp, string? Locale, string? TimeZone,
     DateTimeOffset? LastInteractionAt, string UpdatedBy, DateTimeOffset UpdatedAt);
 
-/// <summary>A suppression of one of the patient's current addresses (matched by keyed hash, or a legacy row's SHA-256).</summary>
+/// <summary>A suppression of one of the patient's current addresses (matched by its keyed hash).</summary>
 public sealed record SuppressionView(string Channel, string Reason, DateTimeOffset CreatedAt);
 
 public sealed record DecisionView(
@@ -51,7 +50,7 @@ public sealed record ErasureResult(int SuppressionsAdded, int ConsentEventsPseud
 }
 
 /// <summary>Access requests and erasure, shared by the admin API and the CLI.</summary>
-public sealed class PatientRecords(NpgsqlDataSource dataSource, ConsentLedger ledger, AddressHasher hasher, TimeProvider clock)
+public sealed class PatientRecords(NpgsqlDataSource dataSource, ConsentLedger ledger, OptOuts optOuts, AddressHasher hasher, TimeProvider clock)
 {
     public async Task<PatientExport?> ExportAsync(string tenantId, string patientId, Actor actor, CancellationToken ct)
     {
@@ -77,17 +76,11 @@ public sealed class PatientRecords(NpgsqlDataSource dataSource, ConsentLedger le
             select channel, reason, created_at from suppressions
             where tenant_id = @tenantId and address_hash = any(@hashes)
             order by created_at
-            """, new { tenantId, hashes = Addresses(contactRow).SelectMany(a => new[] { hasher.Hash(a.Address), AddressHasher.LegacyHash(a.Address) }).ToArray() },
+            """, new { tenantId, hashes = Addresses(contactRow).Select(a => hasher.Hash(a.Address)).ToArray() },
             cancellationToken: ct)))
             .Select(s => new SuppressionView(s.Channel, s.Reason, ConsentLedger.Utc(s.CreatedAt))).ToList();
 
-        var decisions = (await connection.QueryAsync<DecisionExportRow>(new CommandDefinition("""
-            select d.decision_id, d.intent_id, d.producer, d.channel, d.category, d.campaign_id, d.declared_purpose, d.detected_purpose,
-                   d.outcome, d.reasons, d.details, d.consent_event_id, d.policy_version, d.decided_at, x.status as dispatch_status
-            from decisions d left join dispatches x on x.decision_id = d.decision_id
-            where d.tenant_id = @tenantId and d.patient_id = @patientId
-            order by d.seq
-            """, new { tenantId, patientId }, cancellationToken: ct)))
+        var decisions = (await Audit.DecisionQuery.ForPatientAsync(connection, tenantId, patientId, ct))
             .Select(d => new DecisionView(d.DecisionId, d.IntentId, d.Producer, d.Channel, d.Category, d.CampaignId, d.DeclaredPurpose,
                 d.DetectedPurpose, d.Outcome, d.Reasons, d.Details, d.ConsentEventId, d.PolicyVersion, ConsentLedger.Utc(d.DecidedAt), d.DispatchStatus))
             .ToList();
@@ -110,8 +103,7 @@ public sealed class PatientRecords(NpgsqlDataSource dataSource, ConsentLedger le
         ArgumentNullException.ThrowIfNull(actor);
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
-        await connection.ExecuteAsync(new CommandDefinition("select pg_advisory_xact_lock(hashtextextended(@key, 0))",
-            new { key = "consent:" + tenantId + "\u001f" + patientId }, tx, cancellationToken: ct));
+        await ConsentLedger.LockPatientAsync(connection, tx, tenantId, patientId, ct);
         if (!await ConsentLedger.PatientKnownAsync(connection, tx, tenantId, patientId, ct))
         {
             return null;
@@ -124,13 +116,7 @@ public sealed class PatientRecords(NpgsqlDataSource dataSource, ConsentLedger le
         var suppressions = 0;
         if (contact is not null)
         {
-            // Legacy SHA-256 rows of these addresses (a bounce before 0017) would keep a reversible hash of them: re-keyed first.
-            await Suppressions.RekeyLegacyAsync(connection, tx, hasher, tenantId, patientId, ct);
-            foreach (var (channel, address) in Addresses(contact))
-            {
-                suppressions += await Suppressions.AddAsync(connection, tx, hasher, tenantId, channel, address, "erased", ct);
-            }
-
+            suppressions = await optOuts.SuppressErasedAsync(connection, tx, tenantId, Addresses(contact), ct);
             await connection.ExecuteAsync(new CommandDefinition(
                 "delete from contacts where tenant_id = @tenantId and patient_id = @patientId", new { tenantId, patientId }, tx, cancellationToken: ct));
         }
@@ -234,24 +220,4 @@ public sealed class PatientRecords(NpgsqlDataSource dataSource, ConsentLedger le
             yield return ("whatsapp", whatsApp);
         }
     }
-
-    private sealed record DecisionExportRow
-    {
-        public Guid DecisionId { get; init; }
-        public string IntentId { get; init; } = "";
-        public string? Producer { get; init; }
-        public string Channel { get; init; } = "";
-        public string? Category { get; init; }
-        public string? CampaignId { get; init; }
-        public string DeclaredPurpose { get; init; } = "";
-        public string DetectedPurpose { get; init; } = "";
-        public string Outcome { get; init; } = "";
-        public string[] Reasons { get; init; } = [];
-        public string[] Details { get; init; } = [];
-        public long? ConsentEventId { get; init; }
-        public string PolicyVersion { get; init; } = "";
-        public DateTime DecidedAt { get; init; }
-        public string? DispatchStatus { get; init; }
-    }
-
 }

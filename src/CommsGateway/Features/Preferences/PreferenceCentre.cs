@@ -44,11 +44,13 @@ public sealed record ConfirmResult(bool Confirmed, string TenantId, string Patie
 /// <summary>
 /// What the patient pages do: read a patient's choices from the consent ledger, withdraw at once, and grant only on a
 /// fresh affirmative action showing the exact wording (email: only once the patient confirms from the address on
-/// record). Every change goes through <see cref="ConsentLedger.RecordAsync"/>, the ledger's own validation included.
+/// record). Every change goes through the ledger's validation: withdrawals through <see cref="OptOuts"/>, grants through
+/// <see cref="ConsentLedger.RecordAsync"/>.
 /// </summary>
 public sealed class PreferenceCentre(
     NpgsqlDataSource dataSource,
     ConsentLedger ledger,
+    OptOuts optOuts,
     ContactDirectory contacts,
     ClinicNames clinicNames,
     ClinicBrands brands,
@@ -129,7 +131,7 @@ public sealed class PreferenceCentre(
     {
         ArgumentNullException.ThrowIfNull(item);
         ArgumentNullException.ThrowIfNull(evidence);
-        var result = await ledger.RecordAsync(Command(tenantId, patientId, ConsentAction.Withdraw, item, new ConsentEvidence
+        var result = await optOuts.WithdrawAsync(Command(tenantId, patientId, ConsentAction.Withdraw, item, new ConsentEvidence
         {
             Source = evidence.Source,
             Ip = evidence.Ip?.ToString(),

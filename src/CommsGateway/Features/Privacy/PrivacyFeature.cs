@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using CommsGateway.Core.Privacy;
-using CommsGateway.Features.Webhooks;
+using CommsGateway.Features.Consent;
 using CommsGateway.Hosting;
 using Dapper;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -50,20 +50,17 @@ public static class PrivacyFeature
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PrivacyOptions>, PrivacyOptionsValidator>());
         builder.Services.TryAddSingleton(sp =>
             new AddressHasher(PrivacyOptionsValidator.DecodeKey(sp.GetRequiredService<IOptions<PrivacyOptions>>().Value.AddressHashKey) ?? []));
-        // Registered after the migrations' hosted service, so it runs once 0017 has added hash_scheme.
-        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, SuppressionRekeyService>());
+        // Registered after the migrations' hosted service, so key_fingerprints (0018) exists when it runs.
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, AddressHashKeyCheck>());
         return builder;
     }
 }
 
 /// <summary>
 /// At start-up: refuses a key other than the one this database's suppressions were hashed with (its fingerprint is
-/// recorded at the first start), then re-keys the legacy (unkeyed SHA-256) suppressions whose address is still in
-/// <c>contacts</c>. Legacy rows of addresses no longer held (erasures before 0017 among them) cannot be re-keyed: they
-/// stay, still matched.
+/// recorded at the first start).
 /// </summary>
-internal sealed class SuppressionRekeyService(NpgsqlDataSource dataSource, IServiceProvider services, ILogger<SuppressionRekeyService> logger)
-    : IHostedService
+internal sealed class AddressHashKeyCheck(NpgsqlDataSource dataSource, IServiceProvider services) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -73,12 +70,7 @@ internal sealed class SuppressionRekeyService(NpgsqlDataSource dataSource, IServ
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var tx = await connection.BeginTransactionAsync(cancellationToken);
         await RequireRecordedKeyAsync(connection, tx, hasher, cancellationToken);
-        var rekeyed = await Suppressions.RekeyLegacyAsync(connection, tx, hasher, null, null, cancellationToken);
         await tx.CommitAsync(cancellationToken);
-        if (rekeyed > 0)
-        {
-            logger.LogInformation("Re-keyed {Count} legacy suppression(s) to HMAC-SHA256", rekeyed);
-        }
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

@@ -80,7 +80,7 @@ public sealed class ReviewQueue(NpgsqlDataSource dataSource, ReviewCipher cipher
         {
             heldId = Guid.CreateVersion7(heldAt), intent.TenantId, intent.IntentId, heldDecisionId, content, label,
             classification.Probability, classification.Score, signals = classification.Signals.ToArray(), key = TemplateKey.Compute(intent),
-            channel = Intents.DecisionLog.WireName(intent.Channel), heldAt = heldAt.UtcDateTime, expiresAt = intent.ExpiresAt?.UtcDateTime,
+            channel = WireNames.Of(intent.Channel), heldAt = heldAt.UtcDateTime, expiresAt = intent.ExpiresAt?.UtcDateTime,
             defaultHours = DefaultMaxHoldHours,
         }, cancellationToken: ct));
     }
@@ -261,7 +261,7 @@ public sealed class ReviewQueue(NpgsqlDataSource dataSource, ReviewCipher cipher
         {
             var text = JsonSerializer.Deserialize<LabelText>(cipher.Decrypt(r.LabelText, tenantId, r.IntentId), Json)!;
             return new LabelLine("review-" + r.HeldId.ToString("N"), "review", text.Lang ?? "", r.Channel,
-                text.Declared is { } declared && Enum.TryParse<Purpose>(declared, out var purpose) ? Intents.DecisionLog.WireName(purpose) : "unknown",
+                text.Declared is { } declared && Enum.TryParse<Purpose>(declared, out var purpose) ? WireNames.Of(purpose) : "unknown",
                 text.Subject ?? "", text.Body, r.Verdict, "review", r.Note is null ? null : TemplateKey.MaskValues(r.Note));
         })];
     }

@@ -50,7 +50,7 @@ public sealed record UnsubscribeRequest(
 /// marketing, source unsubscribe_link). Repeating is harmless: each request is evidence, and withdrawing what is
 /// already withdrawn leaves the state as it is.
 /// </summary>
-public sealed class UnsubscribeRecorder(NpgsqlDataSource dataSource, TimeProvider clock, ILogger<UnsubscribeRecorder> logger)
+public sealed class UnsubscribeRecorder(NpgsqlDataSource dataSource, OptOuts optOuts, TimeProvider clock, ILogger<UnsubscribeRecorder> logger)
 {
     public async Task WithdrawAsync(UnsubscribeRequest request, CancellationToken ct)
     {
@@ -72,7 +72,7 @@ public sealed class UnsubscribeRecorder(NpgsqlDataSource dataSource, TimeProvide
                     @CampaignId, @KeyId, @TokenIssuedAt, cast(@ip as inet), @UserAgent, @now)
                 """, new
             {
-                requestId, request.TenantId, request.SubscriberRef, patientId, channel = WireName(channel),
+                requestId, request.TenantId, request.SubscriberRef, patientId, channel = WireNames.Of(channel),
                 scope = request.Scope == UnsubscribeScope.AllMarketing ? "all_marketing" : "channel",
                 method = request.Method == UnsubscribeMethod.OneClick ? "one_click" : "page",
                 request.CampaignId, request.KeyId, request.TokenIssuedAt, ip = request.Ip?.ToString(), request.UserAgent, now,
@@ -85,9 +85,8 @@ public sealed class UnsubscribeRecorder(NpgsqlDataSource dataSource, TimeProvide
         {
             foreach (var channel in request.Channels.Distinct())
             {
-                await ConsentLedger.AppendPatientActionAsync(connection, tx, new PatientConsentAction(
-                    request.TenantId, patientId, channel, Grant: false, Source: "unsubscribe_link", now,
-                    request.Ip?.ToString(), request.UserAgent,
+                await optOuts.WithdrawAsync(connection, tx, new OptOut(
+                    request.TenantId, patientId, channel, OptOuts.UnsubscribeLink, now,
                     new Dictionary<string, string?>
                     {
                         ["request_id"] = requestId.ToString(),
@@ -96,7 +95,8 @@ public sealed class UnsubscribeRecorder(NpgsqlDataSource dataSource, TimeProvide
                         ["scope"] = request.Scope == UnsubscribeScope.AllMarketing ? "all_marketing" : "channel",
                         ["campaign_id"] = request.CampaignId,
                         ["token_issued_at"] = request.TokenIssuedAt.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
-                    }), ct);
+                    },
+                    request.Ip?.ToString(), request.UserAgent), ct);
             }
         }
 
@@ -112,7 +112,4 @@ public sealed class UnsubscribeRecorder(NpgsqlDataSource dataSource, TimeProvide
             requestId, request.TenantId, request.Scope, string.Join(',', request.Channels), request.Method, request.KeyId);
     }
 
-#pragma warning disable CA1308 // The database's channel names are lower-case, as in the decisions table.
-    internal static string WireName(Channel channel) => channel.ToString().ToLowerInvariant();
-#pragma warning restore CA1308
 }

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text.Json;
 using CommsGateway.Contracts;
 using CommsGateway.Core.Contacts;
-using CommsGateway.Core.Privacy;
 using CommsGateway.Core.Security;
 using CommsGateway.Features.Consent;
 using CommsGateway.Providers;
@@ -28,9 +27,6 @@ public static class SendGridEventWebhook
     /// <summary>SendGrid posts at most a few thousand events per request; far below this.</summary>
     private const long MaxBodyBytes = 8 * 1024 * 1024;
 
-    public const string UnsubscribeSource = "provider_unsubscribe";
-    public const string SpamComplaintSource = "spam_complaint";
-
     public static IEndpointRouteBuilder MapSendGridEventWebhook(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
@@ -42,7 +38,7 @@ public static class SendGridEventWebhook
         HttpContext context,
         SendGridEventVerifier verifier,
         NpgsqlDataSource dataSource,
-        AddressHasher hasher,
+        OptOuts optOuts,
         TimeProvider clock,
         Observability.GatewayMetrics metrics,
         ILogger<SendGridEventWebhookLog> logger)
@@ -96,7 +92,7 @@ public static class SendGridEventWebhook
             foreach (var element in document.RootElement.EnumerateArray())
             {
                 var outcome = SendGridEvent.From(element, clock.GetUtcNow()) is { } e
-                    ? await ApplyAsync(dataSource, hasher, e, clock.GetUtcNow(), logger, ct)
+                    ? await ApplyAsync(dataSource, optOuts, e, clock.GetUtcNow(), logger, ct)
                     : Outcome.Ignored;
                 _ = outcome switch
                 {
@@ -119,7 +115,7 @@ public static class SendGridEventWebhook
     }
 
     /// <summary>One event, its de-duplication row and its effects commit together: a crash mid-way is retried whole.</summary>
-    private static async Task<Outcome> ApplyAsync(NpgsqlDataSource dataSource, AddressHasher hasher, SendGridEvent e, DateTimeOffset now, ILogger logger, CancellationToken ct)
+    private static async Task<Outcome> ApplyAsync(NpgsqlDataSource dataSource, OptOuts optOuts, SendGridEvent e, DateTimeOffset now, ILogger logger, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
@@ -162,15 +158,15 @@ public static class SendGridEventWebhook
         {
             case "unsubscribe" or "group_unsubscribe" or "spamreport" when d.PatientId is { Length: > 0 } patient:
                 // The patient said stop through their mailbox (link in SendGrid's footer, or "report spam"): art. 7(3).
-                await ConsentLedger.AppendPatientActionAsync(connection, tx, new PatientConsentAction(d.TenantId, patient, Channel.Email,
-                    Grant: false, e.Event == "spamreport" ? SpamComplaintSource : UnsubscribeSource, Min(e.OccurredAt, now), null, null, evidence), ct);
+                await optOuts.WithdrawAsync(connection, tx, new OptOut(d.TenantId, patient, Channel.Email,
+                    e.Event == "spamreport" ? OptOuts.SpamComplaint : OptOuts.ProviderUnsubscribe, Min(e.OccurredAt, now), evidence), ct);
                 break;
         }
 
         if (address is not null && (e.Event == "spamreport" || e.IsHardBounce))
         {
-            await Suppressions.AddAsync(connection, tx, hasher, d.TenantId, Channel.Email, address,
-                e.Event == "spamreport" ? Suppressions.SpamComplaint : Suppressions.HardBounce, ct);
+            await optOuts.SuppressAsync(connection, tx, d.TenantId, Channel.Email, address,
+                e.Event == "spamreport" ? SuppressionReason.SpamComplaint : SuppressionReason.HardBounce, ct);
         }
 
         if (e.Event is "delivered" or "dropped" or "deferred" or "bounce")

@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using CommsGateway.Contracts;
 using CommsGateway.Core.Contacts;
-using CommsGateway.Core.Privacy;
+using CommsGateway.Core.Consent;
 using CommsGateway.Core.Unsubscribe;
 using CommsGateway.Features.Consent;
 using CommsGateway.Hosting;
@@ -27,9 +27,6 @@ public static class TwilioInboundWebhook
     /// <summary>Empty TwiML: acknowledge, reply nothing (Twilio's own opt-out reply, when enabled, is sent by Twilio).</summary>
     internal const string EmptyTwiml = """<?xml version="1.0" encoding="UTF-8"?><Response></Response>""";
 
-    public const string StopSource = "sms_stop";
-    public const string StartSource = "sms_start";
-
     public static IEndpointRouteBuilder MapTwilioInboundWebhook(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
@@ -42,7 +39,7 @@ public static class TwilioInboundWebhook
         IOptions<TwilioOptions> twilio,
         IOptions<GatewayOptions> gateway,
         NpgsqlDataSource dataSource,
-        AddressHasher hasher,
+        OptOuts optOuts,
         TimeProvider clock,
         ILogger<TwilioInboundWebhookLog> logger,
         CancellationToken ct)
@@ -86,7 +83,7 @@ public static class TwilioInboundWebhook
             on conflict (message_sid) do nothing
             """, new
         {
-            sid, channel = Suppressions.Wire(channel), bodySha256, count = patients.Count,
+            sid, channel = WireNames.Of(channel), bodySha256, count = patients.Count,
             intent = intent switch { KeywordIntent.OptOut => "opt_out", KeywordIntent.OptIn => "opt_in", KeywordIntent.Help => "help", _ => "none" },
         }, tx, cancellationToken: ct)) == 1;
         if (!first)
@@ -105,21 +102,22 @@ public static class TwilioInboundWebhook
             : 0;
         foreach (var (tenantId, patientId) in patients)
         {
-            await ConsentLedger.AppendPatientActionAsync(connection, tx, new PatientConsentAction(
-                tenantId, patientId, channel, Grant: intent == KeywordIntent.OptIn,
-                intent == KeywordIntent.OptIn ? StartSource : StopSource, now, Ip: null, UserAgent: null,
-                new Dictionary<string, string?>
-                {
-                    ["message_sid"] = sid,
-                    ["body_sha256"] = bodySha256,
-                    ["opt_out_type"] = form["OptOutType"].ToString() is { Length: > 0 } t ? t : null,
-                    ["to"] = to, // the clinic's sender, not personal data
-                    ["account_sid"] = form["AccountSid"].ToString(),
-                },
-                EvidenceSha256: bodySha256), ct);
+            var evidence = new Dictionary<string, string?>
+            {
+                ["message_sid"] = sid,
+                ["body_sha256"] = bodySha256,
+                ["opt_out_type"] = form["OptOutType"].ToString() is { Length: > 0 } t ? t : null,
+                ["to"] = to, // the clinic's sender, not personal data
+                ["account_sid"] = form["AccountSid"].ToString(),
+            };
             if (intent == KeywordIntent.OptIn)
             {
-                await Suppressions.LiftProviderOptOutAsync(connection, tx, hasher, tenantId, channel, phone.Value!, ct);
+                await optOuts.ResubscribeAsync(connection, tx, new KeywordResubscription(
+                    tenantId, patientId, channel, OptOuts.SmsStart, now, bodySha256, phone.Value!, evidence), ct);
+            }
+            else
+            {
+                await optOuts.WithdrawAsync(connection, tx, new OptOut(tenantId, patientId, channel, OptOuts.SmsStop, now, evidence), ct);
             }
         }
 
@@ -141,7 +139,7 @@ public static class TwilioInboundWebhook
             select t.name, t.help_contact,
                    exists (select 1 from contacts c where c.tenant_id = t.tenant_id and (c.phone_e164 = @phone or c.whatsapp_e164 = @phone))
             from tenants t where {SendsFromSql}
-            """, new { phone, to, mss = messagingServiceSid, channel = Suppressions.Wire(channel) }, tx, cancellationToken: ct))).ToList();
+            """, new { phone, to, mss = messagingServiceSid, channel = WireNames.Of(channel) }, tx, cancellationToken: ct))).ToList();
         var clinic = clinics.Count == 1 ? clinics[0] : clinics.Where(c => c.HoldsNumber).ToList() is [var only] ? only : default;
         if (clinic.Name is null)
         {
@@ -211,7 +209,7 @@ public static class TwilioInboundWebhook
             left join consent_current cc on cc.tenant_id = c.tenant_id and cc.patient_id = c.patient_id
                  and cc.purpose = 'marketing' and cc.channel = @channel
             where c.phone_e164 = @phone or c.whatsapp_e164 = @phone
-            """, new { phone, channel = Suppressions.Wire(channel), to, mss = messagingServiceSid }, tx, cancellationToken: ct))).ToList();
+            """, new { phone, channel = WireNames.Of(channel), to, mss = messagingServiceSid }, tx, cancellationToken: ct))).ToList();
 
         var scoped = candidates.Where(c => c.KnownSender ? c.SendsFrom : intent == KeywordIntent.OptOut);
         if (intent == KeywordIntent.OptIn)

@@ -69,9 +69,7 @@ internal sealed class SendGridDispatcher(
 
     /// <summary>Detected purpose, then the intent's category.</summary>
     internal static List<string> CategoriesOf(OutboundMessage message) =>
-#pragma warning disable CA1308 // SendGrid categories are free text; lower-case reads best in its stats
-        [message.Purpose.ToString().ToLowerInvariant(), .. string.IsNullOrEmpty(message.Category) ? Array.Empty<string>() : [message.Category]];
-#pragma warning restore CA1308
+        [WireNames.Of(message.Purpose), .. string.IsNullOrEmpty(message.Category) ? Array.Empty<string>() : [message.Category]];
 
     /// <summary>
     /// One <c>mail/send</c> request (one recipient, or a bulk request's personalizations) through the resilience

@@ -5,8 +5,6 @@ using System.Text;
 using System.Text.Json;
 using CommsGateway.Contracts;
 using CommsGateway.Features.Admin;
-using CommsGateway.IntegrationTests.Features.Consent;
-using CommsGateway.IntegrationTests.Features.Webhooks;
 using CommsGateway.IntegrationTests.Infrastructure;
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;

@@ -3,7 +3,6 @@ using CommsGateway.Contracts;
 using CommsGateway.Core.Policy;
 using CommsGateway.Core.Webhooks;
 using CommsGateway.Features.Admin;
-using CommsGateway.IntegrationTests.Features.Webhooks;
 using CommsGateway.IntegrationTests.Infrastructure;
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;

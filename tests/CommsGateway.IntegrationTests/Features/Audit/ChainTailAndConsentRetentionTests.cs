@@ -2,7 +2,6 @@ using System.Net.Http.Json;
 using CommsGateway.Contracts;
 using CommsGateway.Features.Audit;
 using CommsGateway.Features.Intents;
-using CommsGateway.IntegrationTests.Features.Consent;
 using CommsGateway.IntegrationTests.Infrastructure;
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,12 +1,12 @@
 using System.Net.Http.Json;
 using CommsGateway.Features.Audit;
-using CommsGateway.IntegrationTests.Features.Consent;
 using CommsGateway.IntegrationTests.Infrastructure;
 using Dapper;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace CommsGateway.IntegrationTests.Features.Audit;
 
-/// <summary>The consent ledger's hash chain: every writer is chained by the database, tampering is named.</summary>
+/// <summary>The consent ledger's hash chain: every writer is chained by the ledger's one append path, tampering is named.</summary>
 [Collection(GatewayCollection.Name)]
 public sealed class ConsentChainTests(GatewayFixture gateway)
 {
@@ -73,5 +73,49 @@ public sealed class ConsentChainTests(GatewayFixture gateway)
         var report = await ConsentChainVerifier.VerifyAsync(gateway.Db, clinic.TenantId, default);
 
         Assert.Equal(ids[2], report.FirstBroken!.EventId);
+    }
+
+    [Fact]
+    public async Task Should_name_an_event_inserted_around_the_ledgers_append_path()
+    {
+        var (clinic, patient, ids) = await LedgerWithThreeEventsAsync();
+        long forged;
+        await using (var connection = await gateway.Db.OpenConnectionAsync())
+        {
+            forged = await connection.ExecuteScalarAsync<long>("""
+                insert into consent_events (tenant_id, patient_id, purpose, channel, action, occurred_at, source, wording_version,
+                    wording_sha256, captured_by, recorded_by)
+                values (@TenantId, @patient, 'marketing', 'email', 'grant', now(), 'web_form', 'mkt-v1',
+                    '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08', 'forged', 'forged')
+                returning event_id
+                """, new { clinic.TenantId, patient });
+        }
+
+        var report = await ConsentChainVerifier.VerifyAsync(gateway.Db, clinic.TenantId, default);
+
+        Assert.False(report.Intact);
+        Assert.True(forged > ids[^1]);
+        Assert.Equal(forged, report.FirstBroken!.EventId);
+        Assert.Contains("written around the chain", report.FirstBroken.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Should_chain_every_opt_out_source_through_the_same_append_path()
+    {
+        var (clinic, patient, _) = await LedgerWithThreeEventsAsync();
+        var optOuts = gateway.Services.GetRequiredService<CommsGateway.Features.Consent.OptOuts>();
+        await using (var connection = await gateway.Db.OpenConnectionAsync())
+        await using (var tx = await connection.BeginTransactionAsync())
+        {
+            await optOuts.WithdrawAsync(connection, tx, new CommsGateway.Features.Consent.OptOut(clinic.TenantId, patient, CommsGateway.Contracts.Channel.Sms,
+                CommsGateway.Features.Consent.OptOuts.SmsStop, DateTimeOffset.UtcNow, new Dictionary<string, string?> { ["message_sid"] = "SM1" }), default);
+            await tx.CommitAsync();
+        }
+
+        var report = await ConsentChainVerifier.VerifyAsync(gateway.Db, clinic.TenantId, default);
+
+        Assert.True(report.Intact, report.FirstBroken?.Problem);
+        Assert.Equal(4, report.EventsChecked);
+        Assert.Equal(0, report.UnchainedEvents);
     }
 }

@@ -3,7 +3,6 @@ using System.Net.Http.Json;
 using CommsGateway.Contracts;
 using CommsGateway.Features.Audit;
 using CommsGateway.Features.Intents;
-using CommsGateway.IntegrationTests.Features.Consent;
 using CommsGateway.IntegrationTests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 

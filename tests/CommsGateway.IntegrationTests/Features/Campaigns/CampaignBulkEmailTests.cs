@@ -1,7 +1,7 @@
 using System.Text.RegularExpressions;
 using CommsGateway.Core.Rendering;
 using CommsGateway.Features.Campaigns;
-using CommsGateway.IntegrationTests.Features.Consent;
+using CommsGateway.IntegrationTests.Features.Patients;
 using CommsGateway.IntegrationTests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;

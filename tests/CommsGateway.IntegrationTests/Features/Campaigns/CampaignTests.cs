@@ -5,7 +5,7 @@ using System.Text.RegularExpressions;
 using CommsGateway.Contracts;
 using CommsGateway.FakeProviders;
 using CommsGateway.Features.Campaigns;
-using CommsGateway.IntegrationTests.Features.Consent;
+using CommsGateway.IntegrationTests.Features.Patients;
 using CommsGateway.IntegrationTests.Infrastructure;
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using CommsGateway.Contracts;
 using CommsGateway.Features.Admin;
+using CommsGateway.IntegrationTests.Features.Patients;
 using CommsGateway.IntegrationTests.Infrastructure;
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;

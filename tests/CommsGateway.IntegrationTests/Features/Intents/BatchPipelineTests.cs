@@ -18,7 +18,7 @@ public sealed class BatchPipelineTests(GatewayFixture gateway)
 
     private async Task<string> ClinicAsync(int patients)
     {
-        var clinic = await Consent.Clinic.CreateAsync(gateway);
+        var clinic = await Clinic.CreateAsync(gateway);
         for (var p = 1; p <= patients; p++)
         {
             (await clinic.PutContactAsync($"p-{p}", new { phone = "+33612345678", email = $"p{p}@example.org" })).EnsureSuccessStatusCode();

@@ -1,6 +1,5 @@
 using CommsGateway.Features.Intents;
 using CommsGateway.Hosting;
-using CommsGateway.IntegrationTests.Features.Ops;
 using CommsGateway.IntegrationTests.Infrastructure;
 using MassTransit;
 using Microsoft.Extensions.Hosting;

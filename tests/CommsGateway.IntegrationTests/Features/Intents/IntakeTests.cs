@@ -14,7 +14,7 @@ namespace CommsGateway.IntegrationTests.Features.Intents;
 [Collection(GatewayCollection.Name)]
 public sealed class IntakeTests(GatewayFixture gateway)
 {
-    // Well below the consumer's retries plus the error-queue replays a misread message used to go through.
+    // Well below the consumer's retries: a message that should skip them must be decided in less.
     private static readonly TimeSpan Soon = TimeSpan.FromSeconds(15);
 
     private static string Tenant() => $"intake-{Guid.NewGuid():N}"[..20];
@@ -80,7 +80,7 @@ public sealed class IntakeTests(GatewayFixture gateway)
     [Fact]
     public async Task Should_read_plain_json_published_without_a_content_type()
     {
-        var clinic = await Consent.Clinic.CreateAsync(gateway);
+        var clinic = await Clinic.CreateAsync(gateway);
         (await clinic.PutContactAsync("p-1", new { phone = "+33612345678", email = "patient@example.org" })).EnsureSuccessStatusCode();
         var intentId = $"no-content-type-{Guid.NewGuid():N}";
         await gateway.PublishRawAsync($$"""
@@ -115,21 +115,37 @@ public sealed class IntakeTests(GatewayFixture gateway)
     }
 
     [Fact]
-    public async Task Should_decide_a_readable_intent_found_in_the_error_queue_by_running_it_again()
+    public async Task Should_decide_a_readable_intent_found_in_the_error_queue_Failed_naming_its_fault_without_sending_it()
     {
-        var clinic = await Consent.Clinic.CreateAsync(gateway);
+        var clinic = await Clinic.CreateAsync(gateway);
         (await clinic.PutContactAsync("p-1", new { phone = "+33612345678", email = "patient@example.org" })).EnsureSuccessStatusCode();
         var intentId = $"faulted-{Guid.NewGuid():N}";
-        // As MassTransit leaves a message whose consumer kept faulting (the database was down): the fault in headers.
+        // As MassTransit leaves a message whose consumer faulted through every retry (the database was down): the fault in headers.
         await gateway.PublishRawAsync($$"""
             {"intentId":"{{intentId}}","tenantId":"{{clinic.TenantId}}","patientId":"p-1","channel":"sms","declaredPurpose":"service",
              "category":"appointment_reminder","body":"Rappel : RDV demain 10h30 avec le Dr Martin."}
             """, queue: "commsgw-intents_error", headers: new() { ["MT-Fault-ExceptionType"] = "Npgsql.NpgsqlException", ["MT-Fault-Message"] = "connection refused" });
 
         var row = Assert.Single(await gateway.WaitForDecisionsAsync(clinic.TenantId, intentId, timeout: Soon));
-        Assert.True(row.Outcome == "Sent", $"{row.Outcome}: {string.Join(",", row.Reasons)}");
-        Assert.Equal(DecisionOutcome.Sent, Assert.Single(await gateway.WaitForDecidedAsync(intentId)).Outcome);
-        Assert.Single(gateway.Fake.Accepted, m => m.IntentId == intentId);
+        Assert.Equal(("Failed", ReasonCodes.ProcessingFailed), (row.Outcome, row.Reasons[0]));
+        Assert.Equal("processing fault: connection refused", row.Details[0]);
+        Assert.Equal(DecisionOutcome.Failed, Assert.Single(await gateway.WaitForDecidedAsync(intentId)).Outcome);
+        Assert.DoesNotContain(gateway.Fake.Accepted, m => m.IntentId == intentId);
+    }
+
+    [Fact]
+    public async Task Should_decide_an_intent_the_broker_dead_lettered_Failed_naming_the_delivery_limit()
+    {
+        var tenant = Tenant();
+        var intentId = $"dead-lettered-{Guid.NewGuid():N}";
+        // As the broker moves a message redelivered past the queue's delivery limit: no MassTransit fault headers.
+        await gateway.PublishRawAsync($$"""
+            {"intentId":"{{intentId}}","tenantId":"{{tenant}}","patientId":"p-1","channel":"sms","declaredPurpose":"service","body":"Rappel."}
+            """, queue: "commsgw-intents_error", headers: new() { ["x-first-death-reason"] = "delivery_limit" });
+
+        var row = Assert.Single(await gateway.WaitForDecisionsAsync(tenant, intentId, timeout: Soon));
+        Assert.Equal(("Failed", ReasonCodes.ProcessingFailed), (row.Outcome, row.Reasons[0]));
+        Assert.Equal("processing fault: dead-lettered by the broker: delivery_limit", row.Details[0]);
     }
 
     [Fact]

@@ -13,7 +13,7 @@ public sealed class IntentIngestionTests(GatewayFixture gateway)
     /// <summary>A configured clinic whose patients p-1 and p-2 have a mobile number and an email on record.</summary>
     private async Task<string> ClinicWithPatientsAsync()
     {
-        var clinic = await Consent.Clinic.CreateAsync(gateway);
+        var clinic = await Clinic.CreateAsync(gateway);
         foreach (var patient in new[] { "p-1", "p-2" })
         {
             (await clinic.PutContactAsync(patient, new { phone = "+33612345678", email = "patient@example.org" })).EnsureSuccessStatusCode();

@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Headers;
 using CommsGateway.Contracts;
 using CommsGateway.IntegrationTests.Cli;
-using CommsGateway.IntegrationTests.Features.Webhooks;
 using CommsGateway.IntegrationTests.Infrastructure;
 
 namespace CommsGateway.IntegrationTests.Features.Preferences;

@@ -4,7 +4,6 @@ using CommsGateway.Contracts;
 using CommsGateway.Core.Unsubscribe;
 using CommsGateway.Features.Unsubscribe;
 using CommsGateway.IntegrationTests.Cli;
-using CommsGateway.IntegrationTests.Features.Webhooks;
 using CommsGateway.IntegrationTests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -3,7 +3,6 @@ using CommsGateway.Contracts;
 using CommsGateway.Core.Unsubscribe;
 using CommsGateway.Features.Unsubscribe;
 using CommsGateway.IntegrationTests.Cli;
-using CommsGateway.IntegrationTests.Features.Webhooks;
 using CommsGateway.IntegrationTests.Infrastructure;
 using Dapper;
 using Microsoft.AspNetCore.Mvc.Testing;

@@ -5,7 +5,6 @@ using CommsGateway.Core.Preferences;
 using CommsGateway.Core.Unsubscribe;
 using CommsGateway.Features.Preferences;
 using CommsGateway.IntegrationTests.Cli;
-using CommsGateway.IntegrationTests.Features.Webhooks;
 using CommsGateway.IntegrationTests.Infrastructure;
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;

@@ -4,7 +4,6 @@ using System.Text;
 using CommsGateway.Contracts;
 using CommsGateway.Core.Unsubscribe;
 using CommsGateway.Features.Unsubscribe;
-using CommsGateway.IntegrationTests.Features.Webhooks;
 using CommsGateway.IntegrationTests.Infrastructure;
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;

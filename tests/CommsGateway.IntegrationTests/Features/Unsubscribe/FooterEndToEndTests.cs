@@ -1,7 +1,6 @@
 using CommsGateway.Contracts;
 using CommsGateway.Core.Unsubscribe;
 using CommsGateway.FakeProviders;
-using CommsGateway.IntegrationTests.Features.Webhooks;
 using CommsGateway.IntegrationTests.Infrastructure;
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;

@@ -3,7 +3,6 @@ using System.Text;
 using System.Text.RegularExpressions;
 using CommsGateway.Contracts;
 using CommsGateway.FakeProviders;
-using CommsGateway.IntegrationTests.Features.Webhooks;
 using CommsGateway.IntegrationTests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using MimeKit;

@@ -64,7 +64,7 @@ public sealed class SendGridEventTests(GatewayFixture gateway)
     private Task<string[]> SuppressionsAsync(Sent sent) =>
         ScalarAsync<string[]>("""
             select coalesce(array_agg(reason order by reason), '{}') from suppressions
-            where tenant_id = @Tenant and channel = 'email' and hash_scheme = 'hmac-sha256'
+            where tenant_id = @Tenant and channel = 'email'
               and address_hash = @hash and address_hash <> sha256(convert_to(@Email, 'UTF8'))
             """, new { sent.Tenant, sent.Email, hash = gateway.Factory.Services.GetRequiredService<AddressHasher>().Hash(sent.Email) });
 

@@ -16,7 +16,7 @@ namespace CommsGateway.Features.Console.Patients;
 /// (the API's and the CLI's path), citing the wording's version and SHA-256; the wording itself is kept by its hash.
 /// </summary>
 [Authorize(Policy = ConsolePolicies.Patients)]
-public sealed class ConsentModel(ConsentLedger ledger, TenantDirectory tenants, NpgsqlDataSource dataSource) : ConsolePageModel
+public sealed class ConsentModel(ConsentLedger ledger, OptOuts optOuts, TenantDirectory tenants, NpgsqlDataSource dataSource) : ConsolePageModel
 {
     /// <summary>One box: what it records and the sentence shown beside it.</summary>
     public sealed record Box(string Key, ConsentAction Action, string Purpose, string? Channel, string? Placement, string Wording, string Version);
@@ -67,7 +67,7 @@ public sealed class ConsentModel(ConsentLedger ledger, TenantDirectory tenants, 
                     """, new { tenant = TenantId, sha, box.Version, box.Wording }, cancellationToken: ct));
             }
 
-            var result = await ledger.RecordAsync(new ConsentCommand
+            var command = new ConsentCommand
             {
                 TenantId = TenantId, PatientId = id, Action = box.Action, Purposes = [box.Purpose],
                 Channels = box.Channel is null ? [] : [box.Channel], Placement = box.Placement,
@@ -76,7 +76,8 @@ public sealed class ConsentModel(ConsentLedger ledger, TenantDirectory tenants, 
                     Source = "staff_entry", WordingVersion = box.Version, WordingSha256 = sha, CapturedBy = StaffEmail,
                     Extra = new Dictionary<string, string> { ["shown"] = "console desk form, boxes unticked", ["language"] = lang },
                 },
-            }, Actor, ct);
+            };
+            var result = box.Action == ConsentAction.Withdraw ? await optOuts.WithdrawAsync(command, Actor, ct) : await ledger.RecordAsync(command, Actor, ct);
             errors.AddRange(result.Errors.Select(e => $"{box.Key}: {e.Message}"));
         }
 

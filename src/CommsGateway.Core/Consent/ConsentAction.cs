@@ -1,0 +1,7 @@
+namespace CommsGateway.Core.Consent;
+
+public enum ConsentAction
+{
+    Grant,
+    Withdraw,
+}

@@ -1,0 +1,3 @@
+namespace CommsGateway.Core.Consent;
+
+public sealed record ConsentError(string Code, string Message);
