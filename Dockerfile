@@ -11,6 +11,8 @@ WORKDIR /app
 COPY --from=build /app .
 # curl for the compose health check (/health/ready answers 200 only when PostgreSQL and RabbitMQ do).
 RUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*
+# The console's key ring directory (a compose volume): owned by the app user, so the volume created from it is too.
+RUN mkdir -p /var/lib/commsgw/keys && chown app:app /var/lib/commsgw/keys
 USER app
 EXPOSE 8080
 ENTRYPOINT ["dotnet", "commsgw.dll"]

@@ -218,6 +218,13 @@ public sealed class ConsolePageTests(KestrelGateway gateway) : IClassFixture<Kes
 
         // What marketing does need: the review queue and the campaign reports (counts, no patient).
         Assert.Equal(200, (await page.GotoAsync("/console/review"))!.Status);
+        // A held message reads as a template for marketing: the patient's name masked, the unsure sentence still marked.
+        var held = await page.GotoAsync($"/console/review/{seeded.HeldId}");
+        Assert.Equal(200, held!.Status);
+        Assert.Equal("Follow us on ◊ for skin tips.", await page.InnerTextAsync("p.message mark"));
+        Assert.Contains("Hello ◊, your appointment with", await page.InnerTextAsync("p.message"), StringComparison.Ordinal);
+        Assert.DoesNotContain(seeded.FirstName, await held.TextAsync(), StringComparison.Ordinal);
+        await ConsoleSession.CheckPageAsync(page, "review-item-marketing");
         await page.GotoAsync("/console/campaigns");
         await ConsoleSession.CheckPageAsync(page, "campaigns");
         await page.ClickAsync($"a[href='/console/campaigns/spring-{seeded.PatientId[2..]}']");
@@ -413,8 +420,8 @@ public sealed class ConsolePageTests(KestrelGateway gateway) : IClassFixture<Kes
             await TestSenders.StoreAsync(connection, KestrelGateway.Tenant);
             await connection.ExecuteAsync("""
                 insert into contacts (tenant_id, patient_id, first_name, last_name, email, locale, time_zone, updated_by)
-                values (@tenant, @patientId, 'Léa', 'Martin', @email, 'en', 'Europe/Paris', 'tests')
-                """, new { tenant = KestrelGateway.Tenant, patientId, email });
+                values (@tenant, @patientId, 'Léa', 'Martin', @email, 'en', @zone, 'tests')
+                """, new { tenant = KestrelGateway.Tenant, patientId, email, zone = ConsoleSeed.DaytimeZone() }); // sent, not deferred to the morning
         }
 
         var granted = await gateway.Services.GetRequiredService<CommsGateway.Features.Consent.ConsentLedger>().RecordAsync(new CommsGateway.Core.Consent.ConsentCommand

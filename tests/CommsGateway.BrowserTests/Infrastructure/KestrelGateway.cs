@@ -16,9 +16,23 @@ namespace CommsGateway.BrowserTests.Infrastructure;
 /// Chromium needs a real socket, which the in-memory TestServer does not give. Real RabbitMQ and PostgreSQL,
 /// isolated per run by <see cref="TestServers"/>; fresh unsubscribe keys per run.
 /// </summary>
-public sealed class KestrelGateway : IAsyncLifetime
+public class KestrelGateway : IAsyncLifetime
 {
+    private readonly int _signInAttemptsPerMinute;
     private WebApplication? _app;
+
+    /// <summary>
+    /// Every console test signs in from 127.0.0.1: the per-address sign-in limit is raised so a fast run's later
+    /// sign-ins are not refused (the limit itself is tested with <see cref="StrictSignInGateway"/>).
+    /// </summary>
+    public KestrelGateway()
+        : this(1000)
+    {
+    }
+
+    protected KestrelGateway(int signInAttemptsPerMinute) => _signInAttemptsPerMinute = signInAttemptsPerMinute;
+
+    public int SignInAttemptsPerMinute => _signInAttemptsPerMinute;
 
     public TestServers Servers { get; private set; } = null!;
 
@@ -53,8 +67,7 @@ public sealed class KestrelGateway : IAsyncLifetime
         settings["Unsubscribe:SubscriberKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
         settings[$"Unsubscribe:ClinicNames:{Tenant}"] = ClinicName;
         settings["Logging:LogLevel:Default"] = "Warning";
-        // Every console test signs in from 127.0.0.1: the per-address limit would refuse a fast run's later sign-ins.
-        settings["Console:SignInAttemptsPerMinute"] = "1000";
+        settings["Console:SignInAttemptsPerMinute"] = _signInAttemptsPerMinute.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
         _app = GatewayHost.Build(["--urls", BaseUrl.AbsoluteUri.TrimEnd('/'), "--environment", "Testing"],
             builder => builder.Configuration.AddInMemoryCollection(settings));
@@ -84,3 +97,6 @@ public sealed class KestrelGateway : IAsyncLifetime
         }
     }
 }
+
+/// <summary>The gateway with a sign-in limit of 3 attempts per minute per address, to test the limit itself.</summary>
+public sealed class StrictSignInGateway() : KestrelGateway(3);

@@ -21,6 +21,17 @@ public sealed record CampaignReport(
     int Unsubscribes,
     IReadOnlyList<CountRow> ProviderFailures);
 
+/// <summary>
+/// A campaign's events over time, in buckets of an hour (a campaign spanning two days or less) or a day: per bucket
+/// start (UTC) and series ("Sent", "Failed", "Blocked:&lt;first reason&gt;", "delivery:&lt;status&gt;", "unsubscribe") the count.
+/// Buckets run without a gap from the first event to the last.
+/// </summary>
+public sealed record CampaignTimeline(TimeSpan Bucket, IReadOnlyList<DateTimeOffset> Buckets, IReadOnlyDictionary<string, int[]> Series)
+{
+    /// <summary>Beyond this span, buckets are days.</summary>
+    public static readonly TimeSpan HourlyUpTo = TimeSpan.FromHours(48);
+}
+
 /// <summary>One recipient line of the CSV export: patient id and outcome, no address, no content.</summary>
 public sealed record CampaignReportLine(string PatientId, string Channel, string Outcome, string[] Reasons, string? DispatchStatus, DateTimeOffset DecidedAt)
 {
@@ -84,6 +95,52 @@ public sealed class CampaignReports(NpgsqlDataSource dataSource, CampaignStore s
             "select count(distinct request_id)::int from unsubscribe_events where tenant_id = @tenantId and campaign_id = @campaignId", args, cancellationToken: ct));
         return new CampaignReport(campaign.CampaignId, campaign.Definition.Name ?? "", campaign.Status, campaign.RecipientCount, campaign.QueuedCount,
             outcomes.Sum(o => o.Count), campaign.CreatedAt, campaign.QueuedAt, campaign.CancelledAt, outcomes, reasons, deliveries, unsubscribes, failures);
+    }
+
+    /// <summary>
+    /// Decisions (each intent's latest, as the report counts them; blocked ones by their first reason), provider delivery
+    /// events and unsubscribes of the campaign, counted per hour, then per day when they span more than two days.
+    /// </summary>
+    public async Task<CampaignTimeline> TimelineAsync(string tenantId, string campaignId, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        var rows = (await connection.QueryAsync<(DateTime Hour, string Series, int Count)>(new CommandDefinition(LatestDecisions + """
+            , events as (
+                select decided_at as at, case when outcome = 'Blocked' then 'Blocked:' || coalesce(reasons[1], '-') else outcome end as series
+                from settled where outcome in ('Sent', 'Blocked', 'Failed')
+                union all
+                select dl.occurred_at, 'delivery:' || dl.status from settled l join deliveries dl on dl.decision_id = l.decision_id
+                union all
+                select min(occurred_at), 'unsubscribe' from unsubscribe_events
+                where tenant_id = @tenantId and campaign_id = @campaignId group by request_id
+            )
+            select date_trunc('hour', at at time zone 'UTC') as hour, series, count(*)::int as count from events group by 1, 2 order by 1, 2
+            """, new { tenantId, campaignId }, cancellationToken: ct))).ToList();
+        if (rows.Count == 0)
+        {
+            return new CampaignTimeline(TimeSpan.FromHours(1), [], new Dictionary<string, int[]>(StringComparer.Ordinal));
+        }
+
+        var first = rows.Min(r => r.Hour);
+        var last = rows.Max(r => r.Hour);
+        var daily = last - first > CampaignTimeline.HourlyUpTo;
+        var bucket = daily ? TimeSpan.FromDays(1) : TimeSpan.FromHours(1);
+        DateTime Start(DateTime hour) => daily ? hour.Date : hour;
+        var origin = Start(first);
+        var count = (int)((Start(last) - origin) / bucket) + 1;
+        var series = new SortedDictionary<string, int[]>(StringComparer.Ordinal);
+        foreach (var (hour, name, n) in rows)
+        {
+            if (!series.TryGetValue(name, out var values))
+            {
+                series[name] = values = new int[count];
+            }
+
+            values[(int)((Start(hour) - origin) / bucket)] += n;
+        }
+
+        return new CampaignTimeline(bucket, [.. Enumerable.Range(0, count).Select(i => new DateTimeOffset(DateTime.SpecifyKind(origin + (i * bucket), DateTimeKind.Utc)))],
+            new Dictionary<string, int[]>(series, StringComparer.Ordinal));
     }
 
     public async IAsyncEnumerable<CampaignReportLine> LinesAsync(string tenantId, string campaignId, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)

@@ -41,6 +41,20 @@ public sealed record CampaignPreview(
 public sealed record CampaignReviewResult(bool Found, int Templates, IReadOnlyList<string> Problems);
 
 /// <summary>
+/// One of a campaign's templates the classifier is unsure about, as a reviewer reads it: the first message's text with
+/// what varies per patient masked (<see cref="TemplateKey.MaskValues"/>: no name, date, address) and cut around the
+/// sentence that made it unsure, the classifier's answer on it, and the verdict remembered for it, if any.
+/// </summary>
+public sealed record TemplateToReview(string TemplateKey, string Locale, string Channel, int Messages, ContentVerdict Verdict, double Probability,
+    IReadOnlyList<string> Signals, IReadOnlyList<string> Reasons, string? Subject, Review.MarkedText Text, Review.TemplateVerdictView? Reviewed);
+
+/// <summary>A campaign's unsure templates (none when the classifier is sure of every message), or why they cannot be listed.</summary>
+public sealed record CampaignTemplates(Campaign Campaign, IReadOnlyList<TemplateToReview> Templates, IReadOnlyList<string> Problems)
+{
+    public bool AwaitingReview => Templates.Any(t => t.Reviewed is null);
+}
+
+/// <summary>
 /// Create, preview, queue and cancel. Preview decides through the gateway's own IntentDecider (context query, SendPolicy,
 /// rendering and Core's last checks: WhatsApp window, footer fit, template link): no copy of the rules. Queueing never decides anything: the gateway decides
 /// every published intent again, so a campaign cannot bypass a check.
@@ -115,13 +129,13 @@ public sealed class CampaignService(
     private async Task<IReadOnlyList<string>> UnreviewedAsync(string tenantId, string? campaignId, IReadOnlyList<CampaignMessage> prepared, CancellationToken ct)
     {
         var problems = new List<string>();
-        foreach (var group in UncertainTemplates(prepared))
+        foreach (var template in UncertainTemplates(prepared))
         {
-            if (await reviewQueue.FindTemplateAsync(tenantId, group.Key, ct) is null)
+            if (await reviewQueue.FindTemplateAsync(tenantId, template.Key, ct) is null)
             {
-                var first = group.Value[0];
+                var first = template.Messages[0];
                 problems.Add(FormattableString.Invariant(
-                    $"the {first.Intent.Locale} {Core.Consent.ConsentNames.Name(first.Intent.Channel)} template needs a review ({group.Value.Count} message(s); ")
+                    $"the {first.Intent.Locale} {Core.Consent.ConsentNames.Name(first.Intent.Channel)} template needs a review ({template.Messages.Count} message(s); ")
                     + $"the classifier cannot tell service from marketing): commsgw review approve-campaign --tenant {tenantId} {campaignId ?? "<campaignId>"} --as marketing|service --actor <who>");
             }
         }
@@ -132,24 +146,79 @@ public sealed class CampaignService(
     /// <summary>
     /// The campaign's wording as the classifier reads it without the marketing marking (the gateway applies the marketing
     /// rules to every campaign message whatever its wording): unsure wording is reviewed before anything is queued.
+    /// Each template keeps the classification of its first message.
     /// </summary>
-    private List<KeyValuePair<byte[], List<CampaignMessage>>> UncertainTemplates(IReadOnlyList<CampaignMessage> prepared)
+    private List<UncertainTemplate> UncertainTemplates(IReadOnlyList<CampaignMessage> prepared)
     {
-        var groups = new Dictionary<string, KeyValuePair<byte[], List<CampaignMessage>>>(StringComparer.Ordinal);
-        foreach (var message in prepared.Where(m =>
-                     classifier.Classify(m.Intent.Subject, m.Text, null, null, m.Intent.Channel, m.Intent.Locale).Verdict == ContentVerdict.Review))
+        var groups = new Dictionary<string, UncertainTemplate>(StringComparer.Ordinal);
+        foreach (var message in prepared)
         {
+            var classification = classifier.Classify(message.Intent.Subject, message.Text, null, null, message.Intent.Channel, message.Intent.Locale);
+            if (classification.Verdict != ContentVerdict.Review)
+            {
+                continue;
+            }
+
             var key = TemplateKey.Compute(message.Intent.Subject, message.Text);
             var hex = Convert.ToHexString(key);
             if (!groups.TryGetValue(hex, out var group))
             {
-                groups[hex] = group = new(key, []);
+                groups[hex] = group = new UncertainTemplate(key, [], classification);
             }
 
-            group.Value.Add(message);
+            group.Messages.Add(message);
         }
 
         return [.. groups.Values];
+    }
+
+    private sealed record UncertainTemplate(byte[] Key, List<CampaignMessage> Messages, Classification First);
+
+    /// <summary>
+    /// The campaign's unsure templates for a reviewer (the console's review queue): masked text, the classifier's answer,
+    /// the verdict remembered for each. Null when the clinic has no such campaign.
+    /// </summary>
+    public async Task<CampaignTemplates?> TemplatesToReviewAsync(string tenantId, string campaignId, CancellationToken ct)
+    {
+        var campaign = await store.FindAsync(tenantId, campaignId, ct);
+        if (campaign is null)
+        {
+            return null;
+        }
+
+        var prepared = await messages.PrepareAsync(tenantId, campaignId, campaign.ClinicName, campaign.Definition, ct);
+        if (prepared.Problems.Count > 0)
+        {
+            return new CampaignTemplates(campaign, [], prepared.Problems);
+        }
+
+        var templates = new List<TemplateToReview>();
+        foreach (var (key, group, first) in UncertainTemplates(prepared.Messages))
+        {
+            var intent = group[0].Intent;
+            templates.Add(new TemplateToReview(Convert.ToHexStringLower(key), intent.Locale ?? "", Core.Consent.ConsentNames.Name(intent.Channel), group.Count,
+                first.Verdict, first.Probability, first.Signals, first.Reasons,
+                intent.Subject is { Length: > 0 } subject ? TemplateKey.MaskValues(subject) : null,
+                Review.MarkedText.Of(group[0].Text, first.Sentence, TemplateKey.MaskValues),
+                await reviewQueue.FindTemplateAsync(tenantId, key, ct)));
+        }
+
+        return new CampaignTemplates(campaign, templates, []);
+    }
+
+    /// <summary>The clinic's campaigns not yet queued (newest first) with a template still waiting for a reviewer's verdict.</summary>
+    public async Task<IReadOnlyList<CampaignTemplates>> AwaitingReviewAsync(string tenantId, int limit, CancellationToken ct)
+    {
+        var waiting = new List<CampaignTemplates>();
+        foreach (var campaignId in await store.DraftIdsAsync(tenantId, limit, ct))
+        {
+            if (await TemplatesToReviewAsync(tenantId, campaignId, ct) is { AwaitingReview: true } templates)
+            {
+                waiting.Add(templates);
+            }
+        }
+
+        return waiting;
     }
 
     /// <summary>
@@ -171,7 +240,7 @@ public sealed class CampaignService(
         }
 
         var templates = UncertainTemplates(prepared.Messages);
-        foreach (var (key, _) in templates)
+        foreach (var (key, _, _) in templates)
         {
             await reviewQueue.RememberTemplateAsync(tenantId, key, verdict, actor, campaignId, note, ct);
         }

@@ -102,6 +102,15 @@ public sealed class CampaignStore(NpgsqlDataSource dataSource)
             row.CreatedBy, Utc(row.CreatedAt)!.Value, Utc(row.QueuedAt), Utc(row.CancelledAt));
     }
 
+    /// <summary>The clinic's campaigns created and not yet queued (nor cancelled), newest first.</summary>
+    public async Task<IReadOnlyList<string>> DraftIdsAsync(string tenantId, int limit, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        return [.. await connection.QueryAsync<string>(new CommandDefinition(
+            "select campaign_id from campaigns where tenant_id = @tenantId and status = 'draft' order by created_at desc, campaign_id limit @limit",
+            new { tenantId, limit }, cancellationToken: ct))];
+    }
+
     public async Task<string?> ClinicNameAsync(string tenantId, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);

@@ -62,15 +62,29 @@ public sealed class NewModel(CampaignService campaigns) : ConsolePageModel
         }
 
         var id = await campaigns.CreateAsync(TenantId, definition, Actor, ct);
-        var queued = await campaigns.QueueAsync(TenantId, id, null, ct);
-        if (!queued.Ok)
+        return await QueueModel.QueueAsync(this, campaigns, id, problems => QueueProblems = problems, ct);
+    }
+
+    /// <summary>
+    /// A campaign whose wording the classifier cannot call is saved (not queued) for a reviewer: it then waits in the
+    /// review queue, and is queued from its page once its templates are settled.
+    /// </summary>
+    public async Task<IActionResult> OnPostSaveForReviewAsync(CancellationToken ct)
+    {
+        OnGet();
+        var definition = Definition();
+        Preview = await campaigns.PreviewAsync(TenantId, definition, null, ct);
+        if (Preview.Problems.Count > 0 || Preview.ReviewNeeded.Count == 0)
         {
-            QueueProblems = queued.Problems;
-            Response.StatusCode = StatusCodes.Status409Conflict;
+            QueueProblems = Preview.Problems.Count > 0
+                ? Preview.Problems
+                : [T("Nothing needs a review: queue the campaign from the preview.", "Rien à relire : lancez la campagne depuis l'aperçu.")];
+            Response.StatusCode = StatusCodes.Status400BadRequest;
             return Page();
         }
 
-        return Redirect("/console/campaigns/" + Uri.EscapeDataString(id));
+        var id = Uri.EscapeDataString(await campaigns.CreateAsync(TenantId, definition, Actor, ct));
+        return Redirect(May(ConsolePolicies.Review) ? "/console/review/campaigns/" + id : "/console/campaigns/" + id);
     }
 
     /// <summary>The form as the CLI's campaign file; the service validates it (no rule here).</summary>

@@ -1,13 +1,13 @@
-using System.Globalization;
-using System.Text;
 using CommsGateway.Features.Campaigns;
 using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.Html;
 using Microsoft.AspNetCore.Mvc;
 
 namespace CommsGateway.Features.Console.Campaigns;
 
-/// <summary>A campaign's report (<see cref="CampaignReports"/>, as `commsgw campaign report`) with server-rendered SVG bar charts.</summary>
+/// <summary>
+/// A campaign's report (<see cref="CampaignReports"/>, as `commsgw campaign report`) with server-rendered SVG charts:
+/// counts by outcome, reason and delivery status, and the same over time. Aggregates only: no patient appears.
+/// </summary>
 [Authorize(Policy = ConsolePolicies.Campaigns)]
 public sealed class ReportModel(CampaignReports reports) : ConsolePageModel
 {
@@ -29,37 +29,44 @@ public sealed class ReportModel(CampaignReports reports) : ConsolePageModel
         Live = live;
         Title = T("Campaign report", "Bilan de campagne");
         Report = await reports.ReportAsync(TenantId, id, ct);
-        return Report is null ? NotFound() : Page();
+        if (Report is null)
+        {
+            return NotFound();
+        }
+
+        Timeline = await reports.TimelineAsync(TenantId, id, ct);
+        return Page();
     }
 
-    /// <summary>
-    /// A horizontal bar chart as inline SVG (no script, no style attribute: the console's CSP allows neither), with a
-    /// title for screen readers; the same figures are in the table beside it.
-    /// </summary>
-    public static IHtmlContent Bars(string id, string title, IReadOnlyList<CountRow> rows)
+    /// <summary>The campaign's events per hour or per day (<see cref="CampaignReports.TimelineAsync"/>).</summary>
+    public CampaignTimeline? Timeline { get; private set; }
+
+    /// <summary>Sent, refused by the provider, and blocked by first reason, in the timeline's order.</summary>
+    public IReadOnlyList<Charts.Series> DecisionSeries => Pick(k => k is "Sent" or "Failed" || k.StartsWith("Blocked:", StringComparison.Ordinal));
+
+    /// <summary>Provider delivery events (delivered, bounces ...) and unsubscribes.</summary>
+    public IReadOnlyList<Charts.Series> DeliverySeries => Pick(k => k == "unsubscribe" || k.StartsWith("delivery:", StringComparison.Ordinal));
+
+    private List<Charts.Series> Pick(Func<string, bool> keep) =>
+        [.. (Timeline?.Series.Keys ?? []).Where(keep).OrderBy(Rank).ThenBy(k => k, StringComparer.Ordinal)
+            .Select(k => new Charts.Series(k, SeriesLabel(k)))];
+
+    /// <summary>What went out first (blue), then what failed (red): the charts' first two colours keep one meaning.</summary>
+    private static int Rank(string key) => key switch
     {
-        if (rows.Count == 0)
-        {
-            return new HtmlString("<p class=\"hint\">0</p>");
-        }
+        "Sent" or "delivery:delivered" => 0,
+        "Failed" or "delivery:bounce" or "delivery:bounced" => 1,
+        _ => 2,
+    };
 
-        const int barHeight = 22, gap = 8, labelWidth = 230, chartWidth = 300;
-        var max = Math.Max(1, rows.Max(r => r.Count));
-        var height = rows.Count * (barHeight + gap);
-        var svg = new StringBuilder();
-        svg.Append(CultureInfo.InvariantCulture, $"""<svg role="img" aria-labelledby="{id}-title" width="100%" viewBox="0 0 {labelWidth + chartWidth + 60} {height}" xmlns="http://www.w3.org/2000/svg">""");
-        svg.Append(CultureInfo.InvariantCulture, $"""<title id="{id}-title">{System.Net.WebUtility.HtmlEncode(title)}</title>""");
-        for (var i = 0; i < rows.Count; i++)
-        {
-            var y = i * (barHeight + gap);
-            var width = Math.Max(2, rows[i].Count * chartWidth / max);
-            var label = System.Net.WebUtility.HtmlEncode(rows[i].Key + (rows[i].Detail is { } d ? " " + d : ""));
-            svg.Append(CultureInfo.InvariantCulture, $"""<text x="0" y="{y + 16}" font-size="14" fill="#1d2433">{label}</text>""");
-            svg.Append(CultureInfo.InvariantCulture, $"""<rect x="{labelWidth}" y="{y}" width="{width}" height="{barHeight}" fill="#0b5cad"></rect>""");
-            svg.Append(CultureInfo.InvariantCulture, $"""<text x="{labelWidth + width + 6}" y="{y + 16}" font-size="14" fill="#1d2433">{rows[i].Count}</text>""");
-        }
-
-        svg.Append("</svg>");
-        return new HtmlString(svg.ToString());
-    }
+    private string SeriesLabel(string key) => key switch
+    {
+        "Sent" => T("Sent", "Envoyés"),
+        "Failed" => T("Refused by the provider", "Refusés par le fournisseur"),
+        "unsubscribe" => T("Unsubscribes", "Désinscriptions"),
+        "delivery:delivered" => T("Delivered", "Remis"),
+        "delivery:bounce" or "delivery:bounced" => T("Bounced", "Rejetés (rebond)"),
+        _ when key.StartsWith("Blocked:", StringComparison.Ordinal) => T("Blocked: ", "Bloqués : ") + key["Blocked:".Length..],
+        _ => T("Delivery: ", "Remise : ") + key["delivery:".Length..],
+    };
 }

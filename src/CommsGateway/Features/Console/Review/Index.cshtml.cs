@@ -1,12 +1,21 @@
+using CommsGateway.Features.Campaigns;
 using CommsGateway.Features.Review;
 using Microsoft.AspNetCore.Authorization;
 
 namespace CommsGateway.Features.Console.Review;
 
-/// <summary>The clinic's held messages (no content here: the figures a reviewer triages by) and its remembered template verdicts.</summary>
+/// <summary>
+/// The clinic's held messages (no content here: the figures a reviewer triages by), the campaigns whose templates wait
+/// for a verdict, and the remembered template verdicts.
+/// </summary>
 [Authorize(Policy = ConsolePolicies.Review)]
-public sealed class IndexModel(ReviewQueue queue) : ConsolePageModel
+public sealed class IndexModel(ReviewQueue queue, CampaignService campaigns) : ConsolePageModel
 {
+    /// <summary>How many of the newest campaigns not yet queued are checked for templates to review.</summary>
+    public const int CampaignsChecked = 20;
+
+    public IReadOnlyList<CampaignTemplates> Campaigns { get; private set; } = [];
+
     public IReadOnlyList<HeldSummary> Held { get; private set; } = [];
 
     public IReadOnlyList<TemplateVerdictView> Templates { get; private set; } = [];
@@ -21,6 +30,7 @@ public sealed class IndexModel(ReviewQueue queue) : ConsolePageModel
         All = all;
         Notice = settled;
         Held = await queue.ListAsync(TenantId, all, ct);
+        Campaigns = await campaigns.AwaitingReviewAsync(TenantId, CampaignsChecked, ct);
         Templates = await queue.TemplatesAsync(TenantId, ct);
     }
 

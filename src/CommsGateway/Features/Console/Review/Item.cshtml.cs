@@ -1,3 +1,5 @@
+using CommsGateway.Core.Classification;
+using CommsGateway.Features.Console.Staff;
 using CommsGateway.Features.Review;
 using Dapper;
 using Microsoft.AspNetCore.Authorization;
@@ -9,18 +11,19 @@ namespace CommsGateway.Features.Console.Review;
 /// <summary>
 /// One held message with the sentence that made the classifier unsure highlighted; approve as service or mark as
 /// marketing through <see cref="ReviewQueue.SettleAsync"/> (the CLI's and the API's path). Opening it is logged: the
-/// message names the patient.
+/// message names the patient. Marketing reads it masked (<see cref="TemplateKey.MaskValues"/>): it judges the wording,
+/// never a patient's name, appointment or address.
 /// </summary>
 [Authorize(Policy = ConsolePolicies.Review)]
 public sealed class ItemModel(ReviewQueue queue, NpgsqlDataSource dataSource) : ConsolePageModel
 {
     public HeldDetail? Held { get; private set; }
 
-    public string? Before { get; private set; }
+    /// <summary>The body with the unsure sentence marked; null once the content is purged.</summary>
+    public MarkedText? Text { get; private set; }
 
-    public string? Marked { get; private set; }
-
-    public string? After { get; private set; }
+    /// <summary>Marketing reads the message as a template: names, dates, addresses and numbers masked.</summary>
+    public bool Masked => Role == StaffRoles.Marketing;
 
     public SettleResult? Result { get; private set; }
 
@@ -38,15 +41,7 @@ public sealed class ItemModel(ReviewQueue queue, NpgsqlDataSource dataSource) : 
         if (Held.Body is not null)
         {
             await LogAccessAsync(await PatientOfAsync(id, ct), "review.view", "held " + id);
-            var at = Held.Sentence is { Length: > 0 } s ? Held.Body.IndexOf(s, StringComparison.Ordinal) : -1;
-            if (at >= 0)
-            {
-                (Before, Marked, After) = (Held.Body[..at], Held.Sentence, Held.Body[(at + Held.Sentence!.Length)..]);
-            }
-            else
-            {
-                Before = Held.Body;
-            }
+            Text = MarkedText.Of(Held.Body, Held.Sentence, Masked ? TemplateKey.MaskValues : null);
         }
 
         return Page();
@@ -66,6 +61,11 @@ public sealed class ItemModel(ReviewQueue queue, NpgsqlDataSource dataSource) : 
 
         Title = T("Held message", "Message retenu");
         Held = await queue.ShowAsync(TenantId, id, ct);
+        if (Held?.Body is not null)
+        {
+            Text = MarkedText.Of(Held.Body, Held.Sentence, Masked ? TemplateKey.MaskValues : null);
+        }
+
         if (Result.Status == SettleStatus.AlreadySettled)
         {
             Response.StatusCode = StatusCodes.Status409Conflict;
@@ -73,6 +73,9 @@ public sealed class ItemModel(ReviewQueue queue, NpgsqlDataSource dataSource) : 
 
         return Page();
     }
+
+    /// <summary>The text as this role may read it: masked for marketing (never a patient's details), as held for the DPO.</summary>
+    public string? Shown(string? text) => text is null || !Masked ? text : TemplateKey.MaskValues(text);
 
     private async Task<string?> PatientOfAsync(Guid heldId, CancellationToken ct)
     {
