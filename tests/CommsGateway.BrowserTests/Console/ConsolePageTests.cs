@@ -276,7 +276,7 @@ public sealed class ConsolePageTests(KestrelGateway gateway) : IClassFixture<Kes
         var sha = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(wording.Trim())));
         Assert.Equal([("marketing", "sms", "grant", "staff_entry", sha, reception.Email)], events); // one box, one event
         Assert.Equal(wording.Trim(), await connection.ExecuteScalarAsync<string>(
-            "select text from console_desk_wordings where tenant_id = @tenant and wording_sha256 = @sha", new { tenant = KestrelGateway.Tenant, sha }));
+            "select text from consent_wordings where tenant_id = @tenant and shown_on = 'desk' and sha256 = @sha", new { tenant = KestrelGateway.Tenant, sha }));
         var log = await AccessLogAsync(reception.Email);
         Assert.Contains((reception.Email, "reception", seeded.PatientId, "patient.view"), log);
         Assert.Contains((reception.Email, "reception", seeded.PatientId, "patient.search"), log);

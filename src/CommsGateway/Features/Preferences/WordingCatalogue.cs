@@ -10,8 +10,10 @@ namespace CommsGateway.Features.Preferences;
 public sealed record RegisteredWording(string Version, string Item, string Locale, string Sha256, DateTime CreatedAt, string CreatedBy, string Text);
 
 /// <summary>
-/// The clinic's own consent wordings (consent_wordings, append-only): registered by the clinic, shown on its patient
-/// pages and capture form instead of the gateway's, and resolved back from any version recorded in the ledger.
+/// The clinic's consent wordings (consent_wordings, append-only), the table's one owner: registered by the clinic,
+/// shown on its patient pages and capture form instead of the gateway's, and resolved back from any version recorded
+/// in the ledger; and the sentences the console's desk form showed (<see cref="KeepDeskWordingAsync"/>), which the
+/// patient pages never show.
 /// </summary>
 public sealed class WordingCatalogue(NpgsqlDataSource dataSource)
 {
@@ -28,7 +30,7 @@ public sealed class WordingCatalogue(NpgsqlDataSource dataSource)
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         return [.. await connection.QueryAsync<RegisteredWording>(new CommandDefinition("""
             select version, item, locale, sha256, created_at, created_by, text from consent_wordings
-            where tenant_id = @tenantId order by seq
+            where tenant_id = @tenantId and shown_on = 'patient_pages' order by seq
             """, new { tenantId }, cancellationToken: ct))];
     }
 
@@ -62,7 +64,8 @@ public sealed class WordingCatalogue(NpgsqlDataSource dataSource)
         }
 
         var existing = await connection.QueryFirstOrDefaultAsync<string?>(new CommandDefinition(
-            "select sha256 from consent_wordings where tenant_id = @tenantId and version = @version", new { tenantId, version }, tx, cancellationToken: ct));
+            "select sha256 from consent_wordings where tenant_id = @tenantId and version = @version and shown_on = 'patient_pages'",
+            new { tenantId, version }, tx, cancellationToken: ct));
         if (existing is not null)
         {
             return existing == wording.Sha256 ? (wording, null) : (null, $"version {version} already holds another text: register a new version");
@@ -75,5 +78,19 @@ public sealed class WordingCatalogue(NpgsqlDataSource dataSource)
         await AdminAudit.WriteAsync(connection, tx, tenantId, actor, "consent.wording", null, new { version, item = item.Key, locale, sha256 = wording.Sha256 }, ct);
         await tx.CommitAsync(ct);
         return (wording, null);
+    }
+
+    /// <summary>
+    /// Keeps a sentence the desk form showed, by its hash (the ledger event records version and hash): the first time
+    /// it is shown, once. Item and language are the box's.
+    /// </summary>
+    public async Task KeepDeskWordingAsync(string tenantId, string itemKey, string locale, string version, string text, string sha256, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await connection.ExecuteAsync(new CommandDefinition("""
+            insert into consent_wordings (tenant_id, version, item, locale, text, sha256, created_by, shown_on)
+            values (@tenantId, @version, @itemKey, @locale, @text, @sha256, 'console desk', 'desk')
+            on conflict (tenant_id, sha256) where shown_on = 'desk' do nothing
+            """, new { tenantId, version, itemKey, locale, text, sha256 }, cancellationToken: ct));
     }
 }

@@ -3,10 +3,9 @@ using System.Text;
 using CommsGateway.Core.Consent;
 using CommsGateway.Features.Admin;
 using CommsGateway.Features.Consent;
-using Dapper;
+using CommsGateway.Features.Preferences;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
-using Npgsql;
 
 namespace CommsGateway.Features.Console.Patients;
 
@@ -16,7 +15,7 @@ namespace CommsGateway.Features.Console.Patients;
 /// (the API's and the CLI's path), citing the wording's version and SHA-256; the wording itself is kept by its hash.
 /// </summary>
 [Authorize(Policy = ConsolePolicies.Patients)]
-public sealed class ConsentModel(ConsentLedger ledger, OptOuts optOuts, TenantDirectory tenants, NpgsqlDataSource dataSource) : ConsolePageModel
+public sealed class ConsentModel(ConsentLedger ledger, OptOuts optOuts, TenantDirectory tenants, WordingCatalogue wordings) : ConsolePageModel
 {
     /// <summary>One box: what it records and the sentence shown beside it.</summary>
     public sealed record Box(string Key, ConsentAction Action, string Purpose, string? Channel, string? Placement, string Wording, string Version);
@@ -59,13 +58,7 @@ public sealed class ConsentModel(ConsentLedger ledger, OptOuts optOuts, TenantDi
         foreach (var box in chosen)
         {
             var sha = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(box.Wording)));
-            await using (var connection = await dataSource.OpenConnectionAsync(ct))
-            {
-                await connection.ExecuteAsync(new CommandDefinition("""
-                    insert into console_desk_wordings (tenant_id, wording_sha256, version, text) values (@tenant, @sha, @Version, @Wording)
-                    on conflict do nothing
-                    """, new { tenant = TenantId, sha, box.Version, box.Wording }, cancellationToken: ct));
-            }
+            await wordings.KeepDeskWordingAsync(TenantId, box.Purpose + "." + (box.Channel ?? box.Placement), lang, box.Version, box.Wording, sha, ct);
 
             var command = new ConsentCommand
             {
