@@ -157,7 +157,7 @@ internal sealed class ChannelDispatcher(
             catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
             {
                 // The others' answers must still be recorded: this one fails alone, retryable, and is logged loudly.
-                logger.LogError(ex, "Dispatch of {IntentId} threw", message.IntentId);
+                ProviderLog.DispatchThrew(logger, ex, message.IntentId);
                 results[index] = DispatchResult.Failed(ProviderFor(message.Channel), ReasonCodes.ProviderUnavailable,
                     ex.GetType().Name, permanent: false);
             }

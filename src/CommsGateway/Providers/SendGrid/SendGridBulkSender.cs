@@ -119,7 +119,7 @@ internal sealed class SendGridBulkSender : IAsyncDisposable
                 {
                     // The loop must survive anything one email brings. Not in a group (nor already sent with one): it goes
                     // on its own; the others keep waiting here.
-                    _logger.LogError(ex, "Campaign email {IntentId} could not join a bulk request", pending.Candidate.Message.IntentId);
+                    ProviderLog.BulkJoinFailed(_logger, ex, pending.Candidate.Message.IntentId);
                     if (!_open.Values.SelectMany(s => s).Any(s => s.Members.Contains(pending.Candidate)) && _pending.Remove(pending.Candidate))
                     {
                         _ = SendSinglyAsync([pending]);
@@ -220,7 +220,7 @@ internal sealed class SendGridBulkSender : IAsyncDisposable
             }
             catch (Exception ex)
             {
-                _logger.LogError(ex, "SendGrid bulk send of {Count} campaign emails threw", members.Count);
+                ProviderLog.BulkSendThrew(_logger, ex, members.Count);
                 members.ForEach(p => p.Completion.TrySetException(ex));
             }
         });
@@ -242,7 +242,7 @@ internal sealed class SendGridBulkSender : IAsyncDisposable
         var sends = new List<Task>();
         if (plan.Singles.Count > 0)
         {
-            _logger.LogInformation("{Count} campaign email(s) of a group not reproduced by its shared templates: sent on their own", plan.Singles.Count);
+            ProviderLog.BulkSingles(_logger, plan.Singles.Count);
             sends.Add(SendSinglyAsync([.. plan.Singles.Select(c => byCandidate[c])]));
         }
 
