@@ -7,7 +7,8 @@ namespace CommsGateway.Infrastructure;
 /// <param name="Linger">How long a batch with room left waits, after its first item, for more (zero: takes what is there).</param>
 /// <param name="Concurrency">Batches flushed at once. A batch forms only when a slot is free, so whatever arrives while every
 /// slot is busy waits and goes in the next batch: under load batches fill up, idle they leave at once (or after the linger).</param>
-public sealed record BatcherOptions(int MaxSize, TimeSpan Linger = default, int Concurrency = 1);
+/// <param name="Quiet">Within the linger, a batch leaves as soon as nothing joined it for this long (zero: waits the whole linger).</param>
+public sealed record BatcherOptions(int MaxSize, TimeSpan Linger = default, int Concurrency = 1, TimeSpan Quiet = default);
 
 /// <summary>
 /// Callers hand over items one at a time and await their own result; the batcher flushes them in batches. A flush that
@@ -71,7 +72,8 @@ public sealed class Batcher<TItem, TResult> : IAsyncDisposable
             if (_options.Linger > TimeSpan.Zero && size < _options.MaxSize)
             {
                 var deadline = Environment.TickCount64 + (long)_options.Linger.TotalMilliseconds;
-                while (size < _options.MaxSize && deadline - Environment.TickCount64 is > 0 and var left)
+                var quiet = (long)_options.Quiet.TotalMilliseconds;
+                while (size < _options.MaxSize && Until(deadline, quiet) is > 0 and var left)
                 {
                     using var timeout = new CancellationTokenSource(TimeSpan.FromMilliseconds(left));
                     try
@@ -100,6 +102,13 @@ public sealed class Batcher<TItem, TResult> : IAsyncDisposable
         }
 
         await Task.WhenAll(flushes);
+    }
+
+    /// <summary>Milliseconds left to wait: until the linger's deadline, or the quiet window from now when it ends sooner.</summary>
+    private static long Until(long deadline, long quiet)
+    {
+        var now = Environment.TickCount64;
+        return quiet > 0 ? Math.Min(deadline - now, quiet) : deadline - now;
     }
 
     /// <summary>Takes queued items while they fit (the first always does); returns the batch's size.</summary>
