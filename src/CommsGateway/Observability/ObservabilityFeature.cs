@@ -31,6 +31,8 @@ public static class ObservabilityFeature
 
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(GatewayMetrics.MeterName)
+            // Npgsql's own instruments (db.client.*: commands, their duration, the pool's connections).
+            .AddNpgsqlInstrumentation()
             .AddAspNetCoreInstrumentation()
             .AddHttpClientInstrumentation()
             .AddRuntimeInstrumentation()

@@ -15,7 +15,10 @@ public sealed class IntentConsumer(IntentBatches batches) : IConsumer<MessageInt
     public async Task Consume(ConsumeContext<MessageIntent> context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var decided = await batches.DecideAsync(new IncomingIntent(context.Message, KeyOf(context)));
+        var intent = context.Message;
+        // The delivery key only names an intent without a usable IntentId (hashing the body of every intent costs).
+        var key = IntentPipeline.HasUsableId(intent) ? intent.IntentId : KeyOf(context);
+        var decided = await batches.DecideAsync(new IncomingIntent(intent, key));
         await context.Publish(decided, context.CancellationToken);
     }
 

@@ -11,7 +11,10 @@ using Npgsql;
 
 namespace CommsGateway.Features.Intents;
 
-/// <summary>A published intent and its delivery key (<see cref="DeliveryKey"/>): an intent without a usable IntentId is decided under it.</summary>
+/// <summary>
+/// A published intent and its delivery key (<see cref="DeliveryKey"/>): an intent without a usable IntentId
+/// (<see cref="IntentPipeline.HasUsableId"/>) is decided under it; otherwise it is not used.
+/// </summary>
 public sealed record IncomingIntent(MessageIntent Intent, string DeliveryKey);
 
 /// <summary>
@@ -73,9 +76,7 @@ public sealed class IntentPipeline(
 
                 intents[i] = intent with
                 {
-                    IntentId = string.IsNullOrWhiteSpace(intent.IntentId) || intent.IntentId.Length > ChannelLimits.IdentifierLength
-                        ? batch[i].DeliveryKey
-                        : intent.IntentId,
+                    IntentId = HasUsableId(intent) ? intent.IntentId : batch[i].DeliveryKey,
                     TenantId = intent.TenantId ?? "",
                 };
                 rejected[i] = Decision.Rejected(errors);
@@ -500,6 +501,10 @@ public sealed class IntentPipeline(
         CampaignId = record.CampaignId,
         DecidedAt = record.DecidedAt,
     };
+
+    /// <summary>An IntentId the decision can be recorded under (present, and short enough for its column).</summary>
+    internal static bool HasUsableId(MessageIntent intent) =>
+        !string.IsNullOrWhiteSpace(intent.IntentId) && intent.IntentId.Length <= ChannelLimits.IdentifierLength;
 
     private static string? NullIfEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
 }
