@@ -2,6 +2,7 @@ using System.Text.Json;
 using MassTransit;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Npgsql;
 using OpenTelemetry.Metrics;
 
 namespace CommsGateway.Observability;
