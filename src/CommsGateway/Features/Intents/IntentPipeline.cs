@@ -157,6 +157,8 @@ public sealed class IntentPipeline(
     private async Task ResumeClaimsAsync(List<int> resumed, DecidedIntent?[] decided, IReadOnlyList<AppendResult> appended, MessageDecided[] events,
         CancellationToken consumeToken)
     {
+        // The same decision redelivered twice in one batch: its first copy resumes it, the others stay Duplicate.
+        resumed = [.. resumed.DistinctBy(i => appended[i].Decision.DecisionId)];
         if (resumed.Count == 0)
         {
             return;

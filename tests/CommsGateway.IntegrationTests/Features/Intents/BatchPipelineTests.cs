@@ -142,11 +142,14 @@ public sealed class BatchPipelineTests(GatewayFixture gateway)
 
         var fresh = NewId("fresh");
         var batch = unclaimed.Select(u => new IncomingIntent(Reminder(tenant, u.Id, u.Patient), "rejected:" + u.Id))
-            .Append(new IncomingIntent(Reminder(tenant, fresh, patient: 4), "rejected:fresh")).ToList();
+            .Append(new IncomingIntent(Reminder(tenant, fresh, patient: 4), "rejected:fresh"))
+            .Append(new IncomingIntent(Reminder(tenant, unclaimed[0].Id, 1), "rejected:twice")).ToList(); // one redelivered twice
         var events = await Pipeline.DecideAsync(batch, default);
 
-        // The redeliveries finish the job of their earlier decisions (not Duplicate), once each, beside the fresh intent.
-        Assert.All(events, e => Assert.Equal(DecisionOutcome.Sent, e.Outcome));
+        // The redeliveries finish the job of their earlier decisions (not Duplicate), once each, beside the fresh intent;
+        // the second copy of the same one is a Duplicate.
+        Assert.All(events.SkipLast(1), e => Assert.Equal(DecisionOutcome.Sent, e.Outcome));
+        Assert.Equal(DecisionOutcome.Duplicate, events[^1].Outcome);
         foreach (var id in unclaimed.Select(u => u.Id).Append(fresh))
         {
             Assert.Equal(1, gateway.Fake.AcceptedPerIntent.GetValueOrDefault(id));
