@@ -2,6 +2,7 @@ using System.Text.Json;
 using MassTransit;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Npgsql;
 using OpenTelemetry.Metrics;
 
 namespace CommsGateway.Observability;
@@ -31,6 +32,8 @@ public static class ObservabilityFeature
 
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(GatewayMetrics.MeterName)
+            // Npgsql's own instruments (db.client.*: commands, their duration, the pool's connections).
+            .AddNpgsqlInstrumentation()
             .AddAspNetCoreInstrumentation()
             .AddHttpClientInstrumentation()
             .AddRuntimeInstrumentation()

@@ -23,10 +23,9 @@ public sealed class DispatchLog : IAsyncDisposable
 {
     private const int MaxBatch = 512;
     private readonly NpgsqlDataSource dataSource;
-    private readonly System.Threading.Channels.Channel<PendingCompletion> _completions =
-        System.Threading.Channels.Channel.CreateUnbounded<PendingCompletion>(
-            new System.Threading.Channels.UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = false });
-    private readonly Task _completionWriter;
+
+    /// <summary>Completions handed over meanwhile (single sends, and batches' groups, never split) share one UPDATE.</summary>
+    private readonly Infrastructure.Batcher<(Guid DecisionId, DispatchResult Result)[], bool> _completions;
 
     private readonly GatewayInstance instance;
 
@@ -34,7 +33,11 @@ public sealed class DispatchLog : IAsyncDisposable
     {
         this.dataSource = dataSource;
         this.instance = instance;
-        _completionWriter = Task.Run(CompletionLoopAsync);
+        _completions = new Infrastructure.Batcher<(Guid DecisionId, DispatchResult Result)[], bool>(async groups =>
+        {
+            await FlushCompletionsAsync([.. groups.SelectMany(g => g)]);
+            return [.. groups.Select(_ => true)];
+        }, new Infrastructure.BatcherOptions(MaxBatch), group => group.Length);
     }
 
     /// <summary>
@@ -45,13 +48,63 @@ public sealed class DispatchLog : IAsyncDisposable
     public async Task<bool> TryClaimAsync(Guid decisionId, string tenantId, string intentId, Channel channel, string provider, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
-        var inserted = await connection.ExecuteAsync(new CommandDefinition("""
-            insert into dispatches (decision_id, tenant_id, intent_id, channel, status, provider, attempts, claimed_by)
-            values (@decisionId, @tenantId, @intentId, @channel, 'dispatching', @provider, 1, @claimant)
-            on conflict (decision_id) do nothing
-            """, new { decisionId, tenantId, intentId, channel = WireNames.Of(channel), provider, claimant = instance.Key }, cancellationToken: ct));
-        return inserted == 1;
+        await using var batch = new NpgsqlBatch(connection) { BatchCommands = { ClaimCommand(decisionId, tenantId, intentId, channel, provider, instance.Key) } };
+        return await batch.ExecuteNonQueryAsync(ct) == 1;
     }
+
+    /// <summary>
+    /// <see cref="TryClaimAsync"/> for several decisions in one round trip (redeliveries of a batch whose dispatches may
+    /// never have been claimed): the decisions this process now holds the claim of.
+    /// </summary>
+    public async Task<IReadOnlySet<Guid>> TryClaimManyAsync(IReadOnlyList<(Guid DecisionId, string TenantId, string IntentId, Channel Channel, string Provider)> claims,
+        CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(claims);
+        var claimed = new HashSet<Guid>();
+        if (claims.Count == 0)
+        {
+            return claimed;
+        }
+
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var batch = new NpgsqlBatch(connection);
+        foreach (var c in claims)
+        {
+            batch.BatchCommands.Add(ClaimCommand(c.DecisionId, c.TenantId, c.IntentId, c.Channel, c.Provider, instance.Key));
+        }
+
+        await batch.ExecuteNonQueryAsync(ct);
+        for (var i = 0; i < claims.Count; i++)
+        {
+            if (batch.BatchCommands[i].RecordsAffected == 1)
+            {
+                claimed.Add(claims[i].DecisionId);
+            }
+        }
+
+        return claimed;
+    }
+
+    /// <summary>
+    /// The claim's statement, for <see cref="TryClaimAsync"/> and for the decision writer, which commits a new decision
+    /// to send and its claim in one transaction. <paramref name="claimant"/>: the claiming process (<see cref="GatewayInstance.Key"/>).
+    /// </summary>
+    internal static NpgsqlBatchCommand ClaimCommand(Guid decisionId, string tenantId, string intentId, Channel channel, string provider, long? claimant) => new("""
+        insert into dispatches (decision_id, tenant_id, intent_id, channel, status, provider, attempts, claimed_by)
+        values ($1, $2, $3, $4, 'dispatching', $5, 1, $6)
+        on conflict (decision_id) do nothing
+        """)
+    {
+        Parameters =
+        {
+            new NpgsqlParameter<Guid> { TypedValue = decisionId },
+            new NpgsqlParameter<string> { TypedValue = tenantId, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text },
+            new NpgsqlParameter<string> { TypedValue = intentId, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text },
+            new NpgsqlParameter<string> { TypedValue = WireNames.Of(channel), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text },
+            new NpgsqlParameter<string> { TypedValue = provider, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text },
+            new NpgsqlParameter { Value = (object?)claimant ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint },
+        },
+    };
 
     /// <summary>The claim of a decision, or null when it has none.</summary>
     public async Task<DispatchClaim?> ReadClaimAsync(Guid decisionId, CancellationToken ct)
@@ -89,51 +142,22 @@ public sealed class DispatchLog : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(result);
         ct.ThrowIfCancellationRequested();
-        var pending = new PendingCompletion(decisionId, result);
-        return _completions.Writer.TryWrite(pending)
-            ? pending.Completion.Task
-            : Task.FromException(new ObjectDisposedException(nameof(DispatchLog)));
+        return _completions.EnqueueAsync([(decisionId, result)]);
     }
 
     /// <summary>
-    /// Settles a batch's claimed dispatches with their providers' answers in ONE statement, committed when it returns
-    /// (the caller acks its messages only after). Same guard as <see cref="CompleteAsync"/>.
+    /// Settles a batch's claimed dispatches with their providers' answers in ONE statement (shared with what else is
+    /// completing meanwhile), committed when it returns (the caller acks its messages only after). Same guard as
+    /// <see cref="CompleteAsync"/>.
     /// </summary>
     public Task CompleteManyAsync(IReadOnlyList<(Guid DecisionId, DispatchResult Result)> completions, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(completions);
         ct.ThrowIfCancellationRequested();
-        return completions.Count == 0
-            ? Task.CompletedTask
-            : FlushCompletionsAsync([.. completions.Select(c => new PendingCompletion(c.DecisionId, c.Result))]);
+        return completions.Count == 0 ? Task.CompletedTask : _completions.EnqueueAsync([.. completions]);
     }
 
-    private async Task CompletionLoopAsync()
-    {
-        var reader = _completions.Reader;
-        var batch = new List<PendingCompletion>(MaxBatch);
-        while (await reader.WaitToReadAsync())
-        {
-            while (batch.Count < MaxBatch && reader.TryRead(out var pending))
-            {
-                batch.Add(pending);
-            }
-
-            try
-            {
-                await FlushCompletionsAsync(batch);
-                batch.ForEach(p => p.Completion.TrySetResult());
-            }
-            catch (Exception ex)
-            {
-                batch.ForEach(p => p.Completion.TrySetException(ex));
-            }
-
-            batch.Clear();
-        }
-    }
-
-    private async Task FlushCompletionsAsync(List<PendingCompletion> batch)
+    private async Task FlushCompletionsAsync(List<(Guid DecisionId, DispatchResult Result)> batch)
     {
         // One answer per decision (only its claimant completes it); the status guard keeps a reconciler's
         // settlement from being overwritten, as the single-row update did.
@@ -165,20 +189,7 @@ public sealed class DispatchLog : IAsyncDisposable
     }
 
     /// <summary>Writes the completions already handed over, then stops.</summary>
-    public async ValueTask DisposeAsync()
-    {
-        _completions.Writer.TryComplete();
-        await _completionWriter;
-    }
-
-    private sealed class PendingCompletion(Guid decisionId, DispatchResult result)
-    {
-        public Guid DecisionId { get; } = decisionId;
-
-        public DispatchResult Result { get; } = result;
-
-        public TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    }
+    public ValueTask DisposeAsync() => _completions.DisposeAsync();
 
     /// <summary>Rows a crash (or a lost database connection) left <c>dispatching</c> for longer than <paramref name="olderThan"/>.</summary>
     public async Task<IReadOnlyList<UnsettledDispatch>> UnsettledAsync(TimeSpan olderThan, int limit, CancellationToken ct)

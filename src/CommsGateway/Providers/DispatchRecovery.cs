@@ -76,7 +76,7 @@ public sealed class DispatchRecovery(
 
             if (await dispatches.TakeOverAsync(decisionId, claim, ct))
             {
-                logger.LogWarning("Resuming interrupted dispatch {DecisionId} of {IntentId}: the provider never received it", decisionId, intentId);
+                ProviderLog.ResumingInterrupted(logger, decisionId, intentId);
                 return ClaimResumption.TakenOver;
             }
 

@@ -22,13 +22,17 @@ public static class ProvidersFeature
         services.AddOptions<DispatchOptions>().BindConfiguration(DispatchOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<ReconcilerOptions>().BindConfiguration(ReconcilerOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
-        // One pipeline per provider: a struggling Twilio never opens SendGrid's breaker.
+        // One pipeline per provider: a struggling Twilio never opens SendGrid's breaker. Without the factory's per-request
+        // logging handlers (a log scope and four lines per send, below the configured level anyway): the dispatchers log
+        // what matters, and the provider metrics time every call.
         services.AddHttpClient(SendGridDispatcher.Name)
+            .RemoveAllLoggers()
             .AddResilienceHandler(SendGridDispatcher.Name, (pipeline, context) =>
                 Configure(pipeline, context.ServiceProvider.GetRequiredService<IOptions<SendGridOptions>>().Value));
         // The Twilio SDK's calls (SystemNetHttpClient over this client): sent to Twilio:BaseUrl, through the pipeline.
         services.AddTransient<TwilioBaseUrlHandler>();
         services.AddHttpClient(TwilioDispatcher.Name)
+            .RemoveAllLoggers()
             .AddHttpMessageHandler<TwilioBaseUrlHandler>()
             .AddResilienceHandler(TwilioDispatcher.Name, (pipeline, context) =>
                 Configure(pipeline, context.ServiceProvider.GetRequiredService<IOptions<TwilioOptions>>().Value));
@@ -157,7 +161,7 @@ internal sealed class ChannelDispatcher(
             catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
             {
                 // The others' answers must still be recorded: this one fails alone, retryable, and is logged loudly.
-                logger.LogError(ex, "Dispatch of {IntentId} threw", message.IntentId);
+                ProviderLog.DispatchThrew(logger, ex, message.IntentId);
                 results[index] = DispatchResult.Failed(ProviderFor(message.Channel), ReasonCodes.ProviderUnavailable,
                     ex.GetType().Name, permanent: false);
             }

@@ -66,6 +66,19 @@ public sealed class MetricsTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task Should_show_Npgsql_database_client_metrics()
+    {
+        var intent = Reminder(Channel.Sms, "+33612345678");
+        await gateway.SeedRecipientAsync(intent);
+        await gateway.PublishAsync(intent);
+        await gateway.WaitForDecidedAsync(intent.IntentId);
+
+        // Npgsql's own instruments (Npgsql.OpenTelemetry), exported beside the gateway's: commands run, their duration, the pool.
+        var scrape = await ScrapeAsync();
+        Assert.Contains(scrape.Split('\n'), l => l.StartsWith("db_client_", StringComparison.Ordinal) && !l.StartsWith('#'));
+    }
+
+    [Fact]
     public async Task Should_count_the_decisions_the_error_queue_sweeper_makes()
     {
         const string series = "commsgw_decisions_total";

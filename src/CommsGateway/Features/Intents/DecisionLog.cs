@@ -57,10 +57,7 @@ public sealed class DecisionLog : IAsyncDisposable
     /// </summary>
     internal const int Lanes = 4;
 
-    private readonly System.Threading.Channels.Channel<PendingAppend>[] _queues = [.. Enumerable.Range(0, Lanes).Select(_ =>
-        System.Threading.Channels.Channel.CreateUnbounded<PendingAppend>(
-            new System.Threading.Channels.UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = false }))];
-    private readonly Task[] _writers;
+    private readonly Infrastructure.Batcher<PendingAppend, AppendResult>[] _lanes;
 
     private readonly long? _claimant;
 
@@ -78,7 +75,10 @@ public sealed class DecisionLog : IAsyncDisposable
     {
         _dataSource = dataSource;
         _chained = chained;
-        _writers = [.. _queues.Select(queue => Task.Run(() => WriteLoopAsync(queue.Reader))), Task.Run(BatchWriteLoopAsync)];
+        _lanes = [.. Enumerable.Range(0, Lanes).Select(_ =>
+            new Infrastructure.Batcher<PendingAppend, AppendResult>(WriteAppendsAsync, new Infrastructure.BatcherOptions(MaxBatch)))];
+        _batches = new Infrastructure.Batcher<PendingBatch, AppendResult[]>(WriteBatchesAsync, new Infrastructure.BatcherOptions(MaxBatch),
+            batch => batch.Rows.Count);
     }
 
     /// <summary>
@@ -86,9 +86,7 @@ public sealed class DecisionLog : IAsyncDisposable
     /// would only wait for each other's locks: one writer instead takes the batches queued meanwhile into ONE
     /// transaction (a batch is never split), one lock acquisition and one commit for them all.
     /// </summary>
-    private readonly System.Threading.Channels.Channel<PendingBatch> _batches =
-        System.Threading.Channels.Channel.CreateUnbounded<PendingBatch>(
-            new System.Threading.Channels.UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = false });
+    private readonly Infrastructure.Batcher<PendingBatch, AppendResult[]> _batches;
 
     /// <summary>Raised once new decision rows are committed (bench, metrics). Handlers must be quick and not throw.</summary>
     public event Action<DecisionRecord>? Committed;
@@ -144,58 +142,22 @@ public sealed class DecisionLog : IAsyncDisposable
         ct.ThrowIfCancellationRequested();
         using var activity = IntentTelemetry.Source.StartActivity("intent.append");
         activity?.SetTag("decision.rows", rows.Count);
-        var pending = new PendingBatch([.. rows.Select(r => new PendingAppend(r.Record, duplicateIfAny: true, r.ClaimProvider))], alongside);
-        return _batches.Writer.TryWrite(pending)
-            ? await pending.Completion.Task
-            : throw new ObjectDisposedException(nameof(DecisionLog));
+        return await _batches.EnqueueAsync(new PendingBatch([.. rows.Select(r => new PendingAppend(r.Record, duplicateIfAny: true, r.ClaimProvider))], alongside));
     }
 
-    private async Task BatchWriteLoopAsync()
+    private async Task<IReadOnlyList<AppendResult[]>> WriteBatchesAsync(IReadOnlyList<PendingBatch> taken)
     {
-        var reader = _batches.Reader;
-        var taken = new List<PendingBatch>();
-        while (await reader.WaitToReadAsync())
+        var (committed, outcomes) = await FlushAsync([.. taken.SelectMany(b => b.Rows)], [.. taken.SelectMany(b => b.Alongside)]);
+        var results = new AppendResult[taken.Count][];
+        var offset = 0;
+        for (var i = 0; i < taken.Count; i++)
         {
-            var rows = new List<PendingAppend>();
-            var alongside = new List<NpgsqlBatchCommand>();
-            while ((taken.Count == 0 || rows.Count + (reader.TryPeek(out var next) ? next.Rows.Count : 0) <= MaxBatch) && reader.TryRead(out var batch))
-            {
-                taken.Add(batch);
-                rows.AddRange(batch.Rows);
-                alongside.AddRange(batch.Alongside);
-            }
-
-            try
-            {
-                var (committed, outcomes) = await FlushAsync(rows, alongside);
-                var offset = 0;
-                foreach (var batch in taken)
-                {
-                    batch.Completion.TrySetResult(outcomes[offset..(offset + batch.Rows.Count)]);
-                    offset += batch.Rows.Count;
-                }
-
-                foreach (var record in committed)
-                {
-                    try
-                    {
-                        Committed?.Invoke(record);
-                    }
-                    catch (Exception ex) when (ex is not OutOfMemoryException)
-                    {
-                        // The rows are committed: a failing observer must not make the batch retry (and answer Duplicate).
-                        Activity.Current?.AddException(ex);
-                    }
-                }
-            }
-            catch (Exception ex)
-            {
-                // The whole transaction rolled back: every batch in it fails and is retried.
-                taken.ForEach(b => b.Completion.TrySetException(ex));
-            }
-
-            taken.Clear();
+            results[i] = outcomes[offset..(offset + taken[i].Rows.Count)];
+            offset += taken[i].Rows.Count;
         }
+
+        Announce(committed);
+        return results;
     }
 
     private Task<AppendResult> EnqueueAsync(DecisionRecord record, bool duplicateIfAny, string? claimProvider, CancellationToken ct)
@@ -204,46 +166,30 @@ public sealed class DecisionLog : IAsyncDisposable
         ct.ThrowIfCancellationRequested();
         // The caller's token does not abandon a queued row: once queued it is written (or the batch fails),
         // and the caller learns which, so it never acks a row that is not committed.
-        var pending = new PendingAppend(record, duplicateIfAny, claimProvider);
         var lane = (int)((uint)record.TenantId.GetHashCode(StringComparison.Ordinal) % Lanes);
-        return _queues[lane].Writer.TryWrite(pending)
-            ? pending.Completion.Task
-            : Task.FromException<AppendResult>(new ObjectDisposedException(nameof(DecisionLog)));
+        return _lanes[lane].EnqueueAsync(new PendingAppend(record, duplicateIfAny, claimProvider));
     }
 
-    private async Task WriteLoopAsync(System.Threading.Channels.ChannelReader<PendingAppend> reader)
+    private async Task<IReadOnlyList<AppendResult>> WriteAppendsAsync(IReadOnlyList<PendingAppend> batch)
     {
-        var batch = new List<PendingAppend>(MaxBatch);
-        while (await reader.WaitToReadAsync())
-        {
-            while (batch.Count < MaxBatch && reader.TryRead(out var pending))
-            {
-                batch.Add(pending);
-            }
+        var (committed, outcomes) = await FlushAsync([.. batch], []);
+        Announce(committed);
+        return outcomes;
+    }
 
+    private void Announce(List<DecisionRecord> committed)
+    {
+        foreach (var record in committed)
+        {
             try
             {
-                var (committed, outcomes) = await FlushAsync(batch, []);
-                for (var i = 0; i < batch.Count; i++)
-                {
-                    batch[i].Completion.TrySetResult(outcomes[i]);
-                }
-
-                foreach (var record in committed)
-                {
-                    Committed?.Invoke(record);
-                }
+                Committed?.Invoke(record);
             }
-            catch (Exception ex)
+            catch (Exception ex) when (ex is not OutOfMemoryException)
             {
-                // The whole transaction rolled back: every caller faults and its message is retried.
-                foreach (var pending in batch)
-                {
-                    pending.Completion.TrySetException(ex);
-                }
+                // The rows are committed: a failing observer must not make the batch retry (and answer Duplicate).
+                Activity.Current?.AddException(ex);
             }
-
-            batch.Clear();
         }
     }
 
@@ -394,7 +340,8 @@ public sealed class DecisionLog : IAsyncDisposable
             {
                 if (pending.ClaimProvider is { } provider)
                 {
-                    insert.BatchCommands.Add(ClaimCommand(pending.Record, provider, _claimant));
+                    var r = pending.Record;
+                    insert.BatchCommands.Add(Providers.DispatchLog.ClaimCommand(r.DecisionId, r.TenantId, r.IntentId, r.Channel, provider, _claimant));
                 }
             }
 
@@ -418,23 +365,6 @@ public sealed class DecisionLog : IAsyncDisposable
     internal static DecisionOutcome Kind(DecisionOutcome outcome) =>
         outcome is DecisionOutcome.Deferred or DecisionOutcome.Held ? outcome : DecisionOutcome.Sent;
 
-    /// <summary>The dispatch claim, as DispatchLog.TryClaimAsync writes it; the decision is new, so no conflict is possible.</summary>
-    private static NpgsqlBatchCommand ClaimCommand(DecisionRecord record, string provider, long? claimant) => new("""
-        insert into dispatches (decision_id, tenant_id, intent_id, channel, status, provider, attempts, claimed_by)
-        values ($1, $2, $3, $4, 'dispatching', $5, 1, $6)
-        """)
-    {
-        Parameters =
-        {
-            new NpgsqlParameter<Guid> { TypedValue = record.DecisionId },
-            new NpgsqlParameter<string> { TypedValue = record.TenantId, NpgsqlDbType = NpgsqlDbType.Text },
-            new NpgsqlParameter<string> { TypedValue = record.IntentId, NpgsqlDbType = NpgsqlDbType.Text },
-            new NpgsqlParameter<string> { TypedValue = WireNames.Of(record.Channel), NpgsqlDbType = NpgsqlDbType.Text },
-            new NpgsqlParameter<string> { TypedValue = provider, NpgsqlDbType = NpgsqlDbType.Text },
-            new NpgsqlParameter { Value = (object?)claimant ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint },
-        },
-    };
-
     private static NpgsqlBatchCommand Command(string sql, params string[][] arrays)
     {
         var command = new NpgsqlBatchCommand(sql);
@@ -449,14 +379,12 @@ public sealed class DecisionLog : IAsyncDisposable
     /// <summary>Drains the queue (rows already handed over are written) and stops the writer.</summary>
     public async ValueTask DisposeAsync()
     {
-        foreach (var queue in _queues)
+        foreach (var lane in _lanes)
         {
-            queue.Writer.TryComplete();
+            await lane.DisposeAsync();
         }
 
-        _batches.Writer.TryComplete();
-
-        await Task.WhenAll(_writers);
+        await _batches.DisposeAsync();
     }
 
 
@@ -465,8 +393,6 @@ public sealed class DecisionLog : IAsyncDisposable
         public List<PendingAppend> Rows { get; } = rows;
 
         public IReadOnlyList<NpgsqlBatchCommand> Alongside { get; } = alongside;
-
-        public TaskCompletionSource<AppendResult[]> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
     private sealed class PendingAppend(DecisionRecord record, bool duplicateIfAny, string? claimProvider)
@@ -476,7 +402,5 @@ public sealed class DecisionLog : IAsyncDisposable
         public string? ClaimProvider { get; } = claimProvider;
 
         public bool DuplicateIfAny { get; } = duplicateIfAny;
-
-        public TaskCompletionSource<AppendResult> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }

@@ -6,28 +6,20 @@ using Microsoft.Extensions.Options;
 namespace CommsGateway.Features.Intents;
 
 /// <summary>
-/// Thin: hands a batch of intents to the pipeline (first decisions), then publishes the batch's outcomes, all at once,
-/// and awaits their confirms together. The decisions are committed before; MassTransit acks the messages after.
+/// Thin: hands each intent to the batches (<see cref="IntentBatches"/>) and publishes its outcome once its batch is
+/// decided. The decision is committed before; MassTransit acks the message after the publish is confirmed (the
+/// intents of one batch await their confirms together, each from its own consume).
 /// </summary>
-public sealed class IntentConsumer(IntentPipeline pipeline, IntentTelemetry telemetry) : IConsumer<Batch<MessageIntent>>
+public sealed class IntentConsumer(IntentBatches batches) : IConsumer<MessageIntent>
 {
-    public async Task Consume(ConsumeContext<Batch<MessageIntent>> context)
+    public async Task Consume(ConsumeContext<MessageIntent> context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        using var activity = IntentTelemetry.Source.StartActivity("intent.batch");
-        var messages = context.Message;
-        activity?.SetTag("intent.count", messages.Length);
-        telemetry.Batch(messages.Length);
-        var batch = new IncomingIntent[messages.Length];
-        for (var i = 0; i < messages.Length; i++)
-        {
-            batch[i] = new IncomingIntent(messages[i].Message, KeyOf(messages[i]));
-        }
-
-        var decided = await pipeline.DecideAsync(batch, context.CancellationToken);
-        using var publish = IntentTelemetry.Source.StartActivity("intent.publish");
-        // Each outcome through its own message's context (its conversation), the confirms awaited together.
-        await Task.WhenAll(decided.Select((d, i) => messages[i].Publish(d, context.CancellationToken)));
+        var intent = context.Message;
+        // The delivery key only names an intent without a usable IntentId (hashing the body of every intent costs).
+        var key = IntentPipeline.HasUsableId(intent) ? intent.IntentId : KeyOf(context);
+        var decided = await batches.DecideAsync(new IncomingIntent(intent, key));
+        await context.Publish(decided, context.CancellationToken);
     }
 
     /// <summary>
@@ -58,7 +50,7 @@ public sealed class IntentConsumerDefinition : ConsumerDefinition<IntentConsumer
         _rabbit = rabbit.Value;
         _batch = batch.Value;
         EndpointName = gateway.Value.IntentQueue;
-        // Every message of every batch in flight is a message being consumed.
+        // Every message of every batch being decided, and the next batch gathering meanwhile, is a message being consumed.
         ConcurrentMessageLimit = _batch.InFlight;
     }
 
@@ -73,15 +65,12 @@ public sealed class IntentConsumerDefinition : ConsumerDefinition<IntentConsumer
     {
         ArgumentNullException.ThrowIfNull(endpointConfigurator);
         ArgumentNullException.ThrowIfNull(consumerConfigurator);
-        // Enough prefetched to fill every concurrent batch, and the next ones while they run.
+        // Enough prefetched to fill every concurrent batch, and the next one while they run.
         endpointConfigurator.PrefetchCount = Math.Max(_rabbit.PrefetchCount, _batch.InFlight);
-        consumerConfigurator.Options<BatchOptions>(o => o
-            .SetMessageLimit(_batch.MessageLimit)
-            .SetTimeLimit(TimeSpan.FromMilliseconds(_batch.TimeLimitMilliseconds))
-            .SetConcurrencyLimit(_batch.ConcurrentBatches));
         // Transient faults (database restart, broker hiccup): retry in place, the intent's only retry: 11 attempts,
         // 0.7 s doubling up to 10 s apart, about 75 s in all. A redelivered intent that already has a decision is a
-        // Duplicate, so retrying never sends twice. Past the last attempt the message goes to the error queue, where the
+        // Duplicate, so retrying never sends twice. A batch that fails fails each of its intents, each retried on its own
+        // (they meet again in the next batches). Past the last attempt the message goes to the error queue, where the
         // sweeper decides it Failed. A body that does not deserialize (a value of the wrong type) never will: it faults
         // alone, before any batch, and goes to the error queue at once, where the sweeper rejects it naming the field.
         endpointConfigurator.UseMessageRetry(r =>
@@ -100,12 +89,15 @@ public sealed class IntentBatchOptions
     /// <summary>Intents per batch at most: one context read, one append, one completion statement each.</summary>
     [System.ComponentModel.DataAnnotations.Range(1, 1_000)] public int MessageLimit { get; set; } = 100;
 
-    /// <summary>How long a batch waits for more intents after its first before it goes (a quiet queue's added latency).</summary>
+    /// <summary>
+    /// How long a batch with room left waits for more intents after its first before it goes (a quiet queue's added
+    /// latency). A batch forms only when one of <see cref="ConcurrentBatches"/> is free: under load it fills at once.
+    /// </summary>
     [System.ComponentModel.DataAnnotations.Range(1, 1_000)] public int TimeLimitMilliseconds { get; set; } = 50;
 
     /// <summary>Batches decided at once: while one waits for its commit or its provider calls, another reads its context.</summary>
     [System.ComponentModel.DataAnnotations.Range(1, 32)] public int ConcurrentBatches { get; set; } = 4;
 
-    /// <summary>Messages in flight at most: the consumer's concurrency and the least prefetch.</summary>
-    public int InFlight => MessageLimit * ConcurrentBatches;
+    /// <summary>Messages in flight at most (the batches being decided and the one gathering): the consumer's concurrency and the least prefetch.</summary>
+    public int InFlight => MessageLimit * (ConcurrentBatches + 1);
 }

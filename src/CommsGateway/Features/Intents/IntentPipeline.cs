@@ -11,7 +11,10 @@ using Npgsql;
 
 namespace CommsGateway.Features.Intents;
 
-/// <summary>A published intent and its delivery key (<see cref="DeliveryKey"/>): an intent without a usable IntentId is decided under it.</summary>
+/// <summary>
+/// A published intent and its delivery key (<see cref="DeliveryKey"/>): an intent without a usable IntentId
+/// (<see cref="IntentPipeline.HasUsableId"/>) is decided under it; otherwise it is not used.
+/// </summary>
 public sealed record IncomingIntent(MessageIntent Intent, string DeliveryKey);
 
 /// <summary>
@@ -73,9 +76,7 @@ public sealed class IntentPipeline(
 
                 intents[i] = intent with
                 {
-                    IntentId = string.IsNullOrWhiteSpace(intent.IntentId) || intent.IntentId.Length > ChannelLimits.IdentifierLength
-                        ? batch[i].DeliveryKey
-                        : intent.IntentId,
+                    IntentId = HasUsableId(intent) ? intent.IntentId : batch[i].DeliveryKey,
                     TenantId = intent.TenantId ?? "",
                 };
                 rejected[i] = Decision.Rejected(errors);
@@ -120,7 +121,7 @@ public sealed class IntentPipeline(
                 else if (result.Decision.Outcome is DecisionOutcome.Sent or DecisionOutcome.SentWithMarketingRemoved && decided[i]?.Decision.ShouldSend == true)
                 {
                     // A decision to send whose dispatch may never have been claimed or settled: this redelivery finishes
-                    // the job, with content decided afresh (below, one at a time: rare).
+                    // the job, with content decided afresh (below, the batch's together).
                     resumed.Add(i);
                 }
 
@@ -144,13 +145,60 @@ public sealed class IntentPipeline(
             }
         }
 
-        await SendClaimedAsync(sends, decided, events);
-        foreach (var i in resumed)
+        await Task.WhenAll(SendClaimedAsync(sends, decided, events), ResumeClaimsAsync(resumed, decided, appended, events, ct));
+        return events;
+    }
+
+    /// <summary>
+    /// Redelivered decisions to send (the batch's duplicates whose dispatch may be unsettled), together: the unclaimed
+    /// ones claimed in one round trip, the claimed ones resumed concurrently (<see cref="DispatchRecovery"/>), and those
+    /// this process now holds sent and settled like the batch's own sends. Only the claimant calls the provider.
+    /// </summary>
+    private async Task ResumeClaimsAsync(List<int> resumed, DecidedIntent?[] decided, IReadOnlyList<AppendResult> appended, MessageDecided[] events,
+        CancellationToken consumeToken)
+    {
+        // The same decision redelivered twice in one batch: its first copy resumes it, the others stay Duplicate.
+        resumed = [.. resumed.DistinctBy(i => appended[i].Decision.DecisionId)];
+        if (resumed.Count == 0)
         {
-            events[i] = await DispatchOneAsync(decided[i]!, ToEvent(appended[i].Decision), claimed: false, resumed: true, ct);
+            return;
         }
 
-        return events;
+        var claimed = await dispatches.TryClaimManyAsync([.. resumed.Select(i => (appended[i].Decision.DecisionId, decided[i]!.Intent.TenantId,
+            decided[i]!.Intent.IntentId, decided[i]!.Intent.Channel, ChannelDispatcher.ProviderFor(decided[i]!.Intent.Channel)))], CancellationToken.None);
+        var resumptions = await Task.WhenAll(resumed.Where(i => !claimed.Contains(appended[i].Decision.DecisionId)).Select(async i =>
+        {
+            var intent = decided[i]!.Intent;
+            return (Index: i, Resumption: await recovery.ResumeAsync(appended[i].Decision.DecisionId, intent.TenantId, intent.IntentId, intent.Channel, consumeToken));
+        }));
+        var sends = new List<int>();
+        foreach (var i in resumed.Where(i => claimed.Contains(appended[i].Decision.DecisionId)))
+        {
+            IntentLog.ResumingUnclaimed(logger, decided[i]!.Intent.IntentId, appended[i].Decision.DecisionId);
+            events[i] = ToEvent(appended[i].Decision);
+            sends.Add(i);
+        }
+
+        foreach (var (i, resumption) in resumptions)
+        {
+            var existing = ToEvent(appended[i].Decision);
+            switch (resumption)
+            {
+                case ClaimResumption.TakenOver:
+                    events[i] = existing;
+                    sends.Add(i);
+                    break;
+                case ClaimResumption.ProviderHasIt:
+                    metrics.Decided(existing.Outcome, existing.Channel, existing.Reasons); // the interrupted consumer never counted it
+                    events[i] = existing;
+                    break;
+                default:
+                    IntentLog.DispatchAlreadyClaimed(logger, existing.IntentId, existing.DecisionId, resumption);
+                    break; // stays the Duplicate it was answered as
+            }
+        }
+
+        await SendClaimedAsync(sends, decided, events);
     }
 
     /// <summary>
@@ -266,7 +314,7 @@ public sealed class IntentPipeline(
         }
 
         metrics.Decided(record.Outcome, record.Channel, record.Reasons);
-        logger.LogWarning("Closed held intent {IntentId} for tenant {TenantId} without its content: {Why}", intentId, tenantId, why);
+        IntentLog.ClosedHeld(logger, intentId, tenantId, why);
         return ToEvent(record);
     }
 
@@ -354,15 +402,14 @@ public sealed class IntentPipeline(
 
             if (resumption != ClaimResumption.TakenOver)
             {
-                logger.LogInformation("Duplicate intent {IntentId}: dispatch of {DecisionId} already claimed ({Resumption})",
-                    intent.IntentId, decided.DecisionId, resumption);
+                IntentLog.DispatchAlreadyClaimed(logger, intent.IntentId, decided.DecisionId, resumption);
                 return decided with { Outcome = DecisionOutcome.Duplicate, Reasons = [ReasonCodes.DuplicateIntent], DecidedAt = clock.GetUtcNow() };
             }
         }
 
         if (resumed)
         {
-            logger.LogWarning("Resuming unclaimed dispatch of {IntentId} ({DecisionId})", intent.IntentId, decided.DecisionId);
+            IntentLog.ResumingUnclaimed(logger, intent.IntentId, decided.DecisionId);
         }
 
         var started = GatewayMetrics.Start();
@@ -381,7 +428,7 @@ public sealed class IntentPipeline(
         metrics.Decided(final.Outcome, final.Channel, final.Reasons);
         if (!result.Succeeded)
         {
-            logger.LogWarning("Dispatch of {IntentId} failed: {Reason}", decided.IntentId, result.ReasonCode);
+            IntentLog.DispatchFailed(logger, decided.IntentId, result.ReasonCode);
         }
 
         return final;
@@ -431,14 +478,11 @@ public sealed class IntentPipeline(
         decision.DeferredUntil,
         now);
 
-    private void Log(DecisionRecord record) =>
-        logger.LogInformation("Decided {IntentId} for tenant {TenantId}: {Outcome} ({Reasons})",
-            record.IntentId, record.TenantId, record.Outcome, string.Join(',', record.Reasons));
+    private void Log(DecisionRecord record) => IntentLog.Decided(logger, record);
 
     private MessageDecided Duplicate(MessageIntent intent, DecisionRecord existing)
     {
-        logger.LogInformation("Duplicate intent {IntentId} for tenant {TenantId}; first decided {Outcome} as {DecisionId}",
-            intent.IntentId, intent.TenantId, existing.Outcome, existing.DecisionId);
+        IntentLog.Duplicate(logger, intent.IntentId, intent.TenantId, existing.Outcome, existing.DecisionId);
         return ToEvent(existing) with
         {
             Outcome = DecisionOutcome.Duplicate,
@@ -459,6 +503,10 @@ public sealed class IntentPipeline(
         CampaignId = record.CampaignId,
         DecidedAt = record.DecidedAt,
     };
+
+    /// <summary>An IntentId the decision can be recorded under (present, and short enough for its column).</summary>
+    internal static bool HasUsableId(MessageIntent intent) =>
+        !string.IsNullOrWhiteSpace(intent.IntentId) && intent.IntentId.Length <= ChannelLimits.IdentifierLength;
 
     private static string? NullIfEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
 }

@@ -6,10 +6,10 @@ namespace CommsGateway.Features.Intents;
 /// <summary>
 /// Where an intent batch's time goes, as OpenTelemetry-style spans (<see cref="Source"/>) and instruments on the
 /// gateway's meter. Span names are stable (a listener, e.g. the bench's profile, aggregates them by name):
-/// <c>intent.batch</c> (a whole consumed batch), <c>intent.decide</c> (validate, classify, policy, render),
+/// <c>intent.batch</c> (a whole batch, gathered to decided), <c>intent.decide</c> (validate, classify, policy, render),
 /// <c>intent.context</c> (the batch's one context read), <c>intent.append</c> (decisions and claims, one transaction),
-/// <c>intent.dispatch</c> (provider calls), <c>intent.complete</c> (dispatch completions), <c>intent.publish</c>
-/// (<c>MessageDecided</c> for the batch). Without a listener a span costs one branch.
+/// <c>intent.dispatch</c> (provider calls) and <c>intent.complete</c> (dispatch completions);
+/// each intent's <c>MessageDecided</c> is published by its own consume after its batch. Without a listener a span costs one branch.
 /// </summary>
 public sealed class IntentTelemetry
 {
@@ -26,7 +26,7 @@ public sealed class IntentTelemetry
     {
         ArgumentNullException.ThrowIfNull(meterFactory);
         var meter = meterFactory.Create(Observability.GatewayMetrics.MeterName);
-        _batchSize = meter.CreateHistogram("commsgw.intent.batch.size", "{intent}", "Intents per consumed batch", tags: null, Sizes);
+        _batchSize = meter.CreateHistogram("commsgw.intent.batch.size", "{intent}", "Intents per decided batch", tags: null, Sizes);
         _appendRows = meter.CreateHistogram("commsgw.decision_log.append.rows", "{row}",
             "Decision rows per decision-log transaction (one consumed batch, or the single appends the writer grouped)", tags: null, Sizes);
     }

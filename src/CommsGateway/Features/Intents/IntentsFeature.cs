@@ -20,6 +20,7 @@ public static class IntentsFeature
         builder.Services.AddSingleton<IntentTelemetry>();
         builder.Services.AddSingleton<DecisionLog>();
         builder.Services.AddSingleton<IntentPipeline>();
+        builder.Services.AddSingleton<IntentBatches>();
         builder.Services.AddSingleton<DeferredIntents>();
         builder.Services.AddHostedService<ErrorQueueSweeper>();
         builder.Services.AddHostedService<IntentConsumerWatchdog>();

@@ -98,11 +98,6 @@ internal sealed class BulkEmailShape
     /// <summary>Rough JSON size of the request these members would make.</summary>
     public long EstimatedBytes { get; private set; }
 
-    /// <summary>When the first member joined and when the last did (milliseconds, <see cref="Environment.TickCount64"/>).</summary>
-    public long FirstAt { get; init; }
-
-    public long LastAt { get; set; }
-
     /// <summary>
     /// Adds <paramref name="candidate"/> if, with it, the hole of the text and of the HTML stays within a quarter of the
     /// shortest member's, the subject's within 200 characters, and all holes together within <paramref name="maxHoleChars"/>;

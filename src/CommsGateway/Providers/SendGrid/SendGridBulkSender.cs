@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using CommsGateway.Contracts;
 using Microsoft.Extensions.Options;
@@ -12,8 +11,9 @@ namespace CommsGateway.Providers.SendGrid;
 /// List-Unsubscribe / List-Unsubscribe-Post headers and its own custom_args (intent and decision ids).
 /// <para>
 /// Callers hand over emails already decided AND claimed (<c>dispatches</c> row "dispatching") and await their result:
-/// emails of one campaign shape wait here at most <see cref="SendGridOptions.BulkLingerMilliseconds"/> (less when no
-/// other joins for <see cref="SendGridOptions.BulkQuietMilliseconds"/>) to share a request. Because the caller awaits,
+/// emails wait here (an <see cref="Infrastructure.Batcher{TItem, TResult}"/>) at most <see cref="SendGridOptions.BulkLingerMilliseconds"/>
+/// (less when no other joins for <see cref="SendGridOptions.BulkQuietMilliseconds"/>) to share a request; a gathered
+/// batch is then split by sender and campaign shape. Because the caller awaits,
 /// its intent is not acknowledged before the provider answered: a crash while an email waits here or is in flight
 /// leaves a claimed, unsettled dispatch whose intent the broker redelivers, and <see cref="DispatchRecovery"/> settles
 /// it exactly as for a single send (the provider has it: recorded sent; it never got it: sent once).
@@ -24,19 +24,21 @@ namespace CommsGateway.Providers.SendGrid;
 internal sealed class SendGridBulkSender : IAsyncDisposable
 {
     private const int MaxOpenShapes = 8;
+
+    /// <summary>
+    /// Gathered batches sent at once. Generous: a claimed email must reach the provider within its claim's lease
+    /// (<see cref="DispatchRecovery"/>: the total timeout plus 5 s, above the longest linger), so it must not queue for a slot;
+    /// how many wait here is bounded by the consumers' own limit (each waits for its emails).
+    /// </summary>
+    private const int ConcurrentRequests = 64;
     private readonly SendGridDispatcher _single;
     private readonly SendGridOptions _options;
     private readonly ILogger<SendGridBulkSender> _logger;
-    private readonly System.Threading.Channels.Channel<Pending> _incoming =
-        System.Threading.Channels.Channel.CreateUnbounded<Pending>(new System.Threading.Channels.UnboundedChannelOptions { SingleReader = true });
-    private readonly Dictionary<BulkKey, List<BulkEmailShape>> _open = [];
+    private readonly Infrastructure.Batcher<Pending, Task<DispatchResult>> _batcher;
     private static readonly IEqualityComparer<BulkCandidate> CandidateIdentity = ReferenceEqualityComparer.Instance;
-    private readonly Dictionary<BulkCandidate, Pending> _pending = new(CandidateIdentity);
-    private readonly ConcurrentDictionary<Task, byte> _inFlight = new();
     private readonly Counter<long> _requests;
     private readonly Histogram<long> _perRequest;
     private readonly Counter<long> _singles;
-    private readonly Task _loop;
 
     public SendGridBulkSender(SendGridDispatcher single, IOptions<SendGridOptions> options, IMeterFactory meters, ILogger<SendGridBulkSender> logger)
     {
@@ -50,7 +52,9 @@ internal sealed class SendGridBulkSender : IAsyncDisposable
         _perRequest = meter.CreateHistogram<long>("commsgw.sendgrid.bulk.personalizations", "{personalization}", "Personalizations per bulk request");
         _singles = meter.CreateCounter<long>("commsgw.sendgrid.bulk.singles", "{email}",
             "Campaign emails sent on their own: alone in their window, or not reproduced by their group's templates");
-        _loop = Task.Run(RunAsync);
+        _batcher = new Infrastructure.Batcher<Pending, Task<DispatchResult>>(SendBatchAsync, new Infrastructure.BatcherOptions(
+            _options.BulkMaxPersonalizations, TimeSpan.FromMilliseconds(_options.BulkLingerMilliseconds), ConcurrentRequests,
+            TimeSpan.FromMilliseconds(_options.BulkQuietMilliseconds)));
     }
 
     /// <summary>Campaign email (a campaign id, or the campaign category), when bulk sending is on.</summary>
@@ -70,163 +74,96 @@ internal sealed class SendGridBulkSender : IAsyncDisposable
 
         var key = new BulkKey(message.TenantId, message.CampaignId, message.Category, message.Purpose, from,
             SendGridDispatcher.FromNameOf(message), SendGridDispatcher.ReplyToOf(message));
-        var pending = new Pending(candidate, key);
-        return _incoming.Writer.TryWrite(pending)
-            ? pending.Completion.Task.WaitAsync(ct)
-            : _single.DispatchAsync(message, ct);
+        return SendBulkAsync(new Pending(candidate, key), ct);
     }
 
-    private async Task RunAsync()
+    private async Task<DispatchResult> SendBulkAsync(Pending pending, CancellationToken ct)
     {
-        var reader = _incoming.Reader;
-        while (true)
+        Task<DispatchResult> own;
+        try
         {
-            var wait = UntilNextDue();
-            bool more;
-            if (wait is null)
-            {
-                more = await reader.WaitToReadAsync();
-            }
-            else if (wait > TimeSpan.Zero)
-            {
-                using var timeout = new CancellationTokenSource(wait.Value);
-                try
-                {
-                    more = await reader.WaitToReadAsync(timeout.Token);
-                }
-                catch (OperationCanceledException)
-                {
-                    more = true;
-                }
-            }
-            else
-            {
-                more = true;
-            }
+            own = await _batcher.EnqueueAsync(pending);
+        }
+        catch (ObjectDisposedException)
+        {
+            return await _single.DispatchAsync(pending.Candidate.Message, ct);
+        }
 
-            if (!more)
-            {
-                break;
-            }
+        return await own.WaitAsync(ct);
+    }
 
-            while (reader.TryRead(out var pending))
+    /// <summary>
+    /// A gathered batch: grouped by sender and campaign, each group into shapes (members whose subject, text and HTML
+    /// differ by a small part), each shape sent as one request or more. Each email's own answer (or exception).
+    /// </summary>
+    private async Task<IReadOnlyList<Task<DispatchResult>>> SendBatchAsync(IReadOnlyList<Pending> batch)
+    {
+        // Chars of all holes together: a third of the byte limit keeps room for the links and multi-byte text.
+        var maxHole = _options.BulkMaxSubstitutionBytes / 3;
+        var closed = new List<BulkEmailShape>();
+        var alone = new List<Pending>();
+        var byCandidate = new Dictionary<BulkCandidate, Pending>(CandidateIdentity);
+        foreach (var group in batch.GroupBy(p => p.Key))
+        {
+            var shapes = new List<BulkEmailShape>();
+            foreach (var pending in group)
             {
                 try
                 {
-                    await AddAsync(pending);
+                    byCandidate[pending.Candidate] = pending;
+                    var shape = shapes.FirstOrDefault(s => s.TryJoin(pending.Candidate, maxHole));
+                    if (shape is null)
+                    {
+                        if (shapes.Count >= MaxOpenShapes)
+                        {
+                            // Emails that share little each open a shape: bounded, so joining stays cheap; the oldest closes.
+                            closed.Add(shapes[0]);
+                            shapes.RemoveAt(0);
+                        }
+
+                        shapes.Add(shape = new BulkEmailShape(pending.Candidate));
+                    }
+
+                    if (shape.Members.Count >= _options.BulkMaxPersonalizations || shape.EstimatedBytes >= _options.BulkMaxRequestBytes)
+                    {
+                        shapes.Remove(shape);
+                        closed.Add(shape);
+                    }
                 }
                 catch (Exception ex)
                 {
-                    // The loop must survive anything one email brings. Not in a group (nor already sent with one): it goes
-                    // on its own; the others keep waiting here.
-                    _logger.LogError(ex, "Campaign email {IntentId} could not join a bulk request", pending.Candidate.Message.IntentId);
-                    if (!_open.Values.SelectMany(s => s).Any(s => s.Members.Contains(pending.Candidate)) && _pending.Remove(pending.Candidate))
+                    // One email must not fail the others: it goes on its own.
+                    ProviderLog.BulkJoinFailed(_logger, ex, pending.Candidate.Message.IntentId);
+                    if (!shapes.Concat(closed).Any(s => s.Members.Contains(pending.Candidate)))
                     {
-                        _ = SendSinglyAsync([pending]);
+                        alone.Add(pending);
                     }
                 }
             }
 
-            await FlushDueAsync(everything: false);
+            closed.AddRange(shapes);
         }
 
-        await FlushDueAsync(everything: true);
-    }
-
-    private async Task AddAsync(Pending pending)
-    {
-        var now = Environment.TickCount64;
-        if (!_open.TryGetValue(pending.Key, out var shapes))
+        var sends = closed.Select(async shape =>
         {
-            _open[pending.Key] = shapes = [];
-        }
-
-        _pending[pending.Candidate] = pending;
-        // Chars of all holes together: a third of the byte limit keeps room for the links and multi-byte text.
-        var maxHole = _options.BulkMaxSubstitutionBytes / 3;
-        var shape = shapes.FirstOrDefault(s => s.TryJoin(pending.Candidate, maxHole));
-        if (shape is null)
-        {
-            if (shapes.Count >= MaxOpenShapes)
-            {
-                // Emails that share little each open a shape: bounded, so joining stays cheap; the oldest goes now.
-                var oldest = shapes[0];
-                shapes.RemoveAt(0);
-                await StartAsync(oldest);
-            }
-
-            shape = new BulkEmailShape(pending.Candidate) { FirstAt = now };
-            shapes.Add(shape);
-        }
-
-        shape.LastAt = now;
-        if (shape.Members.Count >= _options.BulkMaxPersonalizations || shape.EstimatedBytes >= _options.BulkMaxRequestBytes)
-        {
-            shapes.Remove(shape);
-            await StartAsync(shape);
-        }
-    }
-
-    private TimeSpan? UntilNextDue()
-    {
-        long? due = null;
-        foreach (var shape in _open.Values.SelectMany(s => s))
-        {
-            var at = Math.Min(shape.FirstAt + _options.BulkLingerMilliseconds, shape.LastAt + _options.BulkQuietMilliseconds);
-            due = due is null ? at : Math.Min(due.Value, at);
-        }
-
-        return due is null ? null : TimeSpan.FromMilliseconds(Math.Max(0, due.Value - Environment.TickCount64));
-    }
-
-    private async Task FlushDueAsync(bool everything)
-    {
-        var now = Environment.TickCount64;
-        foreach (var (key, shapes) in _open.ToList())
-        {
-            foreach (var shape in shapes.ToList())
-            {
-                if (everything || now >= shape.FirstAt + _options.BulkLingerMilliseconds || now >= shape.LastAt + _options.BulkQuietMilliseconds)
-                {
-                    shapes.Remove(shape);
-                    await StartAsync(shape);
-                }
-            }
-
-            if (shapes.Count == 0)
-            {
-                _open.Remove(key);
-            }
-        }
-    }
-
-    /// <summary>
-    /// Sends a closed shape in the background, at once: how many wait here is bounded by the consumers' own limit (each
-    /// waits for its emails), and a claimed email must reach the provider within its claim's lease
-    /// (<see cref="DispatchRecovery"/>: the total timeout plus 5 s, above the longest linger), so it never queues for a slot.
-    /// </summary>
-    private Task StartAsync(BulkEmailShape shape)
-    {
-        var members = shape.Members.Select(m =>
-        {
-            _pending.Remove(m, out var pending);
-            return pending!;
-        }).ToList();
-        var send = Task.Run(async () =>
-        {
+            var members = shape.Members.Select(m => byCandidate[m]).ToList();
             try
             {
                 await SendShapeAsync(shape, members);
             }
             catch (Exception ex)
             {
-                _logger.LogError(ex, "SendGrid bulk send of {Count} campaign emails threw", members.Count);
+                ProviderLog.BulkSendThrew(_logger, ex, members.Count);
                 members.ForEach(p => p.Completion.TrySetException(ex));
             }
-        });
-        _inFlight[send] = 0;
-        _ = send.ContinueWith(t => _inFlight.TryRemove(t, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-        return Task.CompletedTask;
+        }).ToList();
+        if (alone.Count > 0)
+        {
+            sends.Add(SendSinglyAsync(alone));
+        }
+
+        await Task.WhenAll(sends);
+        return [.. batch.Select(p => p.Completion.Task)];
     }
 
     private async Task SendShapeAsync(BulkEmailShape shape, List<Pending> members)
@@ -242,7 +179,7 @@ internal sealed class SendGridBulkSender : IAsyncDisposable
         var sends = new List<Task>();
         if (plan.Singles.Count > 0)
         {
-            _logger.LogInformation("{Count} campaign email(s) of a group not reproduced by its shared templates: sent on their own", plan.Singles.Count);
+            ProviderLog.BulkSingles(_logger, plan.Singles.Count);
             sends.Add(SendSinglyAsync([.. plan.Singles.Select(c => byCandidate[c])]));
         }
 
@@ -331,12 +268,7 @@ internal sealed class SendGridBulkSender : IAsyncDisposable
     }
 
     /// <summary>Sends what is waiting, then stops (the host stops consuming first, so nothing new arrives).</summary>
-    public async ValueTask DisposeAsync()
-    {
-        _incoming.Writer.TryComplete();
-        await _loop;
-        await Task.WhenAll(_inFlight.Keys);
-    }
+    public ValueTask DisposeAsync() => _batcher.DisposeAsync();
 
     private sealed record BulkKey(string TenantId, string? CampaignId, string? Category, Purpose Purpose, string From, string? FromName, string? ReplyTo);
 

@@ -92,7 +92,7 @@ internal sealed class SendGridDispatcher(
         catch (Exception ex) when (ex is HttpRequestException or TimeoutRejectedException or BrokenCircuitException
                                        or TaskCanceledException && !ct.IsCancellationRequested)
         {
-            logger.LogWarning("SendGrid unavailable for {IntentId}: {Error}", logKey, ex.GetType().Name);
+            ProviderLog.SendGridUnavailable(logger, logKey, ex.GetType().Name);
             return DispatchResult.Failed(Name, ReasonCodes.ProviderUnavailable, $"{ex.GetType().Name}: {ex.Message}", permanent: false);
         }
 
@@ -104,7 +104,7 @@ internal sealed class SendGridDispatcher(
 
         var detail = await ErrorTextAsync(response, ct);
         var status = response.StatusCode;
-        logger.LogWarning("SendGrid refused {IntentId}: {Status} {Detail}", logKey, (int)status, detail);
+        ProviderLog.SendGridRefused(logger, logKey, (int)status, detail);
         var failed = status is HttpStatusCode.TooManyRequests or >= HttpStatusCode.InternalServerError
             ? DispatchResult.Failed(Name, ReasonCodes.ProviderUnavailable, $"{(int)status}: {detail}", permanent: false)
             : DispatchResult.Failed(Name, ReasonCodes.ProviderRejected, $"{(int)status}: {detail}", permanent: true);

@@ -125,13 +125,13 @@ internal sealed class TwilioDispatcher(
         {
             // Network failure, attempt or total timeout, open breaker: the SDK wraps what the HttpClient threw.
             var cause = ex.InnerException is { } inner ? Innermost(inner) : ex;
-            logger.LogWarning("Twilio unavailable for {IntentId}: {Error}", message.IntentId, cause.GetType().Name);
+            ProviderLog.TwilioUnavailable(logger, message.IntentId, cause.GetType().Name);
             return DispatchResult.Failed(Name, ReasonCodes.ProviderUnavailable, $"{cause.GetType().Name}: {cause.Message}", permanent: false);
         }
 
         var code = refused.Code;
         var status = refused.Status;
-        logger.LogWarning("Twilio refused {IntentId}: {Status} code {Code}", message.IntentId, status, code);
+        ProviderLog.TwilioRefused(logger, message.IntentId, status, code);
         var detail = $"{status} twilio {code}: {refused.Message}{Describe(RetryAfter(http.LastResponse))}";
         var providerCode = (code != 0 ? code : status).ToString(System.Globalization.CultureInfo.InvariantCulture);
         DispatchResult Failed(string reason, bool permanent) =>

@@ -126,6 +126,44 @@ public sealed class BatchPipelineTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task Should_send_once_each_redelivered_decision_to_send_of_a_batch_whose_dispatch_was_never_claimed()
+    {
+        var tenant = await ClinicAsync(4);
+        var unclaimed = Enumerable.Range(1, 3).Select(p => (Id: NewId($"unclaimed-{p}"), Patient: p)).ToList();
+        var log = gateway.Services.GetRequiredService<DecisionLog>();
+        foreach (var (id, patient) in unclaimed)
+        {
+            // Decided to send, then the process died before any claim: a decision with no dispatch row.
+            var appended = await log.AppendAsync(new DecisionRecord(Guid.CreateVersion7(), tenant, id, $"p-{patient}", "booking", Channel.Sms,
+                "appointment_reminder", null, Purpose.Service, Purpose.Service, DecisionOutcome.Sent, [ReasonCodes.ServiceMessage], [], null, null,
+                CommsGateway.Core.Policy.SendPolicy.Version, null, DateTimeOffset.UtcNow), default);
+            Assert.True(appended.Inserted);
+        }
+
+        var fresh = NewId("fresh");
+        var batch = unclaimed.Select(u => new IncomingIntent(Reminder(tenant, u.Id, u.Patient), "rejected:" + u.Id))
+            .Append(new IncomingIntent(Reminder(tenant, fresh, patient: 4), "rejected:fresh"))
+            .Append(new IncomingIntent(Reminder(tenant, unclaimed[0].Id, 1), "rejected:twice")).ToList(); // one redelivered twice
+        var events = await Pipeline.DecideAsync(batch, default);
+
+        // The redeliveries finish the job of their earlier decisions (not Duplicate), once each, beside the fresh intent;
+        // the second copy of the same one is a Duplicate.
+        Assert.All(events.SkipLast(1), e => Assert.Equal(DecisionOutcome.Sent, e.Outcome));
+        Assert.Equal(DecisionOutcome.Duplicate, events[^1].Outcome);
+        foreach (var id in unclaimed.Select(u => u.Id).Append(fresh))
+        {
+            Assert.Equal(1, gateway.Fake.AcceptedPerIntent.GetValueOrDefault(id));
+            Assert.Single(await gateway.DecisionsAsync(tenant, id));
+            Assert.Equal(1, await ScalarAsync("select count(*) from dispatches where intent_id = @id and status = 'sent'", new { id }));
+        }
+
+        // Redelivered again: now claimed and settled, they are duplicates and nothing is sent twice.
+        var again = await Pipeline.DecideAsync(batch, default);
+        Assert.All(again, e => Assert.Equal(DecisionOutcome.Duplicate, e.Outcome));
+        Assert.All(unclaimed, u => Assert.Equal(1, gateway.Fake.AcceptedPerIntent.GetValueOrDefault(u.Id)));
+    }
+
+    [Fact]
     public async Task Should_record_a_deferred_intent_once_it_falls_due_and_never_again()
     {
         var tenant = await ClinicAsync(1);
