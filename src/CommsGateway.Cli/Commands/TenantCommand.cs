@@ -17,7 +17,7 @@ internal static class TenantCommand
         var basics = new BasicSettingOptions();
         var label = new Option<string>("--key-label") { Description = "Label of the API key issued", DefaultValueFactory = _ => "admin" };
         var actor = CliHost.ActorOption();
-        var identity = new IdentityOptions();
+        var identity = IdentityOptions();
         var add = new Command("add", "Create (or update) a clinic with its sender identity and issue a new admin API key")
         {
             id, name, basics.Lapse, basics.Region, basics.Zone, label, actor,
@@ -53,12 +53,15 @@ internal static class TenantCommand
         return new Command("tenant", "Manage clinics") { add, SetCommand(env), SenderCommand(env), KeyCommand(env), OperatorKeyCommand(env) };
     }
 
-    /// <summary>The sender-identity options of `tenant add`, `tenant set` and `tenant sender` (an empty value clears one).</summary>
-    private sealed class IdentityOptions
+    /// <summary>
+    /// Options that each set one stored text field of the clinic (an empty value clears it): the sender identity of
+    /// `tenant add`, `tenant set` and `tenant sender`, and the patient pages' brand of `tenant set`.
+    /// </summary>
+    private sealed class FieldOptions(IEnumerable<(string Field, string Description)> fields)
     {
-        private readonly Dictionary<string, Option<string?>> _options = TenantDirectory.IdentityFields.ToDictionary(
-            f => f,
-            f => new Option<string?>("--" + f.Replace('_', '-')) { Description = Describe(f) },
+        private readonly Dictionary<string, Option<string?>> _options = fields.ToDictionary(
+            f => f.Field,
+            f => new Option<string?>("--" + f.Field.Replace('_', '-')) { Description = f.Description },
             StringComparer.Ordinal);
 
         public void AddTo(Command command)
@@ -73,52 +76,35 @@ internal static class TenantCommand
         public Dictionary<string, string?> Read(ParseResult parse) => _options
             .Where(o => parse.GetResult(o.Value) is not null)
             .ToDictionary(o => o.Key, o => parse.GetValue(o.Value)?.Trim(), StringComparer.Ordinal);
-
-        private static string Describe(string field) => field switch
-        {
-            "email_from" => "Email sender address (From)",
-            "email_from_name" => "Email sender display name",
-            "reply_to" => "Email Reply-To address",
-            "sms_from" => "SMS sender: E.164 number or short code",
-            "messaging_service_sid" => "Twilio Messaging Service (MG...) that picks the SMS sender; preferred over --sms-from",
-            "whatsapp_from" => "WhatsApp sender, E.164 (no whatsapp: prefix)",
-            "whatsapp_marketing_content_sid" => "Approved WhatsApp template (HX...) for marketing outside the 24-hour window",
-            "whatsapp_unsubscribe_variable" => "The template's content variable that shows the unsubscribe link (e.g. 3)",
-            "help_contact" => "Answered to HELP/AIDE/INFO after the clinic's name (phone, email)",
-            _ => field,
-        };
     }
 
-    /// <summary>How the clinic's patient pages look: `tenant set --brand-name ... --privacy-notice-url ...` (an empty value clears one).</summary>
-    private sealed class BrandOptions
+    private static FieldOptions IdentityOptions() => new(TenantDirectory.IdentityFields.Select(f => (f, f switch
     {
-        private readonly Dictionary<string, Option<string?>> _options = new(StringComparer.Ordinal)
-        {
-            ["brand_name"] = new("--brand-name") { Description = "Name shown on the patient pages (default: the clinic's name)" },
-            ["brand_logo_url"] = new("--brand-logo-url") { Description = "Logo on the patient pages: an https URL (square, shown at 48 px)" },
-            ["brand_color"] = new("--brand-color") { Description = "Button and link colour, #rrggbb, at least 4.5:1 against white" },
-            ["brand_contact"] = new("--brand-contact") { Description = "How patients reach the clinic (phone, email), shown on every page" },
-            ["privacy_notice_url"] = new("--privacy-notice-url") { Description = "The clinic's privacy notice: an https URL, linked from every page" },
-        };
+        "email_from" => "Email sender address (From)",
+        "email_from_name" => "Email sender display name",
+        "reply_to" => "Email Reply-To address",
+        "sms_from" => "SMS sender: E.164 number or short code",
+        "messaging_service_sid" => "Twilio Messaging Service (MG...) that picks the SMS sender; preferred over --sms-from",
+        "whatsapp_from" => "WhatsApp sender, E.164 (no whatsapp: prefix)",
+        "whatsapp_marketing_content_sid" => "Approved WhatsApp template (HX...) for marketing outside the 24-hour window",
+        "whatsapp_unsubscribe_variable" => "The template's content variable that shows the unsubscribe link (e.g. 3)",
+        "help_contact" => "Answered to HELP/AIDE/INFO after the clinic's name (phone, email)",
+        _ => f,
+    })));
 
-        public void AddTo(Command command)
-        {
-            foreach (var option in _options.Values)
-            {
-                command.Options.Add(option);
-            }
-        }
-
-        public Dictionary<string, string?> Read(ParseResult parse) => _options
-            .Where(o => parse.GetResult(o.Value) is not null)
-            .ToDictionary(o => o.Key, o => parse.GetValue(o.Value)?.Trim(), StringComparer.Ordinal);
-    }
+    private static FieldOptions BrandOptions() => new([
+        ("brand_name", "Name shown on the patient pages (default: the clinic's name)"),
+        ("brand_logo_url", "Logo on the patient pages: an https URL (square, shown at 48 px)"),
+        ("brand_color", "Button and link colour, #rrggbb, at least 4.5:1 against white"),
+        ("brand_contact", "How patients reach the clinic (phone, email), shown on every page"),
+        ("privacy_notice_url", "The clinic's privacy notice: an https URL, linked from every page"),
+    ]);
 
     /// <summary>`tenant sender`: sets only the sender identity (same options as `tenant set`), effective for the next decision.</summary>
     private static Command SenderCommand(CliEnvironment env)
     {
         var id = new Argument<string>("tenant-id");
-        var identity = new IdentityOptions();
+        var identity = IdentityOptions();
         var actor = CliHost.ActorOption();
         var show = new Option<bool>("--show") { Description = "Print the stored identity (after any change)" };
         var command = new Command("sender", "Set (or --show) a clinic's sender identity: email from/reply-to, SMS sender or Messaging Service, WhatsApp number and template")
@@ -233,9 +219,9 @@ internal static class TenantCommand
         {
             id, basics.Lapse, basics.Region, basics.Zone, holidays, windowStart, windowEnd, cap, sundays, quietEmail, whatsAppWindow, actor,
         };
-        var identity = new IdentityOptions();
+        var identity = IdentityOptions();
         identity.AddTo(set);
-        var brand = new BrandOptions();
+        var brand = BrandOptions();
         brand.AddTo(set);
         var origins = new Option<string[]>("--capture-form-origin")
         {
