@@ -43,6 +43,21 @@ public sealed class SendGridBulkTests
     }
 
     [Fact]
+    public async Task Should_share_requests_when_each_footer_also_carries_the_recipients_preference_link_with_the_same_token()
+    {
+        await using var fake = await FakeProviderServer.StartAsync();
+        using var host = ProvidersOnly(fake);
+        var campaign = "cmp-" + Guid.NewGuid().ToString("N")[..8];
+        var messages = Enumerable.Range(0, 1_500).Select(i => Campaign(campaign, i, withPreferences: true)).ToList();
+
+        var results = await host.Services.GetRequiredService<IMessageDispatcher>().DispatchManyAsync(messages, CancellationToken.None);
+
+        Assert.All(results, r => Assert.True(r.Succeeded, r.Detail));
+        Assert.Equal(2, fake.SendGridRequests); // ceil(1,500 / 1,000): the second link is a substitution too
+        AssertEachGotTheirOwn(fake, messages);
+    }
+
+    [Fact]
     public async Task Should_respect_a_lower_personalization_limit_and_send_a_message_that_does_not_fit_the_group_on_its_own()
     {
         await using var fake = await FakeProviderServer.StartAsync();
@@ -166,17 +181,19 @@ public sealed class SendGridBulkTests
     }
 
     /// <summary>A campaign email as the gateway renders it: the recipient's name in subject, text and HTML; their own signed link.</summary>
-    private static OutboundMessage Campaign(string campaignId, int i, string? body = null)
+    private static OutboundMessage Campaign(string campaignId, int i, string? body = null, bool withPreferences = false)
     {
         var n = i.ToString("D5", CultureInfo.InvariantCulture);
         var name = i % 3 == 0 ? "Anne-" + n : i % 3 == 1 ? "Zoé " + n : "Ó'Brien & \"Co\" " + n; // accents, HTML escaping
-        var link = new Uri($"https://gw.example/u/{Guid.NewGuid():N}{n}");
+        var token = $"{Guid.NewGuid():N}{n}";
+        var link = new Uri($"https://gw.example/u/{token}");
         var rendered = MessageRenderer.Render(new RenderRequest(Channel.Email, Purpose.Marketing, UnsubscribeLocale.Fr,
             $"{name}, -20 % sur les peelings",
             body ?? $"Bonjour {name},\nLa Clinique des Lilas : -20 % sur les peelings ce mois-ci, réservez !",
             $"<html><body><p>Bonjour {MessageRenderer.Escape(name)},</p><p>-20 % sur les peelings ce mois-ci.</p></body></html>")
         {
             UnsubscribeUrl = link,
+            PreferencesUrl = withPreferences ? new Uri($"https://gw.example/p/{token}") : null,
             ClinicName = "Clinique des Lilas",
         });
         return new OutboundMessage

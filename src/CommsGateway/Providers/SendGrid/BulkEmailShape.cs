@@ -21,6 +21,12 @@ internal sealed class BulkCandidate
     /// <summary>The recipient's signed unsubscribe link, or null (the email carries none).</summary>
     public string? Link { get; }
 
+    /// <summary>
+    /// The link's token (its last path segment), or null: the footer's preference-centre link carries the same token
+    /// (<c>/p/{token}</c>), so it differs per recipient too.
+    /// </summary>
+    public string? Token => BulkEmailShape.TokenOf(Link);
+
     /// <summary>Subject, text and HTML, link replaced by <see cref="BulkEmailShape.LinkTag"/> / <see cref="BulkEmailShape.LinkHtmlTag"/>.</summary>
     public string?[] Parts { get; }
 
@@ -40,7 +46,7 @@ internal sealed class BulkCandidate
 
     /// <summary>Rough JSON size of this recipient's personalization (address, link, headers, ids, escaping).</summary>
     public int EstimatedBytes =>
-        256 + (Message.To?.Length ?? 0) + (2 * (Link?.Length ?? 0)) + Message.IntentId.Length
+        256 + (Message.To?.Length ?? 0) + (3 * (Link?.Length ?? 0)) + Message.IntentId.Length
         + Message.Headers.Sum(h => h.Key.Length + h.Value.Length + 8);
 }
 
@@ -60,6 +66,12 @@ internal sealed class BulkEmailShape
     public const string LinkTag = "[%cgw-link%]";
 
     public const string LinkHtmlTag = "[%cgw-link-html%]";
+
+    /// <summary>The link's token where it appears outside the link itself (the preference-centre link).</summary>
+    public const string TokenTag = "[%cgw-token%]";
+
+    /// <summary>Shorter tokens are not replaced: they could match ordinary text.</summary>
+    private const int MinTokenLength = 16;
 
     /// <summary>The hole of each part: subject, text, HTML.</summary>
     public static readonly IReadOnlyList<string> HoleTags = ["[%cgw-subject%]", "[%cgw-text%]", "[%cgw-html%]"];
@@ -188,17 +200,29 @@ internal sealed class BulkEmailShape
 
         var usesLink = templates.Any(t => t?.Contains(LinkTag, StringComparison.Ordinal) == true);
         var usesLinkHtml = templates[2]?.Contains(LinkHtmlTag, StringComparison.Ordinal) == true;
+        var usesToken = templates.Any(t => t?.Contains(TokenTag, StringComparison.Ordinal) == true);
         var fitting = new List<(BulkCandidate Member, Dictionary<string, string> Substitutions)>(_members.Count);
         var singles = new List<BulkCandidate>();
         foreach (var member in _members)
         {
             var values = new Dictionary<string, string>(StringComparer.Ordinal);
-            if (usesLink || usesLinkHtml)
+            if (usesLink || usesLinkHtml || usesToken)
             {
                 if (member.Link is null)
                 {
                     singles.Add(member);
                     continue;
+                }
+
+                if (usesToken)
+                {
+                    if (member.Token is not { } token)
+                    {
+                        singles.Add(member);
+                        continue;
+                    }
+
+                    values[TokenTag] = token;
                 }
 
                 if (usesLink)
@@ -303,12 +327,26 @@ internal sealed class BulkEmailShape
 
         var normalized = part.Replace(link, LinkTag, StringComparison.Ordinal);
         var escaped = MessageRenderer.Escape(link);
-        return index == 2 && !string.Equals(escaped, link, StringComparison.Ordinal)
+        normalized = index == 2 && !string.Equals(escaped, link, StringComparison.Ordinal)
             ? normalized.Replace(escaped, LinkHtmlTag, StringComparison.Ordinal)
             : normalized;
+        return TokenOf(link) is { } token ? normalized.Replace(token, TokenTag, StringComparison.Ordinal) : normalized;
     }
 
-    /// <summary>The original text of a hole: the link tags put back (a hole may span the link).</summary>
+    /// <summary>The last path segment of a link, when long enough to stand for that recipient alone.</summary>
+    internal static string? TokenOf(string? link)
+    {
+        if (link is null || !Uri.TryCreate(link, UriKind.Absolute, out var uri))
+        {
+            return null;
+        }
+
+        var path = uri.AbsolutePath;
+        var token = path[(path.LastIndexOf('/') + 1)..];
+        return token.Length >= MinTokenLength && !token.Contains('[', StringComparison.Ordinal) ? token : null;
+    }
+
+    /// <summary>The original text of a hole: the tags put back (a hole may span the link or the token).</summary>
     private static string Denormalize(string value, int index, string? link)
     {
         if (link is null || !value.Contains(Marker, StringComparison.Ordinal))
@@ -317,7 +355,8 @@ internal sealed class BulkEmailShape
         }
 
         var restored = value.Replace(LinkTag, link, StringComparison.Ordinal);
-        return index == 2 ? restored.Replace(LinkHtmlTag, MessageRenderer.Escape(link), StringComparison.Ordinal) : restored;
+        restored = index == 2 ? restored.Replace(LinkHtmlTag, MessageRenderer.Escape(link), StringComparison.Ordinal) : restored;
+        return TokenOf(link) is { } token ? restored.Replace(TokenTag, token, StringComparison.Ordinal) : restored;
     }
 
     private static int CommonPrefix(string a, string b, int limit)
