@@ -61,10 +61,10 @@ public sealed class DispatchOptions
     public const string Section = "Dispatch";
 
     /// <summary>
-    /// Provider calls in flight at once for one <see cref="IMessageDispatcher.DispatchManyAsync"/> batch (campaign
-    /// emails sharing a SendGrid request do not take a slot each).
+    /// Provider calls in flight at once in this process, whichever batch or redelivery they come from (campaign emails
+    /// sharing a SendGrid request do not take a slot each). 128: 32 for each of the 4 batches decided at once.
     /// </summary>
-    [Range(1, 1024)] public int MaxConcurrency { get; set; } = 32;
+    [Range(1, 1024)] public int MaxConcurrency { get; set; } = 128;
 }
 
 public sealed class TwilioOptions : ProviderHttpOptions

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
 using Polly;
 using Polly.CircuitBreaker;
+using Polly.Retry;
 
 namespace CommsGateway.Providers;
 
@@ -69,14 +70,24 @@ public static class ProvidersFeature
     }
 
     /// <summary>
-    /// Outer to inner: total timeout, retry (exponential + jitter, Retry-After honoured on 429/503),
-    /// circuit breaker, per-attempt timeout. Only transient outcomes are retried: 408, 429, 5xx, network
-    /// errors, attempt timeouts. A 4xx answer is the provider's final word and returns at once.
+    /// Outer to inner: total timeout, wait for an open circuit, retry (exponential + jitter, Retry-After honoured on
+    /// 429/503), circuit breaker, per-attempt timeout. Only transient outcomes are retried: 408, 429, 5xx, network
+    /// errors, attempt timeouts. A 4xx answer is the provider's final word and returns at once. A call the open circuit
+    /// refuses never reached the provider: it waits for the break to end and starts its retries afresh (within the
+    /// total timeout), so a burst of failures (many resumed sends after a crash, a provider's blip) does not turn every
+    /// send behind it into a failure without one attempt.
     /// </summary>
     private static void Configure(ResiliencePipelineBuilder<HttpResponseMessage> pipeline, ProviderHttpOptions options)
     {
         pipeline
             .AddTimeout(TimeSpan.FromSeconds(options.TotalTimeoutSeconds))
+            .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
+            {
+                Name = "CircuitWait",
+                MaxRetryAttempts = int.MaxValue, // bounded by the total timeout
+                ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is BrokenCircuitException),
+                DelayGenerator = args => ValueTask.FromResult<TimeSpan?>(CircuitWait(args.Outcome.Exception as BrokenCircuitException)),
+            })
             .AddRetry(new HttpRetryStrategyOptions
             {
                 MaxRetryAttempts = options.MaxRetryAttempts,
@@ -85,7 +96,7 @@ public static class ProvidersFeature
                 Delay = TimeSpan.FromMilliseconds(options.BaseDelayMilliseconds),
                 ShouldRetryAfterHeader = true,
                 ShouldHandle = args => ValueTask.FromResult(
-                    HttpClientResiliencePredicates.IsTransient(args.Outcome) || args.Outcome.Exception is BrokenCircuitException),
+                    args.Outcome.Exception is not BrokenCircuitException && HttpClientResiliencePredicates.IsTransient(args.Outcome)),
             })
             .AddCircuitBreaker(new HttpCircuitBreakerStrategyOptions
             {
@@ -99,6 +110,14 @@ public static class ProvidersFeature
             })
             .AddTimeout(TimeSpan.FromSeconds(options.AttemptTimeoutSeconds));
     }
+
+    /// <summary>
+    /// Until the open circuit lets a probe through (its own estimate), plus jitter so the waiting calls do not all ask
+    /// at once; a call refused while the circuit is half open (one probe at a time) asks again shortly.
+    /// </summary>
+    internal static TimeSpan CircuitWait(BrokenCircuitException? refused) =>
+        (refused?.RetryAfter is { } after && after > TimeSpan.Zero ? after : TimeSpan.FromMilliseconds(100))
+        + TimeSpan.FromMilliseconds(Random.Shared.Next(0, 250));
 }
 
 /// <summary>Routes a message to the provider of its channel; campaign emails to SendGrid's bulk sender.</summary>
@@ -107,56 +126,58 @@ internal sealed class ChannelDispatcher(
     SendGridBulkSender bulk,
     TwilioDispatcher twilio,
     IOptions<DispatchOptions> options,
-    ILogger<ChannelDispatcher> logger) : IMessageDispatcher
+    ILogger<ChannelDispatcher> logger) : IMessageDispatcher, IDisposable
 {
-    public Task<DispatchResult> DispatchAsync(OutboundMessage message, CancellationToken ct)
+    // One bound for the process: every batch's sends, first sends and resumed ones alike, share it.
+    private readonly SemaphoreSlim _slots = new(options.Value.MaxConcurrency, options.Value.MaxConcurrency);
+
+    public async Task<DispatchResult> DispatchAsync(OutboundMessage message, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(message);
-        return message.Channel switch
+        if (message.Channel == Channel.Email && bulk.Accepts(message))
+        {
+            return await bulk.SendAsync(message, ct); // shares a request: takes no slot
+        }
+
+        await _slots.WaitAsync(ct);
+        try
+        {
+            return await SendAsync(message, ct);
+        }
+        finally
+        {
+            _slots.Release();
+        }
+    }
+
+    private Task<DispatchResult> SendAsync(OutboundMessage message, CancellationToken ct) =>
+        message.Channel switch
         {
             Channel.Email when bulk.Accepts(message) => bulk.SendAsync(message, ct),
             Channel.Email => sendGrid.DispatchAsync(message, ct),
             Channel.Sms or Channel.WhatsApp => twilio.DispatchAsync(message, ct),
             _ => Task.FromResult(DispatchResult.Failed("none", ReasonCodes.UnknownChannel, $"no provider for {message.Channel}", permanent: true)),
         };
-    }
 
     public async Task<IReadOnlyList<DispatchResult>> DispatchManyAsync(IReadOnlyList<OutboundMessage> messages, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(messages);
         var results = new DispatchResult[messages.Count];
-        using var slots = new SemaphoreSlim(options.Value.MaxConcurrency);
         var sends = new Task[messages.Count];
         for (var i = 0; i < messages.Count; i++)
         {
-            var message = messages[i];
-            // Campaign emails are all handed to the bulk sender at once: they share requests, so they take no slot.
-            sends[i] = message.Channel == Channel.Email && bulk.Accepts(message)
-                ? SettleAsync(i, message, bulk.SendAsync(message, ct))
-                : BoundedAsync(i, message);
+            // Campaign emails are all handed to the bulk sender at once (they share requests); the others wait for a slot.
+            sends[i] = SettleAsync(i, messages[i]);
         }
 
         await Task.WhenAll(sends);
         return results;
 
-        async Task BoundedAsync(int index, OutboundMessage message)
-        {
-            await slots.WaitAsync(ct);
-            try
-            {
-                await SettleAsync(index, message, DispatchAsync(message, ct));
-            }
-            finally
-            {
-                slots.Release();
-            }
-        }
-
-        async Task SettleAsync(int index, OutboundMessage message, Task<DispatchResult> send)
+        async Task SettleAsync(int index, OutboundMessage message)
         {
             try
             {
-                results[index] = await send;
+                results[index] = await DispatchAsync(message, ct);
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
             {
@@ -169,4 +190,6 @@ internal sealed class ChannelDispatcher(
     }
 
     public static string ProviderFor(Channel channel) => channel == Channel.Email ? SendGridDispatcher.Name : TwilioDispatcher.Name;
+
+    public void Dispose() => _slots.Dispose();
 }

@@ -60,7 +60,7 @@ public sealed class ProviderResilienceTests
     }
 
     [Fact]
-    public async Task Should_fail_fast_without_reaching_Twilio_once_the_breaker_opened()
+    public async Task Should_not_reach_Twilio_while_the_breaker_is_open_and_give_up_at_the_total_timeout()
     {
         var options = new FakeProviderOptions { FaultRate = 1, FaultScript = [500, 500, 500, 500, 500, 500] };
         await using var fake = await FakeProviderServer.StartAsync(options);
@@ -70,6 +70,7 @@ public sealed class ProviderResilienceTests
             ["Twilio:BreakerMinimumThroughput"] = "2",
             ["Twilio:BreakerFailureRatio"] = "0.5",
             ["Twilio:BreakDurationSeconds"] = "600",
+            ["Twilio:TotalTimeoutSeconds"] = "2",
         });
         var dispatcher = host.Services.GetRequiredService<IMessageDispatcher>();
 
@@ -82,7 +83,34 @@ public sealed class ProviderResilienceTests
         Assert.All(results, r => Assert.Equal((false, ReasonCodes.ProviderUnavailable, false), (r.Succeeded, r.ReasonCode, r.Permanent)));
         Assert.Equal(2, fake.Calls); // the first message's two 500s opened it; the next two messages never left the gateway
         Assert.StartsWith("500 twilio", results[0].Detail, StringComparison.Ordinal);
-        Assert.All(results.Skip(1), r => Assert.StartsWith("BrokenCircuitException", r.Detail, StringComparison.Ordinal));
+        // They waited for the circuit (it stays open 600 s) until the total timeout, instead of failing at once.
+        Assert.All(results.Skip(1), r => Assert.StartsWith("TimeoutRejectedException", r.Detail, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Should_wait_for_an_open_breaker_and_send_once_the_provider_takes_messages_again()
+    {
+        // Every message is refused twice before the fake takes it: the first message's two 500s open the breaker.
+        var options = new FakeProviderOptions { FaultRate = 1, FaultScript = [500, 500] };
+        await using var fake = await FakeProviderServer.StartAsync(options);
+        using var host = ProvidersOnly(fake, new Dictionary<string, string?>
+        {
+            ["Twilio:MaxRetryAttempts"] = "1",
+            ["Twilio:BreakerMinimumThroughput"] = "2",
+            ["Twilio:BreakerFailureRatio"] = "0.5",
+            ["Twilio:BreakDurationSeconds"] = "0.5",
+            ["Twilio:TotalTimeoutSeconds"] = "30",
+        });
+        var dispatcher = host.Services.GetRequiredService<IMessageDispatcher>();
+
+        var first = await dispatcher.DispatchAsync(Sms(0), CancellationToken.None);
+        var second = await dispatcher.DispatchAsync(Sms(1), CancellationToken.None);
+
+        Assert.Equal((false, ReasonCodes.ProviderUnavailable), (first.Succeeded, first.ReasonCode)); // its own two 500s
+        // Refused by the open circuit without reaching Twilio, it waited out each break and probed: 500, 500, then taken.
+        Assert.True(second.Succeeded, second.Detail);
+        Assert.Equal(5, fake.Calls);
+        Assert.Equal(["+33612000051"], fake.Accepted.Select(m => m.To));
     }
 
     private static OutboundMessage Sms(int i) => new()
