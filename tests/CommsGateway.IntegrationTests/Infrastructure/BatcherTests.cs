@@ -102,6 +102,21 @@ public sealed class BatcherTests
     }
 
     [Fact]
+    public async Task Should_send_a_batch_with_room_left_once_nothing_joined_it_for_the_quiet_window()
+    {
+        var flushed = new List<int[]>();
+        await using var batcher = new Batcher<int, int>(Recording(flushed),
+            new BatcherOptions(MaxSize: 100, Linger: TimeSpan.FromMinutes(10), Quiet: TimeSpan.FromMilliseconds(20)));
+
+        // Room for 97 more and ten minutes of linger left: only the quiet window sends it before the guard gives up.
+        var results = await Task.WhenAll(batcher.EnqueueAsync(1), batcher.EnqueueAsync(2), batcher.EnqueueAsync(3))
+            .WaitAsync(TimeSpan.FromMinutes(2));
+
+        Assert.Equal([10, 20, 30], results);
+        Assert.Equal([[1, 2, 3]], flushed);
+    }
+
+    [Fact]
     public async Task Should_flush_what_was_handed_over_when_disposed_and_refuse_what_comes_after()
     {
         var flushed = new List<int[]>();

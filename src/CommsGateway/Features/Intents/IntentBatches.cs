@@ -29,7 +29,8 @@ public sealed class IntentBatches : IAsyncDisposable
             telemetry.Batch(batch.Count);
             // Not one consume's token: the batch holds many. A stopping bus waits for its consumes, so for this batch.
             return await pipeline.DecideAsync(batch, CancellationToken.None);
-        }, new BatcherOptions(o.MessageLimit, TimeSpan.FromMilliseconds(o.TimeLimitMilliseconds), o.ConcurrentBatches));
+        }, new BatcherOptions(o.MessageLimit, TimeSpan.FromMilliseconds(o.TimeLimitMilliseconds), o.ConcurrentBatches,
+            TimeSpan.FromMilliseconds(o.QuietMilliseconds)));
     }
 
     /// <summary>The intent's outcome, once its batch is decided (committed, and its send answered).</summary>

@@ -95,6 +95,13 @@ public sealed class IntentBatchOptions
     /// </summary>
     [System.ComponentModel.DataAnnotations.Range(1, 1_000)] public int TimeLimitMilliseconds { get; set; } = 50;
 
+    /// <summary>
+    /// Within the time limit, a batch goes as soon as no intent joined it for this long (0: waits the whole limit). The
+    /// intents a finished batch frees arrive together, so a busy queue still fills its batches; a steady trickle leaves
+    /// at once instead of paying the whole time limit in latency.
+    /// </summary>
+    [System.ComponentModel.DataAnnotations.Range(0, 1_000)] public int QuietMilliseconds { get; set; } = 2;
+
     /// <summary>Batches decided at once: while one waits for its commit or its provider calls, another reads its context.</summary>
     [System.ComponentModel.DataAnnotations.Range(1, 32)] public int ConcurrentBatches { get; set; } = 4;
 
