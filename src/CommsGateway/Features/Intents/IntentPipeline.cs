@@ -346,7 +346,7 @@ public sealed class IntentPipeline(
             }
 
             return existing.Outcome is DecisionOutcome.Sent or DecisionOutcome.SentWithMarketingRemoved && decision.ShouldSend
-                ? await DispatchOneAsync(decided, ToEvent(existing), claimed: false, resumed: true, ct)
+                ? await DispatchOneAsync(decided, ToEvent(existing), resumed: true, ct)
                 : Duplicate(intent, existing);
         }
 
@@ -358,7 +358,7 @@ public sealed class IntentPipeline(
 
         if (decision.ShouldSend)
         {
-            return await DispatchOneAsync(decided, ToEvent(record), claimed: false, resumed: false, ct);
+            return await DispatchOneAsync(decided, ToEvent(record), resumed: false, ct);
         }
 
         metrics.Decided(record.Outcome, record.Channel, record.Reasons);
@@ -378,17 +378,13 @@ public sealed class IntentPipeline(
     /// One dispatch outside a batch's claims: a re-evaluated decision (claimed here), or a redelivery of a decision to
     /// send (resumed). Only the claimant calls the provider, so N consumers or redeliveries never send one decision twice.
     /// </summary>
-    private async Task<MessageDecided> DispatchOneAsync(DecidedIntent decidedIntent, MessageDecided decided, bool claimed, bool resumed,
+    private async Task<MessageDecided> DispatchOneAsync(DecidedIntent decidedIntent, MessageDecided decided, bool resumed,
         CancellationToken consumeToken)
     {
         var intent = decidedIntent.Intent;
         var ct = CancellationToken.None; // as in SendClaimedAsync
-        if (!claimed)
-        {
-            claimed = await dispatches.TryClaimAsync(decided.DecisionId, intent.TenantId, intent.IntentId, intent.Channel,
-                ChannelDispatcher.ProviderFor(intent.Channel), ct);
-        }
-
+        var claimed = await dispatches.TryClaimAsync(decided.DecisionId, intent.TenantId, intent.IntentId, intent.Channel,
+            ChannelDispatcher.ProviderFor(intent.Channel), ct);
         if (!claimed)
         {
             // Claimed before, by a consumer that may have crashed before or during its call: this redelivery holds the
