@@ -1,8 +1,11 @@
 using CommsGateway.Contracts;
+using CommsGateway.Core.Decisions;
+using CommsGateway.Core.Policy;
 using CommsGateway.Core.Preferences;
 using CommsGateway.Core.Rendering;
 using CommsGateway.Core.Unsubscribe;
 using CommsGateway.Features.Admin;
+using CommsGateway.Features.Intents;
 using CommsGateway.Providers;
 
 namespace CommsGateway.Features.Preferences;
@@ -10,15 +13,21 @@ namespace CommsGateway.Features.Preferences;
 /// <summary>
 /// The emails the patient pages send on the patient's own request (double opt-in confirmation, consent receipt):
 /// through the same dispatcher as every message (SendGrid, the clinic's sender identity), to the address on record.
-/// They are not marketing and carry no unsubscribe footer; they are not intents, so they are not in the decision log.
+/// They are not marketing and carry no unsubscribe footer. Like every message the gateway sends, each is in the decision
+/// log (a Sent service decision, producer <see cref="Producer"/>, its content hashed) with its dispatch claimed in the
+/// same transaction and settled with the provider's answer: the patient's record and the audit show it.
 /// </summary>
-public sealed class ConfirmationMailer(IMessageDispatcher dispatcher, TenantDirectory tenants, TimeProvider clock, ILogger<ConfirmationMailer> logger)
+public sealed class ConfirmationMailer(IMessageDispatcher dispatcher, DecisionLog decisions, DispatchLog dispatches, TenantDirectory tenants,
+    TimeProvider clock, ILogger<ConfirmationMailer> logger)
 {
+    /// <summary>Who asked for these emails, in the decision log: the patient, on the patient pages.</summary>
+    public const string Producer = "patient-pages";
+
     public const string ConfirmationCategory = "consent_confirmation";
     public const string ReceiptCategory = "consent_receipt";
 
-    public Task<bool> SendConfirmationAsync(string tenantId, string pendingId, string email, ClinicBrand brand, ConsentWording wording,
-        Uri link, UnsubscribeLocale locale, CancellationToken ct)
+    public Task<bool> SendConfirmationAsync(string tenantId, string patientId, string pendingId, string email, ClinicBrand brand,
+        ConsentWording wording, Uri link, UnsubscribeLocale locale, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(brand);
         ArgumentNullException.ThrowIfNull(wording);
@@ -41,18 +50,36 @@ public sealed class ConfirmationMailer(IMessageDispatcher dispatcher, TenantDire
             <p style="font-size:14px;color:#333">{E(ignore)}</p>
             </body></html>
             """;
-        return SendAsync(tenantId, "consent-confirmation-" + pendingId, ConfirmationCategory, email, subject, text, html, ct);
+        return SendAsync(new(tenantId, patientId, "consent-confirmation-" + pendingId, ConfirmationCategory,
+            "patient pages: the double opt-in confirmation the patient asked for"), email, subject, text, html, ct);
     }
 
-    public Task<bool> SendReceiptAsync(string tenantId, string receiptId, string email, string subject, string text, string html, CancellationToken ct) =>
-        SendAsync(tenantId, "consent-receipt-" + receiptId, ReceiptCategory, email, subject, text, html, ct);
+    public Task<bool> SendReceiptAsync(string tenantId, string patientId, string receiptId, string email, string subject, string text, string html,
+        CancellationToken ct) =>
+        SendAsync(new(tenantId, patientId, "consent-receipt-" + receiptId, ReceiptCategory,
+            "patient pages: the receipt of a change the patient made to their choices"), email, subject, text, html, ct);
 
-    private async Task<bool> SendAsync(string tenantId, string messageId, string category, string email, string subject, string text, string html, CancellationToken ct)
+    private sealed record PageEmail(string TenantId, string PatientId, string MessageId, string Category, string Why);
+
+    private async Task<bool> SendAsync(PageEmail page, string email, string subject, string text, string html, CancellationToken ct)
     {
+        var (tenantId, messageId, category) = (page.TenantId, page.MessageId, page.Category);
+        var now = clock.GetUtcNow();
+        var record = new DecisionRecord(Guid.CreateVersion7(now), tenantId, messageId, page.PatientId, Producer, Channel.Email, category,
+            CampaignId: null, Purpose.Service, Purpose.Service, DecisionOutcome.Sent, [ReasonCodes.ServiceMessage], [page.Why],
+            ContentHash.Compute(new MessageIntent { Subject = subject, Body = text, Html = html }), ConsentEventId: null, SendPolicy.Version,
+            DeferredUntil: null, now);
+        var appended = await decisions.AppendAsync(record, ChannelDispatcher.ProviderFor(Channel.Email), ct);
+        if (!appended.Inserted)
+        {
+            // The same email already went (the page's request retried): its first send stands.
+            return appended.Decision.Outcome == DecisionOutcome.Sent;
+        }
+
         var tenant = await tenants.FindAsync(tenantId, ct);
         var result = await dispatcher.DispatchAsync(new OutboundMessage
         {
-            DecisionId = Guid.CreateVersion7(clock.GetUtcNow()),
+            DecisionId = record.DecisionId,
             IntentId = messageId,
             TenantId = tenantId,
             Channel = Channel.Email,
@@ -63,7 +90,8 @@ public sealed class ConfirmationMailer(IMessageDispatcher dispatcher, TenantDire
             Subject = subject,
             Text = text,
             Html = html,
-        }, ct);
+        }, CancellationToken.None); // claimed: once started, its answer must be recorded
+        await dispatches.CompleteAsync(record.DecisionId, result, CancellationToken.None);
         if (!result.Succeeded)
         {
             logger.LogWarning("Patient page email {MessageId} for tenant {TenantId} not sent: {Reason}", messageId, tenantId, result.ReasonCode);

@@ -199,7 +199,7 @@ public sealed class PreferenceCentre(
 
             var brand = await BrandAsync(tenantId, ct);
             var link = new Uri(publicBase.AbsoluteUri.TrimEnd('/') + "/p/confirm/" + code);
-            var sent = await mailer.SendConfirmationAsync(tenantId, pendingId, email, brand, wording, link, evidence.Locale, ct);
+            var sent = await mailer.SendConfirmationAsync(tenantId, patientId, pendingId, email, brand, wording, link, evidence.Locale, ct);
             return new GrantResult(sent ? GrantOutcome.ConfirmationSent : GrantOutcome.Refused, []);
         }
 

@@ -56,7 +56,7 @@ public sealed class ReceiptMailer(NpgsqlDataSource dataSource, PreferenceCentre 
         }
 
         text.Append('\n').Append(fr ? "Référence du reçu : " : "Receipt reference: ").Append(receipt.ConsentReceiptId).Append('\n');
-        return await mailer.SendReceiptAsync(tenantId, receipt.ConsentReceiptId, email, subject, text.ToString(),
+        return await mailer.SendReceiptAsync(tenantId, patientId, receipt.ConsentReceiptId, email, subject, text.ToString(),
             ConsentReceipts.Html(locale, view, receipt), ct);
     }
 }
