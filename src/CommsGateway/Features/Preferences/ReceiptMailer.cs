@@ -26,19 +26,17 @@ public sealed class ReceiptMailer(NpgsqlDataSource dataSource, PreferenceCentre 
         var receipt = ConsentReceipts.Build(view, subscriberRef, now, locale);
         await using (var connection = await dataSource.OpenConnectionAsync(ct))
         {
+            // Every emailed receipt is a decision of its own (ConfirmationMailer): the log counts them.
             var recent = await connection.ExecuteScalarAsync<int>(new CommandDefinition("""
-                select count(*) from consent_receipts_sent where tenant_id = @tenantId and patient_id = @patientId and sent_at > @since
-                """, new { tenantId, patientId, since = (now - TimeSpan.FromHours(1)).UtcDateTime }, cancellationToken: ct));
+                select count(*) from decisions
+                where tenant_id = @tenantId and patient_id = @patientId and decided_at > @since and category = @category
+                """, new { tenantId, patientId, since = (now - TimeSpan.FromHours(1)).UtcDateTime, category = ConfirmationMailer.ReceiptCategory },
+                cancellationToken: ct));
             if (recent >= MaxPerHour)
             {
                 logger.LogInformation("Consent receipt for tenant {TenantId} not emailed: {Count} in the last hour", tenantId, recent);
                 return false;
             }
-
-            await connection.ExecuteAsync(new CommandDefinition("""
-                insert into consent_receipts_sent (receipt_id, tenant_id, patient_id, last_event_id, sent_at)
-                values (@ConsentReceiptId, @tenantId, @patientId, @LastEventId, @now)
-                """, new { receipt.ConsentReceiptId, tenantId, patientId, receipt.LastEventId, now = now.UtcDateTime }, cancellationToken: ct));
         }
 
         var fr = locale == UnsubscribeLocale.Fr;

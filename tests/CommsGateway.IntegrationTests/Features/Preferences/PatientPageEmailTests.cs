@@ -72,4 +72,30 @@ public sealed class PatientPageEmailTests(GatewayFixture gateway)
         Assert.True(chain.Intact, chain.FirstBroken?.Problem);
         Assert.Equal((2, 0), (chain.RowsChecked, chain.UnchainedRows));
     }
+
+    [Fact]
+    public async Task Should_email_at_most_five_receipts_an_hour_to_a_patient_counted_in_the_decision_log()
+    {
+        var tenant = Seed.NewTenant();
+        await CliRunner.RunAsync(gateway.Services, ["tenant", "add", tenant, "--name", "Cabinet", "--email-from", "rdv@cabinet.example"]);
+        var (patient, other) = (Seed.NewPatient(), Seed.NewPatient());
+        await Seed.PatientAsync(gateway, tenant, patient, Seed.NewEmail(), null);
+        await Seed.PatientAsync(gateway, tenant, other, Seed.NewEmail(), null);
+        var mailer = gateway.Services.GetRequiredService<ReceiptMailer>();
+
+        var sent = new List<bool>();
+        for (var i = 0; i < ReceiptMailer.MaxPerHour + 1; i++)
+        {
+            sent.Add(await mailer.SendAsync(tenant, patient, "sub-" + patient, UnsubscribeLocale.Fr, CancellationToken.None));
+        }
+
+        var otherSent = await mailer.SendAsync(tenant, other, "sub-" + other, UnsubscribeLocale.Fr, CancellationToken.None);
+
+        Assert.Equal([true, true, true, true, true, false], sent);
+        Assert.True(otherSent); // the bound is per patient
+        await using var connection = await gateway.Db.OpenConnectionAsync();
+        var logged = await connection.ExecuteScalarAsync<int>(
+            "select count(*) from decisions where tenant_id = @tenant and patient_id = @patient and category = 'consent_receipt'", new { tenant, patient });
+        Assert.Equal(ReceiptMailer.MaxPerHour, logged);
+    }
 }
