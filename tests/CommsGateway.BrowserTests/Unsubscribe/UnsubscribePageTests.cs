@@ -9,24 +9,16 @@ using Microsoft.Playwright;
 namespace CommsGateway.BrowserTests.Unsubscribe;
 
 /// <summary>A patient opens the link of a marketing email the gateway rendered, in a real browser, and unsubscribes.</summary>
-public sealed class UnsubscribePageTests(KestrelGateway gateway) : IClassFixture<KestrelGateway>, IAsyncLifetime
+[Collection(ChromiumCollection.Name)]
+public sealed class UnsubscribePageTests(Chromium chromium, KestrelGateway gateway) : IClassFixture<KestrelGateway>, IAsyncLifetime
 {
-    private IPlaywright? _playwright;
-    private IBrowser? _browser;
+    private readonly TestPages _pages = new(chromium);
 
     private sealed record EventRow(string PatientId, string Channel, string Scope, string Method, string? Ip, string? UserAgent);
 
-    public async Task InitializeAsync() => (_playwright, _browser) = await Chromium.LaunchAsync();
+    public Task InitializeAsync() => Task.CompletedTask;
 
-    public async Task DisposeAsync()
-    {
-        if (_browser is not null)
-        {
-            await _browser.DisposeAsync();
-        }
-
-        _playwright?.Dispose();
-    }
+    public Task DisposeAsync() => _pages.DisposeAsync().AsTask();
 
     /// <summary>
     /// The link of a marketing email the running gateway really decided, rendered and handed to the (fake) SendGrid:
@@ -42,12 +34,10 @@ public sealed class UnsubscribePageTests(KestrelGateway gateway) : IClassFixture
             await connection.ExecuteAsync("""
                 insert into contacts (tenant_id, patient_id, email, locale, time_zone, updated_by)
                 values (@tenant, @patientId, @email, @locale, 'Europe/Paris', 'tests');
-                insert into consent_events (tenant_id, patient_id, purpose, channel, action, occurred_at, source,
-                    wording_version, wording_sha256, captured_by, evidence, recorded_by)
-                values (@tenant, @patientId, 'marketing', 'email', 'grant', now() - interval '1 day', 'web_form',
-                    'mkt-v3', '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08', 'booking-portal', '{}', 'tests');
                 """, new { tenant = KestrelGateway.Tenant, patientId, email = patientId + "@example.fr", locale });
         }
+
+        await TestConsents.AppendAsync(gateway.Db, [TestConsents.MarketingGrant(KestrelGateway.Tenant, patientId, "email")]);
 
         var intent = new MessageIntent
         {
@@ -96,7 +86,7 @@ public sealed class UnsubscribePageTests(KestrelGateway gateway) : IClassFixture
     {
         var patientId = "p-" + Guid.NewGuid().ToString("N")[..8];
         var link = await RenderedLinkAsync(patientId, "fr");
-        var page = await _browser!.NewPageAsync(new BrowserNewPageOptions { Locale = "fr-FR" });
+        var page = await _pages.NewPageAsync(new BrowserNewContextOptions { Locale = "fr-FR" });
 
         var response = await page.GotoAsync(link.AbsoluteUri);
 
@@ -125,7 +115,7 @@ public sealed class UnsubscribePageTests(KestrelGateway gateway) : IClassFixture
     {
         var patientId = "p-" + Guid.NewGuid().ToString("N")[..8];
         var link = await RenderedLinkAsync(patientId, "en");
-        var page = await _browser!.NewPageAsync();
+        var page = await _pages.NewPageAsync();
 
         await page.GotoAsync(link.AbsoluteUri);
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Chromium.ArtefactPath("unsubscribe-choice-en.png"), FullPage = true });
@@ -144,7 +134,7 @@ public sealed class UnsubscribePageTests(KestrelGateway gateway) : IClassFixture
         var link = await RenderedLinkAsync(patientId, "en");
         var token = link.AbsolutePath["/u/".Length..];
         var forged = new Uri(gateway.BaseUrl, "/u/" + token[..^2] + (token[^2] == 'A' ? "B" : "A") + token[^1]);
-        var page = await _browser!.NewPageAsync(new BrowserNewPageOptions { Locale = "en-GB" });
+        var page = await _pages.NewPageAsync(new BrowserNewContextOptions { Locale = "en-GB" });
 
         var response = await page.GotoAsync(forged.AbsoluteUri);
 

@@ -44,7 +44,7 @@ public sealed record ConsentCurrentView(
     DateTimeOffset OccurredAt);
 
 /// <summary>One ledger event to append: the facts it proves and its provenance (evidence as JSON).</summary>
-internal sealed record ConsentEventRow(ConsentEventFacts Facts, string? FormUrl, string? Ip, string? UserAgent, string EvidenceJson);
+internal sealed record ConsentEventRow(ConsentEventFacts Facts, string? FormUrl, string? Ip, string? UserAgent, string EvidenceJson = "{}");
 
 /// <summary>One link of a tenant's consent chain as stored: a live event, or the tombstone of one retention removed.</summary>
 internal sealed record ConsentChainLink(long? ChainSeq, long EventId, bool Tombstone, StoredLink Link);
@@ -123,44 +123,104 @@ public sealed class ConsentLedger(NpgsqlDataSource dataSource, TenantDirectory t
     /// newest events), the event id and recorded_at are taken before the insert so the hash covers them, and the head
     /// moves in the same transaction. Chain order is therefore commit order, with any number of gateways.
     /// </summary>
-    private static async Task<long> AppendAsync(NpgsqlConnection connection, NpgsqlTransaction tx, ConsentEventRow row, CancellationToken ct)
+    private static async Task<long> AppendAsync(NpgsqlConnection connection, NpgsqlTransaction tx, ConsentEventRow row, CancellationToken ct) =>
+        (await AppendAsync(connection, tx, [row], ct))[0];
+
+    /// <summary>The append path for events of one tenant, in order: one round trip for the head and the ids, one insert.</summary>
+    private static async Task<IReadOnlyList<long>> AppendAsync(NpgsqlConnection connection, NpgsqlTransaction tx, IReadOnlyList<ConsentEventRow> rows, CancellationToken ct)
     {
-        ArgumentNullException.ThrowIfNull(row);
+        ArgumentNullException.ThrowIfNull(rows);
+        var tenantId = rows[0].Facts.TenantId;
+        if (rows.Any(r => r.Facts.TenantId != tenantId))
+        {
+            throw new ArgumentException("one tenant's chain at a time", nameof(rows));
+        }
+
         // Microsecond precision, as PostgreSQL stores it: the hash covers what the verifier reads back.
-        var facts = row.Facts with { OccurredAt = row.Facts.OccurredAt.AddTicks(-(row.Facts.OccurredAt.UtcTicks % 10)) };
-        long chainSeq, eventId;
+        var facts = rows.Select(r => r.Facts with { OccurredAt = r.Facts.OccurredAt.AddTicks(-(r.Facts.OccurredAt.UtcTicks % 10)) }).ToList();
+        long chainSeq;
         byte[] prevHash;
+        List<long> eventIds;
         DateTime recordedAt;
         await using (var next = await connection.QueryMultipleAsync(new CommandDefinition("""
-            select pg_advisory_xact_lock(hashtextextended('consent-chain:' || @TenantId, 0));
-            select chain_seq, row_hash from consent_chain_head where tenant_id = @TenantId;
-            select nextval(pg_get_serial_sequence('consent_events', 'event_id')) as event_id, now() as recorded_at;
-            """, new { facts.TenantId }, tx, cancellationToken: ct)))
+            select pg_advisory_xact_lock(hashtextextended('consent-chain:' || @tenantId, 0));
+            select chain_seq, row_hash from consent_chain_head where tenant_id = @tenantId;
+            select now();
+            select nextval(pg_get_serial_sequence('consent_events', 'event_id')) from generate_series(1, @count);
+            """, new { tenantId, count = rows.Count }, tx, cancellationToken: ct)))
         {
             await next.ReadAsync();
             var head = await next.ReadSingleOrDefaultAsync<(long ChainSeq, byte[] RowHash)?>();
-            (eventId, recordedAt) = await next.ReadSingleAsync<(long, DateTime)>();
-            chainSeq = (head?.ChainSeq ?? 0) + 1;
+            recordedAt = await next.ReadSingleAsync<DateTime>();
+            eventIds = [.. (await next.ReadAsync<long>()).Order()];
+            chainSeq = head?.ChainSeq ?? 0;
             prevHash = head?.RowHash ?? ChainHash.Genesis.ToArray();
         }
 
-        var rowHash = ChainHash.Compute(prevHash, new ConsentChainEntry(chainSeq, eventId, Utc(recordedAt), facts).Canonical());
+        var seqs = new long[rows.Count];
+        var prevHashes = new byte[rows.Count][];
+        var rowHashes = new byte[rows.Count][];
+        for (var i = 0; i < rows.Count; i++)
+        {
+            seqs[i] = ++chainSeq;
+            prevHashes[i] = prevHash;
+            prevHash = rowHashes[i] = ChainHash.Compute(prevHash, new ConsentChainEntry(chainSeq, eventIds[i], Utc(recordedAt), facts[i]).Canonical());
+        }
+
         await connection.ExecuteAsync(new CommandDefinition("""
             insert into consent_events (event_id, tenant_id, patient_id, purpose, channel, placement, action, occurred_at, recorded_at,
                 source, wording_version, wording_sha256, captured_by, form_url, ip, user_agent, evidence, recorded_by, chain_seq, prev_hash, row_hash)
             overriding system value
-            values (@eventId, @TenantId, @PatientId, @Purpose, @Channel, @Placement, @Action, @OccurredAt, @recordedAt,
-                @Source, @WordingVersion, @WordingSha256, @CapturedBy, @FormUrl, @Ip, @UserAgent, @EvidenceJson::jsonb, @RecordedBy,
-                @chainSeq, @prevHash, @rowHash);
-            insert into consent_chain_head (tenant_id, chain_seq, row_hash) values (@TenantId, @chainSeq, @rowHash)
+            select e.event_id, @tenantId, e.patient_id, e.purpose, e.channel, e.placement, e.action, e.occurred_at, @recordedAt,
+                e.source, e.wording_version, e.wording_sha256, e.captured_by, e.form_url, e.ip, e.user_agent, e.evidence::jsonb, e.recorded_by,
+                e.chain_seq, e.prev_hash, e.row_hash
+            from unnest(@eventIds, @patientIds, @purposes, @channels, @placements, @actions, @occurredAts, @sources, @wordingVersions,
+                @wordingSha256s, @capturedBys, @formUrls, @ips, @userAgents, @evidence, @recordedBys, @seqs, @prevHashes, @rowHashes)
+                as e(event_id, patient_id, purpose, channel, placement, action, occurred_at, source, wording_version, wording_sha256,
+                     captured_by, form_url, ip, user_agent, evidence, recorded_by, chain_seq, prev_hash, row_hash);
+            insert into consent_chain_head (tenant_id, chain_seq, row_hash) values (@tenantId, @chainSeq, @prevHash)
             on conflict (tenant_id) do update set chain_seq = excluded.chain_seq, row_hash = excluded.row_hash;
             """, new
         {
-            eventId, facts.TenantId, facts.PatientId, facts.Purpose, facts.Channel, facts.Placement, facts.Action,
-            OccurredAt = facts.OccurredAt.UtcDateTime, recordedAt, facts.Source, facts.WordingVersion, facts.WordingSha256, facts.CapturedBy,
-            row.FormUrl, row.Ip, row.UserAgent, row.EvidenceJson, facts.RecordedBy, chainSeq, prevHash, rowHash,
+            tenantId, recordedAt, chainSeq, prevHash, seqs, prevHashes, rowHashes,
+            eventIds = eventIds.ToArray(),
+            patientIds = facts.Select(f => f.PatientId).ToArray(),
+            purposes = facts.Select(f => f.Purpose).ToArray(),
+            channels = facts.Select(f => f.Channel).ToArray(),
+            placements = facts.Select(f => f.Placement).ToArray(),
+            actions = facts.Select(f => f.Action).ToArray(),
+            occurredAts = facts.Select(f => f.OccurredAt.UtcDateTime).ToArray(),
+            sources = facts.Select(f => f.Source).ToArray(),
+            wordingVersions = facts.Select(f => f.WordingVersion).ToArray(),
+            wordingSha256s = facts.Select(f => f.WordingSha256).ToArray(),
+            capturedBys = facts.Select(f => f.CapturedBy).ToArray(),
+            formUrls = rows.Select(r => r.FormUrl).ToArray(),
+            ips = rows.Select(r => r.Ip).ToArray(),
+            userAgents = rows.Select(r => r.UserAgent).ToArray(),
+            evidence = rows.Select(r => r.EvidenceJson).ToArray(),
+            recordedBys = facts.Select(f => f.RecordedBy).ToArray(),
         }, tx, cancellationToken: ct));
-        return eventId;
+        return eventIds;
+    }
+
+    /// <summary>
+    /// Appends events the caller vouches for, unvalidated and without the per-patient lock: seeds (the bench's clinics,
+    /// the tests' patients). Through the same chained append path as every other event, a transaction per 1,000 events
+    /// of a tenant, so <see cref="Audit.ConsentChainVerifier"/> verifies them like any other.
+    /// </summary>
+    internal static async Task ImportAsync(NpgsqlDataSource dataSource, IEnumerable<ConsentEventRow> rows, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        foreach (var tenant in rows.GroupBy(r => r.Facts.TenantId))
+        {
+            foreach (var chunk in tenant.Chunk(1_000))
+            {
+                await using var tx = await connection.BeginTransactionAsync(ct);
+                await AppendAsync(connection, tx, chunk, ct);
+                await tx.CommitAsync(ct);
+            }
+        }
     }
 
     /// <summary>
