@@ -177,9 +177,9 @@ internal static class DemoCommand
             new Dictionary<string, object?> { ["marketing_frequency_cap_per_7_days"] = 1000 }, DemoSender, "demo", actor, ct,
             helpContact: "01 23 45 67 89, accueil@clinique-des-lilas.example");
         var contacts = services.GetRequiredService<ContactDirectory>();
-        await contacts.UpsertAsync(Tenant, "p-1001", new ContactInput { FirstName = "Camille", Email = "camille.durand@example.org", Phone = "06 12 34 56 78", Locale = "fr", TimeZone = "Europe/Paris" }, actor, null, ct);
-        await contacts.UpsertAsync(Tenant, "p-1002", new ContactInput { FirstName = "Jean", Phone = "+33 7 81 22 33 44", Locale = "fr", TimeZone = "Europe/Paris" }, actor, null, ct);
-        await contacts.UpsertAsync(Tenant, "p-1003", new ContactInput { FirstName = "Amélie", Email = "amelie@example.org", Phone = "06 98 76 54 32", Locale = "fr", TimeZone = "Europe/Paris" }, actor, null, ct);
+        await contacts.UpsertAsync(Tenant, "p-1001", new ContactDetails { FirstName = "Camille", Email = "camille.durand@example.org", Phone = "06 12 34 56 78", Locale = "fr", TimeZone = "Europe/Paris" }, actor, null, ct);
+        await contacts.UpsertAsync(Tenant, "p-1002", new ContactDetails { FirstName = "Jean", Phone = "+33 7 81 22 33 44", Locale = "fr", TimeZone = "Europe/Paris" }, actor, null, ct);
+        await contacts.UpsertAsync(Tenant, "p-1003", new ContactDetails { FirstName = "Amélie", Email = "amelie@example.org", Phone = "06 98 76 54 32", Locale = "fr", TimeZone = "Europe/Paris" }, actor, null, ct);
 
         var ledger = services.GetRequiredService<ConsentLedger>();
         var wording = "J'accepte de recevoir les offres de la Clinique des Lilas par e-mail.";
