@@ -266,8 +266,7 @@ internal static class DemoCommand
 
     private static async Task PublishRawAsync(RabbitMqOptions rabbit, string queue, IEnumerable<(string Id, string Json)> messages, CancellationToken ct)
     {
-        var factory = new ConnectionFactory { VirtualHost = rabbit.VirtualHost, UserName = rabbit.Username, Password = rabbit.Password };
-        await using var connection = await factory.CreateConnectionAsync(rabbit.Endpoints(), ct);
+        await using var connection = await rabbit.ConnectAsync("commsgw-demo", ct);
         // As a producer should: each publish completes once the broker confirmed it.
         await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), ct);
         foreach (var (id, json) in messages)

@@ -229,15 +229,15 @@ public sealed class ConsentLedger(NpgsqlDataSource dataSource, TenantDirectory t
     /// </summary>
     internal static async Task<IReadOnlyList<ConsentChainLink>> ChainAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string tenantId, CancellationToken ct)
     {
-        var rows = await connection.QueryAsync<EventRow>(new CommandDefinition("""
+        var rows = await connection.QueryAsync<EventRow, ConsentEvidence, EventRow>(new CommandDefinition("""
             select chain_seq, event_id, prev_hash, row_hash, false as tombstone, tenant_id, patient_id, purpose, channel, placement,
-                   action, occurred_at, recorded_at, source, wording_version, wording_sha256, captured_by, recorded_by
+                   action, occurred_at, recorded_at, recorded_by, source, wording_version, wording_sha256, captured_by
             from consent_events where tenant_id = @tenantId
             union all
-            select chain_seq, event_id, prev_hash, row_hash, true, tenant_id, '', '', null, null, '', now(), now(), '', null, null, null, ''
+            select chain_seq, event_id, prev_hash, row_hash, true, tenant_id, '', '', null, null, '', now(), now(), '', '', null, null, null
             from consent_chain_tombstones where tenant_id = @tenantId
             order by chain_seq nulls first, event_id
-            """, new { tenantId }, tx, cancellationToken: ct));
+            """, new { tenantId }, tx, cancellationToken: ct), EventRow.WithProof, splitOn: "source");
         return [.. rows.Select(r => new ConsentChainLink(r.ChainSeq, r.EventId, r.Tombstone, new StoredLink(r.PrevHash, r.RowHash,
             r.Tombstone ? null : new ConsentChainEntry(r.ChainSeq ?? 0, r.EventId, Utc(r.RecordedAt), r.Facts()).Canonical())))];
     }
@@ -251,7 +251,7 @@ public sealed class ConsentLedger(NpgsqlDataSource dataSource, TenantDirectory t
             return null;
         }
 
-        var rows = await connection.QueryAsync<CurrentRow>(new CommandDefinition("""
+        var rows = await connection.QueryAsync<EventRow>(new CommandDefinition("""
             select event_id, purpose, channel, placement, action, occurred_at
             from consent_current where tenant_id = @tenantId and patient_id = @patientId
             order by purpose, channel, placement
@@ -283,12 +283,12 @@ public sealed class ConsentLedger(NpgsqlDataSource dataSource, TenantDirectory t
 
     internal static async Task<IReadOnlyList<ConsentEventView>> HistoryAsync(NpgsqlConnection connection, string tenantId, string patientId, CancellationToken ct)
     {
-        var rows = await connection.QueryAsync<EventRow>(new CommandDefinition("""
-            select event_id, purpose, channel, placement, action, occurred_at, recorded_at, source, wording_version,
-                   wording_sha256, captured_by, form_url, ip, user_agent, evidence::text as evidence, recorded_by
+        var rows = await connection.QueryAsync<EventRow, ConsentEvidence, EventRow>(new CommandDefinition("""
+            select event_id, purpose, channel, placement, action, occurred_at, recorded_at, evidence::text as extra, recorded_by,
+                   source, wording_version, wording_sha256, captured_by, form_url, ip, user_agent
             from consent_events where tenant_id = @tenantId and patient_id = @patientId
             order by occurred_at, event_id
-            """, new { tenantId, patientId }, cancellationToken: ct));
+            """, new { tenantId, patientId }, cancellationToken: ct), EventRow.WithProof, splitOn: "source");
         return rows.Select(r => r.ToView()).ToList();
     }
 
@@ -301,18 +301,6 @@ public sealed class ConsentLedger(NpgsqlDataSource dataSource, TenantDirectory t
 
     internal static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
 
-    private sealed record CurrentRow
-    {
-        public long EventId { get; init; }
-        public string Purpose { get; init; } = "";
-        public string? Channel { get; init; }
-        public string? Placement { get; init; }
-        public string Action { get; init; } = "";
-        public DateTime OccurredAt { get; init; }
-
-        public ConsentState ToState() => StateOf(EventId, Purpose, Channel, Placement, Action, OccurredAt);
-    }
-
     internal static ConsentState StateOf(long eventId, string purpose, string? channel, string? placement, string action, DateTime occurredAt) => new(
         eventId,
         ConsentNames.ParsePurpose(purpose) ?? throw new InvalidOperationException($"Unknown purpose {purpose} in the ledger"),
@@ -321,7 +309,11 @@ public sealed class ConsentLedger(NpgsqlDataSource dataSource, TenantDirectory t
         action == "grant",
         Utc(occurredAt));
 
-    /// <summary>A consent_events row as read for the history (with its evidence) or for the chain (with its hashes).</summary>
+    /// <summary>
+    /// A consent_events row as read for the current state (the columns of consent_current), the history (with its
+    /// evidence) or the chain (with its hashes): what a query does not select keeps its default. The evidence columns
+    /// (source to user_agent, selected last) are read into the domain's <see cref="ConsentEvidence"/>.
+    /// </summary>
     private sealed record EventRow
     {
         public long? ChainSeq { get; init; }
@@ -337,24 +329,26 @@ public sealed class ConsentLedger(NpgsqlDataSource dataSource, TenantDirectory t
         public string Action { get; init; } = "";
         public DateTime OccurredAt { get; init; }
         public DateTime RecordedAt { get; init; }
-        public string Source { get; init; } = "";
-        public string? WordingVersion { get; init; }
-        public string? WordingSha256 { get; init; }
-        public string? CapturedBy { get; init; }
-        public string? FormUrl { get; init; }
-        public string? Ip { get; init; }
-        public string? UserAgent { get; init; }
-        public string Evidence { get; init; } = "{}";
         public string RecordedBy { get; init; } = "";
 
-        public ConsentEventFacts Facts() => new(TenantId, PatientId, Purpose, Channel, Placement, Action, Utc(OccurredAt), Source,
-            WordingVersion, WordingSha256, CapturedBy, RecordedBy);
+        /// <summary>The evidence column (extra provenance), as JSON text.</summary>
+        public string Extra { get; init; } = "{}";
+
+        public ConsentEvidence Proof { get; init; } = new();
+
+        public static EventRow WithProof(EventRow row, ConsentEvidence? proof) => row with { Proof = proof ?? new() };
+
+        public ConsentState ToState() => StateOf(EventId, Purpose, Channel, Placement, Action, OccurredAt);
+
+        public ConsentEventFacts Facts() => new(TenantId, PatientId, Purpose, Channel, Placement, Action, Utc(OccurredAt), Proof.Source ?? "",
+            Proof.WordingVersion, Proof.WordingSha256, Proof.CapturedBy, RecordedBy);
 
         public ConsentEventView ToView()
         {
-            using var document = JsonDocument.Parse(Evidence);
-            return new ConsentEventView(EventId, Purpose, Channel, Placement, Action, Utc(OccurredAt), Utc(RecordedAt), Source,
-                WordingVersion, WordingSha256, CapturedBy, FormUrl, Ip, UserAgent, document.RootElement.Clone(), RecordedBy);
+            using var document = JsonDocument.Parse(Extra);
+            return new ConsentEventView(EventId, Purpose, Channel, Placement, Action, Utc(OccurredAt), Utc(RecordedAt), Proof.Source ?? "",
+                Proof.WordingVersion, Proof.WordingSha256, Proof.CapturedBy, Proof.FormUrl, Proof.Ip, Proof.UserAgent,
+                document.RootElement.Clone(), RecordedBy);
         }
     }
 }
