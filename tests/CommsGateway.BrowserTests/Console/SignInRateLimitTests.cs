@@ -10,19 +10,13 @@ namespace CommsGateway.BrowserTests.Console;
 /// the other console tests run with a limit high enough never to be reached.
 /// </summary>
 [Collection(ChromiumCollection.Name)]
-public sealed class SignInRateLimitTests(Chromium chromium, StrictSignInGateway gateway) : IClassFixture<StrictSignInGateway>, IAsyncLifetime
+public sealed class SignInRateLimitTests(Chromium chromium, StrictSignInGateway gateway) : BrowserTest(chromium), IClassFixture<StrictSignInGateway>
 {
-    private readonly TestPages _pages = new(chromium);
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public Task DisposeAsync() => _pages.DisposeAsync().AsTask();
-
     [Fact]
     public async Task Should_answer_beyond_the_limit_with_the_429_page_and_retry_after_and_sign_nobody_in_even_with_the_right_credentials()
     {
         var dpo = await ConsoleSession.NewStaffAsync(gateway, StaffRoles.Dpo);
-        var page = await ConsoleSession.NewPageAsync(_pages, gateway);
+        var page = await ConsoleSession.NewPageAsync(Pages, gateway);
         // The form is filled with the right address, password and code before the limit is spent (reading it is not limited).
         Assert.Equal(200, (await page.GotoAsync("/console/signin"))!.Status);
         await page.FillAsync("#email", dpo.Email);

@@ -92,3 +92,16 @@ public sealed class TestPages(Chromium chromium) : IAsyncDisposable
         }
     }
 }
+
+/// <summary>
+/// A browser test class: its pages (<see cref="Pages"/>) on the shared Chromium, closed after each test. The class
+/// still names the collection itself (<c>[Collection(ChromiumCollection.Name)]</c>), as xunit reads it there.
+/// </summary>
+public abstract class BrowserTest(Chromium chromium) : IAsyncLifetime
+{
+    protected TestPages Pages { get; } = new(chromium);
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public Task DisposeAsync() => Pages.DisposeAsync().AsTask();
+}

@@ -1,24 +1,16 @@
 using CommsGateway.BrowserTests.Infrastructure;
-using CommsGateway.Contracts;
-using CommsGateway.FakeProviders;
+using CommsGateway.BrowserTests.Preferences;
 using CommsGateway.IntegrationTests.Infrastructure;
 using Dapper;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 
 namespace CommsGateway.BrowserTests.Unsubscribe;
 
 /// <summary>A patient opens the link of a marketing email the gateway rendered, in a real browser, and unsubscribes.</summary>
 [Collection(ChromiumCollection.Name)]
-public sealed class UnsubscribePageTests(Chromium chromium, KestrelGateway gateway) : IClassFixture<KestrelGateway>, IAsyncLifetime
+public sealed class UnsubscribePageTests(Chromium chromium, KestrelGateway gateway) : BrowserTest(chromium), IClassFixture<KestrelGateway>
 {
-    private readonly TestPages _pages = new(chromium);
-
     private sealed record EventRow(string PatientId, string Channel, string Scope, string Method, string? Ip, string? UserAgent);
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public Task DisposeAsync() => _pages.DisposeAsync().AsTask();
 
     /// <summary>
     /// The link of a marketing email the running gateway really decided, rendered and handed to the (fake) SendGrid:
@@ -39,23 +31,7 @@ public sealed class UnsubscribePageTests(Chromium chromium, KestrelGateway gatew
 
         await TestConsents.AppendAsync(gateway.Db, [TestConsents.MarketingGrant(KestrelGateway.Tenant, patientId, "email")]);
 
-        var intent = new MessageIntent
-        {
-            IntentId = "i-" + Guid.NewGuid().ToString("N"), TenantId = KestrelGateway.Tenant, Producer = "campaigns", PatientId = patientId,
-            Channel = Channel.Email, DeclaredPurpose = Purpose.Marketing, Category = "campaign", CampaignId = "spring-peel",
-            Locale = locale, Subject = "Offre de printemps", Body = "-20% sur les peelings ce mois-ci : réservez vite !",
-            Html = "<html><body><p>-20% sur les peelings ce mois-ci : réservez vite !</p></body></html>",
-            Blocks = [new ContentBlock { Kind = Purpose.Marketing, Text = "-20% sur les peelings ce mois-ci : réservez vite !" }],
-        };
-        await gateway.Services.GetRequiredService<MassTransit.IBus>().Publish(intent);
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        AcceptedMessage? sent;
-        while ((sent = gateway.Fake.Accepted.FirstOrDefault(m => m.IntentId == intent.IntentId)) is null && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(100);
-        }
-
-        Assert.NotNull(sent);
+        var sent = await PatientPages.MarketingEmailAsync(gateway, patientId, locale);
         Assert.Equal(patientId + "@example.fr", sent.To);
         Assert.Equal("List-Unsubscribe=One-Click", sent.Headers["List-Unsubscribe-Post"]);
         var link = new Uri(sent.Headers["List-Unsubscribe"].Trim('<', '>'));
@@ -86,7 +62,7 @@ public sealed class UnsubscribePageTests(Chromium chromium, KestrelGateway gatew
     {
         var patientId = "p-" + Guid.NewGuid().ToString("N")[..8];
         var link = await RenderedLinkAsync(patientId, "fr");
-        var page = await _pages.NewPageAsync(new BrowserNewContextOptions { Locale = "fr-FR" });
+        var page = await Pages.NewPageAsync(new BrowserNewContextOptions { Locale = "fr-FR" });
 
         var response = await page.GotoAsync(link.AbsoluteUri);
 
@@ -115,7 +91,7 @@ public sealed class UnsubscribePageTests(Chromium chromium, KestrelGateway gatew
     {
         var patientId = "p-" + Guid.NewGuid().ToString("N")[..8];
         var link = await RenderedLinkAsync(patientId, "en");
-        var page = await _pages.NewPageAsync();
+        var page = await Pages.NewPageAsync();
 
         await page.GotoAsync(link.AbsoluteUri);
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Chromium.ArtefactPath("unsubscribe-choice-en.png"), FullPage = true });
@@ -134,7 +110,7 @@ public sealed class UnsubscribePageTests(Chromium chromium, KestrelGateway gatew
         var link = await RenderedLinkAsync(patientId, "en");
         var token = link.AbsolutePath["/u/".Length..];
         var forged = new Uri(gateway.BaseUrl, "/u/" + token[..^2] + (token[^2] == 'A' ? "B" : "A") + token[^1]);
-        var page = await _pages.NewPageAsync(new BrowserNewContextOptions { Locale = "en-GB" });
+        var page = await Pages.NewPageAsync(new BrowserNewContextOptions { Locale = "en-GB" });
 
         var response = await page.GotoAsync(forged.AbsoluteUri);
 
