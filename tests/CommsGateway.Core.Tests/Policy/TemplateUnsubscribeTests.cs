@@ -2,7 +2,6 @@ using CommsGateway.Contracts;
 using CommsGateway.Core.Consent;
 using CommsGateway.Core.Policy;
 using CommsGateway.Core.Rendering;
-using CommsGateway.Core.Unsubscribe;
 using static CommsGateway.Core.Tests.Policy.PolicyScenario;
 using Cls = CommsGateway.Core.Classification.Classification;
 
