@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Text;
+using CommsGateway.Core.Consent;
+using CommsGateway.Features.Consent;
 using Npgsql;
 
 namespace CommsGateway.Cli.Bench;
@@ -54,22 +56,47 @@ internal static class BenchFixture
             insert into whatsapp_sessions (tenant_id, patient_id, last_inbound_at)
             select tenant_id, patient_id, now() - interval '1 hour' from contacts where updated_by = 'bench';
 
-            insert into consent_events (tenant_id, patient_id, purpose, channel, action, occurred_at, source,
-                wording_version, wording_sha256, captured_by, recorded_by)
-            select c.tenant_id, c.patient_id, 'marketing', ch, 'grant', now() - interval '30 days', 'web_form',
-                   'bench-wording-v1', '{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData("bench wording"u8))}', 'bench', 'bench'
-            from contacts c cross join unnest(array['email', 'sms', 'whatsapp']) as ch
-            where substr(c.patient_id, 3)::int % 2 = 0;
-
-            insert into consent_events (tenant_id, patient_id, purpose, channel, action, occurred_at, source, recorded_by)
-            select c.tenant_id, c.patient_id, 'marketing', ch, 'withdraw', now() - interval '2 days', 'unsubscribe_link', 'bench'
-            from contacts c cross join unnest(array['email', 'sms', 'whatsapp']) as ch
-            where substr(c.patient_id, 3)::int % 6 = 0;
-
-            analyze tenants; analyze contacts; analyze consent_events;
+            analyze tenants; analyze contacts;
             """);
-        await using var command = new NpgsqlCommand(sql.ToString(), connection) { CommandTimeout = 300 };
-        await command.ExecuteNonQueryAsync(ct);
+        await using (var command = new NpgsqlCommand(sql.ToString(), connection) { CommandTimeout = 300 })
+        {
+            await command.ExecuteNonQueryAsync(ct);
+        }
+
+        var now = DateTimeOffset.UtcNow;
+        string[] channels = ["email", "sms", "whatsapp"];
+        await AppendConsentsAsync(connectionString, Enumerable.Range(0, 16).SelectMany(t =>
+        {
+            var tenantId = "bench-clinic-" + t.ToString("00", CultureInfo.InvariantCulture);
+            var patients = Enumerable.Range(0, PatientsPerTenant).Select(p => (Number: p, Id: "p-" + p.ToString("00000", CultureInfo.InvariantCulture)));
+            return patients.Where(p => p.Number % 2 == 0).SelectMany(p => channels.Select(ch => Grant(tenantId, p.Id, ch, now.AddDays(-30))))
+                .Concat(patients.Where(p => p.Number % 6 == 0).SelectMany(p => channels.Select(ch => new ConsentEventRow(
+                    new ConsentEventFacts(tenantId, p.Id, "marketing", ch, null, "withdraw", now.AddDays(-2), "unsubscribe_link", null, null, null, "bench"),
+                    null, null, null))));
+        }), ct);
+    }
+
+    /// <summary>A marketing grant from the web form with the bench's wording.</summary>
+    private static ConsentEventRow Grant(string tenantId, string patientId, string channel, DateTimeOffset occurredAt) =>
+        new(new ConsentEventFacts(tenantId, patientId, "marketing", channel, null, "grant", occurredAt, "web_form",
+            "bench-wording-v1", Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData("bench wording"u8)), "bench", "bench"),
+            null, null, null);
+
+    /// <summary>
+    /// Consents go through the ledger's chained append path (a transaction per 1,000 events of a clinic), so the bench's
+    /// ledger verifies like a real one; then the planner's statistics.
+    /// </summary>
+    private static async Task AppendConsentsAsync(string connectionString, IEnumerable<ConsentEventRow> events, CancellationToken ct)
+    {
+        await using (var dataSource = NpgsqlDataSource.Create(connectionString))
+        {
+            await ConsentLedger.ImportAsync(dataSource, events, ct);
+        }
+
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(ct);
+        await using var analyze = new NpgsqlCommand("analyze consent_events", connection);
+        await analyze.ExecuteNonQueryAsync(ct);
     }
 
     /// <summary>
@@ -96,22 +123,14 @@ internal static class BenchFixture
             await command.ExecuteNonQueryAsync(ct);
         }
 
-        // The consent ledger's chain trigger updates the clinic's chain head for every row: one clinic's 100,000 grants in
-        // one transaction would walk an ever longer version chain of that row. A transaction per 1,000 keeps it short.
-        for (var from = 0; from < patients; from += 1_000)
+        await using (var analyze = new NpgsqlCommand("analyze contacts", connection))
         {
-            await using var grants = new NpgsqlCommand(string.Create(CultureInfo.InvariantCulture, $"""
-                insert into consent_events (tenant_id, patient_id, purpose, channel, action, occurred_at, source,
-                    wording_version, wording_sha256, captured_by, recorded_by)
-                select @tenant, 'c-' || lpad(p::text, 6, '0'), 'marketing', 'email', 'grant', now() - interval '30 days', 'web_form',
-                       'bench-wording-v1', '{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData("bench wording"u8))}', 'bench', 'bench'
-                from generate_series(@from, least(@from + 999, {patients - 1})) as p
-                """), connection) { CommandTimeout = 600, Parameters = { new("tenant", tenantId), new("from", from) } };
-            await grants.ExecuteNonQueryAsync(ct);
+            await analyze.ExecuteNonQueryAsync(ct);
         }
 
-        await using var analyze = new NpgsqlCommand("analyze contacts; analyze consent_events", connection);
-        await analyze.ExecuteNonQueryAsync(ct);
+        var occurredAt = DateTimeOffset.UtcNow.AddDays(-30);
+        await AppendConsentsAsync(connectionString, Enumerable.Range(0, patients)
+            .Select(p => Grant(tenantId, "c-" + p.ToString("000000", CultureInfo.InvariantCulture), "email", occurredAt)), ct);
     }
 
     /// <summary>One run's decisions by outcome and dispatches by status, once no dispatch is left in flight (or 30 s passed).</summary>

@@ -95,7 +95,7 @@ internal static class CampaignCommand
                 return preview.Problems.Count > 0 ? 1 : 0;
             }
 
-            if (Problems(env.Console, preview.Problems))
+            if (env.Refused(preview.Problems))
             {
                 return 1;
             }
@@ -165,7 +165,7 @@ internal static class CampaignCommand
             if (campaignId is null)
             {
                 var def = definition.Read(parse);
-                if (Problems(env.Console, def.Validate()))
+                if (env.Refused(def.Validate()))
                 {
                     return 1;
                 }
@@ -218,7 +218,7 @@ internal static class CampaignCommand
             }
 
             clock.Stop();
-            if (Problems(env.Console, result!.Problems))
+            if (env.Refused(result!.Problems))
             {
                 env.Console.MarkupLine($"[red]Nothing was queued[/] for {Markup.Escape(campaignId)}.");
                 return 1;
@@ -251,7 +251,7 @@ internal static class CampaignCommand
         }
 
         var preview = await campaigns.PreviewAsync(tenantId, definition, campaignId, ct);
-        if (Problems(env.Console, preview.Problems))
+        if (env.Refused(preview.Problems))
         {
             return false;
         }
@@ -331,16 +331,6 @@ internal static class CampaignCommand
         }
 
         return table;
-    }
-
-    private static bool Problems(IAnsiConsole console, IReadOnlyList<string> problems)
-    {
-        foreach (var problem in problems)
-        {
-            console.MarkupLine($"[red]{Markup.Escape(problem)}[/]");
-        }
-
-        return problems.Count > 0;
     }
 
     /// <summary>Messages per second, for the progress bar (the ETA column uses the same rate).</summary>

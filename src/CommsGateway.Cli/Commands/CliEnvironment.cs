@@ -35,6 +35,19 @@ internal sealed record CliEnvironment(IServiceProvider? Services, IAnsiConsole C
         return Console.Confirm(question, false);
     }
 
+    /// <summary>Prints each problem (plain text) in red; true when there was any, and the command then exits non-zero.</summary>
+    public bool Refused(IEnumerable<string> problems)
+    {
+        var any = false;
+        foreach (var problem in problems)
+        {
+            Console.MarkupLine($"[red]{Markup.Escape(problem)}[/]");
+            any = true;
+        }
+
+        return any;
+    }
+
     public Task<int> RunAsync(Func<IServiceProvider, Task<int>> body, CancellationToken ct) =>
         Services is { } services ? body(services) : CliHost.RunAsync(body, ct);
 

@@ -169,12 +169,7 @@ internal static class ConsentCommand
                 return 3;
             }
 
-            foreach (var error in result.Errors)
-            {
-                env.Console.MarkupLine($"[red]{error.Code}[/]: {Markup.Escape(error.Message)}");
-            }
-
-            if (result.Errors.Count > 0)
+            if (env.Refused(result.Errors.Select(e => $"{e.Code}: {e.Message}")))
             {
                 return 2;
             }

@@ -177,9 +177,9 @@ internal static class DemoCommand
             new Dictionary<string, object?> { ["marketing_frequency_cap_per_7_days"] = 1000 }, DemoSender, "demo", actor, ct,
             helpContact: "01 23 45 67 89, accueil@clinique-des-lilas.example");
         var contacts = services.GetRequiredService<ContactDirectory>();
-        await contacts.UpsertAsync(Tenant, "p-1001", new ContactInput { FirstName = "Camille", Email = "camille.durand@example.org", Phone = "06 12 34 56 78", Locale = "fr", TimeZone = "Europe/Paris" }, actor, null, ct);
-        await contacts.UpsertAsync(Tenant, "p-1002", new ContactInput { FirstName = "Jean", Phone = "+33 7 81 22 33 44", Locale = "fr", TimeZone = "Europe/Paris" }, actor, null, ct);
-        await contacts.UpsertAsync(Tenant, "p-1003", new ContactInput { FirstName = "Amélie", Email = "amelie@example.org", Phone = "06 98 76 54 32", Locale = "fr", TimeZone = "Europe/Paris" }, actor, null, ct);
+        await contacts.UpsertAsync(Tenant, "p-1001", new ContactDetails { FirstName = "Camille", Email = "camille.durand@example.org", Phone = "06 12 34 56 78", Locale = "fr", TimeZone = "Europe/Paris" }, actor, null, ct);
+        await contacts.UpsertAsync(Tenant, "p-1002", new ContactDetails { FirstName = "Jean", Phone = "+33 7 81 22 33 44", Locale = "fr", TimeZone = "Europe/Paris" }, actor, null, ct);
+        await contacts.UpsertAsync(Tenant, "p-1003", new ContactDetails { FirstName = "Amélie", Email = "amelie@example.org", Phone = "06 98 76 54 32", Locale = "fr", TimeZone = "Europe/Paris" }, actor, null, ct);
 
         var ledger = services.GetRequiredService<ConsentLedger>();
         var wording = "J'accepte de recevoir les offres de la Clinique des Lilas par e-mail.";
@@ -266,8 +266,7 @@ internal static class DemoCommand
 
     private static async Task PublishRawAsync(RabbitMqOptions rabbit, string queue, IEnumerable<(string Id, string Json)> messages, CancellationToken ct)
     {
-        var factory = new ConnectionFactory { VirtualHost = rabbit.VirtualHost, UserName = rabbit.Username, Password = rabbit.Password };
-        await using var connection = await factory.CreateConnectionAsync(rabbit.Endpoints(), ct);
+        await using var connection = await rabbit.ConnectAsync("commsgw-demo", ct);
         // As a producer should: each publish completes once the broker confirmed it.
         await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), ct);
         foreach (var (id, json) in messages)

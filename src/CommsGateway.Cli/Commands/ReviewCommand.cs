@@ -213,12 +213,7 @@ internal static class ReviewCommand
                 return 3;
             }
 
-            foreach (var problem in result.Problems)
-            {
-                env.Console.MarkupLine($"[red]{Markup.Escape(problem)}[/]");
-            }
-
-            if (result.Problems.Count > 0)
+            if (env.Refused(result.Problems))
             {
                 return 1;
             }

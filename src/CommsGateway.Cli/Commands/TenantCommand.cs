@@ -158,11 +158,7 @@ internal static class TenantCommand
     private static async Task<int?> ApplyIdentityAsync(CliEnvironment env, TenantDirectory directory, string tenantId, Dictionary<string, string?> fields, Actor actor, CancellationToken ct)
     {
         var result = await directory.UpdateIdentityAsync(tenantId, fields, actor, ct);
-        foreach (var error in result.Errors)
-        {
-            env.Console.MarkupLine($"[red]{Markup.Escape(error)}[/]");
-        }
-
+        env.Refused(result.Errors);
         if (!result.Found)
         {
             env.Console.MarkupLine($"[red]No clinic {Markup.Escape(tenantId)}[/]: create it with `commsgw tenant add`.");

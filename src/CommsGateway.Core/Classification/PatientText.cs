@@ -106,6 +106,21 @@ public static class PatientText
 
     // ---- Display order, invisible characters, character maps ----
 
+    /// <summary>
+    /// Copies the run of ASCII characters at <paramref name="i"/> as it is (nothing in it is overridden, hidden or
+    /// mapped) and moves both positions past it. True when the run reached the end of the text.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static bool CopyAsciiRun(ReadOnlySpan<char> text, Span<char> destination, ref int i, ref int n)
+    {
+        var ascii = text[i..].IndexOfAnyExceptInRange('\0', '\u007F');
+        var length = ascii < 0 ? text.Length - i : ascii;
+        text.Slice(i, length).CopyTo(destination[n..]);
+        n += length;
+        i += length;
+        return ascii < 0;
+    }
+
     /// <summary>Resolves right-to-left overrides, drops what is not displayed, maps single characters; never lengthens beyond NFKC's bound.</summary>
     internal static int Prepare(ReadOnlySpan<char> text, Span<char> destination, bool fast = true)
     {
@@ -113,16 +128,10 @@ public static class PatientText
         var i = 0;
         while (i < text.Length)
         {
-            var ascii = text[i..].IndexOfAnyExceptInRange('\0', '\u007F');
-            if (ascii < 0)
+            if (CopyAsciiRun(text, destination, ref i, ref n))
             {
-                text[i..].CopyTo(destination[n..]);
-                return n + text.Length - i;
+                return n;
             }
-
-            text.Slice(i, ascii).CopyTo(destination[n..]);
-            n += ascii;
-            i += ascii;
             if (text[i] == Rlo)
             {
                 // U+202E displays what follows, up to its PDF or the end of the paragraph, right to left:
@@ -542,16 +551,10 @@ public static class PatientText
             if (fast)
             {
                 // A symbol run never starts on an ASCII character: copy those runs whole.
-                var ascii = text[i..].IndexOfAnyExceptInRange('\0', '\u007F');
-                if (ascii < 0)
+                if (CopyAsciiRun(text, destination, ref i, ref n))
                 {
-                    text[i..].CopyTo(destination[n..]);
-                    return n + text.Length - i;
+                    return n;
                 }
-
-                text.Slice(i, ascii).CopyTo(destination[n..]);
-                n += ascii;
-                i += ascii;
             }
 
             var end = SymbolRun(text, i);

@@ -72,8 +72,11 @@ public static class RabbitMqTopology
             : [.. options.ClusterNodes.Select(n => ParseNode(n, options.Port))];
     }
 
-    /// <summary>A connection to the first node of <see cref="Endpoints"/> that answers.</summary>
-    public static Task<IConnection> ConnectAsync(this RabbitMqOptions options, string clientName, CancellationToken ct)
+    /// <summary>
+    /// A connection to the first node of <see cref="Endpoints"/> that answers, named <paramref name="clientName"/> in the
+    /// management UI; <paramref name="configure"/> sets what the caller needs beyond the options (concurrency, timeouts).
+    /// </summary>
+    public static Task<IConnection> ConnectAsync(this RabbitMqOptions options, string clientName, CancellationToken ct, Action<ConnectionFactory>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         var factory = new ConnectionFactory
@@ -83,6 +86,7 @@ public static class RabbitMqTopology
             Password = options.Password,
             ClientProvidedName = clientName,
         };
+        configure?.Invoke(factory);
         return factory.CreateConnectionAsync(options.Endpoints(), ct);
     }
 

@@ -14,28 +14,14 @@ namespace CommsGateway.BrowserTests.Console;
 /// DPO settle them, reception may not), and a campaign's report charts its decisions, deliveries and unsubscribes
 /// over time. Every page checked with axe-core and saved at phone and desktop widths.
 /// </summary>
-public sealed class CampaignConsoleTests(KestrelGateway gateway) : IClassFixture<KestrelGateway>, IAsyncLifetime
+[Collection(ChromiumCollection.Name)]
+public sealed class CampaignConsoleTests(Chromium chromium, KestrelGateway gateway) : BrowserTest(chromium), IClassFixture<KestrelGateway>
 {
     /// <summary>A campaign template (Liquid) the classifier is unsure about once rendered (checked in the test).</summary>
     private const string UnsureTemplate = "Bonjour {{ patient.first_name }},\n{{ clinic.name }} : nos horaires changent. Découvrez notre nouveau site internet.";
 
     /// <summary>The sentence of <see cref="UnsureTemplate"/> that makes the classifier unsure.</summary>
     private const string UnsureSentence = "Découvrez notre nouveau site internet.";
-
-    private IPlaywright? _playwright;
-    private IBrowser? _browser;
-
-    public async Task InitializeAsync() => (_playwright, _browser) = await Chromium.LaunchAsync();
-
-    public async Task DisposeAsync()
-    {
-        if (_browser is not null)
-        {
-            await _browser.DisposeAsync();
-        }
-
-        _playwright?.Dispose();
-    }
 
     [Fact]
     public async Task Should_let_marketing_settle_an_unsure_campaign_template_from_the_review_queue_without_any_patient_data_and_refuse_reception()
@@ -50,7 +36,7 @@ public sealed class CampaignConsoleTests(KestrelGateway gateway) : IClassFixture
         await ConsoleSeed.PatientAsync(gateway, "t-" + suffix, firstName, email, "fr", marketingByEmail: true);
 
         var marketing = await ConsoleSession.NewStaffAsync(gateway, StaffRoles.Marketing);
-        var page = await ConsoleSession.NewPageAsync(_browser!, gateway);
+        var page = await ConsoleSession.NewPageAsync(Pages, gateway);
         await ConsoleSession.SignInAsync(page, marketing);
 
         // Composed in the console: the preview says a person must settle the wording; it cannot be queued, only saved for review.
@@ -91,7 +77,7 @@ public sealed class CampaignConsoleTests(KestrelGateway gateway) : IClassFixture
 
         // Reception may not review templates: 403, nothing of the campaign in the page.
         var reception = await ConsoleSession.NewStaffAsync(gateway, StaffRoles.Reception);
-        var desk = await ConsoleSession.NewPageAsync(_browser!, gateway);
+        var desk = await ConsoleSession.NewPageAsync(Pages, gateway);
         await ConsoleSession.SignInAsync(desk, reception);
         foreach (var path in new[] { $"/console/review/campaigns/{campaignId}", "/console/review" })
         {
@@ -175,7 +161,7 @@ public sealed class CampaignConsoleTests(KestrelGateway gateway) : IClassFixture
         await UnsubscribeAsync(campaign, start.AddHours(3));
 
         var marketing = await ConsoleSession.NewStaffAsync(gateway, StaffRoles.Marketing);
-        var page = await ConsoleSession.NewPageAsync(_browser!, gateway);
+        var page = await ConsoleSession.NewPageAsync(Pages, gateway);
         await ConsoleSession.SignInAsync(page, marketing);
         await page.GotoAsync("/console/campaigns/" + campaign);
 

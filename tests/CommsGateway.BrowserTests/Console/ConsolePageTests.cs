@@ -17,27 +17,13 @@ namespace CommsGateway.BrowserTests.Console;
 /// TOTP code, the flows that role needs, and the refusals it must get; every page checked with axe-core and saved at
 /// phone and desktop widths.
 /// </summary>
-public sealed class ConsolePageTests(KestrelGateway gateway) : IClassFixture<KestrelGateway>, IAsyncLifetime
+[Collection(ChromiumCollection.Name)]
+public sealed class ConsolePageTests(Chromium chromium, KestrelGateway gateway) : BrowserTest(chromium), IClassFixture<KestrelGateway>
 {
-    private IPlaywright? _playwright;
-    private IBrowser? _browser;
-
     /// <summary>The sentence the classifier is unsure about, in a reminder (checked in the seed: the message is Held).</summary>
     private const string UnsureSentence = "Follow us on Instagram for skin tips.";
 
     private sealed record Seeded(string PatientId, string FirstName, string Email, Guid HeldId, Guid BlockedDecisionId);
-
-    public async Task InitializeAsync() => (_playwright, _browser) = await Chromium.LaunchAsync();
-
-    public async Task DisposeAsync()
-    {
-        if (_browser is not null)
-        {
-            await _browser.DisposeAsync();
-        }
-
-        _playwright?.Dispose();
-    }
 
     /// <summary>
     /// A patient without marketing consent; a promotion to them that the gateway blocks, and a reminder it holds for a
@@ -124,7 +110,7 @@ public sealed class ConsolePageTests(KestrelGateway gateway) : IClassFixture<Kes
     {
         var seeded = await SeedAsync();
         var dpo = await ConsoleSession.NewStaffAsync(gateway, StaffRoles.Dpo);
-        var page = await ConsoleSession.NewPageAsync(_browser!, gateway);
+        var page = await ConsoleSession.NewPageAsync(Pages, gateway);
 
         await ConsoleSession.SignInAsync(page, dpo);
         Assert.EndsWith("/console", page.Url, StringComparison.Ordinal);
@@ -196,7 +182,7 @@ public sealed class ConsolePageTests(KestrelGateway gateway) : IClassFixture<Kes
     {
         var seeded = await SeedAsync();
         var marketing = await ConsoleSession.NewStaffAsync(gateway, StaffRoles.Marketing);
-        var page = await ConsoleSession.NewPageAsync(_browser!, gateway);
+        var page = await ConsoleSession.NewPageAsync(Pages, gateway);
         await ConsoleSession.SignInAsync(page, marketing);
         Assert.EndsWith("/console", page.Url, StringComparison.Ordinal);
         Assert.Equal(0, await page.Locator("a[href='/console/patients']").CountAsync());
@@ -239,7 +225,7 @@ public sealed class ConsolePageTests(KestrelGateway gateway) : IClassFixture<Kes
     {
         var seeded = await SeedAsync();
         var reception = await ConsoleSession.NewStaffAsync(gateway, StaffRoles.Reception);
-        var page = await ConsoleSession.NewPageAsync(_browser!, gateway, locale: "fr-FR");
+        var page = await ConsoleSession.NewPageAsync(Pages, gateway, locale: "fr-FR");
         await ConsoleSession.SignInAsync(page, reception);
         Assert.Equal("fr", await page.GetAttributeAsync("html", "lang"));
 
@@ -290,7 +276,7 @@ public sealed class ConsolePageTests(KestrelGateway gateway) : IClassFixture<Kes
     public async Task Should_let_the_admin_add_a_staff_member_who_enrols_the_second_factor_with_the_qr_code()
     {
         var admin = await ConsoleSession.NewStaffAsync(gateway, StaffRoles.Admin);
-        var page = await ConsoleSession.NewPageAsync(_browser!, gateway);
+        var page = await ConsoleSession.NewPageAsync(Pages, gateway);
         await ConsoleSession.SignInAsync(page, admin);
         await page.GotoAsync("/console/staff");
         var newcomer = $"new-{Guid.NewGuid():N}"[..16] + "@clinic.example";
@@ -319,7 +305,7 @@ public sealed class ConsolePageTests(KestrelGateway gateway) : IClassFixture<Kes
             Assert.Equal((7, "09:00", "01 23 45 67 89"), (cap, start, help));
         }
 
-        var fresh = await ConsoleSession.NewPageAsync(_browser!, gateway);
+        var fresh = await ConsoleSession.NewPageAsync(Pages, gateway);
         await fresh.GotoAsync("/console/signin");
         await fresh.FillAsync("#email", newcomer);
         await fresh.FillAsync("#password", password);
@@ -340,7 +326,7 @@ public sealed class ConsolePageTests(KestrelGateway gateway) : IClassFixture<Kes
         var dpo = await ConsoleSession.NewStaffAsync(gateway, StaffRoles.Dpo);
         Assert.StartsWith(StaffAccounts.ProtectedPrefix, await StoredSecretAsync(dpo.Email), StringComparison.Ordinal);
         Assert.DoesNotContain(dpo.Secret, await StoredSecretAsync(dpo.Email), StringComparison.Ordinal);
-        var page = await ConsoleSession.NewPageAsync(_browser!, gateway);
+        var page = await ConsoleSession.NewPageAsync(Pages, gateway);
         await ConsoleSession.SignInAsync(page, dpo);
         await page.WaitForURLAsync("**/console");
         Assert.Equal(200, (await page.GotoAsync("/console/access-log"))!.Status);
@@ -354,7 +340,7 @@ public sealed class ConsolePageTests(KestrelGateway gateway) : IClassFixture<Kes
         }
 
         Assert.Equal(reception.Secret, await StoredSecretAsync(reception.Email));
-        var desk = await ConsoleSession.NewPageAsync(_browser!, gateway);
+        var desk = await ConsoleSession.NewPageAsync(Pages, gateway);
         await ConsoleSession.SignInAsync(desk, reception);
         await desk.WaitForURLAsync("**/console");
         var stored = await StoredSecretAsync(reception.Email);
@@ -369,10 +355,10 @@ public sealed class ConsolePageTests(KestrelGateway gateway) : IClassFixture<Kes
     }
 
     [Fact]
-    public async Task Should_let_the_admin_brand_the_patient_pages_with_the_cli_checks_and_refuse_a_colour_too_pale()
+    public async Task Should_let_the_admin_brand_the_patientPages_with_the_cli_checks_and_refuse_a_colour_too_pale()
     {
         var admin = await ConsoleSession.NewStaffAsync(gateway, StaffRoles.Admin);
-        var page = await ConsoleSession.NewPageAsync(_browser!, gateway);
+        var page = await ConsoleSession.NewPageAsync(Pages, gateway);
         await ConsoleSession.SignInAsync(page, admin);
         await page.GotoAsync("/console/settings");
         await page.FillAsync("#brand-name", "Clinique Lumière");
@@ -436,12 +422,12 @@ public sealed class ConsolePageTests(KestrelGateway gateway) : IClassFixture<Kes
         Assert.True(granted.Ok, string.Join("; ", granted.Errors.Select(e => e.Message)));
 
         var reception = await ConsoleSession.NewStaffAsync(gateway, StaffRoles.Reception);
-        var desk = await ConsoleSession.NewPageAsync(_browser!, gateway);
+        var desk = await ConsoleSession.NewPageAsync(Pages, gateway);
         await ConsoleSession.SignInAsync(desk, reception);
         Assert.Equal(403, (await desk.GotoAsync("/console/campaigns/new"))!.Status);
 
         var marketing = await ConsoleSession.NewStaffAsync(gateway, StaffRoles.Marketing);
-        var page = await ConsoleSession.NewPageAsync(_browser!, gateway);
+        var page = await ConsoleSession.NewPageAsync(Pages, gateway);
         await ConsoleSession.SignInAsync(page, marketing);
         await page.GotoAsync("/console/campaigns/new");
         await page.FillAsync("#name", "Autumn peel " + suffix);
@@ -507,7 +493,7 @@ public sealed class ConsolePageTests(KestrelGateway gateway) : IClassFixture<Kes
         }
 
         var marketing = await ConsoleSession.NewStaffAsync(gateway, StaffRoles.Marketing);
-        var page = await ConsoleSession.NewPageAsync(_browser!, gateway);
+        var page = await ConsoleSession.NewPageAsync(Pages, gateway);
         await ConsoleSession.SignInAsync(page, marketing);
         await page.GotoAsync("/console/campaigns/" + campaign);
         Assert.Contains("In progress", await page.InnerTextAsync("[role=status]"), StringComparison.Ordinal);
@@ -532,7 +518,7 @@ public sealed class ConsolePageTests(KestrelGateway gateway) : IClassFixture<Kes
     {
         var seeded = await SeedAsync();
         var dpo = await ConsoleSession.NewStaffAsync(gateway, StaffRoles.Dpo);
-        var page = await ConsoleSession.NewPageAsync(_browser!, gateway);
+        var page = await ConsoleSession.NewPageAsync(Pages, gateway);
         await ConsoleSession.SignInAsync(page, dpo);
         Assert.EndsWith("/console", page.Url, StringComparison.Ordinal);
 
@@ -558,7 +544,7 @@ public sealed class ConsolePageTests(KestrelGateway gateway) : IClassFixture<Kes
     public async Task Should_lock_an_account_after_repeated_failures_even_for_the_right_code_afterwards()
     {
         var reception = await ConsoleSession.NewStaffAsync(gateway, StaffRoles.Reception);
-        var page = await ConsoleSession.NewPageAsync(_browser!, gateway);
+        var page = await ConsoleSession.NewPageAsync(Pages, gateway);
         for (var attempt = 1; attempt <= StaffAccounts.MaxFailures; attempt++)
         {
             await ConsoleSession.SignInAsync(page, reception, code: "000000");

@@ -30,17 +30,17 @@ internal static class ConsoleSession
     public static string CodeOf(string secret) => new Totp(Base32Encoding.ToBytes(secret)).ComputeTotp(DateTime.UtcNow);
 
     /// <summary>A page in a fresh context: its own cookie jar, the given language, CSP bypassed only so axe-core can be injected.</summary>
-    public static async Task<IPage> NewPageAsync(IBrowser browser, KestrelGateway gateway, string locale = "en-GB", int width = 1280)
+    public static async Task<IPage> NewPageAsync(TestPages pages, KestrelGateway gateway, string locale = "en-GB", int width = 1280)
     {
-        var context = await browser.NewContextAsync(new BrowserNewContextOptions
+        var page = await pages.NewPageAsync(new BrowserNewContextOptions
         {
             BaseURL = gateway.BaseUrl.AbsoluteUri, Locale = locale, BypassCSP = true,
             ViewportSize = new ViewportSize { Width = width, Height = 900 },
         });
         // The whole suite shares two cores with the integration tests: a sign-in (password hash, TOTP) can take long.
-        context.SetDefaultTimeout(120_000);
-        context.SetDefaultNavigationTimeout(120_000);
-        return await context.NewPageAsync();
+        page.Context.SetDefaultTimeout(120_000);
+        page.Context.SetDefaultNavigationTimeout(120_000);
+        return page;
     }
 
     /// <summary>Address, password and the current TOTP code (computed here as an authenticator app would).</summary>

@@ -9,28 +9,14 @@ namespace CommsGateway.BrowserTests.Console;
 /// The per-address sign-in limit (<c>Console:SignInAttemptsPerMinute</c>) on a gateway of its own where the limit is 3:
 /// the other console tests run with a limit high enough never to be reached.
 /// </summary>
-public sealed class SignInRateLimitTests(StrictSignInGateway gateway) : IClassFixture<StrictSignInGateway>, IAsyncLifetime
+[Collection(ChromiumCollection.Name)]
+public sealed class SignInRateLimitTests(Chromium chromium, StrictSignInGateway gateway) : BrowserTest(chromium), IClassFixture<StrictSignInGateway>
 {
-    private IPlaywright? _playwright;
-    private IBrowser? _browser;
-
-    public async Task InitializeAsync() => (_playwright, _browser) = await Chromium.LaunchAsync();
-
-    public async Task DisposeAsync()
-    {
-        if (_browser is not null)
-        {
-            await _browser.DisposeAsync();
-        }
-
-        _playwright?.Dispose();
-    }
-
     [Fact]
     public async Task Should_answer_beyond_the_limit_with_the_429_page_and_retry_after_and_sign_nobody_in_even_with_the_right_credentials()
     {
         var dpo = await ConsoleSession.NewStaffAsync(gateway, StaffRoles.Dpo);
-        var page = await ConsoleSession.NewPageAsync(_browser!, gateway);
+        var page = await ConsoleSession.NewPageAsync(Pages, gateway);
         // The form is filled with the right address, password and code before the limit is spent (reading it is not limited).
         Assert.Equal(200, (await page.GotoAsync("/console/signin"))!.Status);
         await page.FillAsync("#email", dpo.Email);

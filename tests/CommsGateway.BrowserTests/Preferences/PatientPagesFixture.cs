@@ -22,7 +22,7 @@ public sealed record LedgerRow(
 public static class PatientPages
 {
     /// <summary>A phone the size of a Pixel 7 / Galaxy S2x: the pages are phone-first.</summary>
-    public static BrowserNewPageOptions Phone(string locale) => new()
+    public static BrowserNewContextOptions Phone(string locale) => new()
     {
         ViewportSize = new ViewportSize { Width = 412, Height = 915 },
         Locale = locale,
@@ -42,17 +42,9 @@ public static class PatientPages
             insert into contacts (tenant_id, patient_id, email, phone_e164, locale, time_zone, updated_by)
             values (@tenant, @patientId, @email, '+33612345678', @locale, 'Europe/Paris', 'tests')
             """, new { tenant = KestrelGateway.Tenant, patientId, email = Email(patientId), locale });
-        foreach (var (channel, action) in marketing)
-        {
-            await connection.ExecuteAsync("""
-                insert into consent_events (tenant_id, patient_id, purpose, channel, action, occurred_at, source,
-                    wording_version, wording_sha256, captured_by, evidence, recorded_by)
-                values (@tenant, @patientId, 'marketing', @channel, @action, now() - interval '1 day', 'web_form',
-                    case when @action = 'grant' then 'mkt-v3' end,
-                    case when @action = 'grant' then '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08' end,
-                    case when @action = 'grant' then 'booking-portal' end, '{}', 'tests')
-                """, new { tenant = KestrelGateway.Tenant, patientId, channel, action });
-        }
+        await TestConsents.AppendAsync(gateway.Db, marketing.Select(m => m.Action == "grant"
+            ? TestConsents.MarketingGrant(KestrelGateway.Tenant, patientId, m.Channel)
+            : TestConsents.MarketingWithdrawal(KestrelGateway.Tenant, patientId, m.Channel, "web_form", DateTimeOffset.UtcNow.AddDays(-1))));
     }
 
     public static string Email(string patientId) => patientId + "@example.fr";

@@ -19,23 +19,9 @@ namespace CommsGateway.BrowserTests.Preferences;
 /// unsubscribe then undo (double opt-in read from the fake SendGrid), manage every channel and photo use, download a
 /// receipt, an expired link. After each flow: the ledger rows and their evidence, axe-core, and no personal data in any URL.
 /// </summary>
-public sealed class PreferenceCentreTests(KestrelGateway gateway) : IClassFixture<KestrelGateway>, IAsyncLifetime
+[Collection(ChromiumCollection.Name)]
+public sealed class PreferenceCentreTests(Chromium chromium, KestrelGateway gateway) : BrowserTest(chromium), IClassFixture<KestrelGateway>
 {
-    private IPlaywright? _playwright;
-    private IBrowser? _browser;
-
-    public async Task InitializeAsync() => (_playwright, _browser) = await Chromium.LaunchAsync();
-
-    public async Task DisposeAsync()
-    {
-        if (_browser is not null)
-        {
-            await _browser.DisposeAsync();
-        }
-
-        _playwright?.Dispose();
-    }
-
     private static string NewPatient() => "p-" + Guid.NewGuid().ToString("N")[..10];
 
     private static string Sha256(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
@@ -46,7 +32,7 @@ public sealed class PreferenceCentreTests(KestrelGateway gateway) : IClassFixtur
         var patientId = NewPatient();
         await SeedAsync(gateway, patientId, "fr", ("email", "grant"));
         var (unsubscribe, _) = Links(gateway, await MarketingEmailAsync(gateway, patientId, "fr"));
-        var page = await _browser!.NewPageAsync(Phone("fr-FR"));
+        var page = await Pages.NewPageAsync(Phone("fr-FR"));
         var urls = RecordUrls(page);
 
         await page.GotoAsync(unsubscribe.AbsoluteUri);
@@ -75,7 +61,7 @@ public sealed class PreferenceCentreTests(KestrelGateway gateway) : IClassFixtur
         Assert.Equal(2, (await LedgerAsync(gateway, patientId)).Count); // no grant before the mailbox confirms
 
         // Reopening the used unsubscribe link shows the current state, not the same prompt.
-        var reopened = await _browser.NewPageAsync(Phone("fr-FR"));
+        var reopened = await Pages.NewPageAsync(Phone("fr-FR"));
         urls.AddRange(RecordUrls(reopened));
         await reopened.GotoAsync(unsubscribe.AbsoluteUri);
         await reopened.GetByRole(AriaRole.Heading, new() { Name = "Vous êtes déjà désinscrit(e)" }).WaitForAsync();
@@ -121,7 +107,7 @@ public sealed class PreferenceCentreTests(KestrelGateway gateway) : IClassFixtur
         var patientId = NewPatient();
         await SeedAsync(gateway, patientId, "en", ("email", "grant"), ("sms", "grant"));
         var (_, preferences) = Links(gateway, await MarketingEmailAsync(gateway, patientId, "en"));
-        var page = await _browser!.NewPageAsync(Phone("en-GB"));
+        var page = await Pages.NewPageAsync(Phone("en-GB"));
         var urls = RecordUrls(page);
 
         await page.GotoAsync(preferences.AbsoluteUri);
@@ -188,7 +174,7 @@ public sealed class PreferenceCentreTests(KestrelGateway gateway) : IClassFixtur
 
         var htmlDownload = await page.RunAndWaitForDownloadAsync(() =>
             page.GetByRole(AriaRole.Link, new() { Name = "Download the receipt (HTML, printable)" }).First.ClickAsync());
-        var receiptPage = await _browser.NewPageAsync(Phone("en-GB"));
+        var receiptPage = await Pages.NewPageAsync(Phone("en-GB"));
         await receiptPage.SetContentAsync(await File.ReadAllTextAsync(await htmlDownload.PathAsync()));
         Assert.Contains(whatsApp.Text, await receiptPage.InnerTextAsync("main"), StringComparison.Ordinal);
         await AssertAccessibleAsync(receiptPage);
@@ -212,7 +198,7 @@ public sealed class PreferenceCentreTests(KestrelGateway gateway) : IClassFixtur
         var tokens = gateway.Services.GetRequiredService<UnsubscribeTokens>();
         var expired = tokens.Issue(KestrelGateway.Tenant, SubscriberReference.Compute(key, KestrelGateway.Tenant, patientId), Channel.Sms,
             UnsubscribeScope.Channel, UnsubscribeLocale.Fr, null, DateTimeOffset.UtcNow - tokens.Validity - TimeSpan.FromDays(1));
-        var page = await _browser!.NewPageAsync(Phone("fr-FR"));
+        var page = await Pages.NewPageAsync(Phone("fr-FR"));
         var urls = RecordUrls(page);
 
         foreach (var path in new[] { "/u/", "/p/" })
@@ -238,7 +224,7 @@ public sealed class PreferenceCentreTests(KestrelGateway gateway) : IClassFixtur
         var patientId = NewPatient();
         await SeedAsync(gateway, patientId, "fr");
         var link = await gateway.Services.GetRequiredService<CaptureFormLinks>().IssueAsync(KestrelGateway.Tenant, patientId, UnsubscribeLocale.Fr, CancellationToken.None);
-        var page = await _browser!.NewPageAsync(Phone("fr-FR"));
+        var page = await Pages.NewPageAsync(Phone("fr-FR"));
         var urls = RecordUrls(page);
 
         var response = await page.GotoAsync(link.AbsoluteUri);
@@ -290,7 +276,7 @@ public sealed class PreferenceCentreTests(KestrelGateway gateway) : IClassFixtur
     [Fact]
     public async Task Should_refuse_a_forged_confirmation_link()
     {
-        var page = await _browser!.NewPageAsync(Phone("en-GB"));
+        var page = await Pages.NewPageAsync(Phone("en-GB"));
         var forged = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
         var response = await page.GotoAsync(new Uri(gateway.BaseUrl, "/p/confirm/" + forged + "?lang=en").AbsoluteUri);

@@ -1,32 +1,16 @@
 using CommsGateway.BrowserTests.Infrastructure;
-using CommsGateway.Contracts;
-using CommsGateway.FakeProviders;
+using CommsGateway.BrowserTests.Preferences;
 using CommsGateway.IntegrationTests.Infrastructure;
 using Dapper;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 
 namespace CommsGateway.BrowserTests.Unsubscribe;
 
 /// <summary>A patient opens the link of a marketing email the gateway rendered, in a real browser, and unsubscribes.</summary>
-public sealed class UnsubscribePageTests(KestrelGateway gateway) : IClassFixture<KestrelGateway>, IAsyncLifetime
+[Collection(ChromiumCollection.Name)]
+public sealed class UnsubscribePageTests(Chromium chromium, KestrelGateway gateway) : BrowserTest(chromium), IClassFixture<KestrelGateway>
 {
-    private IPlaywright? _playwright;
-    private IBrowser? _browser;
-
     private sealed record EventRow(string PatientId, string Channel, string Scope, string Method, string? Ip, string? UserAgent);
-
-    public async Task InitializeAsync() => (_playwright, _browser) = await Chromium.LaunchAsync();
-
-    public async Task DisposeAsync()
-    {
-        if (_browser is not null)
-        {
-            await _browser.DisposeAsync();
-        }
-
-        _playwright?.Dispose();
-    }
 
     /// <summary>
     /// The link of a marketing email the running gateway really decided, rendered and handed to the (fake) SendGrid:
@@ -42,30 +26,12 @@ public sealed class UnsubscribePageTests(KestrelGateway gateway) : IClassFixture
             await connection.ExecuteAsync("""
                 insert into contacts (tenant_id, patient_id, email, locale, time_zone, updated_by)
                 values (@tenant, @patientId, @email, @locale, 'Europe/Paris', 'tests');
-                insert into consent_events (tenant_id, patient_id, purpose, channel, action, occurred_at, source,
-                    wording_version, wording_sha256, captured_by, evidence, recorded_by)
-                values (@tenant, @patientId, 'marketing', 'email', 'grant', now() - interval '1 day', 'web_form',
-                    'mkt-v3', '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08', 'booking-portal', '{}', 'tests');
                 """, new { tenant = KestrelGateway.Tenant, patientId, email = patientId + "@example.fr", locale });
         }
 
-        var intent = new MessageIntent
-        {
-            IntentId = "i-" + Guid.NewGuid().ToString("N"), TenantId = KestrelGateway.Tenant, Producer = "campaigns", PatientId = patientId,
-            Channel = Channel.Email, DeclaredPurpose = Purpose.Marketing, Category = "campaign", CampaignId = "spring-peel",
-            Locale = locale, Subject = "Offre de printemps", Body = "-20% sur les peelings ce mois-ci : réservez vite !",
-            Html = "<html><body><p>-20% sur les peelings ce mois-ci : réservez vite !</p></body></html>",
-            Blocks = [new ContentBlock { Kind = Purpose.Marketing, Text = "-20% sur les peelings ce mois-ci : réservez vite !" }],
-        };
-        await gateway.Services.GetRequiredService<MassTransit.IBus>().Publish(intent);
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        AcceptedMessage? sent;
-        while ((sent = gateway.Fake.Accepted.FirstOrDefault(m => m.IntentId == intent.IntentId)) is null && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(100);
-        }
+        await TestConsents.AppendAsync(gateway.Db, [TestConsents.MarketingGrant(KestrelGateway.Tenant, patientId, "email")]);
 
-        Assert.NotNull(sent);
+        var sent = await PatientPages.MarketingEmailAsync(gateway, patientId, locale);
         Assert.Equal(patientId + "@example.fr", sent.To);
         Assert.Equal("List-Unsubscribe=One-Click", sent.Headers["List-Unsubscribe-Post"]);
         var link = new Uri(sent.Headers["List-Unsubscribe"].Trim('<', '>'));
@@ -96,7 +62,7 @@ public sealed class UnsubscribePageTests(KestrelGateway gateway) : IClassFixture
     {
         var patientId = "p-" + Guid.NewGuid().ToString("N")[..8];
         var link = await RenderedLinkAsync(patientId, "fr");
-        var page = await _browser!.NewPageAsync(new BrowserNewPageOptions { Locale = "fr-FR" });
+        var page = await Pages.NewPageAsync(new BrowserNewContextOptions { Locale = "fr-FR" });
 
         var response = await page.GotoAsync(link.AbsoluteUri);
 
@@ -125,7 +91,7 @@ public sealed class UnsubscribePageTests(KestrelGateway gateway) : IClassFixture
     {
         var patientId = "p-" + Guid.NewGuid().ToString("N")[..8];
         var link = await RenderedLinkAsync(patientId, "en");
-        var page = await _browser!.NewPageAsync();
+        var page = await Pages.NewPageAsync();
 
         await page.GotoAsync(link.AbsoluteUri);
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Chromium.ArtefactPath("unsubscribe-choice-en.png"), FullPage = true });
@@ -144,7 +110,7 @@ public sealed class UnsubscribePageTests(KestrelGateway gateway) : IClassFixture
         var link = await RenderedLinkAsync(patientId, "en");
         var token = link.AbsolutePath["/u/".Length..];
         var forged = new Uri(gateway.BaseUrl, "/u/" + token[..^2] + (token[^2] == 'A' ? "B" : "A") + token[^1]);
-        var page = await _browser!.NewPageAsync(new BrowserNewPageOptions { Locale = "en-GB" });
+        var page = await Pages.NewPageAsync(new BrowserNewContextOptions { Locale = "en-GB" });
 
         var response = await page.GotoAsync(forged.AbsoluteUri);
 

@@ -14,29 +14,12 @@ namespace CommsGateway.Core.Tests.Policy;
 /// </summary>
 public sealed class FinishTests
 {
-    private static readonly Uri Link = new("https://gw.example/u/AbC-123_xyz");
-    private static readonly ConsentState WhatsAppMarketing = Grant(ConsentPurpose.Marketing, Channel.WhatsApp);
     private static readonly WhatsAppTemplate ClinicTemplate = new() { ContentSid = "HXclinic", UnsubscribeVariable = "2" };
-
-    private static (PolicyInput Input, Decisions.Decision Decision, RenderedMessage Rendered) Decided(Channel channel, Cls classification,
-        DateTimeOffset? lastInbound, ClinicSender? sender = null, params ConsentState[] consent)
-    {
-        var input = Input(Intent(channel, classification.Purpose), classification, consent) with
-        {
-            LastWhatsAppInboundAt = lastInbound,
-            Sender = sender ?? Sender,
-        };
-        var decision = SendPolicy.Decide(input);
-        Assert.True(decision.ShouldSend, string.Join(",", decision.Reasons));
-        var rendered = MessageRenderer.Render(new RenderRequest(channel, decision.Content!.IsMarketing ? Purpose.Marketing : Purpose.Service,
-            UnsubscribeLocale.Fr, decision.Content.Subject, decision.Content.Body, null) { UnsubscribeUrl = Link });
-        return (input, decision, rendered);
-    }
 
     [Fact]
     public void Should_send_a_whatsapp_reply_inside_the_window_free_form()
     {
-        var (input, decision, rendered) = Decided(Channel.WhatsApp, Service, Tuesday11.AddHours(-2));
+        var (input, decision, rendered) = Sendable(Channel.WhatsApp, Service, Tuesday11.AddHours(-2));
 
         var finished = SendPolicy.Finish(input, decision, rendered);
 
@@ -47,7 +30,7 @@ public sealed class FinishTests
     [Fact]
     public void Should_block_a_whatsapp_service_message_outside_the_window_without_a_template()
     {
-        var (input, decision, rendered) = Decided(Channel.WhatsApp, Service, Tuesday11.AddDays(-2));
+        var (input, decision, rendered) = Sendable(Channel.WhatsApp, Service, Tuesday11.AddDays(-2));
 
         var finished = SendPolicy.Finish(input, decision, rendered);
 
@@ -60,7 +43,7 @@ public sealed class FinishTests
     public void Should_send_marketing_outside_the_window_through_the_clinic_template_core_chooses()
     {
         var sender = Sender with { WhatsAppMarketingContentSid = ClinicTemplate.ContentSid, WhatsAppUnsubscribeVariable = ClinicTemplate.UnsubscribeVariable };
-        var (input, decision, rendered) = Decided(Channel.WhatsApp, Marketing, null, sender, WhatsAppMarketing);
+        var (input, decision, rendered) = Sendable(Channel.WhatsApp, Marketing, null, sender, WhatsAppMarketing);
 
         var finished = SendPolicy.Finish(input, decision, rendered);
 
@@ -72,7 +55,7 @@ public sealed class FinishTests
     public void Should_block_marketing_through_a_clinic_template_without_an_unsubscribe_variable()
     {
         var sender = Sender with { WhatsAppMarketingContentSid = "HXbare" };
-        var (input, decision, rendered) = Decided(Channel.WhatsApp, Marketing, null, sender, WhatsAppMarketing);
+        var (input, decision, rendered) = Sendable(Channel.WhatsApp, Marketing, null, sender, WhatsAppMarketing);
 
         var finished = SendPolicy.Finish(input, decision, rendered);
 
@@ -83,7 +66,7 @@ public sealed class FinishTests
     [Fact]
     public void Should_block_marketing_whose_footer_does_not_fit()
     {
-        var (input, decision, rendered) = Decided(Channel.Sms, Marketing, null, null, Grant(ConsentPurpose.Marketing, Channel.Sms));
+        var (input, decision, rendered) = Sendable(Channel.Sms, Marketing, null, null, Grant(ConsentPurpose.Marketing, Channel.Sms));
 
         var finished = SendPolicy.Finish(input, decision, rendered with { FooterFits = false });
 
@@ -94,7 +77,7 @@ public sealed class FinishTests
     [Fact]
     public void Should_cite_the_closed_window_before_the_footer()
     {
-        var (input, decision, rendered) = Decided(Channel.WhatsApp, Marketing, Tuesday11.AddDays(-3), null, WhatsAppMarketing);
+        var (input, decision, rendered) = Sendable(Channel.WhatsApp, Marketing, Tuesday11.AddDays(-3), null, WhatsAppMarketing);
 
         var finished = SendPolicy.Finish(input, decision, rendered with { FooterFits = false });
 
@@ -109,7 +92,7 @@ public sealed class FinishTests
         Assert.False(blocked.ShouldSend);
         var rendered = MessageRenderer.Render(new RenderRequest(Channel.WhatsApp, Purpose.Marketing, UnsubscribeLocale.Fr, null, "x", null)
         {
-            UnsubscribeUrl = Link,
+            UnsubscribeUrl = UnsubscribeLink,
         });
 
         var finished = SendPolicy.Finish(input, blocked, rendered with { FooterFits = false });

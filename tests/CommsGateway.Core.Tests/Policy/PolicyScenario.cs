@@ -1,6 +1,8 @@
 using CommsGateway.Contracts;
 using CommsGateway.Core.Consent;
 using CommsGateway.Core.Policy;
+using CommsGateway.Core.Rendering;
+using CommsGateway.Core.Unsubscribe;
 using Cls = CommsGateway.Core.Classification.Classification;
 
 namespace CommsGateway.Core.Tests.Policy;
@@ -48,4 +50,28 @@ internal static class PolicyScenario
             Consent = new ConsentSnapshot(consent),
             Sender = Sender,
         };
+
+    /// <summary>The unsubscribe link rendering injects in these tests.</summary>
+    public static readonly Uri UnsubscribeLink = new("https://gw.example/u/AbC-123_xyz");
+
+    public static readonly ConsentState WhatsAppMarketing = Grant(ConsentPurpose.Marketing, Channel.WhatsApp);
+
+    /// <summary>
+    /// An intent on <paramref name="channel"/> the policy decided to send (asserted), and its rendering in French with
+    /// <see cref="UnsubscribeLink"/>: what SendPolicy's last checks (Finish, WithRendering) take.
+    /// </summary>
+    public static (PolicyInput Input, Decisions.Decision Decision, RenderedMessage Rendered) Sendable(Channel channel, Cls classification,
+        DateTimeOffset? lastInbound = null, ClinicSender? sender = null, params ConsentState[] consent)
+    {
+        var input = Input(Intent(channel, classification.Purpose), classification, consent) with
+        {
+            LastWhatsAppInboundAt = lastInbound,
+            Sender = sender ?? Sender,
+        };
+        var decision = SendPolicy.Decide(input);
+        Assert.True(decision.ShouldSend, string.Join(",", decision.Reasons));
+        var rendered = MessageRenderer.Render(new RenderRequest(channel, decision.Content!.IsMarketing ? Purpose.Marketing : Purpose.Service,
+            UnsubscribeLocale.Fr, decision.Content.Subject, decision.Content.Body, null) { UnsubscribeUrl = UnsubscribeLink });
+        return (input, decision, rendered);
+    }
 }

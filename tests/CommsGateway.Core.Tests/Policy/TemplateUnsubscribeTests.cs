@@ -2,7 +2,6 @@ using CommsGateway.Contracts;
 using CommsGateway.Core.Consent;
 using CommsGateway.Core.Policy;
 using CommsGateway.Core.Rendering;
-using CommsGateway.Core.Unsubscribe;
 using static CommsGateway.Core.Tests.Policy.PolicyScenario;
 using Cls = CommsGateway.Core.Classification.Classification;
 
@@ -11,19 +10,12 @@ namespace CommsGateway.Core.Tests.Policy;
 /// <summary>A WhatsApp template shows its own text, not the rendered footer: marketing needs a variable for the link.</summary>
 public sealed class TemplateUnsubscribeTests
 {
-    private static readonly Uri Link = new("https://gw.example/u/AbC-123_xyz");
-
+    /// <summary>A WhatsApp intent the policy decided to send, and its rendering (with the unsubscribe link).</summary>
     private static (Decisions.Decision Decision, RenderedMessage Rendered) Decide(Cls classification, params ConsentState[] consent)
     {
-        var intent = Intent(Channel.WhatsApp, classification.Purpose);
-        var decision = SendPolicy.Decide(Input(intent, classification, consent));
-        Assert.True(decision.ShouldSend);
-        var rendered = MessageRenderer.Render(new RenderRequest(Channel.WhatsApp, decision.Content!.IsMarketing ? Purpose.Marketing : Purpose.Service,
-            UnsubscribeLocale.Fr, null, decision.Content.Body, null) { UnsubscribeUrl = Link });
+        var (_, decision, rendered) = Sendable(Channel.WhatsApp, classification, consent: consent);
         return (decision, rendered);
     }
-
-    private static readonly ConsentState WhatsAppMarketing = Grant(ConsentPurpose.Marketing, Channel.WhatsApp);
 
     [Fact]
     public void Should_block_marketing_through_a_template_without_an_unsubscribe_variable()
@@ -43,7 +35,7 @@ public sealed class TemplateUnsubscribeTests
     public void Should_send_marketing_through_a_template_that_names_its_unsubscribe_variable()
     {
         var (decision, rendered) = Decide(Marketing, WhatsAppMarketing);
-        Assert.Equal(Link, rendered.UnsubscribeUrl);
+        Assert.Equal(UnsubscribeLink, rendered.UnsubscribeUrl);
 
         var final = SendPolicy.WithRendering(decision, rendered, new WhatsAppTemplate { ContentSid = "HXpromo", UnsubscribeVariable = "3" });
 

@@ -9,7 +9,7 @@ namespace CommsGateway.IntegrationTests.Infrastructure;
 /// <summary>A fresh clinic (tenant + API key) and an HTTP client authenticated as it.</summary>
 internal sealed class Clinic
 {
-    public const string WordingSha256 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+    public const string WordingSha256 = TestConsents.WordingSha256;
 
     private Clinic(string tenantId, HttpClient http, string apiKey)
     {

@@ -8,7 +8,7 @@ namespace CommsGateway.IntegrationTests.Infrastructure;
 /// <summary>Clinics, patients and marketing grants written straight in SQL: fast, and independent of the admin API.</summary>
 internal static class Seed
 {
-    public const string WordingSha256 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+    public const string WordingSha256 = TestConsents.WordingSha256;
 
     public static string NewTenant() => $"t-{Guid.NewGuid():N}"[..20];
 
@@ -50,16 +50,8 @@ internal static class Seed
             select @tenantId, p, now() from unnest(@ids, @phones) as u(p, ph) where ph is not null
             on conflict (tenant_id, patient_id) do update set last_inbound_at = excluded.last_inbound_at
             """, new { tenantId, ids = patients.Select(p => p.PatientId).ToArray(), phones = patients.Select(p => p.Phone).ToArray() });
-        foreach (var channel in grants)
-        {
-            await connection.ExecuteAsync("""
-                insert into consent_events (tenant_id, patient_id, purpose, channel, action, occurred_at, source,
-                    wording_version, wording_sha256, captured_by, evidence, recorded_by)
-                select @tenantId, p, 'marketing', @channel, 'grant', now() - interval '1 day', 'web_form',
-                    'mkt-v3', @WordingSha256, 'booking-portal', '{}', 'tests'
-                from unnest(@ids) as u(p)
-                """, new { tenantId, channel = WireNames.Of(channel), WordingSha256, ids = patients.Select(p => p.PatientId).ToArray() });
-        }
+        await TestConsents.AppendAsync(gateway.Db,
+            grants.SelectMany(channel => patients.Select(p => TestConsents.MarketingGrant(tenantId, p.PatientId, WireNames.Of(channel)))));
     }
 
     /// <summary>No inbound WhatsApp message on record: the 24-hour window is closed.</summary>

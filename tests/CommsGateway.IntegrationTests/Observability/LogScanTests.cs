@@ -86,13 +86,7 @@ public sealed class LogScanTests(OpsFixture ops)
                 insert into contacts (tenant_id, patient_id, email, phone_e164, whatsapp_e164, locale, time_zone, updated_by)
                 values (@tenant, @patient, @email, @phone, @whatsapp, 'fr', 'Europe/Paris', 'tests')
                 """, new { tenant, patient, email, phone, whatsapp });
-            await connection.ExecuteAsync("""
-                insert into consent_events (tenant_id, patient_id, purpose, channel, action, occurred_at, source, wording_version,
-                    wording_sha256, captured_by, evidence, recorded_by)
-                select @tenant, @patient, 'marketing', c, 'grant', now() - interval '1 day', 'web_form', 'mkt-v3',
-                    '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08', 'booking-portal', '{}', 'tests'
-                from unnest(array['email', 'sms']) as c
-                """, new { tenant, patient });
+            await TestConsents.AppendAsync(ops.Db, [TestConsents.MarketingGrant(tenant, patient, "email"), TestConsents.MarketingGrant(tenant, patient, "sms")]);
             // The patient wrote on WhatsApp a moment ago: the 24-hour window is open for the free-form reminder.
             await connection.ExecuteAsync("insert into whatsapp_sessions (tenant_id, patient_id, last_inbound_at) values (@tenant, @patient, now())",
                 new { tenant, patient });

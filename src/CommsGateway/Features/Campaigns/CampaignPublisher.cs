@@ -32,12 +32,7 @@ public sealed class CampaignPublisher(IOptions<RabbitMqOptions> rabbit, IOptions
     {
         ArgumentNullException.ThrowIfNull(intents);
         var options = rabbit.Value;
-        var factory = new ConnectionFactory
-        {
-            HostName = options.Host, Port = options.Port, VirtualHost = options.VirtualHost,
-            UserName = options.Username, Password = options.Password, ClientProvidedName = "commsgw-campaigns",
-        };
-        await using var connection = await factory.CreateConnectionAsync(options.Endpoints(), ct);
+        await using var connection = await options.ConnectAsync("commsgw-campaigns", ct);
         var exchange = gateway.Value.IntentQueue;
         var done = 0;
         // Several channels, each with its own confirm window: the broker syncs persistent messages to disk in

@@ -44,7 +44,7 @@ public sealed record ConsentCurrentView(
     DateTimeOffset OccurredAt);
 
 /// <summary>One ledger event to append: the facts it proves and its provenance (evidence as JSON).</summary>
-internal sealed record ConsentEventRow(ConsentEventFacts Facts, string? FormUrl, string? Ip, string? UserAgent, string EvidenceJson);
+internal sealed record ConsentEventRow(ConsentEventFacts Facts, string? FormUrl, string? Ip, string? UserAgent, string EvidenceJson = "{}");
 
 /// <summary>One link of a tenant's consent chain as stored: a live event, or the tombstone of one retention removed.</summary>
 internal sealed record ConsentChainLink(long? ChainSeq, long EventId, bool Tombstone, StoredLink Link);
@@ -123,44 +123,104 @@ public sealed class ConsentLedger(NpgsqlDataSource dataSource, TenantDirectory t
     /// newest events), the event id and recorded_at are taken before the insert so the hash covers them, and the head
     /// moves in the same transaction. Chain order is therefore commit order, with any number of gateways.
     /// </summary>
-    private static async Task<long> AppendAsync(NpgsqlConnection connection, NpgsqlTransaction tx, ConsentEventRow row, CancellationToken ct)
+    private static async Task<long> AppendAsync(NpgsqlConnection connection, NpgsqlTransaction tx, ConsentEventRow row, CancellationToken ct) =>
+        (await AppendAsync(connection, tx, [row], ct))[0];
+
+    /// <summary>The append path for events of one tenant, in order: one round trip for the head and the ids, one insert.</summary>
+    private static async Task<IReadOnlyList<long>> AppendAsync(NpgsqlConnection connection, NpgsqlTransaction tx, IReadOnlyList<ConsentEventRow> rows, CancellationToken ct)
     {
-        ArgumentNullException.ThrowIfNull(row);
+        ArgumentNullException.ThrowIfNull(rows);
+        var tenantId = rows[0].Facts.TenantId;
+        if (rows.Any(r => r.Facts.TenantId != tenantId))
+        {
+            throw new ArgumentException("one tenant's chain at a time", nameof(rows));
+        }
+
         // Microsecond precision, as PostgreSQL stores it: the hash covers what the verifier reads back.
-        var facts = row.Facts with { OccurredAt = row.Facts.OccurredAt.AddTicks(-(row.Facts.OccurredAt.UtcTicks % 10)) };
-        long chainSeq, eventId;
+        var facts = rows.Select(r => r.Facts with { OccurredAt = r.Facts.OccurredAt.AddTicks(-(r.Facts.OccurredAt.UtcTicks % 10)) }).ToList();
+        long chainSeq;
         byte[] prevHash;
+        List<long> eventIds;
         DateTime recordedAt;
         await using (var next = await connection.QueryMultipleAsync(new CommandDefinition("""
-            select pg_advisory_xact_lock(hashtextextended('consent-chain:' || @TenantId, 0));
-            select chain_seq, row_hash from consent_chain_head where tenant_id = @TenantId;
-            select nextval(pg_get_serial_sequence('consent_events', 'event_id')) as event_id, now() as recorded_at;
-            """, new { facts.TenantId }, tx, cancellationToken: ct)))
+            select pg_advisory_xact_lock(hashtextextended('consent-chain:' || @tenantId, 0));
+            select chain_seq, row_hash from consent_chain_head where tenant_id = @tenantId;
+            select now();
+            select nextval(pg_get_serial_sequence('consent_events', 'event_id')) from generate_series(1, @count);
+            """, new { tenantId, count = rows.Count }, tx, cancellationToken: ct)))
         {
             await next.ReadAsync();
             var head = await next.ReadSingleOrDefaultAsync<(long ChainSeq, byte[] RowHash)?>();
-            (eventId, recordedAt) = await next.ReadSingleAsync<(long, DateTime)>();
-            chainSeq = (head?.ChainSeq ?? 0) + 1;
+            recordedAt = await next.ReadSingleAsync<DateTime>();
+            eventIds = [.. (await next.ReadAsync<long>()).Order()];
+            chainSeq = head?.ChainSeq ?? 0;
             prevHash = head?.RowHash ?? ChainHash.Genesis.ToArray();
         }
 
-        var rowHash = ChainHash.Compute(prevHash, new ConsentChainEntry(chainSeq, eventId, Utc(recordedAt), facts).Canonical());
+        var seqs = new long[rows.Count];
+        var prevHashes = new byte[rows.Count][];
+        var rowHashes = new byte[rows.Count][];
+        for (var i = 0; i < rows.Count; i++)
+        {
+            seqs[i] = ++chainSeq;
+            prevHashes[i] = prevHash;
+            prevHash = rowHashes[i] = ChainHash.Compute(prevHash, new ConsentChainEntry(chainSeq, eventIds[i], Utc(recordedAt), facts[i]).Canonical());
+        }
+
         await connection.ExecuteAsync(new CommandDefinition("""
             insert into consent_events (event_id, tenant_id, patient_id, purpose, channel, placement, action, occurred_at, recorded_at,
                 source, wording_version, wording_sha256, captured_by, form_url, ip, user_agent, evidence, recorded_by, chain_seq, prev_hash, row_hash)
             overriding system value
-            values (@eventId, @TenantId, @PatientId, @Purpose, @Channel, @Placement, @Action, @OccurredAt, @recordedAt,
-                @Source, @WordingVersion, @WordingSha256, @CapturedBy, @FormUrl, @Ip, @UserAgent, @EvidenceJson::jsonb, @RecordedBy,
-                @chainSeq, @prevHash, @rowHash);
-            insert into consent_chain_head (tenant_id, chain_seq, row_hash) values (@TenantId, @chainSeq, @rowHash)
+            select e.event_id, @tenantId, e.patient_id, e.purpose, e.channel, e.placement, e.action, e.occurred_at, @recordedAt,
+                e.source, e.wording_version, e.wording_sha256, e.captured_by, e.form_url, e.ip, e.user_agent, e.evidence::jsonb, e.recorded_by,
+                e.chain_seq, e.prev_hash, e.row_hash
+            from unnest(@eventIds, @patientIds, @purposes, @channels, @placements, @actions, @occurredAts, @sources, @wordingVersions,
+                @wordingSha256s, @capturedBys, @formUrls, @ips, @userAgents, @evidence, @recordedBys, @seqs, @prevHashes, @rowHashes)
+                as e(event_id, patient_id, purpose, channel, placement, action, occurred_at, source, wording_version, wording_sha256,
+                     captured_by, form_url, ip, user_agent, evidence, recorded_by, chain_seq, prev_hash, row_hash);
+            insert into consent_chain_head (tenant_id, chain_seq, row_hash) values (@tenantId, @chainSeq, @prevHash)
             on conflict (tenant_id) do update set chain_seq = excluded.chain_seq, row_hash = excluded.row_hash;
             """, new
         {
-            eventId, facts.TenantId, facts.PatientId, facts.Purpose, facts.Channel, facts.Placement, facts.Action,
-            OccurredAt = facts.OccurredAt.UtcDateTime, recordedAt, facts.Source, facts.WordingVersion, facts.WordingSha256, facts.CapturedBy,
-            row.FormUrl, row.Ip, row.UserAgent, row.EvidenceJson, facts.RecordedBy, chainSeq, prevHash, rowHash,
+            tenantId, recordedAt, chainSeq, prevHash, seqs, prevHashes, rowHashes,
+            eventIds = eventIds.ToArray(),
+            patientIds = facts.Select(f => f.PatientId).ToArray(),
+            purposes = facts.Select(f => f.Purpose).ToArray(),
+            channels = facts.Select(f => f.Channel).ToArray(),
+            placements = facts.Select(f => f.Placement).ToArray(),
+            actions = facts.Select(f => f.Action).ToArray(),
+            occurredAts = facts.Select(f => f.OccurredAt.UtcDateTime).ToArray(),
+            sources = facts.Select(f => f.Source).ToArray(),
+            wordingVersions = facts.Select(f => f.WordingVersion).ToArray(),
+            wordingSha256s = facts.Select(f => f.WordingSha256).ToArray(),
+            capturedBys = facts.Select(f => f.CapturedBy).ToArray(),
+            formUrls = rows.Select(r => r.FormUrl).ToArray(),
+            ips = rows.Select(r => r.Ip).ToArray(),
+            userAgents = rows.Select(r => r.UserAgent).ToArray(),
+            evidence = rows.Select(r => r.EvidenceJson).ToArray(),
+            recordedBys = facts.Select(f => f.RecordedBy).ToArray(),
         }, tx, cancellationToken: ct));
-        return eventId;
+        return eventIds;
+    }
+
+    /// <summary>
+    /// Appends events the caller vouches for, unvalidated and without the per-patient lock: seeds (the bench's clinics,
+    /// the tests' patients). Through the same chained append path as every other event, a transaction per 1,000 events
+    /// of a tenant, so <see cref="Audit.ConsentChainVerifier"/> verifies them like any other.
+    /// </summary>
+    internal static async Task ImportAsync(NpgsqlDataSource dataSource, IEnumerable<ConsentEventRow> rows, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        foreach (var tenant in rows.GroupBy(r => r.Facts.TenantId))
+        {
+            foreach (var chunk in tenant.Chunk(1_000))
+            {
+                await using var tx = await connection.BeginTransactionAsync(ct);
+                await AppendAsync(connection, tx, chunk, ct);
+                await tx.CommitAsync(ct);
+            }
+        }
     }
 
     /// <summary>
@@ -169,15 +229,15 @@ public sealed class ConsentLedger(NpgsqlDataSource dataSource, TenantDirectory t
     /// </summary>
     internal static async Task<IReadOnlyList<ConsentChainLink>> ChainAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string tenantId, CancellationToken ct)
     {
-        var rows = await connection.QueryAsync<EventRow>(new CommandDefinition("""
+        var rows = await connection.QueryAsync<EventRow, ConsentEvidence, EventRow>(new CommandDefinition("""
             select chain_seq, event_id, prev_hash, row_hash, false as tombstone, tenant_id, patient_id, purpose, channel, placement,
-                   action, occurred_at, recorded_at, source, wording_version, wording_sha256, captured_by, recorded_by
+                   action, occurred_at, recorded_at, recorded_by, source, wording_version, wording_sha256, captured_by
             from consent_events where tenant_id = @tenantId
             union all
-            select chain_seq, event_id, prev_hash, row_hash, true, tenant_id, '', '', null, null, '', now(), now(), '', null, null, null, ''
+            select chain_seq, event_id, prev_hash, row_hash, true, tenant_id, '', '', null, null, '', now(), now(), '', '', null, null, null
             from consent_chain_tombstones where tenant_id = @tenantId
             order by chain_seq nulls first, event_id
-            """, new { tenantId }, tx, cancellationToken: ct));
+            """, new { tenantId }, tx, cancellationToken: ct), EventRow.WithProof, splitOn: "source");
         return [.. rows.Select(r => new ConsentChainLink(r.ChainSeq, r.EventId, r.Tombstone, new StoredLink(r.PrevHash, r.RowHash,
             r.Tombstone ? null : new ConsentChainEntry(r.ChainSeq ?? 0, r.EventId, Utc(r.RecordedAt), r.Facts()).Canonical())))];
     }
@@ -191,7 +251,7 @@ public sealed class ConsentLedger(NpgsqlDataSource dataSource, TenantDirectory t
             return null;
         }
 
-        var rows = await connection.QueryAsync<CurrentRow>(new CommandDefinition("""
+        var rows = await connection.QueryAsync<EventRow>(new CommandDefinition("""
             select event_id, purpose, channel, placement, action, occurred_at
             from consent_current where tenant_id = @tenantId and patient_id = @patientId
             order by purpose, channel, placement
@@ -223,12 +283,12 @@ public sealed class ConsentLedger(NpgsqlDataSource dataSource, TenantDirectory t
 
     internal static async Task<IReadOnlyList<ConsentEventView>> HistoryAsync(NpgsqlConnection connection, string tenantId, string patientId, CancellationToken ct)
     {
-        var rows = await connection.QueryAsync<EventRow>(new CommandDefinition("""
-            select event_id, purpose, channel, placement, action, occurred_at, recorded_at, source, wording_version,
-                   wording_sha256, captured_by, form_url, ip, user_agent, evidence::text as evidence, recorded_by
+        var rows = await connection.QueryAsync<EventRow, ConsentEvidence, EventRow>(new CommandDefinition("""
+            select event_id, purpose, channel, placement, action, occurred_at, recorded_at, evidence::text as extra, recorded_by,
+                   source, wording_version, wording_sha256, captured_by, form_url, ip, user_agent
             from consent_events where tenant_id = @tenantId and patient_id = @patientId
             order by occurred_at, event_id
-            """, new { tenantId, patientId }, cancellationToken: ct));
+            """, new { tenantId, patientId }, cancellationToken: ct), EventRow.WithProof, splitOn: "source");
         return rows.Select(r => r.ToView()).ToList();
     }
 
@@ -241,18 +301,6 @@ public sealed class ConsentLedger(NpgsqlDataSource dataSource, TenantDirectory t
 
     internal static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
 
-    private sealed record CurrentRow
-    {
-        public long EventId { get; init; }
-        public string Purpose { get; init; } = "";
-        public string? Channel { get; init; }
-        public string? Placement { get; init; }
-        public string Action { get; init; } = "";
-        public DateTime OccurredAt { get; init; }
-
-        public ConsentState ToState() => StateOf(EventId, Purpose, Channel, Placement, Action, OccurredAt);
-    }
-
     internal static ConsentState StateOf(long eventId, string purpose, string? channel, string? placement, string action, DateTime occurredAt) => new(
         eventId,
         ConsentNames.ParsePurpose(purpose) ?? throw new InvalidOperationException($"Unknown purpose {purpose} in the ledger"),
@@ -261,7 +309,11 @@ public sealed class ConsentLedger(NpgsqlDataSource dataSource, TenantDirectory t
         action == "grant",
         Utc(occurredAt));
 
-    /// <summary>A consent_events row as read for the history (with its evidence) or for the chain (with its hashes).</summary>
+    /// <summary>
+    /// A consent_events row as read for the current state (the columns of consent_current), the history (with its
+    /// evidence) or the chain (with its hashes): what a query does not select keeps its default. The evidence columns
+    /// (source to user_agent, selected last) are read into the domain's <see cref="ConsentEvidence"/>.
+    /// </summary>
     private sealed record EventRow
     {
         public long? ChainSeq { get; init; }
@@ -277,24 +329,26 @@ public sealed class ConsentLedger(NpgsqlDataSource dataSource, TenantDirectory t
         public string Action { get; init; } = "";
         public DateTime OccurredAt { get; init; }
         public DateTime RecordedAt { get; init; }
-        public string Source { get; init; } = "";
-        public string? WordingVersion { get; init; }
-        public string? WordingSha256 { get; init; }
-        public string? CapturedBy { get; init; }
-        public string? FormUrl { get; init; }
-        public string? Ip { get; init; }
-        public string? UserAgent { get; init; }
-        public string Evidence { get; init; } = "{}";
         public string RecordedBy { get; init; } = "";
 
-        public ConsentEventFacts Facts() => new(TenantId, PatientId, Purpose, Channel, Placement, Action, Utc(OccurredAt), Source,
-            WordingVersion, WordingSha256, CapturedBy, RecordedBy);
+        /// <summary>The evidence column (extra provenance), as JSON text.</summary>
+        public string Extra { get; init; } = "{}";
+
+        public ConsentEvidence Proof { get; init; } = new();
+
+        public static EventRow WithProof(EventRow row, ConsentEvidence? proof) => row with { Proof = proof ?? new() };
+
+        public ConsentState ToState() => StateOf(EventId, Purpose, Channel, Placement, Action, OccurredAt);
+
+        public ConsentEventFacts Facts() => new(TenantId, PatientId, Purpose, Channel, Placement, Action, Utc(OccurredAt), Proof.Source ?? "",
+            Proof.WordingVersion, Proof.WordingSha256, Proof.CapturedBy, RecordedBy);
 
         public ConsentEventView ToView()
         {
-            using var document = JsonDocument.Parse(Evidence);
-            return new ConsentEventView(EventId, Purpose, Channel, Placement, Action, Utc(OccurredAt), Utc(RecordedAt), Source,
-                WordingVersion, WordingSha256, CapturedBy, FormUrl, Ip, UserAgent, document.RootElement.Clone(), RecordedBy);
+            using var document = JsonDocument.Parse(Extra);
+            return new ConsentEventView(EventId, Purpose, Channel, Placement, Action, Utc(OccurredAt), Utc(RecordedAt), Proof.Source ?? "",
+                Proof.WordingVersion, Proof.WordingSha256, Proof.CapturedBy, Proof.FormUrl, Proof.Ip, Proof.UserAgent,
+                document.RootElement.Clone(), RecordedBy);
         }
     }
 }

@@ -1,3 +1,4 @@
+using CommsGateway.Contracts;
 using CommsGateway.Core.Consent;
 using CommsGateway.Core.Contacts;
 using CommsGateway.Features.Admin;
@@ -5,19 +6,6 @@ using Dapper;
 using Npgsql;
 
 namespace CommsGateway.Features.Contacts;
-
-/// <summary>A contact as a caller sends it: addresses in any common notation.</summary>
-public sealed record ContactInput
-{
-    public string? FirstName { get; init; }
-    public string? LastName { get; init; }
-    public string? Email { get; init; }
-    public string? Phone { get; init; }
-    public string? WhatsApp { get; init; }
-    public string? Locale { get; init; }
-    public string? TimeZone { get; init; }
-    public DateTimeOffset? LastInteractionAt { get; init; }
-}
 
 /// <summary>The outcome of an upsert: refused with reasons, applied, or ignored as older than what is held.</summary>
 public sealed record ContactUpsertResult(IReadOnlyList<string> Errors, bool Applied)
@@ -29,7 +17,7 @@ public sealed record ContactUpsertResult(IReadOnlyList<string> Errors, bool Appl
 public sealed class ContactDirectory(NpgsqlDataSource dataSource, TenantDirectory tenants)
 {
     /// <summary>Normalises and checks a contact; the same rules for the API, the CLI import and producer events.</summary>
-    public static (ContactPoint? Contact, IReadOnlyList<string> Errors) Normalise(string tenantId, string patientId, ContactInput input, string defaultRegion)
+    public static (ContactPoint? Contact, IReadOnlyList<string> Errors) Normalise(string tenantId, string patientId, ContactDetails input, string defaultRegion)
     {
         ArgumentNullException.ThrowIfNull(input);
         var errors = new List<string>();
@@ -88,7 +76,7 @@ public sealed class ContactDirectory(NpgsqlDataSource dataSource, TenantDirector
     /// Replaces the patient's contact (absent fields are cleared: a stale address is a misdirection risk).
     /// <paramref name="sourceOccurredAt"/> orders producer events: an event older than the one applied is ignored.
     /// </summary>
-    public async Task<ContactUpsertResult> UpsertAsync(string tenantId, string patientId, ContactInput input, Actor actor,
+    public async Task<ContactUpsertResult> UpsertAsync(string tenantId, string patientId, ContactDetails input, Actor actor,
         DateTimeOffset? sourceOccurredAt, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(actor);
@@ -112,7 +100,7 @@ public sealed class ContactDirectory(NpgsqlDataSource dataSource, TenantDirector
     /// Returns the rows refused, with their reasons; the others are written.
     /// </summary>
     public async Task<IReadOnlyList<(int Line, IReadOnlyList<string> Errors)>> ImportAsync(string tenantId,
-        IReadOnlyList<(int Line, string PatientId, ContactInput Input)> rows, Actor actor, CancellationToken ct)
+        IReadOnlyList<(int Line, string PatientId, ContactDetails Input)> rows, Actor actor, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(rows);
         ArgumentNullException.ThrowIfNull(actor);

@@ -1,4 +1,5 @@
 using System.Text;
+using CommsGateway.Contracts;
 using CommsGateway.Core.Contacts;
 using CommsGateway.Features.Admin;
 using Sylvan.Data.Csv;
@@ -88,10 +89,10 @@ public sealed class ContactImporter(ContactDirectory contacts)
     }
 
     /// <summary>Parses the text into contact rows (first occurrence of a patient wins) and the records refused on the way.</summary>
-    private static (List<(int Line, string PatientId, ContactInput Input)> Rows, List<ContactImportRejection> Rejected, string? FileError) Read(
+    private static (List<(int Line, string PatientId, ContactDetails Input)> Rows, List<ContactImportRejection> Rejected, string? FileError) Read(
         string text, ContactImportOptions options)
     {
-        var rows = new List<(int, string, ContactInput)>();
+        var rows = new List<(int, string, ContactDetails)>();
         var rejected = new List<ContactImportRejection>();
         if (string.IsNullOrWhiteSpace(text))
         {
@@ -160,7 +161,7 @@ public sealed class ContactImporter(ContactDirectory contacts)
                 lastInteraction = at;
             }
 
-            rows.Add((recordLine, patientId, new ContactInput
+            rows.Add((recordLine, patientId, new ContactDetails
             {
                 FirstName = Field("first_name"), LastName = Field("last_name"), Email = Field("email"), Phone = Field("phone"),
                 WhatsApp = Field("whatsapp"), Locale = Field("locale"), TimeZone = Field("time_zone"), LastInteractionAt = lastInteraction,

@@ -1,3 +1,4 @@
+using CommsGateway.Contracts;
 using CommsGateway.Features.Admin;
 using CommsGateway.Features.Patients;
 using CommsGateway.Hosting;
@@ -29,7 +30,7 @@ public static class ContactsFeature
     }
 
     private static async Task<Results<Ok<PatientContactView>, ValidationProblem>> UpsertContact(
-        string patientId, ContactInput body, HttpContext http, ContactDirectory contacts, CancellationToken ct)
+        string patientId, ContactDetails body, HttpContext http, ContactDirectory contacts, CancellationToken ct)
     {
         var tenant = http.User.Tenant();
         var result = await contacts.UpsertAsync(tenant, patientId, body, http.Actor(), null, ct);

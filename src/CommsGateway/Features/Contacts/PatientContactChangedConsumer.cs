@@ -21,13 +21,8 @@ public sealed class PatientContactChangedConsumer(ContactDirectory contacts, ILo
             return;
         }
 
-        var input = new ContactInput
-        {
-            FirstName = m.FirstName, LastName = m.LastName, Email = m.Email, Phone = m.Phone, WhatsApp = m.WhatsApp,
-            Locale = m.Locale, TimeZone = m.TimeZone, LastInteractionAt = m.LastInteractionAt,
-        };
         var producer = context.SourceAddress?.AbsolutePath.Trim('/') is { Length: > 0 } source ? source : "bus";
-        var result = await contacts.UpsertAsync(m.TenantId, m.PatientId, input, new Actor("event:" + producer),
+        var result = await contacts.UpsertAsync(m.TenantId, m.PatientId, m, new Actor("event:" + producer),
             m.OccurredAt == default ? null : m.OccurredAt, context.CancellationToken);
         if (!result.Ok)
         {

@@ -26,7 +26,22 @@ public sealed record DecisionRecord(
     long? ConsentEventId,
     string PolicyVersion,
     DateTimeOffset? DeferredUntil,
-    DateTimeOffset DecidedAt);
+    DateTimeOffset DecidedAt)
+{
+    /// <summary>The event producers are told about this decision (MessageDecided): whoever decided it.</summary>
+    public MessageDecided ToEvent() => new()
+    {
+        IntentId = IntentId,
+        TenantId = TenantId,
+        DecisionId = DecisionId,
+        Outcome = Outcome,
+        Reasons = Reasons,
+        DetectedPurpose = DetectedPurpose,
+        Channel = Channel,
+        CampaignId = CampaignId,
+        DecidedAt = DecidedAt,
+    };
+}
 
 /// <summary>
 /// The outcome of an append: the row was written, or the intent already had a decision (returned). Claimed: the

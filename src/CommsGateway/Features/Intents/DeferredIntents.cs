@@ -1,5 +1,6 @@
 using System.Text.Json;
 using CommsGateway.Contracts;
+using CommsGateway.Hosting;
 using Dapper;
 using Npgsql;
 
@@ -36,29 +37,9 @@ internal sealed class DeferredIntentPoller(
 {
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                var handled = await RunOnceAsync(stoppingToken);
-                if (handled == 0)
-                {
-                    await Task.Delay(Interval, clock, stoppingToken);
-                }
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex) when (ex is NpgsqlException or TimeoutException or InvalidOperationException)
-            {
-                logger.LogWarning(ex, "Deferred-intent poller failed; retrying");
-                await Task.Delay(Interval * 5, clock, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            }
-        }
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => Polling.RunAsync(RunOnceAsync, Interval, clock,
+        ex => ex is NpgsqlException or TimeoutException or InvalidOperationException,
+        ex => logger.LogWarning(ex, "Deferred-intent poller failed; retrying"), stoppingToken);
 
     /// <summary>Claims and settles up to one batch of due intents; returns how many it handled.</summary>
     public async Task<int> RunOnceAsync(CancellationToken ct)

@@ -68,18 +68,8 @@ internal sealed class ErrorQueueSweeper(
     {
         var rabbit = rabbitOptions.Value;
         var errorQueue = gatewayOptions.Value.IntentQueue + "_error";
-        var factory = new ConnectionFactory
-        {
-            HostName = rabbit.Host,
-            Port = rabbit.Port,
-            VirtualHost = rabbit.VirtualHost,
-            UserName = rabbit.Username,
-            Password = rabbit.Password,
-            ClientProvidedName = "commsgw-error-sweeper",
-            // Deliveries are handled concurrently, bounded by this and the prefetch below.
-            ConsumerDispatchConcurrency = Concurrency,
-        };
-        await using var connection = await factory.CreateConnectionAsync(rabbit.Endpoints(), ct);
+        // Deliveries are handled concurrently, bounded by the dispatch concurrency and the prefetch below.
+        await using var connection = await rabbit.ConnectAsync("commsgw-error-sweeper", ct, f => f.ConsumerDispatchConcurrency = Concurrency);
         await using var channel = await connection.CreateChannelAsync(cancellationToken: ct);
         // Same arguments MassTransit uses, so whichever declares first, both agree.
         await channel.QueueDeclareAsync(errorQueue, durable: true, exclusive: false, autoDelete: false,
@@ -153,16 +143,7 @@ internal sealed class ErrorQueueSweeper(
             // A decision like any other: dashboards summing commsgw_decisions_total must see it.
             metrics.Decided(outcome, Channel.Unknown, record.Reasons);
             using var scope = scopes.CreateScope();
-            await scope.ServiceProvider.GetRequiredService<IPublishEndpoint>().Publish(new MessageDecided
-            {
-                IntentId = record.IntentId,
-                TenantId = record.TenantId,
-                DecisionId = record.DecisionId,
-                Outcome = outcome,
-                Reasons = record.Reasons,
-                Channel = Channel.Unknown,
-                DecidedAt = now,
-            }, ct);
+            await scope.ServiceProvider.GetRequiredService<IPublishEndpoint>().Publish(record.ToEvent(), ct);
         }
 
         logger.LogWarning("Error-queue message {IntentId} decided {Outcome} {Reason} ({Inserted})",

@@ -101,7 +101,7 @@ internal sealed class IntentConsumerWatchdog(
     {
         try
         {
-            connection ??= await Factory().CreateConnectionAsync(rabbitOptions.Value.Endpoints(), stoppingToken);
+            connection ??= await ConnectAsync(stoppingToken);
             await using var channel = await connection.CreateChannelAsync(cancellationToken: stoppingToken);
             var ok = await channel.QueueDeclarePassiveAsync(queue, stoppingToken);
             return (ok.MessageCount, ok.ConsumerCount);
@@ -153,21 +153,11 @@ internal sealed class IntentConsumerWatchdog(
         }
     }
 
-    private ConnectionFactory Factory()
+    private Task<IConnection> ConnectAsync(CancellationToken ct) => rabbitOptions.Value.ConnectAsync("commsgw-consumer-watchdog", ct, f =>
     {
-        var rabbit = rabbitOptions.Value;
-        return new ConnectionFactory
-        {
-            HostName = rabbit.Host,
-            Port = rabbit.Port,
-            VirtualHost = rabbit.VirtualHost,
-            UserName = rabbit.Username,
-            Password = rabbit.Password,
-            ClientProvidedName = "commsgw-consumer-watchdog",
-            // A probe fails fast and the next one reconnects: no automatic recovery to wait on.
-            AutomaticRecoveryEnabled = false,
-            RequestedConnectionTimeout = TimeSpan.FromSeconds(5),
-            ContinuationTimeout = TimeSpan.FromSeconds(5),
-        };
-    }
+        // A probe fails fast and the next one reconnects: no automatic recovery to wait on.
+        f.AutomaticRecoveryEnabled = false;
+        f.RequestedConnectionTimeout = TimeSpan.FromSeconds(5);
+        f.ContinuationTimeout = TimeSpan.FromSeconds(5);
+    });
 }

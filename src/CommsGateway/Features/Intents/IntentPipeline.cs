@@ -487,18 +487,7 @@ public sealed class IntentPipeline(
         };
     }
 
-    private static MessageDecided ToEvent(DecisionRecord record) => new()
-    {
-        IntentId = record.IntentId,
-        TenantId = record.TenantId,
-        DecisionId = record.DecisionId,
-        Outcome = record.Outcome,
-        Reasons = record.Reasons,
-        DetectedPurpose = record.DetectedPurpose,
-        Channel = record.Channel,
-        CampaignId = record.CampaignId,
-        DecidedAt = record.DecidedAt,
-    };
+    private static MessageDecided ToEvent(DecisionRecord record) => record.ToEvent();
 
     /// <summary>An IntentId the decision can be recorded under (present, and short enough for its column).</summary>
     internal static bool HasUsableId(MessageIntent intent) =>

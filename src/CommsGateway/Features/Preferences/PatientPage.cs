@@ -28,6 +28,14 @@ internal static class PatientPage
         headers.ContentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'; img-src https:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
     }
 
+    /// <summary>A group of patient pages (a token in the URL): every response carries <see cref="SecureHeaders"/>.</summary>
+    public static RouteGroupBuilder MapPatientPages(this IEndpointRouteBuilder endpoints, string prefix) =>
+        endpoints.MapGroup(prefix).AddEndpointFilter(async (context, next) =>
+        {
+            SecureHeaders(context.HttpContext.Response);
+            return await next(context);
+        });
+
     public static string E(string? text) => MessageRenderer.Escape(text ?? "");
 
     public static bool Fr(UnsubscribeLocale locale) => locale == UnsubscribeLocale.Fr;

@@ -41,11 +41,7 @@ public static class PreferencesFeature
     public static IEndpointRouteBuilder MapPreferences(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
-        var group = endpoints.MapGroup("/p").AddEndpointFilter(async (context, next) =>
-        {
-            PatientPage.SecureHeaders(context.HttpContext.Response);
-            return await next(context);
-        });
+        var group = endpoints.MapPatientPages("/p");
         group.MapGet("/{token}", ShowAsync);
         group.MapPost("/{token}/withdraw", WithdrawAsync).DisableAntiforgery();
         group.MapGet("/{token}/grant/{item}", GrantFormAsync);
@@ -262,7 +258,14 @@ public static class PreferencesFeature
         return TypedResults.Content(PreferencePages.Confirmed(l, brand, result?.Confirmed == true), PatientPage.Html);
     }
 
-    private static async Task<IResult> ReceiptHtmlAsync(string token, HttpContext context, UnsubscribeTokens tokens, PreferenceCentre centre, TimeProvider clock)
+    private static Task<IResult> ReceiptHtmlAsync(string token, HttpContext context, UnsubscribeTokens tokens, PreferenceCentre centre, TimeProvider clock) =>
+        ReceiptAsync(token, context, tokens, centre, clock, json: false);
+
+    private static Task<IResult> ReceiptJsonAsync(string token, HttpContext context, UnsubscribeTokens tokens, PreferenceCentre centre, TimeProvider clock) =>
+        ReceiptAsync(token, context, tokens, centre, clock, json: true);
+
+    /// <summary>The consent receipt as a download: the same receipt, as a page or as JSON.</summary>
+    private static async Task<IResult> ReceiptAsync(string token, HttpContext context, UnsubscribeTokens tokens, PreferenceCentre centre, TimeProvider clock, bool json)
     {
         var (resolved, refusal) = await ResolveAsync(token, context.Request, tokens, centre, clock);
         if (resolved is null)
@@ -272,21 +275,9 @@ public static class PreferencesFeature
 
         var view = await centre.ViewAsync(resolved.Claims.TenantId, resolved.PatientId, context.RequestAborted);
         var receipt = ConsentReceipts.Build(view, resolved.Claims.SubscriberRef, clock.GetUtcNow(), resolved.Locale);
-        context.Response.Headers.ContentDisposition = "attachment; filename=\"consent-receipt.html\"";
-        return TypedResults.Content(ConsentReceipts.Html(resolved.Locale, view, receipt), PatientPage.Html);
-    }
-
-    private static async Task<IResult> ReceiptJsonAsync(string token, HttpContext context, UnsubscribeTokens tokens, PreferenceCentre centre, TimeProvider clock)
-    {
-        var (resolved, refusal) = await ResolveAsync(token, context.Request, tokens, centre, clock);
-        if (resolved is null)
-        {
-            return refusal!;
-        }
-
-        var view = await centre.ViewAsync(resolved.Claims.TenantId, resolved.PatientId, context.RequestAborted);
-        var receipt = ConsentReceipts.Build(view, resolved.Claims.SubscriberRef, clock.GetUtcNow(), resolved.Locale);
-        context.Response.Headers.ContentDisposition = "attachment; filename=\"consent-receipt.json\"";
-        return TypedResults.Content(ConsentReceipts.Json(receipt), "application/json; charset=utf-8");
+        context.Response.Headers.ContentDisposition = json ? "attachment; filename=\"consent-receipt.json\"" : "attachment; filename=\"consent-receipt.html\"";
+        return json
+            ? TypedResults.Content(ConsentReceipts.Json(receipt), "application/json; charset=utf-8")
+            : TypedResults.Content(ConsentReceipts.Html(resolved.Locale, view, receipt), PatientPage.Html);
     }
 }

@@ -1,5 +1,6 @@
 using CommsGateway.Contracts;
 using CommsGateway.Features.Intents;
+using CommsGateway.Hosting;
 using CommsGateway.Observability;
 using Dapper;
 using Npgsql;
@@ -21,30 +22,18 @@ internal sealed class ReviewPoller(
 {
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var metrics = services.GetRequiredService<ReviewQueueGauge>();
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
+        return Polling.RunAsync(async ct =>
             {
-                var handled = await RunOnceAsync(stoppingToken);
-                await metrics.RefreshAsync(stoppingToken);
-                if (handled == 0)
-                {
-                    await Task.Delay(Interval, clock, stoppingToken);
-                }
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex) when (ex is NpgsqlException or TimeoutException or InvalidOperationException or System.Security.Cryptography.CryptographicException)
-            {
-                logger.LogWarning(ex, "Review poller failed; retrying");
-                await Task.Delay(Interval * 5, clock, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            }
-        }
+                var handled = await RunOnceAsync(ct);
+                await metrics.RefreshAsync(ct);
+                return handled;
+            },
+            Interval, clock,
+            ex => ex is NpgsqlException or TimeoutException or InvalidOperationException or System.Security.Cryptography.CryptographicException,
+            ex => logger.LogWarning(ex, "Review poller failed; retrying"), stoppingToken);
     }
 
     /// <summary>Decides up to one batch of settled intents and times out up to one batch of expired ones; returns how many.</summary>

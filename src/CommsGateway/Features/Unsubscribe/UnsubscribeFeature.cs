@@ -40,12 +40,8 @@ public static class UnsubscribeFeature
     public static IEndpointRouteBuilder MapUnsubscribe(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
-        var group = endpoints.MapGroup("/u").AddEndpointFilter(async (context, next) =>
-        {
-            // The token is in the URL: never leak it in a Referer, never cache or frame the page.
-            PatientPage.SecureHeaders(context.HttpContext.Response);
-            return await next(context);
-        });
+        // The token is in the URL: never leak it in a Referer, never cache or frame the page.
+        var group = endpoints.MapPatientPages("/u");
         group.MapGet("/{token}", ShowAsync);
         group.MapPost("/{token}", WithdrawAsync).DisableAntiforgery();
         return endpoints;

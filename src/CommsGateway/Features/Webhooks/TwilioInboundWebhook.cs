@@ -10,7 +10,6 @@ using CommsGateway.Hosting;
 using CommsGateway.Providers;
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace CommsGateway.Features.Webhooks;
@@ -30,32 +29,19 @@ public static class TwilioInboundWebhook
     public static IEndpointRouteBuilder MapTwilioInboundWebhook(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
-        endpoints.MapGroup("/webhooks/twilio").MapPost("/inbound", HandleAsync).DisableAntiforgery();
+        endpoints.MapTwilioWebhookGroup().MapPost("/inbound", HandleAsync);
         return endpoints;
     }
 
-    internal static async Task<Results<ContentHttpResult, StatusCodeHttpResult, ProblemHttpResult>> HandleAsync(
+    internal static async Task<Results<ContentHttpResult, ProblemHttpResult>> HandleAsync(
         HttpRequest request,
-        IOptions<TwilioOptions> twilio,
-        IOptions<GatewayOptions> gateway,
         NpgsqlDataSource dataSource,
         OptOuts optOuts,
         TimeProvider clock,
         ILogger<TwilioInboundWebhookLog> logger,
         CancellationToken ct)
     {
-        if (!request.HasFormContentType)
-        {
-            return Problems.Typed(StatusCodes.Status400BadRequest, Problems.BadRequest, "form body expected");
-        }
-
-        var form = await TwilioWebhookForm.ReadVerifiedAsync(request, twilio.Value.AuthToken, gateway.Value.PublicBaseUrl, ct);
-        if (form is null)
-        {
-            logger.LogWarning("Rejected a Twilio inbound message with an invalid signature");
-            return TypedResults.StatusCode(StatusCodes.Status403Forbidden);
-        }
-
+        var form = await request.ReadFormAsync(ct); // verified by the front door (TwilioWebhookForm)
         var sid = form["MessageSid"].ToString() is { Length: > 0 } s ? s : form["SmsSid"].ToString();
         if (sid.Length == 0)
         {

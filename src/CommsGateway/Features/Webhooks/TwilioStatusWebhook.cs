@@ -2,7 +2,6 @@ using System.Globalization;
 using CommsGateway.Hosting;
 using CommsGateway.Providers;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.Extensions.Options;
 
 namespace CommsGateway.Features.Webhooks;
 
@@ -15,32 +14,19 @@ public static class TwilioStatusWebhook
     public static IEndpointRouteBuilder MapTwilioStatusWebhook(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
-        endpoints.MapGroup("/webhooks/twilio").MapPost("/status", HandleAsync).DisableAntiforgery();
+        endpoints.MapTwilioWebhookGroup().MapPost("/status", HandleAsync);
         return endpoints;
     }
 
-    internal static async Task<Results<NoContent, StatusCodeHttpResult, ProblemHttpResult>> HandleAsync(
+    internal static async Task<Results<NoContent, ProblemHttpResult>> HandleAsync(
         HttpRequest request,
-        IOptions<TwilioOptions> twilio,
-        IOptions<GatewayOptions> gateway,
         DispatchLog dispatches,
         IProviderOptOutSink optOuts,
         TimeProvider clock,
         ILogger<TwilioStatusWebhookLog> logger,
         CancellationToken ct)
     {
-        if (!request.HasFormContentType)
-        {
-            return Problems.Typed(StatusCodes.Status400BadRequest, Problems.BadRequest, "form body expected");
-        }
-
-        var form = await TwilioWebhookForm.ReadVerifiedAsync(request, twilio.Value.AuthToken, gateway.Value.PublicBaseUrl, ct);
-        if (form is null)
-        {
-            logger.LogWarning("Rejected a Twilio status callback with an invalid signature");
-            return TypedResults.StatusCode(StatusCodes.Status403Forbidden);
-        }
-
+        var form = await request.ReadFormAsync(ct); // verified by the front door (TwilioWebhookForm)
         var status = form["MessageStatus"].ToString();
         if (status.Length == 0)
         {

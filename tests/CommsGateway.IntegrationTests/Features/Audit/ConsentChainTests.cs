@@ -42,6 +42,26 @@ public sealed class ConsentChainTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task Should_chain_seeded_events_in_batches_between_recorded_ones()
+    {
+        var (clinic, patient, ids) = await LedgerWithThreeEventsAsync();
+        // 1,200 seeded grants: more than one import transaction (1,000 events each), after three recorded events.
+        var seeded = Enumerable.Range(0, 400).Select(i => $"{patient}-{i}").ToList();
+        await Seed.PatientsAsync(gateway, clinic.TenantId, [.. seeded.Select(p => (p, (string?)$"{p}@example.org", (string?)null))],
+            CommsGateway.Contracts.Channel.Email, CommsGateway.Contracts.Channel.Sms, CommsGateway.Contracts.Channel.WhatsApp);
+        (await clinic.WithdrawAsync(seeded[0], "email")).EnsureSuccessStatusCode();
+
+        var report = await ConsentChainVerifier.VerifyAsync(gateway.Db, clinic.TenantId, default);
+
+        Assert.True(report.Intact, report.FirstBroken?.Problem);
+        Assert.Equal(ids.Length + 1_200 + 1, report.EventsChecked);
+        Assert.Equal(0, report.UnchainedEvents);
+        await using var connection = await gateway.Db.OpenConnectionAsync();
+        Assert.Equal(ids.Length + 1_200 + 1, await connection.ExecuteScalarAsync<long>(
+            "select chain_seq from consent_chain_head where tenant_id = @TenantId", new { clinic.TenantId }));
+    }
+
+    [Fact]
     public async Task Should_name_the_event_a_superuser_altered_behind_the_trigger()
     {
         var (clinic, _, ids) = await LedgerWithThreeEventsAsync();

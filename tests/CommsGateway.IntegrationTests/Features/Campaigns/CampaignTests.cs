@@ -307,13 +307,9 @@ public sealed partial class CampaignTests(GatewayFixture gateway)
         Assert.All(firstRun, r => Assert.Equal("email", r.Channel));
         Assert.Contains(firstRun, r => r.Outcome == "Sent");
 
-        await using (var connection = await gateway.Db.OpenConnectionAsync())
-        {
-            await connection.ExecuteAsync("""
-                insert into consent_events (tenant_id, patient_id, purpose, channel, action, occurred_at, source, recorded_by)
-                select @tenantId, 'bulk-' || g, 'marketing', 'email', 'withdraw', now(), 'staff_entry', 'tests' from generate_series(1, @recipients) g
-                """, new { clinic.TenantId, recipients });
-        }
+        var now = DateTimeOffset.UtcNow;
+        await TestConsents.AppendAsync(gateway.Db, Enumerable.Range(1, recipients)
+            .Select(g => TestConsents.MarketingWithdrawal(clinic.TenantId, $"bulk-{g}", "email", "staff_entry", now)));
 
         var again = await Campaigns.QueueAsync(clinic.TenantId, id, null, default);
         Assert.True(again.Ok, string.Join("; ", again.Problems));
@@ -566,10 +562,10 @@ public sealed partial class CampaignTests(GatewayFixture gateway)
             insert into contacts (tenant_id, patient_id, first_name, email, phone_e164, locale, updated_by)
             select @tenantId, 'bulk-' || g, 'Patient' || g, 'bulk-' || g || '-' || @tenantId || '@example.fr', '+33612' || lpad(g::text, 6, '0'), 'fr', 'tests'
             from generate_series(1, @count) g;
-            insert into consent_events (tenant_id, patient_id, purpose, channel, action, occurred_at, source, wording_version, wording_sha256, captured_by, recorded_by)
-            select @tenantId, 'bulk-' || g, 'marketing', c, 'grant', now() - interval '1 day', 'web_form', 'mkt-v3', @sha, 'tests', 'tests'
-            from generate_series(1, @count) g, unnest(@channels) c;
-            """, new { tenantId, count, sha = Clinic.WordingSha256, channels = channels.Length > 0 ? channels : ["email"] });
+            """, new { tenantId, count });
+        string[] granted = channels.Length > 0 ? channels : ["email"];
+        await TestConsents.AppendAsync(gateway.Db, Enumerable.Range(1, count)
+            .SelectMany(g => granted.Select(c => TestConsents.MarketingGrant(tenantId, $"bulk-{g}", c, capturedBy: "tests"))));
     }
 }
 

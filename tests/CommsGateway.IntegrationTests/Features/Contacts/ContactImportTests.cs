@@ -1,4 +1,5 @@
 using System.Net.Http.Json;
+using CommsGateway.Contracts;
 using CommsGateway.Features.Admin;
 using CommsGateway.Features.Contacts;
 using CommsGateway.IntegrationTests.Infrastructure;
@@ -18,10 +19,10 @@ public sealed class ContactImportTests(GatewayFixture gateway)
 
         var refused = await contacts.ImportAsync(clinic.TenantId,
         [
-            (2, "p-a", new ContactInput { Email = "A@Example.co.uk", Phone = "07911 123456" }),
-            (3, "p-b", new ContactInput { Phone = "12345" }),
-            (4, "p-c", new ContactInput { Email = "nope", TimeZone = "Europe/London" }),
-            (5, "p-d", new ContactInput { WhatsApp = "+33 6 12 34 56 78", LastInteractionAt = DateTimeOffset.UtcNow.AddDays(-3) }),
+            (2, "p-a", new ContactDetails { Email = "A@Example.co.uk", Phone = "07911 123456" }),
+            (3, "p-b", new ContactDetails { Phone = "12345" }),
+            (4, "p-c", new ContactDetails { Email = "nope", TimeZone = "Europe/London" }),
+            (5, "p-d", new ContactDetails { WhatsApp = "+33 6 12 34 56 78", LastInteractionAt = DateTimeOffset.UtcNow.AddDays(-3) }),
         ], Actor.Cli("importer"), CancellationToken.None);
 
         Assert.Equal([3, 4], refused.Select(r => r.Line));
