@@ -273,6 +273,36 @@ public sealed class ConsolePageTests(Chromium chromium, KestrelGateway gateway) 
     }
 
     [Fact]
+    public async Task Should_let_reception_open_the_consent_form_for_a_patient_on_the_desk_tablet_and_log_it()
+    {
+        var seeded = await SeedAsync();
+        var reception = await ConsoleSession.NewStaffAsync(gateway, StaffRoles.Reception);
+        var page = await ConsoleSession.NewPageAsync(Pages, gateway);
+        await ConsoleSession.SignInAsync(page, reception);
+
+        await page.GotoAsync($"/console/patients/{seeded.PatientId}");
+        await page.SelectOptionAsync("#form-locale", "en");
+        await page.ClickAsync("button:has-text('Open a consent form link')");
+        var link = await page.GetAttributeAsync("main a[href*='/c/']", "href");
+        await ConsoleSession.CheckPageAsync(page, "patient-capture-form-link");
+
+        Assert.NotNull(link);
+        Assert.DoesNotContain(seeded.PatientId, link, StringComparison.Ordinal); // a signed token, never the patient's id
+        Assert.Contains((reception.Email, "reception", seeded.PatientId, "patient.capture-form-link"), await AccessLogAsync(reception.Email));
+
+        // The tablet opens it: the clinic's form for this patient, every box unticked.
+        var tablet = await Pages.NewPageAsync(new() { Locale = "en-GB" });
+        var form = await tablet.GotoAsync(link);
+        Assert.Equal(200, form!.Status);
+        var boxes = tablet.Locator("main input[type=checkbox]");
+        Assert.True(await boxes.CountAsync() >= 3);
+        for (var i = 0; i < await boxes.CountAsync(); i++)
+        {
+            Assert.False(await boxes.Nth(i).IsCheckedAsync(), "every box starts unticked");
+        }
+    }
+
+    [Fact]
     public async Task Should_let_the_admin_add_a_staff_member_who_enrols_the_second_factor_with_the_qr_code()
     {
         var admin = await ConsoleSession.NewStaffAsync(gateway, StaffRoles.Admin);
