@@ -66,6 +66,8 @@ public static class IntentsFeature
                     }
                 });
                 ConfigureQueueTypes(cfg, rabbit);
+                // The body PatientContactChanged shares with the API and the import, not a message: no exchange of its own.
+                cfg.Publish<Contracts.ContactDetails>(p => p.Exclude = true);
                 // Plain JSON from producers without MassTransit, beside MassTransit's own envelope, on the same queue.
                 // Default for a message without content_type (pika and most AMQP clients set none): plain JSON.
                 // MassTransit's own publishers always send application/vnd.masstransit+json, so nothing is misread.
