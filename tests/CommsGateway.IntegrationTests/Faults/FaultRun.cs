@@ -243,9 +243,12 @@ internal sealed class FaultRun : IAsyncDisposable
             settings[$"RabbitMq:ClusterNodes:{PrivateServers.Invariant(i)}"] = _env.ClusterNodes[i];
         }
 
-        settings["Reconciler:SettleAfterSeconds"] = "15";
-        settings["SendGrid:TotalTimeoutSeconds"] = "10";
-        settings["Twilio:TotalTimeoutSeconds"] = "10";
+        // Below the production defaults (60 s per send, 300 s before the reconciler settles a claim), yet above what a
+        // send refused four times needs (about 8 s of backoff) plus the breaker's 5 s breaks it may wait out: after a
+        // crash the resumed sends are mostly the refused ones, so their failures open the breaker for a while.
+        settings["Reconciler:SettleAfterSeconds"] = "45";
+        settings["SendGrid:TotalTimeoutSeconds"] = "30";
+        settings["Twilio:TotalTimeoutSeconds"] = "30";
         settings["Logging:LogLevel:Default"] = "Warning";
         // Captured (and printed only when an invariant fails): the gateway's warnings, MassTransit's, the watchdog's probes.
         settings["Logging:LogLevel:CommsGateway"] = "Warning";
