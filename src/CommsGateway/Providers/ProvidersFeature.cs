@@ -115,7 +115,7 @@ public static class ProvidersFeature
     /// Until the open circuit lets a probe through (its own estimate), plus jitter so the waiting calls do not all ask
     /// at once; a call refused while the circuit is half open (one probe at a time) asks again shortly.
     /// </summary>
-    internal static TimeSpan CircuitWait(BrokenCircuitException? refused) =>
+    private static TimeSpan CircuitWait(BrokenCircuitException? refused) =>
         (refused?.RetryAfter is { } after && after > TimeSpan.Zero ? after : TimeSpan.FromMilliseconds(100))
         + TimeSpan.FromMilliseconds(Random.Shared.Next(0, 250));
 }
@@ -150,10 +150,10 @@ internal sealed class ChannelDispatcher(
         }
     }
 
+    /// <summary>A message that is not a campaign email (those went to the bulk sender), to its channel's provider.</summary>
     private Task<DispatchResult> SendAsync(OutboundMessage message, CancellationToken ct) =>
         message.Channel switch
         {
-            Channel.Email when bulk.Accepts(message) => bulk.SendAsync(message, ct),
             Channel.Email => sendGrid.DispatchAsync(message, ct),
             Channel.Sms or Channel.WhatsApp => twilio.DispatchAsync(message, ct),
             _ => Task.FromResult(DispatchResult.Failed("none", ReasonCodes.UnknownChannel, $"no provider for {message.Channel}", permanent: true)),
