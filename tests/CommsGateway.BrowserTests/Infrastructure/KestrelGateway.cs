@@ -72,6 +72,35 @@ public class KestrelGateway : IAsyncLifetime
         _app = GatewayHost.Build(["--urls", BaseUrl.AbsoluteUri.TrimEnd('/'), "--environment", "Testing"],
             builder => builder.Configuration.AddInMemoryCollection(settings));
         await _app.StartAsync();
+        await WaitReadyAsync();
+    }
+
+    /// <summary>
+    /// Until readiness is green (the bus connected, its endpoints consuming): the host's start does not wait for the bus,
+    /// and a test that seeds intents right away would otherwise wait for it inside its own deadline.
+    /// </summary>
+    private async Task WaitReadyAsync()
+    {
+        using var client = new HttpClient { BaseAddress = BaseUrl };
+        var deadline = DateTime.UtcNow.AddSeconds(120);
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                if ((await client.GetAsync(new Uri("/health/ready", UriKind.Relative))).IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Kestrel not listening yet
+            }
+
+            await Task.Delay(200);
+        }
+
+        throw new TimeoutException($"the browser tests' gateway at {BaseUrl} was not ready in 120 s");
     }
 
     /// <summary>A port nobody listens on now; Kestrel binds it a moment later (loopback only, so the race is ours alone).</summary>
