@@ -105,7 +105,14 @@ internal static class BenchCommand
         string LatencySplit,
         string OutcomeMix,
         CampaignRun? Campaign,
-        JsonElement? Profile);
+        JsonElement? Profile)
+    {
+        /// <summary>Intents decided before the measured runs, until the gateway was warm.</summary>
+        public int WarmupIntents { get; init; }
+
+        /// <summary>Of <see cref="GatewayCpuUsPerDecision"/>, what the runtime's background tier-1 JIT still took.</summary>
+        public double GatewayJitCpuUsPerDecision { get; init; }
+    }
 
     private static async Task<BenchReport> RunAsync(int n, bool openLoop, double? offeredRate, bool quiet, bool gatewayOnly, CancellationToken ct)
     {
@@ -132,14 +139,15 @@ internal static class BenchCommand
         Say($"3/4 gateway process (`commsgw run`) + fake providers process: {n} intents, plain JSON, publish -> decision committed ...");
         GatewayRun closed;
         GatewayRun? open = null;
+        int warmup;
         JsonElement? profile;
         await using (var gateway = await GatewayBench.StartAsync(servers, ct))
         {
-            // Warm-up (JIT, connection pools, queue/exchange bindings) is not what we measure.
-            await gateway.RunClosedLoopAsync(Math.Min(2_000, n), ct);
+            // Warm-up (connection pools, queue/exchange bindings, the runtime's tier-1 JIT) is not what we measure.
+            warmup = await WarmUpAsync(gateway, n, Say, ct);
             closed = await gateway.RunClosedLoopAsync(n, ct);
             Say($"    {closed.DecisionsPerSecond:N0} decisions/s, p99 {closed.P99Ms:N1} ms (closed loop: includes queueing)");
-            Say($"    gateway process: {closed.GatewayCpuMicrosPerDecision:N0} us CPU/decision, peak {closed.GatewayPeakWorkingSetMb:N0} MB; producer {closed.ProducerCpuMicrosPerDecision:N0} us, fake providers {closed.FakeProvidersCpuMicrosPerDecision:N0} us");
+            Say($"    gateway process: {closed.GatewayCpuMicrosPerDecision:N0} us CPU/decision ({closed.GatewayJitCpuMicrosPerDecision:N0} us of it tier-1 JIT), peak {closed.GatewayPeakWorkingSetMb:N0} MB; producer {closed.ProducerCpuMicrosPerDecision:N0} us, fake providers {closed.FakeProvidersCpuMicrosPerDecision:N0} us");
             Say($"    {closed.Latency}");
             Say($"    outcomes: {closed.Outcomes}");
             if (openLoop)
@@ -171,7 +179,23 @@ internal static class BenchCommand
             Math.Round(closed.FakeProvidersCpuMicrosPerDecision), closed.PeakReset,
             Math.Round(latency.P50Ms, 2), Math.Round(latency.P95Ms, 2), Math.Round(latency.P99Ms, 2),
             open is null ? "closed_loop" : "open_loop", open is null ? null : Math.Round(offeredRate ?? closed.DecisionsPerSecond / 2),
-            Math.Round(closed.P99Ms, 2), latency.Latency, closed.Outcomes, null, profile);
+            Math.Round(closed.P99Ms, 2), latency.Latency, closed.Outcomes, null, profile)
+        {
+            WarmupIntents = warmup,
+            GatewayJitCpuUsPerDecision = Math.Round(closed.GatewayJitCpuMicrosPerDecision),
+        };
+    }
+
+    /// <summary>
+    /// Rounds of 2,000 intents until the gateway is warm (<see cref="GatewayBench.WarmUpAsync"/>), at most 10; a short run
+    /// (n under 10,000: a smoke test, not a measurement) warms up with one round of at most n.
+    /// </summary>
+    private static async Task<int> WarmUpAsync(GatewayBench gateway, int n, Action<string> say, CancellationToken ct)
+    {
+        var (intents, jitShares) = await gateway.WarmUpAsync(Math.Min(2_000, n), n < 10_000 ? 1 : 10, ct);
+        say($"    warm-up: {intents:N0} intents; tier-1 JIT's share of the gateway's CPU, round by round: "
+            + string.Join(", ", jitShares.Select(s => s.ToString("P0", CultureInfo.InvariantCulture))));
+        return intents;
     }
 
     private static async Task<BenchReport> RunCampaignAsync(int recipients, bool quiet, CancellationToken ct)
@@ -182,14 +206,19 @@ internal static class BenchCommand
         Say($"campaign: gateway process + fake providers process; {recipients:N0} patients with an email grant, `commsgw campaign queue` -> every personalization accepted ...");
         CampaignRun run;
         JsonElement? profile;
+        int warmup;
         await using (var gateway = await GatewayBench.StartAsync(servers, ct))
         {
+            warmup = await WarmUpAsync(gateway, recipients, Say, ct);
             run = await gateway.RunCampaignAsync(recipients, Say, ct);
             Say($"    {run.Accepted:N0} accepted in {run.TotalSeconds:F1} s ({run.SendGridRequests:N0} SendGrid requests), gateway {run.GatewayCpuMicrosPerEmail:N0} us CPU/email");
             profile = await gateway.StopAsync();
         }
 
-        return new BenchReport(0, loadBefore, LoadAverage(), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, false, 0, 0, 0, "campaign", null, 0, "", "", run, profile);
+        return new BenchReport(0, loadBefore, LoadAverage(), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, false, 0, 0, 0, "campaign", null, 0, "", "", run, profile)
+        {
+            WarmupIntents = warmup,
+        };
     }
 
     private static void SayTo(bool quiet, string text)
@@ -231,7 +260,7 @@ internal static class BenchCommand
             table.AddRow("raw PostgreSQL, same batching without the chain", F(r.RawDbUnchainedRowsPerS) + " rows/s");
             table.AddRow("[bold]gateway[/] (closed loop)", "[bold]" + F(r.GatewayDecisionsPerS) + " decisions/s[/]");
             table.AddRow("ratio gateway / raw broker", r.Ratio.ToString("0.000", CultureInfo.InvariantCulture));
-            table.AddRow("[bold]gateway process CPU per decision[/]", "[bold]" + F(r.GatewayCpuUsPerDecision) + " us[/]");
+            table.AddRow("[bold]gateway process CPU per decision[/]", "[bold]" + F(r.GatewayCpuUsPerDecision) + " us[/]" + $" (tier-1 JIT {F(r.GatewayJitCpuUsPerDecision)} us of it)");
             table.AddRow("gateway process peak working set (measured run)", r.GatewayPeakWorkingSetMb.ToString("N1", CultureInfo.InvariantCulture) + " MB");
             table.AddRow("producer (this process): CPU per decision, peak working set",
                 $"{F(r.ProducerCpuUsPerDecision)} us, {r.ProducerPeakWorkingSetMb.ToString("N1", CultureInfo.InvariantCulture)} MB");
@@ -242,6 +271,7 @@ internal static class BenchCommand
             table.AddRow("outcome mix (closed loop)", Markup.Escape(r.OutcomeMix));
         }
 
+        table.AddRow("warm-up before the measured runs", F(r.WarmupIntents) + " intents");
         table.AddRow("load average before / after", $"{r.LoadAverageBefore} / {r.LoadAverageAfter}");
         AnsiConsole.Write(table);
         if (r.Profile is { } profile)

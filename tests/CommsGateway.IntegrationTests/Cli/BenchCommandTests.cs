@@ -61,6 +61,8 @@ public sealed class BenchCommandTests : IAsyncLifetime
         var profile = r.GetProperty("profile");
         var decisions = profile.GetProperty("instruments").EnumerateArray()
             .Where(i => i.GetProperty("name").GetString() == "commsgw.decisions").Sum(i => i.GetProperty("sum").GetDouble());
+        Assert.Equal(n, r.GetProperty("warmup_intents").GetInt32()); // a short run warms up with one round of n
+        Assert.InRange(D("gateway_jit_cpu_us_per_decision"), 0, D("gateway_cpu_us_per_decision"));
         Assert.Equal(3 * n, decisions);
         Assert.All(profile.GetProperty("spans").EnumerateArray(), span =>
         {
