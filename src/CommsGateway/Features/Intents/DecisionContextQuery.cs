@@ -129,16 +129,12 @@ public sealed class DecisionContextQuery(NpgsqlDataSource dataSource, AddressHas
                     new NpgsqlParameter { Value = now.AddDays(-7).UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz },
                     new NpgsqlParameter { Value = now.UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz },
                     new NpgsqlParameter { Value = _addressHashKey, NpgsqlDbType = NpgsqlDbType.Bytea }),
-                // Filtered on the view's own DISTINCT ON keys (tenants, patients: index probes, never the whole view),
-                // then on the exact pairs: a join or a lateral reference would make PostgreSQL compute the whole view.
+                // The current consent of each exact (tenant, patient) pair: one index range each (consent_current_of).
                 Command("""
-                    select cc.tenant_id, cc.patient_id, cc.event_id, cc.purpose, cc.channel, cc.placement, cc.action, cc.occurred_at
-                    from consent_current cc
-                    where cc.tenant_id = any($3) and cc.patient_id = any($4)
-                      and (cc.tenant_id, cc.patient_id) in (select * from unnest($1::text[], $2::text[]))
-                    """, TextArray(consentOf.Select(c => c.TenantId)), TextArray(consentOf.Select(c => c.PatientId)),
-                    TextArray(consentOf.Select(c => c.TenantId).Distinct(StringComparer.Ordinal)),
-                    TextArray(consentOf.Select(c => c.PatientId).Distinct(StringComparer.Ordinal))),
+                    select k.tenant_id, k.patient_id, cc.event_id, cc.purpose, cc.channel, cc.placement, cc.action, cc.occurred_at
+                    from unnest($1::text[], $2::text[]) as k(tenant_id, patient_id)
+                    cross join lateral consent_current_of(k.tenant_id, k.patient_id) cc
+                    """, TextArray(consentOf.Select(c => c.TenantId)), TextArray(consentOf.Select(c => c.PatientId))),
             },
         };
 

@@ -130,6 +130,42 @@ public sealed class ConsentLedgerTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task Should_read_the_same_current_consent_per_patient_as_the_consent_current_view()
+    {
+        var clinic = await Clinic.CreateAsync(gateway);
+        var patients = Enumerable.Range(0, 3).Select(_ => Clinic.NewPatient()).ToList();
+        var at = DateTimeOffset.UtcNow.AddHours(-1);
+        foreach (var (patient, p) in patients.Select((x, i) => (x, i)))
+        {
+            (await clinic.PutContactAsync(patient, new { email = $"v{p}@example.fr", phone = "06 12 34 56 78" })).EnsureSuccessStatusCode();
+            // Per channel: grants and withdrawals, out of order, two of them at the same instant (the later event wins).
+            (await clinic.GrantAsync(patient, "email", occurredAt: at.AddMinutes(5))).EnsureSuccessStatusCode();
+            (await clinic.WithdrawAsync(patient, "email", occurredAt: at.AddMinutes(p))).EnsureSuccessStatusCode();
+            (await clinic.GrantAsync(patient, "sms", occurredAt: at)).EnsureSuccessStatusCode();
+            (await clinic.WithdrawAsync(patient, "sms", occurredAt: at)).EnsureSuccessStatusCode();
+            if (p > 0)
+            {
+                (await clinic.GrantAsync(patient, "whatsapp", purpose: "service", occurredAt: at)).EnsureSuccessStatusCode();
+            }
+        }
+
+        await using var connection = await gateway.Db.OpenConnectionAsync();
+        var view = await connection.QueryAsync<(string, long, string, string, string)>("""
+            select patient_id, event_id, purpose, channel, action from consent_current where tenant_id = @t
+            order by patient_id, event_id
+            """, new { t = clinic.TenantId });
+        var perPatient = await connection.QueryAsync<(string, long, string, string, string)>("""
+            select k.patient_id, cc.event_id, cc.purpose, cc.channel, cc.action
+            from unnest(@patients) as k(patient_id) cross join lateral consent_current_of(@t, k.patient_id) cc
+            order by k.patient_id, cc.event_id
+            """, new { t = clinic.TenantId, patients = patients.ToArray() });
+
+        Assert.Equal(3 * 2 + 2, view.Count());
+        Assert.Equal(view, perPatient);
+        Assert.All(view.Where(r => r.Item4 == "sms"), r => Assert.Equal("withdraw", r.Item5));
+    }
+
+    [Fact]
     public async Task Should_answer_404_to_another_clinics_key()
     {
         var (clinicA, patient) = await PatientAsync();
