@@ -159,36 +159,6 @@ internal sealed class BenchProcess : IAsyncDisposable
         return TimeSpan.FromSeconds(ticks / TicksPerSecond);
     }
 
-    /// <summary>
-    /// CPU time of the process's threads whose name starts with <paramref name="namePrefix"/> (Linux truncates a thread's
-    /// name to 15 characters: the runtime's tier-1 JIT thread is ".NET Tiered Com"); zero once none is left.
-    /// </summary>
-    public TimeSpan ThreadCpuTime(string namePrefix)
-    {
-        var ticks = 0L;
-        var tasks = $"/proc/{Id.ToString(CultureInfo.InvariantCulture)}/task";
-        foreach (var task in Directory.Exists(tasks) ? Directory.EnumerateDirectories(tasks) : [])
-        {
-            try
-            {
-                if (!File.ReadAllText(Path.Combine(task, "comm")).StartsWith(namePrefix, StringComparison.Ordinal))
-                {
-                    continue;
-                }
-
-                var stat = File.ReadAllText(Path.Combine(task, "stat"));
-                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                ticks += long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
-            }
-            catch (IOException)
-            {
-                // the thread ended meanwhile
-            }
-        }
-
-        return TimeSpan.FromSeconds(ticks / TicksPerSecond);
-    }
-
     /// <summary>Peak resident set since start or since the last <see cref="ResetPeak"/> (VmHWM), in MB.</summary>
     public double PeakWorkingSetMb => StatusMb(Id, "VmHWM:");
 

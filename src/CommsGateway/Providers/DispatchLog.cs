@@ -106,6 +106,26 @@ public sealed class DispatchLog : IAsyncDisposable
         },
     };
 
+    /// <summary><see cref="ClaimCommand"/> for many decisions in one statement (the decision writer's new decisions to send).</summary>
+    internal static NpgsqlBatchCommand ClaimManyCommand(IReadOnlyList<(Guid DecisionId, string TenantId, string IntentId, Channel Channel, string Provider)> claims,
+        long? claimant) => new("""
+        insert into dispatches (decision_id, tenant_id, intent_id, channel, status, provider, attempts, claimed_by)
+        select c.decision_id, c.tenant_id, c.intent_id, c.channel, 'dispatching', c.provider, 1, $6
+        from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[]) as c(decision_id, tenant_id, intent_id, channel, provider)
+        on conflict (decision_id) do nothing
+        """)
+    {
+        Parameters =
+        {
+            new NpgsqlParameter<Guid[]> { TypedValue = [.. claims.Select(c => c.DecisionId)] },
+            new NpgsqlParameter<string[]> { TypedValue = [.. claims.Select(c => c.TenantId)], NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text },
+            new NpgsqlParameter<string[]> { TypedValue = [.. claims.Select(c => c.IntentId)], NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text },
+            new NpgsqlParameter<string[]> { TypedValue = [.. claims.Select(c => WireNames.Of(c.Channel))], NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text },
+            new NpgsqlParameter<string[]> { TypedValue = [.. claims.Select(c => c.Provider)], NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text },
+            new NpgsqlParameter { Value = (object?)claimant ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint },
+        },
+    };
+
     /// <summary>The claim of a decision, or null when it has none.</summary>
     public async Task<DispatchClaim?> ReadClaimAsync(Guid decisionId, CancellationToken ct)
     {

@@ -346,18 +346,17 @@ public sealed class DecisionLog : IAsyncDisposable
         // gap in the chain.
         await using (var insert = new NpgsqlBatch(connection))
         {
-            foreach (var (_, row, prev, hash) in inserts)
+            if (inserts.Count > 0)
             {
-                insert.BatchCommands.Add(row.InsertCommand(prev, hash, _chained ? ChainHash.Version : null));
+                insert.BatchCommands.Add(DecisionRow.InsertManyCommand([.. inserts.Select(i => (i.Row, i.Prev, i.Hash))], _chained ? ChainHash.Version : null));
             }
 
-            foreach (var (pending, _, _, _) in inserts)
+            var claims = inserts.Where(i => i.Pending.ClaimProvider is not null)
+                .Select(i => (i.Pending.Record.DecisionId, i.Pending.Record.TenantId, i.Pending.Record.IntentId, i.Pending.Record.Channel, i.Pending.ClaimProvider!))
+                .ToList();
+            if (claims.Count > 0)
             {
-                if (pending.ClaimProvider is { } provider)
-                {
-                    var r = pending.Record;
-                    insert.BatchCommands.Add(Providers.DispatchLog.ClaimCommand(r.DecisionId, r.TenantId, r.IntentId, r.Channel, provider, _claimant));
-                }
+                insert.BatchCommands.Add(Providers.DispatchLog.ClaimManyCommand(claims, _claimant));
             }
 
             foreach (var command in alongside)

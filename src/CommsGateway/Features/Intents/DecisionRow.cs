@@ -1,3 +1,4 @@
+using System.Text.Json;
 using CommsGateway.Contracts;
 using CommsGateway.Core.Audit;
 using Npgsql;
@@ -130,38 +131,57 @@ internal sealed record DecisionRow : DecisionFields
         ChainVersion = reader.IsDBNull(21) ? null : reader.GetInt16(21),
     };
 
-    public NpgsqlBatchCommand InsertCommand(byte[]? prevHash, byte[]? rowHash, short? chainVersion)
+    /// <summary>
+    /// One INSERT for a batch's new rows, in the given order (the order of their chain: <c>seq</c> follows it), each with
+    /// its chain hashes: one statement to parse and run, and the chain-head trigger fires once for all of them. The
+    /// list columns travel as JSON arrays (an array of arrays would unnest into its elements).
+    /// </summary>
+    public static NpgsqlBatchCommand InsertManyCommand(IReadOnlyList<(DecisionRow Row, byte[]? PrevHash, byte[]? RowHash)> rows, short? chainVersion)
     {
+        ArgumentNullException.ThrowIfNull(rows);
         var command = new NpgsqlBatchCommand("""
             insert into decisions (decision_id, tenant_id, intent_id, patient_id, producer, channel, category,
                 campaign_id, declared_purpose, detected_purpose, outcome, reasons, details, content_sha256,
                 consent_event_id, policy_version, deferred_until, decided_at, prev_hash, row_hash, chain_version)
-            values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
+            select r.decision_id, r.tenant_id, r.intent_id, r.patient_id, r.producer, r.channel, r.category,
+                   r.campaign_id, r.declared_purpose, r.detected_purpose, r.outcome,
+                   array(select jsonb_array_elements_text(r.reasons)), array(select jsonb_array_elements_text(r.details)),
+                   r.content_sha256, r.consent_event_id, r.policy_version, r.deferred_until, r.decided_at, r.prev_hash, r.row_hash, $21
+            from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
+                        $10::text[], $11::text[], $12::jsonb[], $13::jsonb[], $14::bytea[], $15::bigint[], $16::text[],
+                        $17::timestamptz[], $18::timestamptz[], $19::bytea[], $20::bytea[])
+                 with ordinality as r(decision_id, tenant_id, intent_id, patient_id, producer, channel, category, campaign_id,
+                        declared_purpose, detected_purpose, outcome, reasons, details, content_sha256, consent_event_id,
+                        policy_version, deferred_until, decided_at, prev_hash, row_hash, ord)
+            order by r.ord
             """);
         var p = command.Parameters;
-        p.Add(new NpgsqlParameter<Guid> { TypedValue = DecisionId });
-        p.Add(Text(TenantId));
-        p.Add(Text(IntentId));
-        p.Add(Text(PatientId));
-        p.Add(Text(Producer));
-        p.Add(Text(Channel));
-        p.Add(Text(Category));
-        p.Add(Text(CampaignId));
-        p.Add(Text(DeclaredPurpose));
-        p.Add(Text(DetectedPurpose));
-        p.Add(Text(Outcome));
-        p.Add(new NpgsqlParameter<string[]> { TypedValue = Reasons, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
-        p.Add(new NpgsqlParameter<string[]> { TypedValue = Details, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
-        p.Add(new NpgsqlParameter { Value = (object?)ContentSha256 ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bytea });
-        p.Add(new NpgsqlParameter { Value = (object?)ConsentEventId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
-        p.Add(Text(PolicyVersion));
-        p.Add(new NpgsqlParameter { Value = (object?)DeferredUntil ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
-        p.Add(new NpgsqlParameter<DateTime> { TypedValue = DecidedAt, NpgsqlDbType = NpgsqlDbType.TimestampTz });
-        p.Add(new NpgsqlParameter { Value = (object?)prevHash ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bytea });
-        p.Add(new NpgsqlParameter { Value = (object?)rowHash ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bytea });
+        p.Add(new NpgsqlParameter<Guid[]> { TypedValue = [.. rows.Select(r => r.Row.DecisionId)], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
+        p.Add(Texts(rows, r => r.TenantId));
+        p.Add(Texts(rows, r => r.IntentId));
+        p.Add(Texts(rows, r => r.PatientId));
+        p.Add(Texts(rows, r => r.Producer));
+        p.Add(Texts(rows, r => r.Channel));
+        p.Add(Texts(rows, r => r.Category));
+        p.Add(Texts(rows, r => r.CampaignId));
+        p.Add(Texts(rows, r => r.DeclaredPurpose));
+        p.Add(Texts(rows, r => r.DetectedPurpose));
+        p.Add(Texts(rows, r => r.Outcome));
+        p.Add(new NpgsqlParameter<string[]> { TypedValue = [.. rows.Select(r => JsonSerializer.Serialize(r.Row.Reasons))], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
+        p.Add(new NpgsqlParameter<string[]> { TypedValue = [.. rows.Select(r => JsonSerializer.Serialize(r.Row.Details))], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
+        p.Add(new NpgsqlParameter<byte[]?[]> { TypedValue = [.. rows.Select(r => r.Row.ContentSha256)], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
+        p.Add(new NpgsqlParameter<long?[]> { TypedValue = [.. rows.Select(r => r.Row.ConsentEventId)], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
+        p.Add(Texts(rows, r => r.PolicyVersion));
+        p.Add(new NpgsqlParameter<DateTime?[]> { TypedValue = [.. rows.Select(r => r.Row.DeferredUntil)], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
+        p.Add(new NpgsqlParameter<DateTime[]> { TypedValue = [.. rows.Select(r => r.Row.DecidedAt)], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
+        p.Add(new NpgsqlParameter<byte[]?[]> { TypedValue = [.. rows.Select(r => r.PrevHash)], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
+        p.Add(new NpgsqlParameter<byte[]?[]> { TypedValue = [.. rows.Select(r => r.RowHash)], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
         p.Add(new NpgsqlParameter { Value = (object?)chainVersion ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Smallint });
         return command;
     }
+
+    private static NpgsqlParameter<string?[]> Texts(IReadOnlyList<(DecisionRow Row, byte[]?, byte[]?)> rows, Func<DecisionRow, string?> column) =>
+        new() { TypedValue = [.. rows.Select(r => column(r.Row))], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text };
 
     private static NpgsqlParameter Text(string? value) =>
         new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text };
