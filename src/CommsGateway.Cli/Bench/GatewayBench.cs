@@ -27,7 +27,7 @@ internal sealed record GatewayRun(
     string Latency,
     string Outcomes)
 {
-    /// <summary>Of <see cref="GatewayCpuMicrosPerDecision"/>, what the gateway's JIT compiler took (dotnet.jit.compilation.time).</summary>
+    /// <summary>Of <see cref="GatewayCpuMicrosPerDecision"/>, what the runtime's background tier-1 JIT thread took.</summary>
     public double GatewayJitCpuMicrosPerDecision { get; init; }
 }
 
@@ -58,7 +58,7 @@ internal sealed class GatewayBench : IAsyncDisposable
     private readonly BenchProcess _gateway;
     private readonly BenchProcess _providers;
     private readonly string _providersUrl;
-    private readonly string _url;
+    private readonly ThreadCpuSampler _jit;
     private readonly Dictionary<string, string?> _settings;
     private readonly string _connectionString;
     private readonly BenchServers _servers;
@@ -75,13 +75,13 @@ internal sealed class GatewayBench : IAsyncDisposable
     private int _committed;
     private int _expected;
 
-    private GatewayBench(BenchProcess gateway, string url, BenchProcess providers, string providersUrl, Dictionary<string, string?> settings, string connectionString,
+    private GatewayBench(BenchProcess gateway, BenchProcess providers, string providersUrl, Dictionary<string, string?> settings, string connectionString,
         BenchServers servers, string virtualHost, string profileFile, NpgsqlConnection listener)
     {
         _gateway = gateway;
         _providers = providers;
         _providersUrl = providersUrl;
-        _url = url;
+        _jit = new ThreadCpuSampler(gateway.Id, ".NET Tiered Com");
         _settings = settings;
         _connectionString = connectionString;
         _servers = servers;
@@ -132,8 +132,6 @@ internal sealed class GatewayBench : IAsyncDisposable
                      ["Review:ContentKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
                      ["Gateway:PublicBaseUrl"] = "https://bench.invalid",
                      ["Observability:ProfileFile"] = profileFile,
-                     // The bench reads the JIT's time from /metrics, on loopback.
-                     ["Gateway:ManagementRequiresApiKey"] = "false",
                  })
         {
             settings[key] = value;
@@ -161,7 +159,7 @@ internal sealed class GatewayBench : IAsyncDisposable
                 await trigger.ExecuteNonQueryAsync(ct);
             }
 
-            return new GatewayBench(gateway, url, providers, providersUrl, settings, connectionString, servers, virtualHost, profileFile, listener);
+            return new GatewayBench(gateway, providers, providersUrl, settings, connectionString, servers, virtualHost, profileFile, listener);
         }
         catch
         {
@@ -247,7 +245,7 @@ internal sealed class GatewayBench : IAsyncDisposable
         // Each process's peak from here on (VmHWM reset), and its CPU time.
         var peakReset = BenchProcess.ResetPeak(_gateway.Id) & BenchProcess.ResetPeak(Environment.ProcessId);
         var gatewayCpu = _gateway.CpuTime;
-        var gatewayJit = await JitTimeAsync(ct);
+        var gatewayJit = _jit.CpuTime;
         var producerCpu = Environment.CpuUsage.TotalTime;
         var providersCpu = _providers.CpuTime;
         var pending = new List<ValueTask>(ConfirmWindow);
@@ -308,28 +306,8 @@ internal sealed class GatewayBench : IAsyncDisposable
                 $"publish -> pipeline start p50 {_queuedMicros.GetValueAtPercentile(50) / 1000.0:F1} ms / p99 {_queuedMicros.GetValueAtPercentile(99) / 1000.0:F1} ms; pipeline start -> committed p50 {_decideMicros.GetValueAtPercentile(50) / 1000.0:F1} ms / p99 {_decideMicros.GetValueAtPercentile(99) / 1000.0:F1} ms"),
             outcomes)
         {
-            GatewayJitCpuMicrosPerDecision = (await JitTimeAsync(ct) - gatewayJit).TotalMicroseconds / n,
+            GatewayJitCpuMicrosPerDecision = (_jit.CpuTime - gatewayJit).TotalMicroseconds / n,
         };
-    }
-
-    /// <summary>
-    /// The time the gateway's JIT compiler spent so far (the runtime's own <c>dotnet.jit.compilation.time</c>, read from
-    /// the gateway's /metrics; summed over its series).
-    /// </summary>
-    private async Task<TimeSpan> JitTimeAsync(CancellationToken ct)
-    {
-        using var http = new HttpClient();
-        var text = await http.GetStringAsync(new Uri(_url + "/metrics"), ct);
-        var seconds = 0.0;
-        foreach (var line in text.Split('\n'))
-        {
-            if (line.StartsWith("dotnet_jit_compilation_time", StringComparison.Ordinal))
-            {
-                seconds += double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture);
-            }
-        }
-
-        return TimeSpan.FromSeconds(seconds);
     }
 
     /// <summary>
@@ -451,6 +429,7 @@ internal sealed class GatewayBench : IAsyncDisposable
         await _listening.CancelAsync();
         await _listenLoop;
         await _listener.DisposeAsync();
+        await _jit.DisposeAsync();
         _listening.Dispose();
         await _gateway.StopAsync(TimeSpan.FromSeconds(30));
         await _gateway.DisposeAsync();

@@ -110,7 +110,7 @@ internal static class BenchCommand
         /// <summary>Intents decided before the measured runs, until the gateway was warm.</summary>
         public int WarmupIntents { get; init; }
 
-        /// <summary>Of <see cref="GatewayCpuUsPerDecision"/>, what the gateway's JIT compiler still took.</summary>
+        /// <summary>Of <see cref="GatewayCpuUsPerDecision"/>, what the runtime's background tier-1 JIT thread still took.</summary>
         public double GatewayJitCpuUsPerDecision { get; init; }
     }
 
@@ -147,7 +147,7 @@ internal static class BenchCommand
             warmup = await WarmUpAsync(gateway, n, Say, ct);
             closed = await gateway.RunClosedLoopAsync(n, ct);
             Say($"    {closed.DecisionsPerSecond:N0} decisions/s, p99 {closed.P99Ms:N1} ms (closed loop: includes queueing)");
-            Say($"    gateway process: {closed.GatewayCpuMicrosPerDecision:N0} us CPU/decision ({closed.GatewayJitCpuMicrosPerDecision:N0} us of it JIT), peak {closed.GatewayPeakWorkingSetMb:N0} MB; producer {closed.ProducerCpuMicrosPerDecision:N0} us, fake providers {closed.FakeProvidersCpuMicrosPerDecision:N0} us");
+            Say($"    gateway process: {closed.GatewayCpuMicrosPerDecision:N0} us CPU/decision ({closed.GatewayJitCpuMicrosPerDecision:N0} us of it tier-1 JIT), peak {closed.GatewayPeakWorkingSetMb:N0} MB; producer {closed.ProducerCpuMicrosPerDecision:N0} us, fake providers {closed.FakeProvidersCpuMicrosPerDecision:N0} us");
             Say($"    {closed.Latency}");
             Say($"    outcomes: {closed.Outcomes}");
             if (openLoop)
@@ -187,13 +187,13 @@ internal static class BenchCommand
     }
 
     /// <summary>
-    /// Rounds of 2,000 intents until the gateway is warm (<see cref="GatewayBench.WarmUpAsync"/>), at most 10; a short run
+    /// Rounds of 2,000 intents until the gateway is warm (<see cref="GatewayBench.WarmUpAsync"/>), at most 25; a short run
     /// (n under 10,000: a smoke test, not a measurement) warms up with one round of at most n.
     /// </summary>
     private static async Task<int> WarmUpAsync(GatewayBench gateway, int n, Action<string> say, CancellationToken ct)
     {
-        var (intents, jitShares) = await gateway.WarmUpAsync(Math.Min(2_000, n), n < 10_000 ? 1 : 10, ct);
-        say($"    warm-up: {intents:N0} intents; the JIT's share of the gateway's CPU, round by round: "
+        var (intents, jitShares) = await gateway.WarmUpAsync(Math.Min(2_000, n), n < 10_000 ? 1 : 25, ct);
+        say($"    warm-up: {intents:N0} intents; the tier-1 JIT's share of the gateway's CPU, round by round: "
             + string.Join(", ", jitShares.Select(s => s.ToString("P0", CultureInfo.InvariantCulture))));
         return intents;
     }
@@ -260,7 +260,7 @@ internal static class BenchCommand
             table.AddRow("raw PostgreSQL, same batching without the chain", F(r.RawDbUnchainedRowsPerS) + " rows/s");
             table.AddRow("[bold]gateway[/] (closed loop)", "[bold]" + F(r.GatewayDecisionsPerS) + " decisions/s[/]");
             table.AddRow("ratio gateway / raw broker", r.Ratio.ToString("0.000", CultureInfo.InvariantCulture));
-            table.AddRow("[bold]gateway process CPU per decision[/]", "[bold]" + F(r.GatewayCpuUsPerDecision) + " us[/]" + $" (JIT {F(r.GatewayJitCpuUsPerDecision)} us of it)");
+            table.AddRow("[bold]gateway process CPU per decision[/]", "[bold]" + F(r.GatewayCpuUsPerDecision) + " us[/]" + $" (tier-1 JIT {F(r.GatewayJitCpuUsPerDecision)} us of it)");
             table.AddRow("gateway process peak working set (measured run)", r.GatewayPeakWorkingSetMb.ToString("N1", CultureInfo.InvariantCulture) + " MB");
             table.AddRow("producer (this process): CPU per decision, peak working set",
                 $"{F(r.ProducerCpuUsPerDecision)} us, {r.ProducerPeakWorkingSetMb.ToString("N1", CultureInfo.InvariantCulture)} MB");
