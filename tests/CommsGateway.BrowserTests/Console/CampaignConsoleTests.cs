@@ -35,9 +35,7 @@ public sealed class CampaignConsoleTests(Chromium chromium, KestrelGateway gatew
         await ConsoleSeed.ClinicAsync(gateway);
         await ConsoleSeed.PatientAsync(gateway, "t-" + suffix, firstName, email, "fr", marketingByEmail: true);
 
-        var marketing = await ConsoleSession.NewStaffAsync(gateway, StaffRoles.Marketing);
-        var page = await ConsoleSession.NewPageAsync(Pages, gateway);
-        await ConsoleSession.SignInAsync(page, marketing);
+        var (marketing, page) = await ConsoleSession.SignedInAsync(Pages, gateway, StaffRoles.Marketing);
 
         // Composed in the console: the preview says a person must settle the wording; it cannot be queued, only saved for review.
         var name = "New website " + suffix;
@@ -160,9 +158,7 @@ public sealed class CampaignConsoleTests(Chromium chromium, KestrelGateway gatew
 
         await UnsubscribeAsync(campaign, start.AddHours(3));
 
-        var marketing = await ConsoleSession.NewStaffAsync(gateway, StaffRoles.Marketing);
-        var page = await ConsoleSession.NewPageAsync(Pages, gateway);
-        await ConsoleSession.SignInAsync(page, marketing);
+        var (marketing, page) = await ConsoleSession.SignedInAsync(Pages, gateway, StaffRoles.Marketing);
         await page.GotoAsync("/console/campaigns/" + campaign);
 
         var decisions = page.Locator("svg#chart-decisions-over-time");

@@ -109,10 +109,7 @@ public sealed class ConsolePageTests(Chromium chromium, KestrelGateway gateway) 
     public async Task Should_let_the_dpo_settle_a_held_message_find_why_a_promotion_was_blocked_and_see_that_view_in_the_access_log()
     {
         var seeded = await SeedAsync();
-        var dpo = await ConsoleSession.NewStaffAsync(gateway, StaffRoles.Dpo);
-        var page = await ConsoleSession.NewPageAsync(Pages, gateway);
-
-        await ConsoleSession.SignInAsync(page, dpo);
+        var (dpo, page) = await ConsoleSession.SignedInAsync(Pages, gateway, StaffRoles.Dpo);
         Assert.EndsWith("/console", page.Url, StringComparison.Ordinal);
         var cookie = Assert.Single(await page.Context.CookiesAsync(), c => c.Name == "commsgw-console");
         Assert.True(cookie.HttpOnly && cookie.Secure && cookie.SameSite == SameSiteAttribute.Strict, "the session cookie is HttpOnly, Secure, SameSite=Strict");
@@ -181,9 +178,7 @@ public sealed class ConsolePageTests(Chromium chromium, KestrelGateway gateway) 
     public async Task Should_refuse_a_marketing_user_a_patient_page_and_an_export_with_nothing_of_the_patient_in_the_html()
     {
         var seeded = await SeedAsync();
-        var marketing = await ConsoleSession.NewStaffAsync(gateway, StaffRoles.Marketing);
-        var page = await ConsoleSession.NewPageAsync(Pages, gateway);
-        await ConsoleSession.SignInAsync(page, marketing);
+        var (marketing, page) = await ConsoleSession.SignedInAsync(Pages, gateway, StaffRoles.Marketing);
         Assert.EndsWith("/console", page.Url, StringComparison.Ordinal);
         Assert.Equal(0, await page.Locator("a[href='/console/patients']").CountAsync());
         await ConsoleSession.CheckPageAsync(page, "home-marketing");
@@ -224,9 +219,7 @@ public sealed class ConsolePageTests(Chromium chromium, KestrelGateway gateway) 
     public async Task Should_let_reception_find_a_patient_and_record_consent_with_separate_unticked_boxes_and_the_wording_kept()
     {
         var seeded = await SeedAsync();
-        var reception = await ConsoleSession.NewStaffAsync(gateway, StaffRoles.Reception);
-        var page = await ConsoleSession.NewPageAsync(Pages, gateway, locale: "fr-FR");
-        await ConsoleSession.SignInAsync(page, reception);
+        var (reception, page) = await ConsoleSession.SignedInAsync(Pages, gateway, StaffRoles.Reception, locale: "fr-FR");
         Assert.Equal("fr", await page.GetAttributeAsync("html", "lang"));
 
         await page.GotoAsync("/console/patients");
@@ -276,9 +269,7 @@ public sealed class ConsolePageTests(Chromium chromium, KestrelGateway gateway) 
     public async Task Should_let_reception_open_the_consent_form_for_a_patient_on_the_desk_tablet_and_log_it()
     {
         var seeded = await SeedAsync();
-        var reception = await ConsoleSession.NewStaffAsync(gateway, StaffRoles.Reception);
-        var page = await ConsoleSession.NewPageAsync(Pages, gateway);
-        await ConsoleSession.SignInAsync(page, reception);
+        var (reception, page) = await ConsoleSession.SignedInAsync(Pages, gateway, StaffRoles.Reception);
 
         await page.GotoAsync($"/console/patients/{seeded.PatientId}");
         await page.SelectOptionAsync("#form-locale", "en");
@@ -305,9 +296,7 @@ public sealed class ConsolePageTests(Chromium chromium, KestrelGateway gateway) 
     [Fact]
     public async Task Should_let_the_admin_add_a_staff_member_who_enrols_the_second_factor_with_the_qr_code()
     {
-        var admin = await ConsoleSession.NewStaffAsync(gateway, StaffRoles.Admin);
-        var page = await ConsoleSession.NewPageAsync(Pages, gateway);
-        await ConsoleSession.SignInAsync(page, admin);
+        var (admin, page) = await ConsoleSession.SignedInAsync(Pages, gateway, StaffRoles.Admin);
         await page.GotoAsync("/console/staff");
         var newcomer = $"new-{Guid.NewGuid():N}"[..16] + "@clinic.example";
         await page.FillAsync("#new-email", newcomer);
@@ -387,9 +376,7 @@ public sealed class ConsolePageTests(Chromium chromium, KestrelGateway gateway) 
     [Fact]
     public async Task Should_let_the_admin_brand_the_patientPages_with_the_cli_checks_and_refuse_a_colour_too_pale()
     {
-        var admin = await ConsoleSession.NewStaffAsync(gateway, StaffRoles.Admin);
-        var page = await ConsoleSession.NewPageAsync(Pages, gateway);
-        await ConsoleSession.SignInAsync(page, admin);
+        var (admin, page) = await ConsoleSession.SignedInAsync(Pages, gateway, StaffRoles.Admin);
         await page.GotoAsync("/console/settings");
         await page.FillAsync("#brand-name", "Clinique Lumière");
         await page.FillAsync("#brand-color", "#ffff00");
@@ -456,9 +443,7 @@ public sealed class ConsolePageTests(Chromium chromium, KestrelGateway gateway) 
         await ConsoleSession.SignInAsync(desk, reception);
         Assert.Equal(403, (await desk.GotoAsync("/console/campaigns/new"))!.Status);
 
-        var marketing = await ConsoleSession.NewStaffAsync(gateway, StaffRoles.Marketing);
-        var page = await ConsoleSession.NewPageAsync(Pages, gateway);
-        await ConsoleSession.SignInAsync(page, marketing);
+        var (marketing, page) = await ConsoleSession.SignedInAsync(Pages, gateway, StaffRoles.Marketing);
         await page.GotoAsync("/console/campaigns/new");
         await page.FillAsync("#name", "Autumn peel " + suffix);
         await page.SelectOptionAsync("#channel", "email");
@@ -522,9 +507,7 @@ public sealed class ConsolePageTests(Chromium chromium, KestrelGateway gateway) 
                 """, new { tenant = KestrelGateway.Tenant, campaign });
         }
 
-        var marketing = await ConsoleSession.NewStaffAsync(gateway, StaffRoles.Marketing);
-        var page = await ConsoleSession.NewPageAsync(Pages, gateway);
-        await ConsoleSession.SignInAsync(page, marketing);
+        var (marketing, page) = await ConsoleSession.SignedInAsync(Pages, gateway, StaffRoles.Marketing);
         await page.GotoAsync("/console/campaigns/" + campaign);
         Assert.Contains("In progress", await page.InnerTextAsync("[role=status]"), StringComparison.Ordinal);
         Assert.Equal(0, await page.Locator("meta[http-equiv=refresh]").CountAsync()); // never imposed (WCAG 2.2.1)
@@ -547,9 +530,7 @@ public sealed class ConsolePageTests(Chromium chromium, KestrelGateway gateway) 
     public async Task Should_refuse_a_post_without_the_antiforgery_token()
     {
         var seeded = await SeedAsync();
-        var dpo = await ConsoleSession.NewStaffAsync(gateway, StaffRoles.Dpo);
-        var page = await ConsoleSession.NewPageAsync(Pages, gateway);
-        await ConsoleSession.SignInAsync(page, dpo);
+        var (dpo, page) = await ConsoleSession.SignedInAsync(Pages, gateway, StaffRoles.Dpo);
         Assert.EndsWith("/console", page.Url, StringComparison.Ordinal);
 
         // Signed in (the session cookie goes with it), same origin, a real form post, but no antiforgery token.

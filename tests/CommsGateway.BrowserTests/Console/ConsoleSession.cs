@@ -43,6 +43,15 @@ internal static class ConsoleSession
         return page;
     }
 
+    /// <summary>A new enrolled staff member of <paramref name="role"/>, signed in on a new page.</summary>
+    public static async Task<(StaffLogin Staff, IPage Page)> SignedInAsync(TestPages pages, KestrelGateway gateway, string role, string locale = "en-GB")
+    {
+        var staff = await NewStaffAsync(gateway, role);
+        var page = await NewPageAsync(pages, gateway, locale);
+        await SignInAsync(page, staff);
+        return (staff, page);
+    }
+
     /// <summary>Address, password and the current TOTP code (computed here as an authenticator app would).</summary>
     public static async Task SignInAsync(IPage page, StaffLogin login, string? code = null)
     {

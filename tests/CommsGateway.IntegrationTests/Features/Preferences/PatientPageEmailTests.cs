@@ -1,11 +1,7 @@
-using System.Net;
 using CommsGateway.Contracts;
-using CommsGateway.Core.Consent;
-using CommsGateway.Core.Preferences;
 using CommsGateway.Core.Unsubscribe;
 using CommsGateway.Features.Audit;
 using CommsGateway.Features.Preferences;
-using CommsGateway.IntegrationTests.Cli;
 using CommsGateway.IntegrationTests.Infrastructure;
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;
@@ -20,8 +16,6 @@ namespace CommsGateway.IntegrationTests.Features.Preferences;
 [Collection(GatewayCollection.Name)]
 public sealed class PatientPageEmailTests(GatewayFixture gateway)
 {
-    private static readonly ConsentItem Email = new(ConsentPurpose.Marketing, Channel.Email, null);
-
     private sealed record Row(string IntentId, string? PatientId, string? Producer, string Channel, string? Category, string DetectedPurpose,
         string Outcome, string Reasons, byte[]? ContentSha256, string? Status, string? ProviderMessageId);
 
@@ -40,20 +34,14 @@ public sealed class PatientPageEmailTests(GatewayFixture gateway)
     [Fact]
     public async Task Should_log_the_confirmation_and_the_receipt_as_sent_service_decisions_with_their_dispatch()
     {
-        var tenant = Seed.NewTenant();
-        await CliRunner.RunAsync(gateway.Services, ["tenant", "add", tenant, "--name", "Cabinet", "--email-from", "rdv@cabinet.example"]);
+        var tenant = await PreferenceCentreRequests.ClinicAsync(gateway);
         var patient = Seed.NewPatient();
         await Seed.PatientAsync(gateway, tenant, patient, Seed.NewEmail(), null);
-        var centre = gateway.Services.GetRequiredService<PreferenceCentre>();
-        var wording = ConsentWordings.For(Email, UnsubscribeLocale.En);
 
-        var grant = await centre.RequestGrantAsync(tenant, patient, Email, ticked: true, wording.Version, wording.Sha256,
-            new PatientEvidence("preference_centre", IPAddress.Parse("203.0.113.9"), "Tests/1.0", UnsubscribeLocale.En, null),
-            new Uri("http://127.0.0.1:5080"), CancellationToken.None);
+        await PreferenceCentreRequests.EmailGrantAsync(gateway, tenant, patient, "203.0.113.9");
         var receiptSent = await gateway.Services.GetRequiredService<ReceiptMailer>()
             .SendAsync(tenant, patient, "sub-" + patient, UnsubscribeLocale.En, CancellationToken.None);
 
-        Assert.Equal(GrantOutcome.ConfirmationSent, grant.Outcome);
         Assert.True(receiptSent);
         foreach (var category in new[] { ConfirmationMailer.ConfirmationCategory, ConfirmationMailer.ReceiptCategory })
         {
@@ -76,8 +64,7 @@ public sealed class PatientPageEmailTests(GatewayFixture gateway)
     [Fact]
     public async Task Should_email_at_most_five_receipts_an_hour_to_a_patient_counted_in_the_decision_log()
     {
-        var tenant = Seed.NewTenant();
-        await CliRunner.RunAsync(gateway.Services, ["tenant", "add", tenant, "--name", "Cabinet", "--email-from", "rdv@cabinet.example"]);
+        var tenant = await PreferenceCentreRequests.ClinicAsync(gateway);
         var (patient, other) = (Seed.NewPatient(), Seed.NewPatient());
         await Seed.PatientAsync(gateway, tenant, patient, Seed.NewEmail(), null);
         await Seed.PatientAsync(gateway, tenant, other, Seed.NewEmail(), null);

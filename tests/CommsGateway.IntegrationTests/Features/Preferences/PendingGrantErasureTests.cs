@@ -1,6 +1,4 @@
 using System.Net;
-using CommsGateway.Contracts;
-using CommsGateway.Core.Consent;
 using CommsGateway.Core.Preferences;
 using CommsGateway.Core.Unsubscribe;
 using CommsGateway.Features.Preferences;
@@ -17,15 +15,9 @@ public sealed class PendingGrantErasureTests(GatewayFixture gateway)
 {
     private PreferenceCentre Centre => gateway.Services.GetRequiredService<PreferenceCentre>();
 
-    private static readonly ConsentItem Email = new(ConsentPurpose.Marketing, Channel.Email, null);
-
     private async Task<string> RequestAsync(string tenant, string patient)
     {
-        var wording = ConsentWordings.For(Email, UnsubscribeLocale.En);
-        var result = await Centre.RequestGrantAsync(tenant, patient, Email, ticked: true, wording.Version, wording.Sha256,
-            new PatientEvidence("preference_centre", IPAddress.Parse("203.0.113.7"), "Tests/1.0", UnsubscribeLocale.En, null),
-            new Uri("http://127.0.0.1:5080"), CancellationToken.None);
-        Assert.Equal(GrantOutcome.ConfirmationSent, result.Outcome);
+        await PreferenceCentreRequests.EmailGrantAsync(gateway, tenant, patient, "203.0.113.7");
         var sent = gateway.Fake.Accepted.Last(m => m.Categories.Contains(ConfirmationMailer.ConfirmationCategory) && m.To.Length > 0);
         return sent.Text!.Split('\n').Single(l => l.Contains("/p/confirm/", StringComparison.Ordinal)).Split("/p/confirm/")[1].Trim();
     }
@@ -33,8 +25,7 @@ public sealed class PendingGrantErasureTests(GatewayFixture gateway)
     [Fact]
     public async Task Should_grant_once_on_confirmation_and_never_after_an_erasure()
     {
-        var tenant = Seed.NewTenant();
-        await CliRunner.RunAsync(gateway.Services, ["tenant", "add", tenant, "--name", "Cabinet", "--email-from", "rdv@cabinet.example"]);
+        var tenant = await PreferenceCentreRequests.ClinicAsync(gateway);
         var (kept, erased) = (Seed.NewPatient(), Seed.NewPatient());
         await Seed.PatientAsync(gateway, tenant, kept, Seed.NewEmail(), null);
         await Seed.PatientAsync(gateway, tenant, erased, Seed.NewEmail(), null);
