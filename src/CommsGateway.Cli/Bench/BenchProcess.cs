@@ -150,10 +150,13 @@ internal sealed class BenchProcess : IAsyncDisposable
     /// <summary>CPU time (user + system) the process used so far.</summary>
     public TimeSpan CpuTime => CpuTimeOf(Id);
 
-    public static TimeSpan CpuTimeOf(int pid)
+    public static TimeSpan CpuTimeOf(int pid) => CpuTimeOfStat(File.ReadAllText($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/stat"));
+
+    /// <summary>utime + stime of a process's or a thread's <c>stat</c> line (/proc/PID/stat, /proc/PID/task/TID/stat).</summary>
+    public static TimeSpan CpuTimeOfStat(string stat)
     {
+        ArgumentNullException.ThrowIfNull(stat);
         // Fields after the command name (which may hold spaces, inside parentheses): state is field 3, utime 14, stime 15.
-        var stat = File.ReadAllText($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/stat");
         var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
         var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
         return TimeSpan.FromSeconds(ticks / TicksPerSecond);

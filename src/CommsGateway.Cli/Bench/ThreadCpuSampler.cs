@@ -10,10 +10,9 @@ namespace CommsGateway.Cli.Bench;
 /// </summary>
 internal sealed class ThreadCpuSampler : IAsyncDisposable
 {
-    private const double TicksPerSecond = 100;
     private readonly string _tasks;
     private readonly string _namePrefix;
-    private readonly Dictionary<string, long> _ticks = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, TimeSpan> _cpu = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
 
@@ -29,10 +28,10 @@ internal sealed class ThreadCpuSampler : IAsyncDisposable
     {
         get
         {
-            lock (_ticks)
+            lock (_cpu)
             {
                 Sample();
-                return TimeSpan.FromSeconds(_ticks.Values.Sum() / TicksPerSecond);
+                return _cpu.Values.Aggregate(TimeSpan.Zero, (sum, t) => sum + t);
             }
         }
     }
@@ -43,7 +42,7 @@ internal sealed class ThreadCpuSampler : IAsyncDisposable
         {
             while (!_stop.IsCancellationRequested)
             {
-                lock (_ticks)
+                lock (_cpu)
                 {
                     Sample();
                 }
@@ -78,9 +77,7 @@ internal sealed class ThreadCpuSampler : IAsyncDisposable
                     continue;
                 }
 
-                var stat = File.ReadAllText(Path.Combine(task, "stat"));
-                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                _ticks[Path.GetFileName(task)] = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+                _cpu[Path.GetFileName(task)] = BenchProcess.CpuTimeOfStat(File.ReadAllText(Path.Combine(task, "stat")));
             }
             catch (IOException)
             {

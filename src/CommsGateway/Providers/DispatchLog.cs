@@ -45,15 +45,11 @@ public sealed class DispatchLog : IAsyncDisposable
     /// <c>dispatching</c>, and the primary key lets exactly one consumer (of any gateway instance) win.
     /// False when a row already exists: that decision was, is being, or may have been sent.
     /// </summary>
-    public async Task<bool> TryClaimAsync(Guid decisionId, string tenantId, string intentId, Channel channel, string provider, CancellationToken ct)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(ct);
-        await using var batch = new NpgsqlBatch(connection) { BatchCommands = { ClaimCommand(decisionId, tenantId, intentId, channel, provider, instance.Key) } };
-        return await batch.ExecuteNonQueryAsync(ct) == 1;
-    }
+    public async Task<bool> TryClaimAsync(Guid decisionId, string tenantId, string intentId, Channel channel, string provider, CancellationToken ct) =>
+        (await TryClaimManyAsync([(decisionId, tenantId, intentId, channel, provider)], ct)).Count == 1;
 
     /// <summary>
-    /// <see cref="TryClaimAsync"/> for several decisions in one round trip (redeliveries of a batch whose dispatches may
+    /// <see cref="TryClaimAsync"/> for several decisions in one statement (redeliveries of a batch whose dispatches may
     /// never have been claimed): the decisions this process now holds the claim of.
     /// </summary>
     public async Task<IReadOnlySet<Guid>> TryClaimManyAsync(IReadOnlyList<(Guid DecisionId, string TenantId, string IntentId, Channel Channel, string Provider)> claims,
@@ -67,52 +63,28 @@ public sealed class DispatchLog : IAsyncDisposable
         }
 
         await using var connection = await dataSource.OpenConnectionAsync(ct);
-        await using var batch = new NpgsqlBatch(connection);
-        foreach (var c in claims)
+        await using var batch = new NpgsqlBatch(connection) { BatchCommands = { ClaimCommand(claims, instance.Key) } };
+        await using var reader = await batch.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
         {
-            batch.BatchCommands.Add(ClaimCommand(c.DecisionId, c.TenantId, c.IntentId, c.Channel, c.Provider, instance.Key));
-        }
-
-        await batch.ExecuteNonQueryAsync(ct);
-        for (var i = 0; i < claims.Count; i++)
-        {
-            if (batch.BatchCommands[i].RecordsAffected == 1)
-            {
-                claimed.Add(claims[i].DecisionId);
-            }
+            claimed.Add(reader.GetGuid(0));
         }
 
         return claimed;
     }
 
     /// <summary>
-    /// The claim's statement, for <see cref="TryClaimAsync"/> and for the decision writer, which commits a new decision
-    /// to send and its claim in one transaction. <paramref name="claimant"/>: the claiming process (<see cref="GatewayInstance.Key"/>).
+    /// The claims' statement, for <see cref="TryClaimManyAsync"/> and for the decision writer, which commits new decisions
+    /// to send and their claims in one transaction: one row each, unless the decision already has one; returns the
+    /// decisions it claimed. <paramref name="claimant"/>: the claiming process (<see cref="GatewayInstance.Key"/>).
     /// </summary>
-    internal static NpgsqlBatchCommand ClaimCommand(Guid decisionId, string tenantId, string intentId, Channel channel, string provider, long? claimant) => new("""
-        insert into dispatches (decision_id, tenant_id, intent_id, channel, status, provider, attempts, claimed_by)
-        values ($1, $2, $3, $4, 'dispatching', $5, 1, $6)
-        on conflict (decision_id) do nothing
-        """)
-    {
-        Parameters =
-        {
-            new NpgsqlParameter<Guid> { TypedValue = decisionId },
-            new NpgsqlParameter<string> { TypedValue = tenantId, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text },
-            new NpgsqlParameter<string> { TypedValue = intentId, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text },
-            new NpgsqlParameter<string> { TypedValue = WireNames.Of(channel), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text },
-            new NpgsqlParameter<string> { TypedValue = provider, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text },
-            new NpgsqlParameter { Value = (object?)claimant ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint },
-        },
-    };
-
-    /// <summary><see cref="ClaimCommand"/> for many decisions in one statement (the decision writer's new decisions to send).</summary>
-    internal static NpgsqlBatchCommand ClaimManyCommand(IReadOnlyList<(Guid DecisionId, string TenantId, string IntentId, Channel Channel, string Provider)> claims,
+    internal static NpgsqlBatchCommand ClaimCommand(IReadOnlyList<(Guid DecisionId, string TenantId, string IntentId, Channel Channel, string Provider)> claims,
         long? claimant) => new("""
         insert into dispatches (decision_id, tenant_id, intent_id, channel, status, provider, attempts, claimed_by)
         select c.decision_id, c.tenant_id, c.intent_id, c.channel, 'dispatching', c.provider, 1, $6
         from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[]) as c(decision_id, tenant_id, intent_id, channel, provider)
         on conflict (decision_id) do nothing
+        returning decision_id
         """)
     {
         Parameters =

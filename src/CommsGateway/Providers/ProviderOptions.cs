@@ -62,7 +62,7 @@ public sealed class DispatchOptions
 
     /// <summary>
     /// Provider calls in flight at once in this process, whichever batch or redelivery they come from (campaign emails
-    /// sharing a SendGrid request do not take a slot each). 128: 32 for each of the 4 batches decided at once.
+    /// sharing a SendGrid request do not take a slot each). 128, shared by the intent batches decided at once.
     /// </summary>
     [Range(1, 1024)] public int MaxConcurrency { get; set; } = 128;
 }

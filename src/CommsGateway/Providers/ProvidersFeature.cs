@@ -134,7 +134,7 @@ internal sealed class ChannelDispatcher(
     public async Task<DispatchResult> DispatchAsync(OutboundMessage message, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(message);
-        if (message.Channel == Channel.Email && bulk.Accepts(message))
+        if (bulk.Accepts(message))
         {
             return await bulk.SendAsync(message, ct); // shares a request: takes no slot
         }

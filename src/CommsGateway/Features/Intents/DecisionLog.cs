@@ -356,7 +356,7 @@ public sealed class DecisionLog : IAsyncDisposable
                 .ToList();
             if (claims.Count > 0)
             {
-                insert.BatchCommands.Add(Providers.DispatchLog.ClaimManyCommand(claims, _claimant));
+                insert.BatchCommands.Add(Providers.DispatchLog.ClaimCommand(claims, _claimant));
             }
 
             foreach (var command in alongside)

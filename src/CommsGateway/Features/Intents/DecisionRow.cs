@@ -183,8 +183,5 @@ internal sealed record DecisionRow : DecisionFields
     private static NpgsqlParameter<string?[]> Texts(IReadOnlyList<(DecisionRow Row, byte[]?, byte[]?)> rows, Func<DecisionRow, string?> column) =>
         new() { TypedValue = [.. rows.Select(r => column(r.Row))], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text };
 
-    private static NpgsqlParameter Text(string? value) =>
-        new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text };
-
     private static string? NullableString(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
 }
