@@ -29,6 +29,26 @@ internal sealed record GatewayRun(
 {
     /// <summary>Of <see cref="GatewayCpuMicrosPerDecision"/>, what the runtime's background tier-1 JIT thread took.</summary>
     public double GatewayJitCpuMicrosPerDecision { get; init; }
+
+    /// <summary>The host's CPU over the run (<see cref="HostCpu"/>): every process, the servers' among them.</summary>
+    public HostCpu Host { get; init; }
+
+    public double BrokerCpuMicrosPerDecision => Host.Broker.TotalMicroseconds / N;
+
+    public double DatabaseCpuMicrosPerDecision => Host.Database.TotalMicroseconds / N;
+
+    /// <summary>Busy CPU of the whole host per decision: what one decision costs the machine, all processes together.</summary>
+    public double HostCpuMicrosPerDecision => Host.Busy.TotalMicroseconds / N;
+
+    /// <summary>The rate at which the host's cores would be full at that cost: no pipeline shape decides faster here.</summary>
+    public double CpuCeilingDecisionsPerSecond => Environment.ProcessorCount * 1e6 / HostCpuMicrosPerDecision;
+}
+
+/// <summary>CPU seconds each process took over a campaign run, and the least time the host's cores needed for them.</summary>
+internal sealed record CampaignCpu(double Gateway, double Broker, double Database, double FakeProviders, double QueueCommand, double Bench, double HostBusy, int Cores)
+{
+    /// <summary>The host's busy CPU spread over every core: a CPU-bound run cannot finish sooner.</summary>
+    public double FloorSeconds => HostBusy / Cores;
 }
 
 /// <summary>From `campaign queue` to every personalization accepted by the fake SendGrid.</summary>
@@ -40,7 +60,8 @@ internal sealed record CampaignRun(
     long SendGridRequests,
     double GatewayCpuMicrosPerEmail,
     double GatewayPeakWorkingSetMb,
-    bool Complete);
+    bool Complete,
+    CampaignCpu Cpu);
 
 /// <summary>
 /// The gateway as its own process (`commsgw run`, configured by environment variables like any deployment) and the fake
@@ -248,6 +269,7 @@ internal sealed class GatewayBench : IAsyncDisposable
         var gatewayJit = _jit.CpuTime;
         var producerCpu = Environment.CpuUsage.TotalTime;
         var providersCpu = _providers.CpuTime;
+        var host = HostCpu.Now();
         var pending = new List<ValueTask>(ConfirmWindow);
         var clock = Stopwatch.StartNew();
         var start = Stopwatch.GetTimestamp();
@@ -291,6 +313,7 @@ internal sealed class GatewayBench : IAsyncDisposable
         }
 
         var elapsed = clock.Elapsed;
+        var hostUse = HostCpu.Now() - host;
         var gatewayCpuMicros = (_gateway.CpuTime - gatewayCpu).TotalMicroseconds / n;
         var producerCpuMicros = (Environment.CpuUsage.TotalTime - producerCpu).TotalMicroseconds / n;
         var providersCpuMicros = (_providers.CpuTime - providersCpu).TotalMicroseconds / n;
@@ -307,6 +330,7 @@ internal sealed class GatewayBench : IAsyncDisposable
             outcomes)
         {
             GatewayJitCpuMicrosPerDecision = (_jit.CpuTime - gatewayJit).TotalMicroseconds / n,
+            Host = hostUse,
         };
     }
 
@@ -350,6 +374,9 @@ internal sealed class GatewayBench : IAsyncDisposable
             var before = await StatsAsync(http, ct);
             var peakReset = BenchProcess.ResetPeak(_gateway.Id);
             var gatewayCpu = _gateway.CpuTime;
+            var providersCpu = _providers.CpuTime;
+            var benchCpu = Environment.CpuUsage.TotalTime;
+            var host = HostCpu.Now();
             var clock = Stopwatch.StartNew();
             await using var queue = BenchProcess.Start(
                 ["campaign", "queue", "--tenant", tenant, "--name", "Bench peelings", "--channels", "email", "--template-fr-file", template,
@@ -383,9 +410,16 @@ internal sealed class GatewayBench : IAsyncDisposable
             }
 
             var total = clock.Elapsed;
+            var hostUse = HostCpu.Now() - host;
+            var gatewayUse = _gateway.CpuTime - gatewayCpu;
+            // The queue command has ended: its CPU is in this process's reaped-children time (the gateway and the fake
+            // providers, children too, are still running and not in it).
+            var cpu = new CampaignCpu(gatewayUse.TotalSeconds, hostUse.Broker.TotalSeconds, hostUse.Database.TotalSeconds,
+                (_providers.CpuTime - providersCpu).TotalSeconds, hostUse.ReapedChildren.TotalSeconds,
+                (Environment.CpuUsage.TotalTime - benchCpu).TotalSeconds, hostUse.Busy.TotalSeconds, Environment.ProcessorCount);
             return new CampaignRun(recipients, queued.TotalSeconds, total.TotalSeconds, accepted, requests,
-                (_gateway.CpuTime - gatewayCpu).TotalMicroseconds / Math.Max(1, accepted),
-                peakReset ? _gateway.PeakWorkingSetMb : double.NaN, accepted >= recipients);
+                gatewayUse.TotalMicroseconds / Math.Max(1, accepted),
+                peakReset ? _gateway.PeakWorkingSetMb : double.NaN, accepted >= recipients, cpu);
         }
         finally
         {

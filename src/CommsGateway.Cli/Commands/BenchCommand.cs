@@ -112,6 +112,27 @@ internal static class BenchCommand
 
         /// <summary>Of <see cref="GatewayCpuUsPerDecision"/>, what the runtime's background tier-1 JIT thread still took.</summary>
         public double GatewayJitCpuUsPerDecision { get; init; }
+
+        /// <summary>The closed loop's CPU in the broker's and PostgreSQL's processes, per decision.</summary>
+        public double BrokerCpuUsPerDecision { get; init; }
+
+        public double DatabaseCpuUsPerDecision { get; init; }
+
+        /// <summary>The whole host's busy CPU per decision in the closed loop (every process, the kernel's work for them included).</summary>
+        public double HostCpuUsPerDecision { get; init; }
+
+        /// <summary>How busy the host's cores were in the closed loop, and in the open loop at half its rate.</summary>
+        public double HostBusyPercent { get; init; }
+
+        public double? OpenLoopHostBusyPercent { get; init; }
+
+        /// <summary>The open loop's CPU per decision: its batches are smaller, so each decision costs more than in the closed loop.</summary>
+        public double? OpenLoopGatewayCpuUsPerDecision { get; init; }
+
+        public double? OpenLoopHostCpuUsPerDecision { get; init; }
+
+        /// <summary>Cores x 1 s / <see cref="HostCpuUsPerDecision"/>: the rate at which this host's cores are full.</summary>
+        public double CpuCeilingDecisionsPerS { get; init; }
     }
 
     private static async Task<BenchReport> RunAsync(int n, bool openLoop, double? offeredRate, bool quiet, bool gatewayOnly, CancellationToken ct)
@@ -149,6 +170,7 @@ internal static class BenchCommand
             Say($"    {closed.DecisionsPerSecond:N0} decisions/s, p99 {closed.P99Ms:N1} ms (closed loop: includes queueing)");
             Say($"    gateway process: {closed.GatewayCpuMicrosPerDecision:N0} us CPU/decision ({closed.GatewayJitCpuMicrosPerDecision:N0} us of it tier-1 JIT), peak {closed.GatewayPeakWorkingSetMb:N0} MB; producer {closed.ProducerCpuMicrosPerDecision:N0} us, fake providers {closed.FakeProvidersCpuMicrosPerDecision:N0} us");
             Say($"    {closed.Latency}");
+            Say($"    whole host: {closed.HostCpuMicrosPerDecision:N0} us CPU/decision (broker {closed.BrokerCpuMicrosPerDecision:N0}, PostgreSQL {closed.DatabaseCpuMicrosPerDecision:N0}), cores {closed.Host.BusyShare:P0} busy: full at {closed.CpuCeilingDecisionsPerSecond:N0} decisions/s");
             Say($"    outcomes: {closed.Outcomes}");
             if (openLoop)
             {
@@ -156,6 +178,7 @@ internal static class BenchCommand
                 Say($"    open loop at {rate:N0} intents/s ...");
                 open = await gateway.RunOpenLoopAsync(n, rate, ct);
                 Say($"    p50 {open.P50Ms:N1} ms, p95 {open.P95Ms:N1} ms, p99 {open.P99Ms:N1} ms; {open.Latency}");
+                Say($"    CPU per decision: gateway {open.GatewayCpuMicrosPerDecision:N0} us, broker {open.BrokerCpuMicrosPerDecision:N0}, PostgreSQL {open.DatabaseCpuMicrosPerDecision:N0}, whole host {open.HostCpuMicrosPerDecision:N0}; cores {open.Host.BusyShare:P0} busy");
             }
 
             profile = await gateway.StopAsync();
@@ -183,6 +206,14 @@ internal static class BenchCommand
         {
             WarmupIntents = warmup,
             GatewayJitCpuUsPerDecision = Math.Round(closed.GatewayJitCpuMicrosPerDecision),
+            BrokerCpuUsPerDecision = Math.Round(closed.BrokerCpuMicrosPerDecision),
+            DatabaseCpuUsPerDecision = Math.Round(closed.DatabaseCpuMicrosPerDecision),
+            HostCpuUsPerDecision = Math.Round(closed.HostCpuMicrosPerDecision),
+            HostBusyPercent = Math.Round(closed.Host.BusyShare * 100, 1),
+            OpenLoopHostBusyPercent = open is null ? null : Math.Round(open.Host.BusyShare * 100, 1),
+            OpenLoopGatewayCpuUsPerDecision = open is null ? null : Math.Round(open.GatewayCpuMicrosPerDecision),
+            OpenLoopHostCpuUsPerDecision = open is null ? null : Math.Round(open.HostCpuMicrosPerDecision),
+            CpuCeilingDecisionsPerS = Math.Round(closed.CpuCeilingDecisionsPerSecond),
         };
     }
 
@@ -212,6 +243,8 @@ internal static class BenchCommand
             warmup = await WarmUpAsync(gateway, recipients, Say, ct);
             run = await gateway.RunCampaignAsync(recipients, Say, ct);
             Say($"    {run.Accepted:N0} accepted in {run.TotalSeconds:F1} s ({run.SendGridRequests:N0} SendGrid requests), gateway {run.GatewayCpuMicrosPerEmail:N0} us CPU/email");
+            var cpu = run.Cpu;
+            Say($"    CPU seconds: gateway {cpu.Gateway:F1}, broker {cpu.Broker:F1}, PostgreSQL {cpu.Database:F1}, fake providers {cpu.FakeProviders:F1}, queue command {cpu.QueueCommand:F1}, bench {cpu.Bench:F1}; whole host {cpu.HostBusy:F1} = at least {cpu.FloorSeconds:F1} s on {cpu.Cores} cores");
             profile = await gateway.StopAsync();
         }
 
@@ -250,6 +283,10 @@ internal static class BenchCommand
             table.AddRow("SendGrid requests", $"{F(c.SendGridRequests)} ({(c.SendGridRequests == 0 ? 0 : c.Accepted / (double)c.SendGridRequests).ToString("N0", CultureInfo.InvariantCulture)} personalizations each)");
             table.AddRow("gateway process CPU per email", F(c.GatewayCpuMicrosPerEmail) + " us");
             table.AddRow("gateway peak working set", c.GatewayPeakWorkingSetMb.ToString("N1", CultureInfo.InvariantCulture) + " MB");
+            string S(double v) => v.ToString("N1", CultureInfo.InvariantCulture) + " s";
+            table.AddRow("CPU: gateway, broker, PostgreSQL, fake providers, queue command, bench",
+                string.Join(", ", new[] { c.Cpu.Gateway, c.Cpu.Broker, c.Cpu.Database, c.Cpu.FakeProviders, c.Cpu.QueueCommand, c.Cpu.Bench }.Select(S)));
+            table.AddRow("[bold]whole host's CPU / its cores: the least this run could take[/]", $"{S(c.Cpu.HostBusy)} / {c.Cpu.Cores} = [bold]{S(c.Cpu.FloorSeconds)}[/]");
         }
         else
         {
@@ -265,8 +302,10 @@ internal static class BenchCommand
             table.AddRow("producer (this process): CPU per decision, peak working set",
                 $"{F(r.ProducerCpuUsPerDecision)} us, {r.ProducerPeakWorkingSetMb.ToString("N1", CultureInfo.InvariantCulture)} MB");
             table.AddRow("fake providers process: CPU per decision", F(r.FakeProvidersCpuUsPerDecision) + " us");
+            table.AddRow("broker, PostgreSQL: CPU per decision", $"{F(r.BrokerCpuUsPerDecision)} us, {F(r.DatabaseCpuUsPerDecision)} us");
+            table.AddRow("[bold]whole host: CPU per decision, cores busy[/]", $"[bold]{F(r.HostCpuUsPerDecision)} us[/], {r.HostBusyPercent.ToString("N0", CultureInfo.InvariantCulture)} %: cores full at {F(r.CpuCeilingDecisionsPerS)} decisions/s");
             table.AddRow($"latency publish -> committed ({r.LatencyMode.Replace('_', ' ')}{(r.OfferedRatePerS is { } rate ? $" at {F(rate)}/s" : "")})",
-                $"p50 {Ms(r.P50Ms)}, p95 {Ms(r.P95Ms)}, p99 {Ms(r.P99Ms)}");
+                $"p50 {Ms(r.P50Ms)}, p95 {Ms(r.P95Ms)}, p99 {Ms(r.P99Ms)}" + (r.OpenLoopHostBusyPercent is { } busy ? $"; cores {busy.ToString("N0", CultureInfo.InvariantCulture)} % busy" : ""));
             table.AddRow("latency, closed loop p99", Ms(r.ClosedLoopP99Ms));
             table.AddRow("outcome mix (closed loop)", Markup.Escape(r.OutcomeMix));
         }
