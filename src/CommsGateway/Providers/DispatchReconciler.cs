@@ -62,6 +62,7 @@ internal sealed class FakeProviderProbe(IHttpClientFactory httpClientFactory, IO
 /// </summary>
 internal sealed class DispatchReconciler(
     DispatchLog dispatches,
+    Features.Intents.DecisionLog decisions,
     IDispatchProbe probe,
     IServiceScopeFactory scopes,
     IOptions<ReconcilerOptions> options,
@@ -112,6 +113,10 @@ internal sealed class DispatchReconciler(
                     "reconciled: the provider never received the message and no redelivery of the intent resumed it"),
                 null => ("unknown", DecisionOutcome.Failed, ReasonCodes.DispatchOutcomeUnknown, "reconciled: interrupted and the provider cannot be asked; check its console"),
             };
+            // The event the interrupted consumer would have published: its decision's, Failed when the send was not made.
+            // A dispatch row references its decision, so the decision is there.
+            var decision = await decisions.FindAsync(row.TenantId, row.IntentId, ct)
+                ?? throw new InvalidOperationException($"Dispatch {row.DecisionId} has no decision for {row.IntentId}");
             if (!await dispatches.SettleAsync(row.DecisionId, status, answer?.ProviderMessageId, reason, detail, ct))
             {
                 continue; // another instance settled it
@@ -119,20 +124,13 @@ internal sealed class DispatchReconciler(
 
             settled++;
             logger.LogWarning("Reconciled interrupted dispatch {DecisionId} of {IntentId} as {Status}", row.DecisionId, row.IntentId, status);
-            var channel = Enum.TryParse<Channel>(row.Channel, ignoreCase: true, out var c) ? c : Channel.Unknown;
+            var decided = reason is null
+                ? decision.ToEvent()
+                : decision.ToEvent() with { Outcome = outcome, Reasons = [.. decision.Reasons, reason] };
             // The interrupted consumer never counted this decision (it counts after the provider's answer).
-            metrics.Decided(outcome, channel, reason is null ? [] : [reason]);
+            metrics.Decided(decided.Outcome, decided.Channel, decided.Reasons);
             using var scope = scopes.CreateScope();
-            await scope.ServiceProvider.GetRequiredService<IPublishEndpoint>().Publish(new MessageDecided
-            {
-                IntentId = row.IntentId,
-                TenantId = row.TenantId,
-                DecisionId = row.DecisionId,
-                Outcome = outcome,
-                Reasons = reason is null ? [] : [reason],
-                Channel = channel,
-                DecidedAt = clock.GetUtcNow(),
-            }, ct);
+            await scope.ServiceProvider.GetRequiredService<IPublishEndpoint>().Publish(decided, ct);
         }
 
         return settled;

@@ -265,6 +265,17 @@ public sealed class ProviderDispatchTests(GatewayFixture gateway)
         var lostEvent = Assert.Single(await gateway.WaitForDecidedAsync(lost.IntentId));
         Assert.Equal(DecisionOutcome.Sent, reachedEvent.Outcome);
         Assert.Equal(DecisionOutcome.Failed, lostEvent.Outcome);
+        // Each event is its decision's (id, channel, what the classifier found, when), as the interrupted consumer would have
+        // published it; the failed one adds why the send was not made to the decision's reasons.
+        var log = gateway.Services.GetRequiredService<DecisionLog>();
+        foreach (var (intent, decided) in new[] { (reached, reachedEvent), (lost, lostEvent) })
+        {
+            var decision = (await log.FindAsync(intent.TenantId, intent.IntentId, CancellationToken.None))!;
+            Assert.Equal((decision.DecisionId, intent.Channel, decision.DetectedPurpose, decision.DecidedAt),
+                (decided.DecisionId, decided.Channel, decided.DetectedPurpose, decided.DecidedAt));
+            Assert.Equal(decision.Reasons, decided.Reasons.Take(decision.Reasons.Count));
+            Assert.Equal(intent == lost ? [ReasonCodes.ProcessingFailed] : [], decided.Reasons.Skip(decision.Reasons.Count));
+        }
         var reachedRow = await DispatchAsync(reached.IntentId);
         Assert.Equal("sent", reachedRow.Status);
         Assert.Equal(gateway.Fake.Accepted.Single(m => m.IntentId == reached.IntentId).ProviderMessageId, reachedRow.ProviderMessageId);
