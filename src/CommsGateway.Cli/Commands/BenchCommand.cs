@@ -126,7 +126,7 @@ internal static class BenchCommand
 
         public double? OpenLoopHostBusyPercent { get; init; }
 
-        /// <summary>The open loop's CPU per decision: its batches are smaller, so each decision costs more than in the closed loop.</summary>
+        /// <summary>The open loop's CPU per decision: intents trickle in instead of arriving in bursts, so each costs more than in the closed loop.</summary>
         public double? OpenLoopGatewayCpuUsPerDecision { get; init; }
 
         public double? OpenLoopHostCpuUsPerDecision { get; init; }
