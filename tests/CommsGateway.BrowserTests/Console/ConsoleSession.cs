@@ -60,8 +60,11 @@ internal static class ConsoleSession
         await page.FillAsync("#email", login.Email);
         await page.FillAsync("#password", login.Password);
         await page.FillAsync("#code", code ?? CodeOf(login.Secret));
+        // Waits for the answer's own document: the flag lives only on the page that submitted. (A load-state wait
+        // right after the click can miss the new document's event and hang; a polled condition cannot.)
+        await page.EvaluateAsync("() => { window.commsgwSubmitted = true; }");
         await page.ClickAsync("button[type=submit]");
-        await page.WaitForLoadStateAsync(LoadState.DOMContentLoaded);
+        await page.WaitForFunctionAsync("() => window.commsgwSubmitted !== true && document.readyState !== 'loading'");
     }
 
     /// <summary>
