@@ -60,12 +60,20 @@ internal static class ConsoleSession
         await page.FillAsync("#email", login.Email);
         await page.FillAsync("#password", login.Password);
         await page.FillAsync("#code", code ?? CodeOf(login.Secret));
-        // Waits for the answer's own document: the flag lives only on the page that submitted. (A load-state wait
-        // right after the click can miss the new document's event and hang; a polled condition cannot.)
-        await page.EvaluateAsync("() => { window.commsgwSubmitted = true; }");
+        await MarkSubmittingAsync(page);
         await page.ClickAsync("button[type=submit]");
-        await page.WaitForFunctionAsync("() => window.commsgwSubmitted !== true && document.readyState !== 'loading'");
+        await WaitForAnswerAsync(page);
     }
+
+    /// <summary>Marks the current document before a form is submitted, for <see cref="WaitForAnswerAsync"/>.</summary>
+    public static Task MarkSubmittingAsync(IPage page) => page.EvaluateAsync("() => { window.commsgwSubmitted = true; }");
+
+    /// <summary>
+    /// Until the answer's own document is ready: the mark lives only on the page that submitted. (A load-state wait
+    /// right after the click can miss the new document's event and hang; a polled condition cannot.)
+    /// </summary>
+    public static Task WaitForAnswerAsync(IPage page) =>
+        page.WaitForFunctionAsync("() => window.commsgwSubmitted !== true && document.readyState !== 'loading'");
 
     /// <summary>
     /// axe-core reports no serious or critical violation, and the page is saved at phone (412 px) and desktop (1280 px)

@@ -40,11 +40,12 @@ public sealed class SignInRateLimitTests(Chromium chromium, StrictSignInGateway 
         Assert.Equal("60", retryAfter);
 
         // The right credentials, from the same address, within the same minute: the 429 page, and no session.
+        await ConsoleSession.MarkSubmittingAsync(page);
         var refused = await page.RunAndWaitForResponseAsync(() => page.ClickAsync("button[type=submit]"), r => r.Request.Method == "POST");
         Assert.Equal(429, refused.Status);
         Assert.Equal("60", await refused.HeaderValueAsync("retry-after"));
         Assert.StartsWith("text/html", await refused.HeaderValueAsync("content-type"), StringComparison.Ordinal);
-        await page.WaitForLoadStateAsync(LoadState.DOMContentLoaded);
+        await ConsoleSession.WaitForAnswerAsync(page);
         Assert.Equal("Too many sign-in attempts", (await page.InnerTextAsync("h1")).Trim());
         Assert.Contains("wait a minute", await page.InnerTextAsync("[role=alert]"), StringComparison.Ordinal);
         Assert.DoesNotContain(await page.Context.CookiesAsync(), c => c.Name == "commsgw-console");
