@@ -14,9 +14,6 @@ internal sealed class BenchProcess : IAsyncDisposable
 {
     private const int KeptLines = 200;
 
-    /// <summary>USER_HZ: /proc reports CPU time in these ticks per second on Linux.</summary>
-    private const double TicksPerSecond = 100;
-
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _output = new();
     private readonly TaskCompletionSource<string> _firstMatch = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -150,17 +147,7 @@ internal sealed class BenchProcess : IAsyncDisposable
     /// <summary>CPU time (user + system) the process used so far.</summary>
     public TimeSpan CpuTime => CpuTimeOf(Id);
 
-    public static TimeSpan CpuTimeOf(int pid) => CpuTimeOfStat(File.ReadAllText($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/stat"));
-
-    /// <summary>utime + stime of a process's or a thread's <c>stat</c> line (/proc/PID/stat, /proc/PID/task/TID/stat).</summary>
-    public static TimeSpan CpuTimeOfStat(string stat)
-    {
-        ArgumentNullException.ThrowIfNull(stat);
-        // Fields after the command name (which may hold spaces, inside parentheses): state is field 3, utime 14, stime 15.
-        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
-        return TimeSpan.FromSeconds(ticks / TicksPerSecond);
-    }
+    public static TimeSpan CpuTimeOf(int pid) => ProcStat.Of(pid).CpuTime;
 
     /// <summary>Peak resident set since start or since the last <see cref="ResetPeak"/> (VmHWM), in MB.</summary>
     public double PeakWorkingSetMb => StatusMb(Id, "VmHWM:");

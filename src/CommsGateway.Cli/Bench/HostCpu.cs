@@ -11,8 +11,6 @@ namespace CommsGateway.Cli.Bench;
 /// </summary>
 internal readonly record struct HostCpu(TimeSpan Busy, TimeSpan Capacity, TimeSpan Broker, TimeSpan Database, TimeSpan ReapedChildren)
 {
-    private const double TicksPerSecond = 100;
-
     /// <summary>The busy share of the cores over the interval (0-1).</summary>
     public double BusyShare => Capacity <= TimeSpan.Zero ? double.NaN : Busy / Capacity;
 
@@ -33,15 +31,14 @@ internal readonly record struct HostCpu(TimeSpan Busy, TimeSpan Capacity, TimeSp
 
             try
             {
-                var stat = File.ReadAllText(Path.Combine(directory, "stat"));
-                var command = stat[(stat.IndexOf('(') + 1)..stat.LastIndexOf(')')];
-                if (command == "beam.smp")
+                var stat = ProcStat.Parse(File.ReadAllText(Path.Combine(directory, "stat")));
+                if (stat.Command == "beam.smp")
                 {
-                    broker += BenchProcess.CpuTimeOfStat(stat);
+                    broker += stat.CpuTime;
                 }
-                else if (command == "postgres")
+                else if (stat.Command == "postgres")
                 {
-                    database += BenchProcess.CpuTimeOfStat(stat) + (IsPostmaster(stat) ? ReapedOf(stat) : TimeSpan.Zero);
+                    database += stat.CpuTime + (IsPostmaster(stat) ? stat.ReapedChildren : TimeSpan.Zero);
                 }
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
@@ -50,7 +47,7 @@ internal readonly record struct HostCpu(TimeSpan Busy, TimeSpan Capacity, TimeSp
             }
         }
 
-        return new HostCpu(busy, capacity, broker, database, ReapedOf(File.ReadAllText("/proc/self/stat")));
+        return new HostCpu(busy, capacity, broker, database, ProcStat.Of(Environment.ProcessId).ReapedChildren);
     }
 
     /// <summary>Busy and total time over every core from the <c>cpu</c> line of /proc/stat (idle and iowait are not busy).</summary>
@@ -62,24 +59,15 @@ internal readonly record struct HostCpu(TimeSpan Busy, TimeSpan Capacity, TimeSp
             .Select(t => long.Parse(t, CultureInfo.InvariantCulture)).ToArray();
         var total = ticks.Sum();
         var idle = ticks[3] + ticks[4];
-        return (TimeSpan.FromSeconds((total - idle) / TicksPerSecond), TimeSpan.FromSeconds(total / TicksPerSecond));
-    }
-
-    /// <summary>cutime + cstime: the CPU time of the children this process waited for.</summary>
-    internal static TimeSpan ReapedOf(string stat)
-    {
-        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        return TimeSpan.FromSeconds((long.Parse(fields[13], CultureInfo.InvariantCulture) + long.Parse(fields[14], CultureInfo.InvariantCulture)) / TicksPerSecond);
+        return (TimeSpan.FromSeconds((total - idle) / ProcStat.TicksPerSecond), TimeSpan.FromSeconds(total / ProcStat.TicksPerSecond));
     }
 
     /// <summary>The postmaster is the postgres process whose parent is not one: backends are its children.</summary>
-    private static bool IsPostmaster(string stat)
+    private static bool IsPostmaster(ProcStat stat)
     {
-        var parent = stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1];
         try
         {
-            var parentStat = File.ReadAllText($"/proc/{parent}/stat");
-            return parentStat[(parentStat.IndexOf('(') + 1)..parentStat.LastIndexOf(')')] != "postgres";
+            return ProcStat.Of(stat.ParentId).Command != "postgres";
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

@@ -77,7 +77,7 @@ internal sealed class ThreadCpuSampler : IAsyncDisposable
                     continue;
                 }
 
-                _cpu[Path.GetFileName(task)] = BenchProcess.CpuTimeOfStat(File.ReadAllText(Path.Combine(task, "stat")));
+                _cpu[Path.GetFileName(task)] = ProcStat.Parse(File.ReadAllText(Path.Combine(task, "stat"))).CpuTime;
             }
             catch (IOException)
             {

@@ -106,12 +106,13 @@ internal sealed class DispatchReconciler(
                 continue;
             }
 
-            var (status, outcome, reason, detail) = answer switch
+            // No reason: the provider has it (sent). A reason: the send is Failed, for that reason.
+            var (status, reason, detail) = answer switch
             {
-                { Accepted: true } => ("sent", DecisionOutcome.Sent, (string?)null, "reconciled: the provider has the message"),
-                { Accepted: false } => ("failed", DecisionOutcome.Failed, ReasonCodes.ProcessingFailed,
+                { Accepted: true } => ("sent", (string?)null, "reconciled: the provider has the message"),
+                { Accepted: false } => ("failed", ReasonCodes.ProcessingFailed,
                     "reconciled: the provider never received the message and no redelivery of the intent resumed it"),
-                null => ("unknown", DecisionOutcome.Failed, ReasonCodes.DispatchOutcomeUnknown, "reconciled: interrupted and the provider cannot be asked; check its console"),
+                null => ("unknown", ReasonCodes.DispatchOutcomeUnknown, "reconciled: interrupted and the provider cannot be asked; check its console"),
             };
             // The event the interrupted consumer would have published: its decision's, Failed when the send was not made.
             // A dispatch row references its decision, so the decision is there.
@@ -126,7 +127,7 @@ internal sealed class DispatchReconciler(
             logger.LogWarning("Reconciled interrupted dispatch {DecisionId} of {IntentId} as {Status}", row.DecisionId, row.IntentId, status);
             var decided = reason is null
                 ? decision.ToEvent()
-                : decision.ToEvent() with { Outcome = outcome, Reasons = [.. decision.Reasons, reason] };
+                : decision.ToEvent() with { Outcome = DecisionOutcome.Failed, Reasons = [.. decision.Reasons, reason] };
             // The interrupted consumer never counted this decision (it counts after the provider's answer).
             metrics.Decided(decided.Outcome, decided.Channel, decided.Reasons);
             using var scope = scopes.CreateScope();

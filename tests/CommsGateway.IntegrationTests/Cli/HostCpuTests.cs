@@ -3,6 +3,7 @@ extern alias cli;
 using System.Diagnostics;
 using CommsGateway.IntegrationTests.Infrastructure;
 using HostCpu = cli::CommsGateway.Cli.Bench.HostCpu;
+using ProcStat = cli::CommsGateway.Cli.Bench.ProcStat;
 
 namespace CommsGateway.IntegrationTests.Cli;
 
@@ -29,11 +30,15 @@ public sealed class HostCpuTests : IAsyncLifetime
     }
 
     [Fact]
-    public void Should_read_the_reaped_children_time_past_a_command_name_holding_spaces_and_parentheses()
+    public void Should_read_the_parent_the_cpu_and_the_reaped_children_time_past_a_command_name_holding_spaces_and_parentheses()
     {
         const string stat = "4242 (post gres (x)) S 1 4242 4242 0 -1 4194560 100 0 0 0 7 3 250 125 20 0 1 0 100 0 0";
 
-        Assert.Equal(TimeSpan.FromSeconds(3.75), HostCpu.ReapedOf(stat));
+        var parsed = ProcStat.Parse(stat);
+
+        Assert.Equal(("post gres (x)", 1), (parsed.Command, parsed.ParentId));
+        Assert.Equal(TimeSpan.FromSeconds(0.10), parsed.CpuTime);
+        Assert.Equal(TimeSpan.FromSeconds(3.75), parsed.ReapedChildren);
     }
 
     [Fact]

@@ -1,0 +1,35 @@
+using System.Globalization;
+
+namespace CommsGateway.Cli.Bench;
+
+/// <summary>
+/// A <c>/proc/PID/stat</c> (or <c>/proc/PID/task/TID/stat</c>) line, as proc(5) numbers its fields: the command name
+/// (field 2, inside parentheses, which it may itself hold) and the fields after it. Times are in clock ticks.
+/// </summary>
+internal readonly record struct ProcStat(string Command, string[] After)
+{
+    /// <summary>USER_HZ: /proc reports CPU time in these ticks per second on Linux.</summary>
+    internal const double TicksPerSecond = 100;
+
+    public static ProcStat Parse(string stat)
+    {
+        ArgumentNullException.ThrowIfNull(stat);
+        var close = stat.LastIndexOf(')');
+        return new ProcStat(stat[(stat.IndexOf('(') + 1)..close], stat[(close + 2)..].Split(' '));
+    }
+
+    public static ProcStat Of(int pid) => Parse(File.ReadAllText($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/stat"));
+
+    /// <summary>Field 4, ppid.</summary>
+    public int ParentId => int.Parse(Field(4), CultureInfo.InvariantCulture);
+
+    /// <summary>Fields 14 and 15: utime + stime.</summary>
+    public TimeSpan CpuTime => Ticks(14) + Ticks(15);
+
+    /// <summary>Fields 16 and 17: cutime + cstime, the CPU time of the children this process waited for.</summary>
+    public TimeSpan ReapedChildren => Ticks(16) + Ticks(17);
+
+    private string Field(int number) => After[number - 3];
+
+    private TimeSpan Ticks(int number) => TimeSpan.FromSeconds(long.Parse(Field(number), CultureInfo.InvariantCulture) / TicksPerSecond);
+}
