@@ -44,19 +44,9 @@ internal static class PatientDataCommands
                 return 3;
             }
 
-            string document;
-            if (parse.GetValue(format) == "html")
-            {
-                var brand = await services.GetRequiredService<Features.Preferences.ClinicBrands>().FindAsync(export.TenantId, ct)
-                    ?? new Core.Preferences.ClinicBrand(export.TenantId);
-                document = Features.Preferences.AccessReport.Html(export, brand,
-                    Core.Unsubscribe.UnsubscribeLocales.From(parse.GetValue(locale) ?? export.Contact?.Locale ?? "fr"),
-                    await services.GetRequiredService<Features.Preferences.WordingCatalogue>().ForTenantAsync(export.TenantId, ct));
-            }
-            else
-            {
-                document = JsonSerializer.Serialize(export, Json);
-            }
+            var document = parse.GetValue(format) == "html"
+                ? await services.GetRequiredService<Features.Preferences.AccessReports>().HtmlAsync(export, parse.GetValue(locale), ct)
+                : JsonSerializer.Serialize(export, Json);
 
             if (parse.GetValue(output) is { } file)
             {

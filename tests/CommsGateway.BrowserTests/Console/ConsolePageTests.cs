@@ -105,6 +105,15 @@ public sealed class ConsolePageTests(Chromium chromium, KestrelGateway gateway) 
             new { tenant = KestrelGateway.Tenant, staffEmail })];
     }
 
+    /// <summary>The format of each export the staff member made of the patient, in order.</summary>
+    private async Task<List<string?>> ExportDetailsAsync(string staffEmail, string patientId)
+    {
+        await using var connection = await gateway.Db.OpenConnectionAsync();
+        return [.. await connection.QueryAsync<string?>(
+            "select detail from console_access_log where tenant_id = @tenant and staff_email = @staffEmail and patient_id = @patientId and what = 'patient.export' order by seq",
+            new { tenant = KestrelGateway.Tenant, staffEmail, patientId })];
+    }
+
     [Fact]
     public async Task Should_let_the_dpo_settle_a_held_message_find_why_a_promotion_was_blocked_and_see_that_view_in_the_access_log()
     {
@@ -172,6 +181,18 @@ public sealed class ConsolePageTests(Chromium chromium, KestrelGateway gateway) 
         var download = await page.RunAndWaitForDownloadAsync(() => page.ClickAsync($"a[href='/console/patients/{seeded.PatientId}/export']"));
         Assert.Contains(seeded.Email, await File.ReadAllTextAsync((await download.PathAsync())!), StringComparison.Ordinal);
         Assert.Contains((dpo.Email, "dpo", seeded.PatientId, "patient.export"), await AccessLogAsync(dpo.Email));
+
+        // The same export as the document the patient reads, in the patient's language (English here), reasons in words.
+        var readable = await page.RunAndWaitForDownloadAsync(() => page.ClickAsync($"a[href='/console/patients/{seeded.PatientId}/export?format=html']"));
+        Assert.Equal($"{KestrelGateway.Tenant}-{seeded.PatientId}.html", readable.SuggestedFilename);
+        var report = await File.ReadAllTextAsync((await readable.PathAsync())!);
+        Assert.Contains("<html lang=\"en\">", report, StringComparison.Ordinal);
+        Assert.Contains("Your communication data", report, StringComparison.Ordinal);
+        Assert.Contains(seeded.Email, report, StringComparison.Ordinal);
+        Assert.Contains("<strong>Not sent</strong> — marketing without your consent on this channel", report, StringComparison.Ordinal);
+        Assert.DoesNotContain(ReasonCodes.NoMarketingConsent, report, StringComparison.Ordinal);
+        Assert.Equal(["json", "html"], await ExportDetailsAsync(dpo.Email, seeded.PatientId));
+        Assert.Equal(400, (await page.GotoAsync($"/console/patients/{seeded.PatientId}/export?format=pdf"))!.Status);
     }
 
     [Fact]
@@ -184,6 +205,7 @@ public sealed class ConsolePageTests(Chromium chromium, KestrelGateway gateway) 
         await ConsoleSession.CheckPageAsync(page, "home-marketing");
 
         foreach (var path in new[] { $"/console/patients/{seeded.PatientId}", $"/console/patients/{seeded.PatientId}/export",
+                     $"/console/patients/{seeded.PatientId}/export?format=html",
                      $"/console/patients?q={seeded.FirstName}", $"/console/access-log?patient={seeded.PatientId}" })
         {
             var response = await page.GotoAsync(path);

@@ -29,7 +29,7 @@ public static class PatientsFeature
 
     /// <summary>JSON for the DPO; ?format=html (and ?lang=fr|en) the same export as a document the patient can read.</summary>
     private static async Task<Results<Ok<PatientExport>, ContentHttpResult, NotFound>> Export(
-        string patientId, HttpContext http, PatientRecords records, Preferences.ClinicBrands brands, Preferences.WordingCatalogue wordings, CancellationToken ct,
+        string patientId, HttpContext http, PatientRecords records, Preferences.AccessReports reports, CancellationToken ct,
         string? format = null, string? lang = null)
     {
         if (await records.ExportAsync(http.User.Tenant(), patientId, http.Actor(), ct) is not { } export)
@@ -37,15 +37,9 @@ public static class PatientsFeature
             return TypedResults.NotFound();
         }
 
-        if (format != "html")
-        {
-            return TypedResults.Ok(export);
-        }
-
-        var brand = await brands.FindAsync(export.TenantId, ct) ?? new Core.Preferences.ClinicBrand(export.TenantId);
-        return TypedResults.Content(Preferences.AccessReport.Html(export, brand,
-            Core.Unsubscribe.UnsubscribeLocales.From(lang ?? export.Contact?.Locale ?? "fr"), await wordings.ForTenantAsync(export.TenantId, ct)),
-            "text/html; charset=utf-8");
+        return format == "html"
+            ? TypedResults.Content(await reports.HtmlAsync(export, lang, ct), "text/html; charset=utf-8")
+            : TypedResults.Ok(export);
     }
 
     private static async Task<Results<Ok<ErasureResult>, NotFound>> Erase(

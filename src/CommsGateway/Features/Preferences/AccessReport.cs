@@ -104,3 +104,18 @@ public static class AccessReport
         }
     }
 }
+
+/// <summary>
+/// The access report of a patient's export with the clinic's own look and consent wordings, in the language asked
+/// for or else the patient's own (French when unknown): one place for the admin API, the console and the CLI.
+/// </summary>
+public sealed class AccessReports(ClinicBrands brands, WordingCatalogue wordings)
+{
+    public async Task<string> HtmlAsync(PatientExport export, string? lang, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(export);
+        var brand = await brands.FindAsync(export.TenantId, ct) ?? new ClinicBrand(export.TenantId);
+        return AccessReport.Html(export, brand, UnsubscribeLocales.From(lang ?? export.Contact?.Locale ?? "fr"),
+            await wordings.ForTenantAsync(export.TenantId, ct));
+    }
+}

@@ -35,6 +35,7 @@ public static class PreferencesFeature
         builder.Services.TryAddSingleton<ClinicBrands>();
         builder.Services.TryAddSingleton<CaptureFormOriginStore>();
         builder.Services.TryAddSingleton<WordingCatalogue>();
+        builder.Services.TryAddSingleton<AccessReports>();
         return builder;
     }
 
