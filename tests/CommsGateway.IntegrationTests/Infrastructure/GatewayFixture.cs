@@ -118,7 +118,12 @@ public sealed class GatewayFixture : IAsyncLifetime
     public Task PublishAsync(MessageIntent intent) => Services.GetRequiredService<IBus>().Publish(intent);
 
     /// <summary>Publishes a plain-JSON body straight to the intent queue, as a producer without MassTransit would.</summary>
-    public async Task PublishRawAsync(string json, string? messageId = null, string? contentType = "application/json",
+    public Task PublishRawAsync(string json, string? messageId = null, string? contentType = "application/json",
+        string queue = "commsgw-intents", Dictionary<string, object?>? headers = null) =>
+        PublishRawAsync(Encoding.UTF8.GetBytes(json), messageId, contentType, queue, headers);
+
+    /// <summary>Publishes these exact bytes (which need not be valid UTF-8) to the queue.</summary>
+    public async Task PublishRawAsync(byte[] body, string? messageId = null, string? contentType = "application/json",
         string queue = "commsgw-intents", Dictionary<string, object?>? headers = null)
     {
         var factory = new ConnectionFactory
@@ -129,7 +134,7 @@ public sealed class GatewayFixture : IAsyncLifetime
         await using var connection = await factory.CreateConnectionAsync();
         await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true));
         var properties = new BasicProperties { ContentType = contentType, Persistent = true, MessageId = messageId, Headers = headers };
-        await channel.BasicPublishAsync("", queue, mandatory: true, properties, Encoding.UTF8.GetBytes(json));
+        await channel.BasicPublishAsync("", queue, mandatory: true, properties, body);
     }
 
     /// <summary>Decision rows for an intent, polled until at least <paramref name="count"/> exist or the timeout passes.</summary>

@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Text;
 using System.Text.Json;
 using CommsGateway.Contracts;
 using MassTransit.Serialization;
@@ -24,6 +26,12 @@ internal static class IntentReader
 
     public static Result Read(ReadOnlySpan<byte> body)
     {
+        // The JSON parser checks the structure, not the UTF-8 inside strings: a string would throw only once read.
+        if (InvalidUtf8At(body) is { } at)
+        {
+            return new Result(null, null, $"the body is not valid UTF-8 (byte {at})", NoIds);
+        }
+
         JsonElement root;
         try
         {
@@ -61,6 +69,23 @@ internal static class IntentReader
         {
             return new Result(null, FieldOf(null), ex.Message, ids);
         }
+    }
+
+    /// <summary>The offset of the first byte that does not decode as UTF-8; null when all do.</summary>
+    internal static int? InvalidUtf8At(ReadOnlySpan<byte> bytes)
+    {
+        if (System.Text.Unicode.Utf8.IsValid(bytes))
+        {
+            return null;
+        }
+
+        var offset = 0;
+        while (Rune.DecodeFromUtf8(bytes[offset..], out _, out var consumed) == OperationStatus.Done)
+        {
+            offset += consumed;
+        }
+
+        return offset;
     }
 
     /// <summary>"$.body" → "body", "$.blocks[0].kind" → "blocks[0].kind"; the whole message when no path is known.</summary>

@@ -1,3 +1,4 @@
+using System.Text;
 using CommsGateway.Contracts;
 using CommsGateway.IntegrationTests.Infrastructure;
 using Dapper;
@@ -135,6 +136,23 @@ public sealed class IntentIngestionTests(GatewayFixture gateway)
         Assert.Equal("Rejected", row.Outcome);
         Assert.Equal([ReasonCodes.MalformedMessage], row.Reasons);
         Assert.Contains(row.Details, d => d.StartsWith("unparseable message:", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Should_reject_a_body_that_is_not_valid_utf8_naming_the_byte()
+    {
+        var tenant = await ClinicWithPatientsAsync();
+        var messageId = NewId("latin1");
+        // A producer that wrote Latin-1: "é" as the single byte E9, inside an otherwise well-formed intent.
+        var json = Encoding.UTF8.GetBytes($$"""{"intentId":"{{messageId}}","tenantId":"{{tenant}}","patientId":"p","channel":"sms","body":"Rappel: caf""");
+        byte[] body = [.. json, 0xE9, .. "\"}"u8];
+
+        await gateway.PublishRawAsync(body, messageId);
+
+        var row = Assert.Single(await gateway.WaitForDecisionsAsync("", "rejected:" + messageId));
+        Assert.Equal("Rejected", row.Outcome);
+        Assert.Equal([ReasonCodes.MalformedMessage], row.Reasons);
+        Assert.Contains($"unparseable message: the body is not valid UTF-8 (byte {json.Length})", row.Details);
     }
 
     [Fact]
