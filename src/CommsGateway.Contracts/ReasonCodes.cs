@@ -55,6 +55,9 @@ public static class ReasonCodes
     // Idempotency.
     public const string DuplicateIntent = "DuplicateIntent";
 
+    /// <summary>With <see cref="DuplicateIntent"/>: the id was decided before for other content, so this message was not sent.</summary>
+    public const string IntentIdReused = "IntentIdReused";
+
     // Provider outcomes.
     public const string ProviderRejected = "ProviderRejected";
     public const string ProviderUnavailable = "ProviderUnavailable";

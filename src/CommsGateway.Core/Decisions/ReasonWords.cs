@@ -185,6 +185,11 @@ public static class ReasonWords
             "already handled",
             "Ce message avait déjà été décidé ; rien n'est envoyé deux fois.",
             "This message was already decided; nothing is sent twice."),
+        [ReasonCodes.IntentIdReused] = new(
+            "identifiant déjà utilisé pour un autre message",
+            "id already used for another message",
+            "Le système émetteur a réutilisé l'identifiant d'un message déjà décidé pour un autre contenu : celui-ci n'est pas envoyé. Il doit publier un nouvel identifiant.",
+            "The producing system reused the id of a message already decided, for other content: this one is not sent. It must publish a new id."),
         [ReasonCodes.ProviderRejected] = new(RefusedByCarrierFr, RefusedByCarrierEn),
         [ReasonCodes.ProviderUnavailable] = new("opérateur indisponible", "carrier unavailable"),
         [ReasonCodes.RecipientOptedOut] = new("vous vous étiez désinscrit(e) chez l'opérateur", "you had opted out at the carrier"),

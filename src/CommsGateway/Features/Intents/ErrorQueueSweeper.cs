@@ -125,18 +125,20 @@ internal sealed class ErrorQueueSweeper(
 
         // A readable intent the consumer's retries could not decide: the fault is the reason, the intent is not run again.
         await RecordAsync(read.Ids, key, body, DecisionOutcome.Failed, ReasonCodes.ProcessingFailed,
-            $"processing fault: {Truncate(faultMessage, 500)}", ct);
+            $"processing fault: {Truncate(faultMessage, 500)}", ct, ContentHash.Compute(read.Intent));
     }
 
+    /// <param name="contentHash">A readable intent's content hash, as the pipeline records it (so that a redelivery of the
+    /// same intent is a plain duplicate); else the hash of the raw body.</param>
     private async Task RecordAsync(IntentReader.Ids ids, string key, byte[] body, DecisionOutcome outcome, string reason, string detail,
-        CancellationToken ct)
+        CancellationToken ct, byte[]? contentHash = null)
     {
         var intentId = ids.IntentId is { Length: > 0 and <= Core.Validation.ChannelLimits.IdentifierLength } id ? id : key;
         var now = clock.GetUtcNow();
         var record = new DecisionRecord(
             Guid.CreateVersion7(now), ids.TenantId ?? "", intentId, ids.PatientId, null, Channel.Unknown, null, null,
             Purpose.Unknown, Purpose.Unknown, outcome, [reason], [detail, $"bytes: {body.Length}"],
-            System.Security.Cryptography.SHA256.HashData(body), null, SendPolicy.Version, null, now);
+            contentHash ?? System.Security.Cryptography.SHA256.HashData(body), null, SendPolicy.Version, null, now);
         var inserted = await decisionLog.TryAppendAsync(record, ct);
         if (inserted)
         {

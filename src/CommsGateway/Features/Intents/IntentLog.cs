@@ -21,6 +21,10 @@ internal static partial class IntentLog
         Message = "Duplicate intent {IntentId} for tenant {TenantId}; first decided {Outcome} as {DecisionId}")]
     public static partial void Duplicate(ILogger logger, string intentId, string tenantId, DecisionOutcome outcome, Guid decisionId);
 
+    [LoggerMessage(EventId = 2007, Level = LogLevel.Warning,
+        Message = "Intent id {IntentId} of tenant {TenantId} reused for other content: this message is not sent (the id was decided {Outcome} as {DecisionId})")]
+    public static partial void IdReused(ILogger logger, string intentId, string tenantId, DecisionOutcome outcome, Guid decisionId);
+
     [LoggerMessage(EventId = 2003, Level = LogLevel.Information, Message = "Duplicate intent {IntentId}: dispatch of {DecisionId} already claimed ({Resumption})")]
     public static partial void DispatchAlreadyClaimed(ILogger logger, string intentId, Guid decisionId, ClaimResumption resumption);
 

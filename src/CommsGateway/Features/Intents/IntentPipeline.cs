@@ -478,11 +478,22 @@ public sealed class IntentPipeline(
 
     private MessageDecided Duplicate(MessageIntent intent, DecisionRecord existing)
     {
-        IntentLog.Duplicate(logger, intent.IntentId, intent.TenantId, existing.Outcome, existing.DecisionId);
+        // A redelivery carries the content decided; other content under the same id is a producer's reused id, and that
+        // message is lost to it unless it is told so.
+        var reused = existing.ContentSha256 is { } decidedContent && !ContentHash.Compute(intent).AsSpan().SequenceEqual(decidedContent);
+        if (reused)
+        {
+            IntentLog.IdReused(logger, intent.IntentId, intent.TenantId, existing.Outcome, existing.DecisionId);
+        }
+        else
+        {
+            IntentLog.Duplicate(logger, intent.IntentId, intent.TenantId, existing.Outcome, existing.DecisionId);
+        }
+
         return ToEvent(existing) with
         {
             Outcome = DecisionOutcome.Duplicate,
-            Reasons = [ReasonCodes.DuplicateIntent],
+            Reasons = reused ? [ReasonCodes.DuplicateIntent, ReasonCodes.IntentIdReused] : [ReasonCodes.DuplicateIntent],
             DecidedAt = clock.GetUtcNow(),
         };
     }

@@ -100,6 +100,27 @@ public sealed class IntentIngestionTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task Should_tell_a_producer_that_reused_an_id_for_other_content_that_the_message_was_not_sent()
+    {
+        var tenant = await ClinicWithPatientsAsync();
+        var intentId = NewId("reused");
+        var reminder = Reminder(tenant, intentId);
+
+        await gateway.PublishAsync(reminder);
+        await gateway.WaitForDecisionsAsync(tenant, intentId);
+        await gateway.PublishAsync(reminder); // a redelivery: the same content
+        await gateway.WaitForDecidedAsync(intentId, count: 2);
+        await gateway.PublishAsync(reminder with { Body = reminder.Body + " Merci d'arriver 10 minutes en avance." });
+
+        var events = await gateway.WaitForDecidedAsync(intentId, count: 3);
+        Assert.Equal([DecisionOutcome.Sent, DecisionOutcome.Duplicate, DecisionOutcome.Duplicate], events.Select(e => e.Outcome));
+        Assert.Equal([ReasonCodes.DuplicateIntent], events[1].Reasons);
+        Assert.Equal([ReasonCodes.DuplicateIntent, ReasonCodes.IntentIdReused], events[2].Reasons);
+        Assert.Single(await gateway.DecisionsAsync(tenant, intentId));
+        Assert.Single(gateway.Fake.Accepted, m => m.IntentId == intentId);
+    }
+
+    [Fact]
     public async Task Should_block_an_explicit_address_that_differs_from_the_record()
     {
         var tenant = await ClinicWithPatientsAsync();
