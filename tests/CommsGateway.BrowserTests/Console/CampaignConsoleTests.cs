@@ -49,7 +49,7 @@ public sealed class CampaignConsoleTests(Chromium chromium, KestrelGateway gatew
         await page.Locator("#save-for-review").WaitForAsync();
         Assert.Equal(0, await page.Locator("#queue").CountAsync());
         await page.ClickAsync("#save-for-review");
-        await page.WaitForURLAsync("**/console/review/campaigns/*");
+        await ConsoleSession.WaitForPageAsync(page, "**/console/review/campaigns/*");
         var campaignId = Uri.UnescapeDataString(new Uri(page.Url).AbsolutePath.Split('/')[^1]);
         Assert.Equal("draft", await CampaignStatusAsync(campaignId));
 
@@ -107,7 +107,7 @@ public sealed class CampaignConsoleTests(Chromium chromium, KestrelGateway gatew
         await ConsoleSession.CheckPageAsync(page, "campaign-queue");
         await page.CheckAsync("#confirm");
         await page.ClickAsync("#queue");
-        await page.WaitForURLAsync($"**/console/campaigns/{campaignId}");
+        await ConsoleSession.WaitForPageAsync(page, $"**/console/campaigns/{campaignId}");
         Assert.Equal("queued", await CampaignStatusAsync(campaignId));
     }
 

@@ -351,13 +351,13 @@ public sealed class ConsolePageTests(Chromium chromium, KestrelGateway gateway) 
         await fresh.FillAsync("#email", newcomer);
         await fresh.FillAsync("#password", password);
         await fresh.ClickAsync("button[type=submit]");
-        await fresh.WaitForURLAsync("**/console/enroll?**");
+        await ConsoleSession.WaitForPageAsync(fresh, "**/console/enroll?**");
         Assert.StartsWith("data:image/png;base64,", await fresh.GetAttributeAsync("img.qr", "src"), StringComparison.Ordinal);
         await ConsoleSession.CheckPageAsync(fresh, "enroll");
         var secret = (await fresh.InnerTextAsync("code.secret")).Trim();
         await fresh.FillAsync("#code", new Totp(Base32Encoding.ToBytes(secret)).ComputeTotp(DateTime.UtcNow));
         await fresh.ClickAsync("form button[type=submit]");
-        await fresh.WaitForURLAsync("**/console");
+        await ConsoleSession.WaitForPageAsync(fresh, "**/console");
         Assert.Contains("New Reception", await fresh.InnerTextAsync("main"), StringComparison.Ordinal);
     }
 
@@ -369,7 +369,7 @@ public sealed class ConsolePageTests(Chromium chromium, KestrelGateway gateway) 
         Assert.DoesNotContain(dpo.Secret, await StoredSecretAsync(dpo.Email), StringComparison.Ordinal);
         var page = await ConsoleSession.NewPageAsync(Pages, gateway);
         await ConsoleSession.SignInAsync(page, dpo);
-        await page.WaitForURLAsync("**/console");
+        await ConsoleSession.WaitForPageAsync(page, "**/console");
         Assert.Equal(200, (await page.GotoAsync("/console/access-log"))!.Status);
 
         // A secret stored in clear (an account from before secrets were protected) still signs in, and is protected on the way.
@@ -383,7 +383,7 @@ public sealed class ConsolePageTests(Chromium chromium, KestrelGateway gateway) 
         Assert.Equal(reception.Secret, await StoredSecretAsync(reception.Email));
         var desk = await ConsoleSession.NewPageAsync(Pages, gateway);
         await ConsoleSession.SignInAsync(desk, reception);
-        await desk.WaitForURLAsync("**/console");
+        await ConsoleSession.WaitForPageAsync(desk, "**/console");
         var stored = await StoredSecretAsync(reception.Email);
         Assert.StartsWith(StaffAccounts.ProtectedPrefix, stored, StringComparison.Ordinal);
         Assert.DoesNotContain(reception.Secret, stored, StringComparison.Ordinal);
@@ -502,7 +502,7 @@ public sealed class ConsolePageTests(Chromium chromium, KestrelGateway gateway) 
 
         await page.CheckAsync("#confirm");
         await page.ClickAsync("#queue");
-        await page.WaitForURLAsync("**/console/campaigns/*");
+        await ConsoleSession.WaitForPageAsync(page, "**/console/campaigns/*");
         Assert.DoesNotContain("/new", page.Url, StringComparison.Ordinal);
         await using (var connection = await gateway.Db.OpenConnectionAsync())
         {

@@ -76,6 +76,17 @@ internal static class ConsoleSession
         page.WaitForFunctionAsync("() => window.commsgwSubmitted !== true && document.readyState !== 'loading'");
 
     /// <summary>
+    /// Until the page is at a URL matching <paramref name="glob"/> and its document is parsed. WaitForURLAsync's own wait
+    /// for the load event can miss it and hang (as a load-state wait after a click can), so it waits only for the
+    /// navigation's commit, and the document is polled.
+    /// </summary>
+    public static async Task WaitForPageAsync(IPage page, string glob)
+    {
+        await page.WaitForURLAsync(glob, new PageWaitForURLOptions { WaitUntil = WaitUntilState.Commit });
+        await page.WaitForFunctionAsync("() => document.readyState !== 'loading'");
+    }
+
+    /// <summary>
     /// axe-core reports no serious or critical violation, and the page is saved at phone (412 px) and desktop (1280 px)
     /// widths in the tests' output folder.
     /// </summary>
