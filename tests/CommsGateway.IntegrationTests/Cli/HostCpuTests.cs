@@ -30,6 +30,18 @@ public sealed class HostCpuTests : IAsyncLifetime
     }
 
     [Fact]
+    public void Should_take_exactly_the_busy_ticks_as_busy_time_when_the_cores_were_never_idle_between_two_readings()
+    {
+        // Large counters, as on a host up for days: converted through floating-point seconds, each reading rounded on its
+        // own and the busy difference came out a tick above the capacity's.
+        var (busyBefore, capacityBefore) = HostCpu.CoresOf("cpu  123456713 0 0 987654321 0 0 0 0 0 0");
+        var (busyAfter, capacityAfter) = HostCpu.CoresOf("cpu  123457455 0 0 987654321 0 0 0 0 0 0");
+
+        Assert.Equal(TimeSpan.FromMilliseconds(7_420), busyAfter - busyBefore);
+        Assert.Equal(TimeSpan.FromMilliseconds(7_420), capacityAfter - capacityBefore);
+    }
+
+    [Fact]
     public void Should_read_the_parent_the_cpu_and_the_reaped_children_time_past_a_command_name_holding_spaces_and_parentheses()
     {
         const string stat = "4242 (post gres (x)) S 1 4242 4242 0 -1 4194560 100 0 0 0 7 3 250 125 20 0 1 0 100 0 0";
