@@ -59,7 +59,7 @@ internal readonly record struct HostCpu(TimeSpan Busy, TimeSpan Capacity, TimeSp
             .Select(t => long.Parse(t, CultureInfo.InvariantCulture)).ToArray();
         var total = ticks.Sum();
         var idle = ticks[3] + ticks[4];
-        return (ProcStat.FromTicks(total - idle), ProcStat.FromTicks(total));
+        return (ProcStat.FromClockTicks(total - idle), ProcStat.FromClockTicks(total));
     }
 
     /// <summary>The postmaster is the postgres process whose parent is not one: backends are its children.</summary>

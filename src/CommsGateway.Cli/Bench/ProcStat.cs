@@ -9,13 +9,13 @@ namespace CommsGateway.Cli.Bench;
 internal readonly record struct ProcStat(string Command, string[] After)
 {
     /// <summary>USER_HZ: /proc reports CPU time in these ticks per second on Linux.</summary>
-    internal const long TicksPerSecond = 100;
+    internal const long ClockTicksPerSecond = 100;
 
     /// <summary>
     /// Clock ticks as a TimeSpan, exactly (one tick is 100,000 TimeSpan ticks): a conversion through floating-point
     /// seconds rounds each reading on its own, and a difference of two readings can then be off by a tick.
     /// </summary>
-    internal static TimeSpan FromTicks(long clockTicks) => TimeSpan.FromTicks(clockTicks * (TimeSpan.TicksPerSecond / TicksPerSecond));
+    internal static TimeSpan FromClockTicks(long clockTicks) => TimeSpan.FromTicks(clockTicks * (TimeSpan.TicksPerSecond / ClockTicksPerSecond));
 
     public static ProcStat Parse(string stat)
     {
@@ -37,5 +37,5 @@ internal readonly record struct ProcStat(string Command, string[] After)
 
     private string Field(int number) => After[number - 3];
 
-    private TimeSpan Ticks(int number) => FromTicks(long.Parse(Field(number), CultureInfo.InvariantCulture));
+    private TimeSpan Ticks(int number) => FromClockTicks(long.Parse(Field(number), CultureInfo.InvariantCulture));
 }
