@@ -76,13 +76,25 @@ internal static class ConsoleSession
         page.WaitForFunctionAsync("() => window.commsgwSubmitted !== true && document.readyState !== 'loading'");
 
     /// <summary>
-    /// Until the page is at a URL matching <paramref name="glob"/> and its document is parsed. WaitForURLAsync's own wait
-    /// for the load event can miss it and hang (as a load-state wait after a click can), so it waits only for the
-    /// navigation's commit, and the document is polled.
+    /// Until the page is at a URL matching <paramref name="glob"/> (Playwright's glob: <c>**</c> any characters, <c>*</c> any
+    /// but <c>/</c>) and its document is parsed. Both are polled: WaitForURLAsync, even waiting only for the commit,
+    /// ends in a load-state wait that can miss its event and hang.
     /// </summary>
     public static async Task WaitForPageAsync(IPage page, string glob)
     {
-        await page.WaitForURLAsync(glob, new PageWaitForURLOptions { WaitUntil = WaitUntilState.Commit });
+        var url = new System.Text.RegularExpressions.Regex(
+            "^" + System.Text.RegularExpressions.Regex.Escape(glob).Replace(@"\*\*", ".*", StringComparison.Ordinal).Replace(@"\*", "[^/]*", StringComparison.Ordinal) + "$");
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
+        while (!url.IsMatch(page.Url))
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"the page stayed at {page.Url}, not {glob}");
+            }
+
+            await Task.Delay(50);
+        }
+
         await page.WaitForFunctionAsync("() => document.readyState !== 'loading'");
     }
 
